@@ -1,0 +1,201 @@
+"""The ``sviftdesk`` command: run, serve one service, migrate, inspect parked events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import uvicorn
+from fastapi import FastAPI
+
+from services import SERVICE_APPS
+from shared.bus import Bus
+from shared.logging import configure_logging
+from shared.migrations import upgrade
+from shared.runtime import make_bus
+from shared.settings import PORTS, SERVICES, Settings, SettingsError, load_settings
+
+SERVICE_CHOICE = click.Choice(SERVICES)
+
+
+def app_factory(service: str) -> Callable[..., FastAPI]:
+    factory: Callable[..., FastAPI] = importlib.import_module(SERVICE_APPS[service]).create_app
+    return factory
+
+
+def migrations_dir(service: str) -> Path:
+    module = importlib.import_module(SERVICE_APPS[service])
+    assert module.__file__ is not None
+    return Path(module.__file__).parent / "migrations"
+
+
+def schema_of(service: str) -> str:
+    tables = importlib.import_module(f"services.{service}.tables")
+    return str(tables.SCHEMA)
+
+
+async def migrate_services(settings: Settings, services: tuple[str, ...] = SERVICES) -> None:
+    for service in services:
+        await upgrade(
+            settings.database_url_for(service), schema_of(service), migrations_dir(service)
+        )
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    configure_logging(settings.log_level, json=settings.log_json)
+    return settings
+
+
+@click.group()
+def main() -> None:
+    """SviftDesk: the support back end of sviftcommunity."""
+
+
+@main.command()
+@click.argument("services", nargs=-1, type=SERVICE_CHOICE)
+def migrate(services: tuple[str, ...]) -> None:
+    """Bring the database schema of SERVICES (default: all) up to date."""
+    settings = _settings()
+    asyncio.run(migrate_services(settings, services or SERVICES))
+    click.echo(f"migrated: {', '.join(services or SERVICES)}")
+
+
+class _Server(uvicorn.Server):
+    """Several servers share one process here, so the runner, not each server, owns signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--no-migrate", is_flag=True, help="skip migrations at start")
+def run(host: str, no_migrate: bool) -> None:
+    """Run all four services in one process on ports 8001–8004."""
+    settings = _settings()
+    asyncio.run(_run_all(settings, host, migrate_first=not no_migrate))
+
+
+async def _run_all(settings: Settings, host: str, *, migrate_first: bool) -> None:
+    if migrate_first:
+        await migrate_services(settings)
+    bus: Bus = make_bus(settings)
+    await bus.start()
+    servers = [
+        _Server(
+            uvicorn.Config(
+                app_factory(name)(settings, bus=bus),
+                host=host,
+                port=PORTS[name],
+                log_config=None,
+                access_log=False,
+            )
+        )
+        for name in SERVICES
+    ]
+    loop = asyncio.get_running_loop()
+
+    def stop(*_: Any) -> None:
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    where = "embedded (SQLite + in-memory bus)" if not settings.amqp_url else "RabbitMQ"
+    click.echo(
+        f"SviftDesk on {where}: "
+        + ", ".join(f"{name} http://{host}:{PORTS[name]}" for name in SERVICES),
+        err=True,
+    )
+    try:
+        await asyncio.gather(*(server.serve() for server in servers))
+    finally:
+        await bus.close()
+
+
+@main.command()
+@click.argument("service", type=SERVICE_CHOICE)
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", type=int, default=None, help="default: the service's own port")
+def serve(service: str, host: str, port: int | None) -> None:
+    """Run one SERVICE alone (what docker compose and Kubernetes run)."""
+    settings = _settings()
+    if not settings.amqp_url:
+        raise click.ClickException(
+            "a service alone needs SVIFTDESK_AMQP_URL (the in-memory bus only joins services "
+            "in one process: use `sviftdesk run` for that)"
+        )
+    app = app_factory(service)(settings)
+    uvicorn.run(app, host=host, port=port or PORTS[service], log_config=None, access_log=False)
+
+
+@main.group()
+def dlq() -> None:
+    """Parked events: those a consumer gave up on after its retries."""
+
+
+async def _with_bus(settings: Settings, action: Callable[[Bus], Any]) -> Any:
+    if not settings.amqp_url:
+        raise click.ClickException(
+            "the dead-letter queues live in RabbitMQ: set SVIFTDESK_AMQP_URL "
+            "(the embedded bus keeps parked events in its own process)"
+        )
+    bus = make_bus(settings)
+    await bus.start()
+    try:
+        async with asyncio.timeout(15):
+            await bus.wait_connected()  # type: ignore[attr-defined]
+        return await action(bus)
+    finally:
+        await bus.close()
+
+
+@dlq.command("list")
+@click.option("--service", type=SERVICE_CHOICE, multiple=True, help="default: every consumer")
+def dlq_list(service: tuple[str, ...]) -> None:
+    """Show parked events with the error that parked them."""
+    settings = _settings()
+
+    async def show(bus: Bus) -> None:
+        for consumer in service or _consumers(settings):
+            for parked in await bus.parked(consumer):
+                click.echo(
+                    f"{consumer}\t{parked.event.id}\t{parked.event.type}\t{parked.event.time:%Y-%m-%dT%H:%M:%S%z}\t{parked.error}"
+                )
+
+    asyncio.run(_with_bus(settings, show))
+
+
+@dlq.command("replay")
+@click.option("--service", type=SERVICE_CHOICE, multiple=True, help="default: every consumer")
+def dlq_replay(service: tuple[str, ...]) -> None:
+    """Send parked events back to their consumer, retries reset."""
+    settings = _settings()
+
+    async def replay(bus: Bus) -> None:
+        for consumer in service or _consumers(settings):
+            count = await bus.replay(consumer)
+            click.echo(f"{consumer}: replayed {count}")
+
+    asyncio.run(_with_bus(settings, replay))
+
+
+def _consumers(settings: Settings) -> tuple[str, ...]:
+    from shared.bus.topology import BINDINGS
+
+    return tuple(BINDINGS)
+
+
+if __name__ == "__main__":
+    main()

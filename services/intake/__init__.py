@@ -1,0 +1,1 @@
+"""Intake: tickets, messages, customers, the FIFO queue, email intake, knowledge base."""

@@ -1,0 +1,22 @@
+"""The intake service: where every request enters and where its record lives."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.intake import handlers, tables
+from services.intake.api import tickets
+from shared.bus import Bus
+from shared.runtime import ServiceRuntime, build_app
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
+    runtime = ServiceRuntime.create("intake", tables.metadata, handlers.HANDLERS, settings, bus)
+    app = build_app(
+        runtime,
+        title="SviftDesk intake",
+        description="Tickets from the web form, email, partners and the API.",
+    )
+    app.include_router(tickets.router)
+    return app

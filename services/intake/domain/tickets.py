@@ -1,0 +1,60 @@
+"""Ticket rules that need no I/O: numbers, refused channels, what a new ticket looks like."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from shared.contracts.events import TicketStatus
+
+NUMBER_PREFIX = "SC-"
+NUMBER_RE = re.compile(r"^SC-(\d{6,})$")
+
+INITIAL_STATUS = TicketStatus.received
+
+# Clauses 5 and 29: we do not take requests by phone or on social networks.
+REFUSED_CHANNELS = {
+    "phone": "by phone",
+    "telephone": "by phone",
+    "call": "by phone",
+    "sms": "by phone",
+    "social": "through social networks",
+    "vk": "through social networks",
+    "telegram": "through social networks",
+}
+WEB_FORM_URL = "https://sviftcommunity.ru"
+SUPPORT_EMAIL = "support@sviftcommunity.ru"
+
+
+def refused_channel_message(channel: str) -> str | None:
+    """The guidance for a channel we do not serve, or None if the channel is not refused."""
+    how = REFUSED_CHANNELS.get(channel.strip().lower())
+    if how is None:
+        return None
+    return (
+        f"we do not take support requests {how}: please use the web form at {WEB_FORM_URL} "
+        f"or write to {SUPPORT_EMAIL}"
+    )
+
+
+def format_number(sequence: int) -> str:
+    return f"{NUMBER_PREFIX}{sequence:06d}"
+
+
+def parse_number(number: str) -> int | None:
+    match = NUMBER_RE.match(number.strip().upper())
+    return int(match.group(1)) if match else None
+
+
+def new_access_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored hashed; they are long and random, so a plain SHA-256 suffices."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tokens_match(token: str, stored_hash: str) -> bool:
+    return secrets.compare_digest(hash_token(token), stored_hash)

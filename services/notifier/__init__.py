@@ -1,0 +1,1 @@
+"""Notifier: email to customers, partner webhooks, the delivery log."""

@@ -1,0 +1,30 @@
+"""The notifier service: tells customers of every stage, by email and by webhook."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.notifier import handlers, tables
+from services.notifier.mailer import make_mailer
+from services.notifier.sender import DeliverySender
+from shared.bus import Bus
+from shared.runtime import ServiceRuntime, build_app
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
+    runtime = ServiceRuntime.create("notifier", tables.metadata, handlers.HANDLERS, settings, bus)
+    sender = DeliverySender(
+        runtime.db,
+        make_mailer(runtime.settings.smtp_url, runtime.settings.mail_dir),
+        runtime.settings,
+    )
+    runtime.db.on_commit("deliveries", sender.wake)
+    runtime.workers.append(sender.run)
+    app = build_app(
+        runtime,
+        title="SviftDesk notifier",
+        description="Receipts, stage updates and reports to customers; partner webhooks.",
+    )
+    app.state.sender = sender
+    return app

@@ -1,0 +1,71 @@
+"""What a customer reads: templates rendered in their language, wrapped as an email.
+
+No I/O beyond reading the bundled templates.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from shared.contracts.mail import AUTOMATIC_HEADERS, tagged_subject
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of ``template`` in ``language`` (ru or en)."""
+    parts = tuple(
+        _env.get_template(f"{language}/{template}.{part}.j2").render(**context)
+        for part in ("subject", "txt", "html")
+    )
+    subject, text, html = parts
+    return " ".join(subject.split()), text, html
+
+
+def build_email(
+    *,
+    sender: str,
+    recipient: str,
+    number: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    language: str,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = tagged_subject(number, subject)
+    message["Message-ID"] = message_id
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Content-Language"] = language
+    for name, value in AUTOMATIC_HEADERS.items():
+        message[name] = value
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+RETRY_DELAYS_SECONDS = (10, 60, 300, 1800, 7200)
+
+
+def retry_delay(attempts: int) -> int | None:
+    """Seconds before the next try after ``attempts`` failures, or None: give up."""
+    if attempts > len(RETRY_DELAYS_SECONDS):
+        return None
+    return RETRY_DELAYS_SECONDS[attempts - 1]

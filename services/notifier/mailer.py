@@ -1,0 +1,61 @@
+"""Where mail goes: an SMTP server (aiosmtplib) or, on the embedded default, .eml files."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpMailer:
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        self._host = parts.hostname or "localhost"
+        self._port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        self._tls = parts.scheme == "smtps"
+        self._username = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+        self._timeout = timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message,
+            hostname=self._host,
+            port=self._port,
+            use_tls=self._tls,
+            start_tls=False if not self._tls else None,
+            username=self._username,
+            password=self._password,
+            timeout=self._timeout,
+        )
+
+
+class FileMailer:
+    """Writes each message as an .eml file, atomically, for the embedded default."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    async def send(self, message: EmailMessage) -> None:
+        await asyncio.to_thread(self._write, message)
+
+    def _write(self, message: EmailMessage) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        name = f"{uuid.uuid4().hex}.eml"
+        temporary = self._directory / f".{name}.tmp"
+        temporary.write_bytes(message.as_bytes())
+        os.replace(temporary, self._directory / name)
+
+
+def make_mailer(smtp_url: str | None, mail_dir: Path) -> Mailer:
+    return SmtpMailer(smtp_url) if smtp_url else FileMailer(mail_dir)

@@ -1,0 +1,51 @@
+"""Tables of the notifier service (schema ``notifier``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+
+from shared.db import service_metadata
+from shared.inbox import inbox_table
+from shared.outbox import outbox_table
+
+SCHEMA = "notifier"
+metadata = service_metadata(SCHEMA)
+
+delivery = Table(
+    "delivery",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("event_id", String(64), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("ticket_id", Uuid, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("context", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("message_id", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    # However often an event is redelivered, a recipient gets one message per channel.
+    UniqueConstraint("event_id", "channel", "recipient"),
+    Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

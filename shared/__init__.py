@@ -1,0 +1,1 @@
+"""The common package of SviftDesk: contracts, settings, the event bus, outbox and inbox."""

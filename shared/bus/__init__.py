@@ -1,0 +1,43 @@
+"""The event bus: RabbitMQ through aio-pika, or an in-memory bus for the embedded default."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from shared.contracts.envelope import CloudEvent
+
+Handler = Callable[[CloudEvent], Awaitable[None]]
+
+
+class BusUnavailableError(RuntimeError):
+    """The broker cannot take the event now; the outbox keeps it and the relay tries again."""
+
+
+@dataclass(frozen=True)
+class ParkedEvent:
+    """An event a consumer gave up on, with the last error, waiting for ops to replay it."""
+
+    consumer: str
+    event: CloudEvent
+    error: str
+
+
+class Bus(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, event: CloudEvent) -> None:
+        """Return only once the broker has taken responsibility for the event."""
+
+    async def subscribe(self, consumer: str, event_types: Sequence[str], handler: Handler) -> None:
+        """Deliver events of these types to ``handler`` at least once; retry, then park."""
+
+    async def parked(self, consumer: str) -> list[ParkedEvent]: ...
+
+    async def replay(self, consumer: str) -> int: ...

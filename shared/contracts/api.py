@@ -1,0 +1,34 @@
+"""API models more than one service uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="dotted path of the offending field, e.g. customer.email")
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every 4xx answer of every service has this shape."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": description}
+    for status, description in {
+        400: "Malformed request",
+        404: "Not found, or not yours",
+        409: "Conflicts with the current state",
+        413: "Body too large",
+        422: "Invalid field; the answer names it",
+    }.items()
+}

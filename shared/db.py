@@ -1,0 +1,123 @@
+"""Database helpers: one async engine per service, on PostgreSQL (asyncpg) or SQLite (aiosqlite).
+
+Every service declares its tables in its own schema. On PostgreSQL that schema is real; on
+SQLite each service has its own file and the schema name is translated away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Executable, MetaData, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata(schema: str) -> MetaData:
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the one writer; busy_timeout waits instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_engine(url: str, schema: str) -> AsyncEngine:
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url, execution_options={"schema_translate_map": {schema: None}}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+@dataclass
+class Database:
+    """A service's engine and its session factory."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    # Hooks run after a commit that marked their topic (e.g. "outbox"): wake a worker at once.
+    _commit_hooks: dict[str, list[Callable[[], None]]] = field(default_factory=dict)
+
+    @classmethod
+    def connect(cls, url: str, schema: str) -> Database:
+        engine = create_engine(url, schema)
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back if it raises."""
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            for topic in session.info.pop("wake", ()):
+                for hook in self._commit_hooks.get(topic, ()):
+                    hook()
+
+    def on_commit(self, topic: str, hook: Callable[[], None]) -> None:
+        self._commit_hooks.setdefault(topic, []).append(hook)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def wake_after_commit(session: AsyncSession, topic: str) -> None:
+    """Ask for the hooks of ``topic`` to run once this session's transaction commits."""
+    session.info.setdefault("wake", set()).add(topic)
+
+
+def insert_ignoring_conflicts(
+    session: AsyncSession, table: Table, index_elements: list[str], **values: Any
+) -> Executable:
+    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+
+
+async def execute_count(session: AsyncSession, statement: Executable) -> int:
+    """Execute a write and return how many rows it touched."""
+    result = await session.execute(statement)
+    return int(cast(CursorResult[Any], result).rowcount)

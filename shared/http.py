@@ -1,0 +1,158 @@
+"""What every service's HTTP side shares: body limit, correlation ids, metrics, health."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import problem
+from shared.logging import bind_correlation_id
+
+CORRELATION_HEADER = "x-request-id"
+
+
+class BodyLimitMiddleware:
+    """Refuses a body over the limit with 413 before reading it all into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLargeError:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            "Request body too large",
+            f"The request body is over the limit of {self.max_bytes} bytes.",
+        )
+        await response(scope, receive, send)
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+class CorrelationMiddleware:
+    """Takes the caller's X-Request-ID (or makes one) and binds it for logs and events."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(CORRELATION_HEADER.encode(), b"").decode("latin-1")
+        # Only a sane id is carried on: it ends up in every log line and event.
+        safe = given if 0 < len(given) <= 64 and given.replace("-", "").isalnum() else None
+        with bind_correlation_id(safe) as correlation_id:
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message.setdefault("headers", [])
+                    message["headers"].append(
+                        (CORRELATION_HEADER.encode(), correlation_id.encode())
+                    )
+                await send(message)
+
+            await self.app(scope, receive, send_with_id)
+
+
+class HttpMetrics:
+    def __init__(self, registry: CollectorRegistry, service: str) -> None:
+        self.requests = Counter(
+            "sviftdesk_http_requests_total",
+            "HTTP requests handled",
+            ["service", "method", "route", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "sviftdesk_http_request_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
+            registry=registry,
+        )
+        self.service = service
+
+    async def middleware(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        self.latency.labels(self.service, request.method, path).observe(
+            time.perf_counter() - started
+        )
+        self.requests.labels(self.service, request.method, path, str(response.status_code)).inc()
+        return response
+
+
+Check = Callable[[], Awaitable[None]]
+
+
+def ops_router(registry: CollectorRegistry, checks: dict[str, Check]) -> APIRouter:
+    router = APIRouter(tags=["ops"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and the broker are reachable")
+    async def readyz(response: Response) -> dict[str, object]:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"unavailable: {type(exc).__name__}"
+        ready = all(value == "ok" for value in results.values())
+        response.status_code = 200 if ready else 503
+        return {"status": "ready" if ready else "not ready", "checks": results}
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def install_http_basics(app: FastAPI, *, service: str, max_request_bytes: int) -> None:
+    metrics = HttpMetrics(app.state.registry, service)
+    app.middleware("http")(metrics.middleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_request_bytes)
+    app.add_middleware(CorrelationMiddleware)

@@ -1,0 +1,160 @@
+"""A running service: its database, its bus, the outbox relay, its consumers and workers.
+
+Every service's app factory builds one and enters ``running()`` in its lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy import MetaData
+
+from shared.bus import Bus
+from shared.bus.memory import InMemoryBus
+from shared.bus.rabbit import RabbitBus
+from shared.bus.topology import Topology
+from shared.db import Database
+from shared.errors import install_error_handlers
+from shared.http import install_http_basics, ops_router
+from shared.inbox import EventHandler, Inbox, idempotent_consumer
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import Settings, load_settings
+
+Worker = Callable[[], Coroutine[Any, Any, None]]
+
+
+def make_topology(settings: Settings) -> Topology:
+    return Topology(
+        prefix=settings.bus_prefix,
+        retry_delays_ms=settings.retry_delays_ms,
+        delivery_limit=settings.delivery_limit,
+    )
+
+
+def make_bus(settings: Settings) -> Bus:
+    topology = make_topology(settings)
+    if settings.amqp_url:
+        return RabbitBus(settings.amqp_url, topology, prefetch=settings.prefetch)
+    return InMemoryBus(topology)
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    settings: Settings
+    metadata: MetaData
+    handlers: Mapping[str, EventHandler]
+    bus: Bus
+    owns_bus: bool
+    db: Database = field(init=False)
+    outbox: Outbox = field(init=False)
+    inbox: Inbox = field(init=False)
+    workers: list[Worker] = field(default_factory=list)
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        assert self.metadata.schema is not None
+        self.db = Database.connect(self.settings.database_url_for(self.name), self.metadata.schema)
+        self.outbox = Outbox(self.metadata.tables[f"{self.metadata.schema}.outbox"])
+        self.inbox = Inbox(self.metadata.tables[f"{self.metadata.schema}.inbox"])
+        self.relay = OutboxRelay(
+            self.db, self.outbox, self.bus, poll_seconds=self.settings.relay_poll_seconds
+        )
+        self.db.on_commit("outbox", self.relay.wake)
+        self._pending = Gauge(
+            "sviftdesk_outbox_pending", "Events not yet published", registry=self.registry
+        )
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        metadata: MetaData,
+        handlers: Mapping[str, EventHandler],
+        settings: Settings | None,
+        bus: Bus | None,
+    ) -> ServiceRuntime:
+        """A runtime on the given bus (shared in the all-in-one process) or one of its own."""
+        settings = settings or load_settings()
+        return cls(name, settings, metadata, handlers, bus or make_bus(settings), bus is None)
+
+    @property
+    def source(self) -> str:
+        return f"/sviftdesk/{self.name}"
+
+    async def check_database(self) -> None:
+        await self.db.ping()
+
+    async def check_broker(self) -> None:
+        if not self.bus.connected:
+            raise ConnectionError("event bus not connected")
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        if self.owns_bus:
+            await self.bus.start()
+        if self.handlers:
+            consume = idempotent_consumer(
+                self.db, self.inbox, self.outbox, self.source, self.handlers
+            )
+            await self.bus.subscribe(self.name, list(self.handlers), consume)
+        tasks = [asyncio.create_task(self.relay.run(), name=f"{self.name}-relay")]
+        tasks += [asyncio.create_task(work(), name=f"{self.name}-worker") for work in self.workers]
+        tasks.append(asyncio.create_task(self._watch_outbox(), name=f"{self.name}-gauge"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self.owns_bus:
+                await self.bus.close()
+            await self.db.dispose()
+
+    async def _watch_outbox(self) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                async with self.db.sessions() as session:
+                    self._pending.set(await self.outbox.pending(session))
+            await asyncio.sleep(15)
+
+
+def build_app(runtime: ServiceRuntime, *, title: str, description: str) -> FastAPI:
+    """The FastAPI app around a runtime: lifespan, errors, ops endpoints, middleware."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.registry = runtime.registry
+    install_error_handlers(app)
+    install_http_basics(
+        app, service=runtime.name, max_request_bytes=runtime.settings.max_request_bytes
+    )
+    app.include_router(
+        ops_router(
+            runtime.registry,
+            {"database": runtime.check_database, "broker": runtime.check_broker},
+        )
+    )
+    return app
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]

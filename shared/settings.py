@@ -1,0 +1,111 @@
+"""Configuration, read once from the environment (``SVIFTDESK_*``) and validated at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SERVICES = ("intake", "sla", "notifier", "escalation")
+PORTS = {"intake": 8001, "sla": 8002, "notifier": 8003, "escalation": 8004}
+
+
+class SettingsError(RuntimeError):
+    """A bad configuration value; the message names the variable and the reason."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SVIFTDESK_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; unset: SQLite files under var/"
+    )
+    amqp_url: str | None = Field(default=None, description="RabbitMQ URL; unset: in-memory bus")
+    smtp_url: str | None = Field(default=None, description="smtp://host:port; unset: .eml files")
+    policy_file: Path | None = Field(
+        default=None, description="the policy file (calendar, targets)"
+    )
+    var_dir: Path = Path("var")
+    bus_prefix: str = Field(
+        default="sviftdesk", pattern=r"^[a-z][a-z0-9_.-]*$", description="exchange/queue prefix"
+    )
+    retry_delays_ms: Annotated[tuple[int, ...], NoDecode] = (1_000, 10_000, 60_000, 300_000)
+    delivery_limit: int = Field(default=10, ge=1, le=1000)
+    prefetch: int = Field(default=32, ge=1, le=10_000)
+    relay_poll_seconds: float = Field(default=1.0, gt=0)
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    mail_from: str = "SviftDesk <support@sviftcommunity.ru>"
+    mail_domain: str = "sviftcommunity.ru"
+    site_url: str = "https://sviftcommunity.ru"
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme in ("postgresql", "postgres"):
+            return "postgresql+asyncpg" + value[len(scheme) :]
+        if scheme not in ("postgresql+asyncpg", "sqlite+aiosqlite"):
+            raise ValueError(
+                f"unsupported scheme {scheme!r}: use postgresql+asyncpg://… or sqlite+aiosqlite:///…"
+            )
+        return value
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp_scheme(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("amqp", "amqps"):
+            raise ValueError("must start with amqp:// or amqps://")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must look like smtp://host:port or smtps://host:port")
+        return value
+
+    @field_validator("retry_delays_ms", mode="before")
+    @classmethod
+    def _split_delays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("retry_delays_ms")
+    @classmethod
+    def _delays_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(delay <= 0 for delay in value):
+            raise ValueError("needs one or more positive delays in milliseconds, e.g. 1000,10000")
+        return value
+
+    def database_url_for(self, service: str) -> str:
+        """Each service owns its tables: its own schema on PostgreSQL, its own file on SQLite."""
+        if self.database_url is not None:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.var_dir / (service + '.db')}"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; a bad value stops start-up with the variable's name and reason."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"SVIFTDESK_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
