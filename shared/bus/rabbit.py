@@ -118,7 +118,12 @@ class RabbitBus:
 
     async def _consume(self, consumer: str, handler: Handler) -> None:
         assert self._channel is not None
-        queue = await self._channel.get_queue(self.topology.queue(consumer), ensure=False)
+        # Declared (not just looked up) so the robust channel restores the consumer on reconnect.
+        queue = await self._channel.declare_queue(
+            self.topology.queue(consumer),
+            durable=True,
+            arguments=self.topology.queue_arguments(consumer),
+        )
 
         async def on_message(message: AbstractIncomingMessage) -> None:
             await self._deliver(consumer, handler, message)

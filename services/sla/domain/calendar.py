@@ -1,0 +1,292 @@
+"""The business calendar: when the desk is open, and business-minute arithmetic on it.
+
+Rules (SPEC, "The SLA clock, exactly"):
+
+- Open intervals are ``[start, end)`` in the policy's zone; a closing time is closed.
+- ``add(t, n)`` is the earliest instant at which ``n`` open minutes have passed since ``t``.
+  An answer that lands on a closing time *is* that closing time (Mon 09:00 + 540 min =
+  Mon 18:00). ``add(t, 0)`` is ``t`` if open, else :meth:`BusinessCalendar.next_open` — a clock
+  that starts while closed starts at the next opening.
+- ``between(a, b)`` counts open time in ``[a, b)``, floored to whole minutes;
+  ``between(b, a) == -between(a, b)``.
+- Which days open: a date in ``extra_open_dates`` keeps the hours given there; otherwise a date
+  in ``extra_closed_dates`` or a day off of the holiday calendar is closed; otherwise the
+  weekday's schedule applies. Holiday calendars only ever *close* days: a Saturday the
+  government makes a working day does not open a Mon–Thu desk (use ``extra_open_dates``).
+- Local hours become instants by "the first moment the wall clock reads that time": an
+  ambiguous time (clocks going back) is its first occurrence, and a time that does not exist
+  (clocks going forward) is the moment the clocks jump past it.
+
+Inputs are aware datetimes in any zone (naive ones raise :class:`NaiveDatetimeError`); answers
+are in the policy's zone. Seconds and microseconds are kept exactly. Years 2000–2100 are
+supported; beyond them a :class:`ValueError` is raised.
+
+Speed: each local year is turned once, on first use, into sorted arrays of open intervals in
+integer epoch microseconds plus running open totals, so every call is a couple of bisections.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+import holidays as holidays_lib
+
+from services.sla.domain.policy import DAY_MINUTES, WEEKDAYS, Interval, Policy
+
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+
+_US: Final = 1_000_000
+_MINUTE_US: Final = 60 * _US
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US: Final = timedelta(microseconds=1)
+
+
+class NaiveDatetimeError(ValueError):
+    """A datetime without a time zone: the calendar cannot tell which instant it means."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Year:
+    """Open intervals of one local year as epoch microseconds, with running open totals."""
+
+    starts: list[int]
+    ends: list[int]
+    # cum_end[i]: open microseconds of this year up to ends[i]; the last one is the year's total.
+    cum_end: list[int]
+
+    @property
+    def total(self) -> int:
+        return self.cum_end[-1] if self.cum_end else 0
+
+    def open_before(self, x: int) -> int:
+        """Open microseconds of this year before instant ``x`` (which lies in this year)."""
+        i = bisect_right(self.starts, x) - 1
+        if i < 0:
+            return 0
+        return self.cum_end[i] - max(0, self.ends[i] - x)
+
+
+class BusinessCalendar:
+    """Business time of one policy. Pure and deterministic; safe to share and to cache."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.tz = policy.tz
+        self._holidays = policy.holidays
+        # Local midnight of 1 January of every supported year and of the year after the last:
+        # year k spans [_edges[k], _edges[k + 1]).
+        self._edges = [
+            self._instant(datetime(year, 1, 1)) for year in range(FIRST_YEAR, LAST_YEAR + 2)
+        ]
+        self._years: list[_Year | None] = [None] * (LAST_YEAR - FIRST_YEAR + 1)
+
+    # -- public API -------------------------------------------------------------------------
+
+    # The three hot methods spell out their bisections inline: a call is a microsecond or so,
+    # and helper calls would be a fifth of it.
+
+    def is_open(self, t: datetime) -> bool:
+        x = _to_us(t)
+        year = self._year(self._year_index(x))
+        i = bisect_right(year.starts, x) - 1
+        return i >= 0 and x < year.ends[i]
+
+    def next_open(self, t: datetime) -> datetime:
+        """``t`` itself (in the policy's zone) if open, else the next opening."""
+        return self._at(self._next_open(_to_us(t)))
+
+    def add(self, t: datetime, minutes: int) -> datetime:
+        """The earliest instant at which ``minutes`` open minutes have passed since ``t``."""
+        try:
+            x = (t - _EPOCH) // _ONE_US  # _to_us(t), inline
+        except TypeError:
+            x = _to_us(t)  # raises the helpful error
+        if minutes <= 0:
+            if minutes < 0:
+                raise ValueError(f"cannot add a negative number of business minutes ({minutes})")
+            return self._at(self._next_open(x))
+        k = bisect_right(self._edges, x) - 1
+        year = self._years[k] if 0 <= k < len(self._years) else None
+        if year is None:
+            year = self._year(self._year_index(x))
+        # target: open µs of this year from its start to the answer.
+        target = minutes * _MINUTE_US
+        i = bisect_right(year.starts, x) - 1
+        if i >= 0:
+            end = year.ends[i]
+            target += year.cum_end[i] - (end - x if x < end else 0)
+        cum_end = year.cum_end
+        while not cum_end or target > cum_end[-1]:
+            target -= cum_end[-1] if cum_end else 0
+            k += 1
+            if k >= len(self._years):
+                raise ValueError(
+                    f"{t.isoformat()} + {minutes} business minutes ends after {LAST_YEAR}, "
+                    "beyond the calendar's range"
+                )
+            year = self._year(k)
+            cum_end = year.cum_end
+        # bisect_left picks the interval where the target is first reached, so an answer that
+        # falls on a closing time stays there instead of moving on to the next opening.
+        j = bisect_left(cum_end, target)
+        return datetime.fromtimestamp((year.ends[j] - (cum_end[j] - target)) / _US, self.tz)
+
+    def between(self, a: datetime, b: datetime) -> int:
+        """Whole open minutes in ``[a, b)``; negative (``-between(b, a)``) when b is before a."""
+        xa, xb = _to_us(a), _to_us(b)
+        if xb < xa:
+            return -(self._open_us(xb, xa) // _MINUTE_US)
+        return self._open_us(xa, xb) // _MINUTE_US
+
+    def open_hours(self, day: date) -> tuple[Interval, ...]:
+        """The local hours the desk keeps on ``day``, after holidays and extra dates."""
+        policy = self.policy
+        extra = policy.extra_open_dates.get(day)
+        if extra is not None:
+            return extra
+        if day in policy.extra_closed_dates or day in self._days_off(day.year):
+            return ()
+        return policy.schedule.get(WEEKDAYS[day.weekday()], ())
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _at(self, x: int) -> datetime:
+        # x / 1e6 is within 0.25 µs of the true value for any supported year, and
+        # fromtimestamp rounds to the nearest microsecond, so this is exact (add() inlines it).
+        return datetime.fromtimestamp(x / _US, self.tz)
+
+    def _year_index(self, x: int) -> int:
+        k = bisect_right(self._edges, x) - 1
+        if k < 0 or k >= len(self._years):
+            raise ValueError(
+                f"{_EPOCH + x * _ONE_US:%Y-%m-%d %H:%M:%S} UTC is outside the calendar's "
+                f"range ({FIRST_YEAR}–{LAST_YEAR})"
+            )
+        return k
+
+    def _year(self, k: int) -> _Year:
+        year = self._years[k]
+        if year is None:
+            year = self._years[k] = self._build_year(FIRST_YEAR + k)
+        return year
+
+    def _next_open(self, x: int) -> int:
+        k = self._year_index(x)
+        year = self._year(k)
+        i = bisect_right(year.starts, x) - 1
+        if i >= 0 and x < year.ends[i]:
+            return x
+        if i + 1 < len(year.starts):
+            return year.starts[i + 1]
+        for later in range(k + 1, len(self._years)):
+            year = self._year(later)
+            if year.starts:
+                return year.starts[0]
+        raise ValueError(f"the desk does not open again before the end of {LAST_YEAR}")
+
+    def _open_us(self, xa: int, xb: int) -> int:
+        """Open microseconds in ``[xa, xb)``, xa <= xb."""
+        ka, kb = self._year_index(xa), self._year_index(xb)
+        year_a = self._year(ka)
+        if ka == kb:
+            starts, ends, cum_end = year_a.starts, year_a.ends, year_a.cum_end
+            # year_a.open_before(xb) - year_a.open_before(xa), inline
+            i = bisect_right(starts, xb) - 1
+            if i < 0:
+                return 0
+            before_b = cum_end[i] - (ends[i] - xb if xb < ends[i] else 0)
+            i = bisect_right(starts, xa, 0, i + 1) - 1
+            if i < 0:
+                return before_b
+            return before_b - (cum_end[i] - (ends[i] - xa if xa < ends[i] else 0))
+        total = year_a.total - year_a.open_before(xa)
+        for k in range(ka + 1, kb):
+            total += self._year(k).total
+        return total + self._year(kb).open_before(xb)
+
+    def _days_off(self, year: int) -> frozenset[date]:
+        source = self._holidays
+        if source is None:
+            return frozenset()
+        return _holiday_dates(source.country, source.subdivision, year)
+
+    def _build_year(self, year: int) -> _Year:
+        starts: list[int] = []
+        ends: list[int] = []
+        cum_end: list[int] = []
+        total = 0
+        day = date(year, 1, 1)
+        one_day = timedelta(days=1)
+        while day.year == year:
+            midnight = datetime(day.year, day.month, day.day)
+            for interval in self.open_hours(day):
+                start = self._instant(midnight + timedelta(minutes=interval.start))
+                end = (
+                    self._instant(midnight + one_day)
+                    if interval.end == DAY_MINUTES
+                    else self._instant(midnight + timedelta(minutes=interval.end))
+                )
+                if end <= start:
+                    continue  # hours that fall wholly inside a skipped hour (clocks forward)
+                if ends and ends[-1] == start:
+                    # Back-to-back intervals (13:00-18:00 after 09:00-13:00, or 24:00 meeting
+                    # the next day's 00:00) are one: fewer entries, same answers.
+                    total += end - ends[-1]
+                    ends[-1] = end
+                    cum_end[-1] = total
+                else:
+                    total += end - start
+                    starts.append(start)
+                    ends.append(end)
+                    cum_end.append(total)
+            day += one_day
+        return _Year(starts, ends, cum_end)
+
+    def _instant(self, local: datetime) -> int:
+        """Epoch µs of the first moment the wall clock in the policy's zone reads ``local``."""
+        x = (local.replace(tzinfo=self.tz) - _EPOCH) // _ONE_US  # fold=0: first occurrence
+        if self._wall(x) == local:
+            return x
+        # ``local`` was skipped by clocks going forward: answer the instant of the jump, the
+        # first whose wall time is past ``local``. fold=0 and fold=1 bracket it.
+        other = (local.replace(tzinfo=self.tz, fold=1) - _EPOCH) // _ONE_US
+        lo, hi = min(x, other) // _US, max(x, other) // _US  # transitions are on whole seconds
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._wall(mid * _US) > local:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo * _US
+
+    def _wall(self, x: int) -> datetime:
+        return (_EPOCH + x * _ONE_US).astimezone(self.tz).replace(tzinfo=None)
+
+
+_holiday_cache: dict[tuple[str, str | None, int], frozenset[date]] = {}
+
+
+def _holiday_dates(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    key = (country, subdivision, year)
+    days = _holiday_cache.get(key)
+    if days is None:
+        found = holidays_lib.country_holidays(country, subdiv=subdivision, years=year)
+        days = _holiday_cache[key] = frozenset(d for d in found if d.year == year)
+    return days
+
+
+def _to_us(t: datetime) -> int:
+    """Epoch microseconds of an aware datetime, exactly (no float rounding)."""
+    try:
+        return (t - _EPOCH) // _ONE_US
+    except TypeError:
+        if isinstance(t, datetime):
+            raise NaiveDatetimeError(
+                f"{t.isoformat()} has no time zone: pass an aware datetime "
+                "(e.g. with tzinfo=ZoneInfo('Europe/Moscow') or an ISO 8601 offset)"
+            ) from None
+        raise

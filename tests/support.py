@@ -1,0 +1,261 @@
+"""Test helpers: a whole SviftDesk in-process, an SMTP sink, waiting for things to happen."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any, TypeVar
+
+import httpx
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from services.cli import app_factory
+from shared.bus import Bus
+from shared.bus.memory import InMemoryBus
+from shared.runtime import ServiceRuntime, make_topology
+from shared.settings import SERVICES, Settings
+
+T = TypeVar("T")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    check: Callable[[T], bool],
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.05,
+) -> T:
+    """Poll ``probe`` until ``check`` accepts its value; fail with the last value seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if check(value):
+            return value
+        if time.monotonic() > deadline:
+            shown = f"{len(value)} items" if isinstance(value, list) else repr(value)[:500]
+            raise AssertionError(f"condition not reached within {timeout}s; last value: {shown}")
+        await asyncio.sleep(interval)
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def received(self) -> list[EmailMessage]:
+        with self._lock:
+            return list(self.messages)
+
+
+@dataclass
+class System:
+    """The four services in this process, each with its own HTTP client."""
+
+    settings: Settings
+    apps: dict[str, FastAPI]
+    clients: dict[str, httpx.AsyncClient]
+    bus: InMemoryBus | None
+    smtp_sink: SmtpSink | None
+    _stack: AsyncExitStack = field(repr=False)
+
+    @classmethod
+    @asynccontextmanager
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        smtp_sink: SmtpSink | None = None,
+        bus: Bus | None = None,
+        services: tuple[str, ...] = SERVICES,
+        wait_connected: bool = True,
+    ) -> AsyncIterator[System]:
+        async with AsyncExitStack() as stack:
+            shared: Bus | None = bus
+            if shared is None and not settings.amqp_url:
+                shared = InMemoryBus(make_topology(settings))
+            if shared is not None:
+                await shared.start()
+                stack.push_async_callback(shared.close)
+            apps = {name: app_factory(name)(settings, bus=shared) for name in services}
+            clients = {}
+            for name, app in apps.items():
+                await stack.enter_async_context(app.router.lifespan_context(app))
+                clients[name] = await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        transport=httpx.ASGITransport(app=app), base_url=f"http://{name}"
+                    )
+                )
+            system = cls(
+                settings,
+                apps,
+                clients,
+                shared if isinstance(shared, InMemoryBus) else getattr(shared, "inner", None),
+                smtp_sink,
+                stack,
+            )
+            if wait_connected:
+                await eventually(system._all_connected, bool, timeout=20)
+            yield system
+
+    async def _all_connected(self) -> bool:
+        return all(self.runtime(name).bus.connected for name in self.apps)
+
+    def runtime(self, service: str) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.apps[service].state.runtime
+        return runtime
+
+    @property
+    def intake(self) -> httpx.AsyncClient:
+        return self.clients["intake"]
+
+    def mail(self) -> list[EmailMessage]:
+        """Every message sent so far: from the SMTP sink, or the .eml files."""
+        if self.smtp_sink is not None:
+            return self.smtp_sink.received()
+        directory = self.settings.mail_dir
+        if not directory.exists():
+            return []
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for path in sorted(directory.glob("*.eml"))
+        ]
+
+    async def wait_for_mail(self, count: int, *, timeout: float = 20.0) -> list[EmailMessage]:
+        async def probe() -> list[EmailMessage]:
+            return self.mail()
+
+        return await eventually(probe, lambda mails: len(mails) >= count, timeout=timeout)
+
+    async def count_rows(self, service: str, table: str) -> int:
+        runtime = self.runtime(service)
+        assert runtime.metadata.schema is not None
+        target = runtime.metadata.tables[f"{runtime.metadata.schema}.{table}"]
+        async with runtime.db.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(target))).scalar_one())
+
+
+def ticket_body(email_address: str = "ivan@example.com", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "web",
+        "customer": {"email": email_address, "name": "Иван Петров", "language": "ru"},
+        "subject": "Не проходит оплата",
+        "body": "При оплате картой страница зависает.",
+    }
+    body.update(overrides)
+    return body
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "no text/plain part"
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+class TcpProxy:
+    """A loopback TCP proxy that can play a broker outage: down refuses and cuts connections."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def down(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.update((writer, upstream_writer))
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.transport.abort()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+
+class FlakyBus:
+    """The in-memory bus behind a switch, to play a broker outage on the embedded backend."""
+
+    def __init__(self, inner: InMemoryBus) -> None:
+        self.inner = inner
+        self.available = False
+
+    @property
+    def connected(self) -> bool:
+        return self.available
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def publish(self, event: Any) -> None:
+        from shared.bus import BusUnavailableError
+
+        if not self.available:
+            raise BusUnavailableError("broker down (test)")
+        await self.inner.publish(event)
+
+    async def subscribe(self, consumer: str, event_types: Any, handler: Any) -> None:
+        await self.inner.subscribe(consumer, event_types, handler)
+
+    async def parked(self, consumer: str) -> Any:
+        return await self.inner.parked(consumer)
+
+    async def replay(self, consumer: str) -> int:
+        return await self.inner.replay(consumer)
