@@ -88,7 +88,7 @@ async def amqp_prefix() -> AsyncIterator[str]:
     prefix = f"sviftdesk-test-{uuid.uuid4().hex[:10]}"
     try:
         connection = await aio_pika.connect(AMQP_URL, timeout=5)
-    except (OSError, aio_pika.exceptions.AMQPError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
         _unavailable("RabbitMQ", exc)
     await connection.close()
     yield prefix

@@ -62,7 +62,7 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
@@ -163,7 +163,9 @@ class System:
         assert runtime.metadata.schema is not None
         target = runtime.metadata.tables[f"{runtime.metadata.schema}.{table}"]
         async with runtime.db.sessions() as session:
-            return int((await session.execute(select(func.count()).select_from(target))).scalar_one())
+            return int(
+                (await session.execute(select(func.count()).select_from(target))).scalar_one()
+            )
 
 
 def ticket_body(email_address: str = "ivan@example.com", **overrides: Any) -> dict[str, Any]:

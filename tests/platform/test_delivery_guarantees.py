@@ -91,7 +91,10 @@ async def test_an_event_delivered_twice_sends_one_email(system: System) -> None:
 
 
 def _cli(settings: Settings, *args: str) -> str:
-    env = {"SVIFTDESK_AMQP_URL": settings.amqp_url or "", "SVIFTDESK_BUS_PREFIX": settings.bus_prefix}
+    env = {
+        "SVIFTDESK_AMQP_URL": settings.amqp_url or "",
+        "SVIFTDESK_BUS_PREFIX": settings.bus_prefix,
+    }
     result = CliRunner().invoke(main, list(args), env=env)
     assert result.exit_code == 0, result.output
     return result.output
@@ -114,7 +117,9 @@ async def test_failing_handler_parks_then_replays_once_fixed(
 
     async def parked() -> list[object]:
         if system.settings.amqp_url:
-            output = await asyncio.to_thread(_cli, system.settings, "dlq", "list", "--service", "notifier")
+            output = await asyncio.to_thread(
+                _cli, system.settings, "dlq", "list", "--service", "notifier"
+            )
             return [line for line in output.splitlines() if line.strip()]
         return list(await event_id_probe.parked("notifier"))
 
@@ -125,7 +130,9 @@ async def test_failing_handler_parks_then_replays_once_fixed(
 
     monkeypatch.setitem(notifier_handlers.HANDLERS, "ticket.created", fixed)
     if system.settings.amqp_url:
-        output = await asyncio.to_thread(_cli, system.settings, "dlq", "replay", "--service", "notifier")
+        output = await asyncio.to_thread(
+            _cli, system.settings, "dlq", "replay", "--service", "notifier"
+        )
         assert "notifier: replayed 1" in output
     else:
         assert await event_id_probe.replay("notifier") == 1

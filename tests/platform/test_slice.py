@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services.notifier.tables import delivery
 from services.intake.tables import outbox as intake_outbox
+from services.notifier.tables import delivery
 from tests.support import System, eventually, text_of, ticket_body
 
 

@@ -1,0 +1,142 @@
+"""POST /v1/tickets: what the website and partners rely on, and what bad input gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support import System, ticket_body
+
+
+async def _nothing_stored(system: System) -> None:
+    for table in ("ticket", "customer", "outbox", "idempotency_key"):
+        assert await system.count_rows("intake", table) == 0, table
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason_part"),
+    [
+        (ticket_body(channel="phone"), "channel", "support@sviftcommunity.ru"),
+        (ticket_body(channel="social"), "channel", "web form"),
+        (ticket_body(channel="fax"), "channel", "web"),
+        (ticket_body(priority="high"), "priority", "unknown field"),
+        (ticket_body(subject=""), "subject", "at least 1"),
+        (ticket_body(subject="x" * 201), "subject", "at most 200"),
+        (ticket_body(category="urgent"), "category", "question"),
+        (
+            {**ticket_body(), "customer": {"email": "not-an-email", "name": "A"}},
+            "customer.email",
+            "email",
+        ),
+        (
+            {
+                **ticket_body(),
+                "customer": {"email": "a@example.com", "name": "A", "language": "de"},
+            },
+            "customer.language",
+            "'ru' or 'en'",
+        ),
+        (
+            {**ticket_body(), "customer": {"email": "a@example.com", "name": "A", "vip": True}},
+            "customer.vip",
+            "unknown field",
+        ),
+        ({"channel": "web"}, "customer", "Field required"),
+    ],
+)
+async def test_invalid_ticket_is_refused_naming_the_field(
+    system: System, body: dict[str, Any], field: str, reason_part: str
+) -> None:
+    response = await system.intake.post("/v1/tickets", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problems = {p["field"]: p["reason"] for p in response.json()["errors"]}
+    assert field in problems, problems
+    assert reason_part in problems[field]
+    assert field in response.json()["detail"]
+    await _nothing_stored(system)
+
+
+async def test_malformed_json_is_a_400(system: System) -> None:
+    response = await system.intake.post(
+        "/v1/tickets", content=b'{"channel": "web",', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["detail"]
+    await _nothing_stored(system)
+
+
+async def test_body_over_the_limit_is_a_413(system: System) -> None:
+    huge = ticket_body(body="я" * system.settings.max_request_bytes)
+    response = await system.intake.post("/v1/tickets", json=huge)
+    assert response.status_code == 413
+    assert str(system.settings.max_request_bytes) in response.json()["detail"]
+
+    # Also when the client does not say how big the body is (chunked upload).
+    async def chunks() -> Any:
+        for _ in range(64):
+            yield b"x" * 8192
+
+    response = await system.intake.post(
+        "/v1/tickets", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    await _nothing_stored(system)
+
+
+async def test_ticket_readable_with_its_token_and_by_nobody_else(system: System) -> None:
+    mine = (await system.intake.post("/v1/tickets", json=ticket_body())).json()
+    other = (await system.intake.post("/v1/tickets", json=ticket_body("o@example.com"))).json()
+
+    def auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    response = await system.intake.get(
+        f"/v1/tickets/{mine['id']}", headers=auth(mine["access_token"])
+    )
+    assert response.status_code == 200
+    ticket = response.json()
+    assert ticket["number"] == mine["number"]
+    assert ticket["customer"]["email"] == "ivan@example.com"
+    assert ticket["received_at"].endswith("Z") or "+" in ticket["received_at"]
+
+    for path, headers in [
+        (f"/v1/tickets/{mine['id']}", auth(other["access_token"])),  # someone else's token
+        (f"/v1/tickets/{mine['id']}", auth("guess")),
+        (f"/v1/tickets/{mine['id']}", {}),
+        ("/v1/tickets/not-a-uuid", auth(mine["access_token"])),
+        ("/v1/tickets/00000000-0000-0000-0000-000000000000", auth(mine["access_token"])),
+    ]:
+        response = await system.intake.get(path, headers=headers)
+        assert response.status_code == 404, (path, response.text)
+        assert "access_token" not in response.text
+
+
+async def test_idempotency_key_returns_the_same_ticket(system: System) -> None:
+    headers = {"Idempotency-Key": "order-7781"}
+    first = await system.intake.post("/v1/tickets", json=ticket_body(), headers=headers)
+    again = await system.intake.post("/v1/tickets", json=ticket_body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert await system.count_rows("intake", "ticket") == 1
+    assert await system.count_rows("intake", "outbox") == 1
+
+    changed = await system.intake.post(
+        "/v1/tickets", json=ticket_body(subject="Другое"), headers=headers
+    )
+    assert changed.status_code == 422
+    assert changed.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert await system.count_rows("intake", "ticket") == 1
+
+
+async def test_concurrent_retries_with_one_key_make_one_ticket(system: System) -> None:
+    import asyncio
+
+    headers = {"Idempotency-Key": "same-key"}
+    responses = await asyncio.gather(
+        *(system.intake.post("/v1/tickets", json=ticket_body(), headers=headers) for _ in range(8))
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert await system.count_rows("intake", "ticket") == 1

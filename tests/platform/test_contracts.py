@@ -1,0 +1,69 @@
+"""The contracts and the topology agree with each other and with what is published in docs/."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from shared.bus.topology import BINDINGS, Topology, topic_matches
+from shared.contracts import catalogue
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.events import EVENT_TYPES, UnknownEventError, parse_payload
+from shared.settings import SERVICES
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_event_catalogue_in_docs_is_current() -> None:
+    expected = catalogue.render()
+    on_disk = {
+        str(path.relative_to(DOCS)): path.read_text(encoding="utf-8")
+        for path in DOCS.rglob("*.json")
+    }
+    stale = sorted(name for name in expected if on_disk.get(name) != expected[name])
+    extra = sorted(set(on_disk) - set(expected))
+    assert not stale and not extra, f"run `make docs`: stale {stale}, no longer generated {extra}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_handles_exactly_what_the_topology_binds(service: str) -> None:
+    handlers = importlib.import_module(f"services.{service}.handlers").HANDLERS
+    assert set(handlers) == set(BINDINGS.get(service, ())), service
+    assert set(handlers) <= set(EVENT_TYPES)
+
+
+def test_every_quorum_queue_has_a_dead_letter_exchange_and_a_delivery_limit() -> None:
+    topology = Topology(prefix="p", retry_delays_ms=(5, 50), delivery_limit=7)
+    arguments = topology.queue_arguments("notifier")
+    assert arguments["x-queue-type"] == "quorum"
+    assert arguments["x-delivery-limit"] == 7
+    assert arguments["x-dead-letter-exchange"] == "p.parked"
+    wait = topology.wait_queue_arguments("notifier", 50)
+    assert wait["x-message-ttl"] == 50
+    assert wait["x-dead-letter-routing-key"] == "p.notifier"
+    assert topology.exchange == "p.events"
+    assert Topology().exchange == "sviftdesk.events"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "matches"),
+    [
+        ("ticket.created", "ticket.created", True),
+        ("ticket.*", "ticket.created", True),
+        ("ticket.*", "ticket.status.changed", False),
+        ("#", "sla.breached", True),
+        ("ticket.#", "ticket", True),
+        ("sla.*", "ticket.created", False),
+    ],
+)
+def test_topic_matching(pattern: str, key: str, matches: bool) -> None:
+    assert topic_matches(pattern, key) is matches
+
+
+def test_payloads_are_validated_and_unknown_types_refused() -> None:
+    with pytest.raises(UnknownEventError):
+        parse_payload(CloudEvent(source="/x", type="ticket.teleported", data={}))
+    with pytest.raises(ValueError, match="number"):
+        parse_payload(CloudEvent(source="/x", type="ticket.created", data={"number": "42"}))
