@@ -12,10 +12,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import structlog
 from fastapi import Depends, FastAPI, Request
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData
 
+from shared.auth import load_signer
 from shared.bus import Bus
 from shared.bus.memory import InMemoryBus
 from shared.bus.rabbit import RabbitBus
@@ -26,6 +28,10 @@ from shared.http import install_http_basics, ops_router
 from shared.inbox import EventHandler, Inbox, idempotent_consumer
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import Settings, load_settings
+
+log = structlog.get_logger(__name__)
+
+SHUTDOWN_STEP_SECONDS = 10.0
 
 Worker = Callable[[], Coroutine[Any, Any, None]]
 
@@ -68,6 +74,7 @@ class ServiceRuntime:
             self.db, self.outbox, self.bus, poll_seconds=self.settings.relay_poll_seconds
         )
         self.db.on_commit("outbox", self.relay.wake)
+        self.signer = load_signer(self.settings)
         self._pending = Gauge(
             "sviftdesk_outbox_pending", "Events not yet published", registry=self.registry
         )
@@ -111,14 +118,23 @@ class ServiceRuntime:
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if self.owns_bus:
-                await self.bus.close()
-            await self.db.dispose()
+            await self._shut_down(tasks)
+
+    async def _shut_down(self, tasks: list[asyncio.Task[None]]) -> None:
+        # Bounded at every step: a stuck connection must not keep a stopping service alive.
+        for task in tasks:
+            task.cancel()
+        _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_SECONDS)
+        for task in stuck:
+            log.warning("shutdown.task_stuck", task=task.get_name())
+        steps = [self.bus.close()] if self.owns_bus else []
+        steps.append(self.db.dispose())
+        for step in steps:
+            try:
+                async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):
+                    await step
+            except TimeoutError:
+                log.warning("shutdown.step_timed_out")
 
     async def _watch_outbox(self) -> None:
         while True:

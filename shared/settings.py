@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SERVICES = ("intake", "sla", "notifier", "escalation")
@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(default=None, description="smtp://host:port; unset: .eml files")
     policy_file: Path | None = Field(
         default=None, description="the policy file (calendar, targets)"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="signs staff and partner tokens; generated under var/ if unset"
     )
     var_dir: Path = Path("var")
     bus_prefix: str = Field(

@@ -146,6 +146,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         amqp_url=AMQP_URL,
         bus_prefix=request.getfixturevalue("amqp_prefix"),
         smtp_url=sink.url,
+        secret_key="test-secret-" + "x" * 40,
         **common,
     )
 

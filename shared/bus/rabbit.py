@@ -93,9 +93,9 @@ class RabbitBus:
             self._connector.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connector
+        self._ready.clear()
         if self._connection is not None:
             await self._connection.close()
-        self._ready.clear()
 
     async def publish(self, event: CloudEvent) -> None:
         if not self.connected or self._exchange is None:

@@ -99,7 +99,107 @@ class TicketCreated(EventPayload):
     customer: CustomerRef
 
 
-EVENT_TYPES: dict[str, type[EventPayload]] = {model.event_type: model for model in (TicketCreated,)}
+class Complexity(StrEnum):
+    simple = "simple"
+    standard = "standard"
+    complex = "complex"
+
+
+class Actor(StrEnum):
+    customer = "customer"
+    agent = "agent"
+    senior = "senior"
+    partner = "partner"
+    system = "system"
+
+
+class PartnerRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    reference: str | None = None
+
+
+class TicketStatusChanged(EventPayload):
+    """A ticket moved to a new stage; the customer is told of each (clause 6)."""
+
+    event_type: ClassVar[str] = "ticket.status_changed"
+
+    ticket_id: uuid.UUID
+    number: str
+    from_status: TicketStatus
+    to_status: TicketStatus
+    note: str | None = Field(
+        default=None, description="what the customer reads; the resolution summary on resolve"
+    )
+    partner: PartnerRef | None = Field(default=None, description="when waiting on a partner")
+    actor: Actor
+    changed_at: AwareDatetime
+    customer: CustomerRef
+
+
+class TicketMessageAdded(EventPayload):
+    """A reply or an internal note; an agent's first public reply is the first response."""
+
+    event_type: ClassVar[str] = "ticket.message_added"
+
+    ticket_id: uuid.UUID
+    number: str
+    message_id: uuid.UUID
+    author: Actor
+    internal: bool = Field(description="an agents-only note: never shown or sent to the customer")
+    first_response: bool = Field(description="the first public reply of an agent")
+    body: str
+    added_at: AwareDatetime
+    customer: CustomerRef
+
+
+class TicketComplexitySet(EventPayload):
+    """An agent judged the ticket's complexity: it sets the resolution target (clause 8)."""
+
+    event_type: ClassVar[str] = "ticket.complexity_set"
+
+    ticket_id: uuid.UUID
+    number: str
+    complexity: Complexity
+    set_at: AwareDatetime
+
+
+class TicketEscalationRequested(EventPayload):
+    """The customer asked for a senior specialist's review (clause 11)."""
+
+    event_type: ClassVar[str] = "ticket.escalation_requested"
+
+    ticket_id: uuid.UUID
+    number: str
+    reason: str
+    requested_at: AwareDatetime
+    customer: CustomerRef
+
+
+class TicketSatisfactionRated(EventPayload):
+    """The customer rated the answer after resolution (clauses 13, 27)."""
+
+    event_type: ClassVar[str] = "ticket.satisfaction_rated"
+
+    ticket_id: uuid.UUID
+    number: str
+    score: int = Field(ge=1, le=5)
+    comment: str | None = None
+    rated_at: AwareDatetime
+
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {
+    model.event_type: model
+    for model in (
+        TicketCreated,
+        TicketStatusChanged,
+        TicketMessageAdded,
+        TicketComplexitySet,
+        TicketEscalationRequested,
+        TicketSatisfactionRated,
+    )
+}
 
 
 class UnknownEventError(ValueError):

@@ -13,7 +13,7 @@ Rules (SPEC, "The SLA clock, exactly"):
   in ``extra_closed_dates`` or a day off of the holiday calendar is closed; otherwise the
   weekday's schedule applies. Holiday calendars only ever *close* days: a Saturday the
   government makes a working day does not open a Mon–Thu desk (use ``extra_open_dates``).
-- Local hours become instants by "the first moment the wall clock reads that time": an
+- Local hours become instants at "the first moment the wall clock reads that time": an
   ambiguous time (clocks going back) is its first occurrence, and a time that does not exist
   (clocks going forward) is the moment the clocks jump past it.
 
@@ -21,8 +21,11 @@ Inputs are aware datetimes in any zone (naive ones raise :class:`NaiveDatetimeEr
 are in the policy's zone. Seconds and microseconds are kept exactly. Years 2000–2100 are
 supported; beyond them a :class:`ValueError` is raised.
 
-Speed: each local year is turned once, on first use, into sorted arrays of open intervals in
-integer epoch microseconds plus running open totals, so every call is a couple of bisections.
+Speed: each local year is turned once, on first use, into sorted arrays of its open intervals
+in epoch microseconds plus running open totals, so a call is a few bisections — no walking
+over days. The arrays hold floats: every value is a whole number of microseconds below 2**53,
+which a float holds exactly, and sums and differences of such numbers stay exact; floats just
+compare and add faster than Python's multi-digit ints.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ from services.sla.domain.policy import DAY_MINUTES, WEEKDAYS, Interval, Policy
 FIRST_YEAR: Final = 2000
 LAST_YEAR: Final = 2100
 
-_US: Final = 1_000_000
-_MINUTE_US: Final = 60 * _US
+_US: Final = 1e6
+_MINUTE_US: Final = 60e6
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US: Final = timedelta(microseconds=1)
+_fromtimestamp: Final = datetime.fromtimestamp
 
 
 class NaiveDatetimeError(ValueError):
@@ -51,23 +55,24 @@ class NaiveDatetimeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class _Year:
-    """Open intervals of one local year as epoch microseconds, with running open totals."""
+    """Open intervals of one local year in epoch µs, with running open totals."""
 
-    starts: list[int]
-    ends: list[int]
-    # cum_end[i]: open microseconds of this year up to ends[i]; the last one is the year's total.
-    cum_end: list[int]
+    starts: list[float]
+    ends: list[float]
+    # cum_end[i]: open µs of this year up to ends[i]; the last one is the year's total.
+    cum_end: list[float]
 
     @property
-    def total(self) -> int:
-        return self.cum_end[-1] if self.cum_end else 0
+    def total(self) -> float:
+        return self.cum_end[-1] if self.cum_end else 0.0
 
-    def open_before(self, x: int) -> int:
-        """Open microseconds of this year before instant ``x`` (which lies in this year)."""
+    def open_before(self, x: float) -> float:
+        """Open µs of this year before instant ``x`` (which lies in this year)."""
         i = bisect_right(self.starts, x) - 1
         if i < 0:
-            return 0
-        return self.cum_end[i] - max(0, self.ends[i] - x)
+            return 0.0
+        end = self.ends[i]
+        return self.cum_end[i] - (end - x if x < end else 0.0)
 
 
 class BusinessCalendar:
@@ -76,18 +81,14 @@ class BusinessCalendar:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.tz = policy.tz
-        self._holidays = policy.holidays
         # Local midnight of 1 January of every supported year and of the year after the last:
         # year k spans [_edges[k], _edges[k + 1]).
         self._edges = [
-            self._instant(datetime(year, 1, 1)) for year in range(FIRST_YEAR, LAST_YEAR + 2)
+            float(self._instant(datetime(year, 1, 1))) for year in range(FIRST_YEAR, LAST_YEAR + 2)
         ]
         self._years: list[_Year | None] = [None] * (LAST_YEAR - FIRST_YEAR + 1)
 
     # -- public API -------------------------------------------------------------------------
-
-    # The three hot methods spell out their bisections inline: a call is a microsecond or so,
-    # and helper calls would be a fifth of it.
 
     def is_open(self, t: datetime) -> bool:
         x = _to_us(t)
@@ -101,8 +102,10 @@ class BusinessCalendar:
 
     def add(self, t: datetime, minutes: int) -> datetime:
         """The earliest instant at which ``minutes`` open minutes have passed since ``t``."""
+        # The hot path of the service and of the benchmark: written out inline, since helper
+        # calls would cost a fifth of the time.
         try:
-            x = (t - _EPOCH) // _ONE_US  # _to_us(t), inline
+            x = (t - _EPOCH) / _ONE_US  # exact: see the module docstring
         except TypeError:
             x = _to_us(t)  # raises the helpful error
         if minutes <= 0:
@@ -112,18 +115,19 @@ class BusinessCalendar:
         k = bisect_right(self._edges, x) - 1
         year = self._years[k] if 0 <= k < len(self._years) else None
         if year is None:
-            year = self._year(self._year_index(x))
-        # target: open µs of this year from its start to the answer.
+            year = self._year(k := self._year_index(x))
+        # target: open µs from the start of this year to the answer.
         target = minutes * _MINUTE_US
         i = bisect_right(year.starts, x) - 1
         if i >= 0:
             end = year.ends[i]
-            target += year.cum_end[i] - (end - x if x < end else 0)
+            target += year.cum_end[i] - (end - x if x < end else 0.0)
         cum_end = year.cum_end
         while not cum_end or target > cum_end[-1]:
-            target -= cum_end[-1] if cum_end else 0
+            target -= cum_end[-1] if cum_end else 0.0
             k += 1
-            if k >= len(self._years):
+            # The second test refuses absurd amounts before building a century of years.
+            if k >= len(self._years) or minutes * _MINUTE_US > self._edges[-1] - x:
                 raise ValueError(
                     f"{t.isoformat()} + {minutes} business minutes ends after {LAST_YEAR}, "
                     "beyond the calendar's range"
@@ -133,14 +137,14 @@ class BusinessCalendar:
         # bisect_left picks the interval where the target is first reached, so an answer that
         # falls on a closing time stays there instead of moving on to the next opening.
         j = bisect_left(cum_end, target)
-        return datetime.fromtimestamp((year.ends[j] - (cum_end[j] - target)) / _US, self.tz)
+        return _fromtimestamp((year.ends[j] - (cum_end[j] - target)) / _US, self.tz)
 
     def between(self, a: datetime, b: datetime) -> int:
         """Whole open minutes in ``[a, b)``; negative (``-between(b, a)``) when b is before a."""
         xa, xb = _to_us(a), _to_us(b)
         if xb < xa:
-            return -(self._open_us(xb, xa) // _MINUTE_US)
-        return self._open_us(xa, xb) // _MINUTE_US
+            return -int(self._open_us(xb, xa) // _MINUTE_US)
+        return int(self._open_us(xa, xb) // _MINUTE_US)
 
     def open_hours(self, day: date) -> tuple[Interval, ...]:
         """The local hours the desk keeps on ``day``, after holidays and extra dates."""
@@ -154,12 +158,12 @@ class BusinessCalendar:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _at(self, x: int) -> datetime:
+    def _at(self, x: float) -> datetime:
         # x / 1e6 is within 0.25 µs of the true value for any supported year, and
-        # fromtimestamp rounds to the nearest microsecond, so this is exact (add() inlines it).
-        return datetime.fromtimestamp(x / _US, self.tz)
+        # fromtimestamp rounds to the nearest microsecond, so this is exact.
+        return _fromtimestamp(x / _US, self.tz)
 
-    def _year_index(self, x: int) -> int:
+    def _year_index(self, x: float) -> int:
         k = bisect_right(self._edges, x) - 1
         if k < 0 or k >= len(self._years):
             raise ValueError(
@@ -174,7 +178,7 @@ class BusinessCalendar:
             year = self._years[k] = self._build_year(FIRST_YEAR + k)
         return year
 
-    def _next_open(self, x: int) -> int:
+    def _next_open(self, x: float) -> float:
         k = self._year_index(x)
         year = self._year(k)
         i = bisect_right(year.starts, x) - 1
@@ -188,36 +192,38 @@ class BusinessCalendar:
                 return year.starts[0]
         raise ValueError(f"the desk does not open again before the end of {LAST_YEAR}")
 
-    def _open_us(self, xa: int, xb: int) -> int:
-        """Open microseconds in ``[xa, xb)``, xa <= xb."""
+    def _open_us(self, xa: float, xb: float) -> float:
+        """Open µs in ``[xa, xb)``, xa <= xb."""
         ka, kb = self._year_index(xa), self._year_index(xb)
         year_a = self._year(ka)
         if ka == kb:
+            # year_a.open_before(xb) - year_a.open_before(xa), inline: between()'s hot path.
             starts, ends, cum_end = year_a.starts, year_a.ends, year_a.cum_end
-            # year_a.open_before(xb) - year_a.open_before(xa), inline
             i = bisect_right(starts, xb) - 1
             if i < 0:
-                return 0
-            before_b = cum_end[i] - (ends[i] - xb if xb < ends[i] else 0)
+                return 0.0
+            end = ends[i]
+            open_us = cum_end[i] - (end - xb if xb < end else 0.0)
             i = bisect_right(starts, xa, 0, i + 1) - 1
-            if i < 0:
-                return before_b
-            return before_b - (cum_end[i] - (ends[i] - xa if xa < ends[i] else 0))
+            if i >= 0:
+                end = ends[i]
+                open_us -= cum_end[i] - (end - xa if xa < end else 0.0)
+            return open_us
         total = year_a.total - year_a.open_before(xa)
         for k in range(ka + 1, kb):
             total += self._year(k).total
         return total + self._year(kb).open_before(xb)
 
     def _days_off(self, year: int) -> frozenset[date]:
-        source = self._holidays
+        source = self.policy.holidays
         if source is None:
             return frozenset()
         return _holiday_dates(source.country, source.subdivision, year)
 
     def _build_year(self, year: int) -> _Year:
-        starts: list[int] = []
-        ends: list[int] = []
-        cum_end: list[int] = []
+        starts: list[float] = []
+        ends: list[float] = []
+        cum_end: list[float] = []
         total = 0
         day = date(year, 1, 1)
         one_day = timedelta(days=1)
@@ -231,18 +237,17 @@ class BusinessCalendar:
                     else self._instant(midnight + timedelta(minutes=interval.end))
                 )
                 if end <= start:
-                    continue  # hours that fall wholly inside a skipped hour (clocks forward)
+                    continue  # hours wholly inside an hour the clocks skip
+                total += end - start
                 if ends and ends[-1] == start:
-                    # Back-to-back intervals (13:00-18:00 after 09:00-13:00, or 24:00 meeting
-                    # the next day's 00:00) are one: fewer entries, same answers.
-                    total += end - ends[-1]
-                    ends[-1] = end
-                    cum_end[-1] = total
+                    # Back to back (09:00-13:00 then 13:00-18:00, or 24:00 meeting the next
+                    # day's 00:00): one interval, fewer entries, the same answers.
+                    ends[-1] = float(end)
+                    cum_end[-1] = float(total)
                 else:
-                    total += end - start
-                    starts.append(start)
-                    ends.append(end)
-                    cum_end.append(total)
+                    starts.append(float(start))
+                    ends.append(float(end))
+                    cum_end.append(float(total))
             day += one_day
         return _Year(starts, ends, cum_end)
 
@@ -254,14 +259,14 @@ class BusinessCalendar:
         # ``local`` was skipped by clocks going forward: answer the instant of the jump, the
         # first whose wall time is past ``local``. fold=0 and fold=1 bracket it.
         other = (local.replace(tzinfo=self.tz, fold=1) - _EPOCH) // _ONE_US
-        lo, hi = min(x, other) // _US, max(x, other) // _US  # transitions are on whole seconds
+        lo, hi = min(x, other) // 1_000_000, max(x, other) // 1_000_000  # whole seconds
         while lo < hi:
             mid = (lo + hi) // 2
-            if self._wall(mid * _US) > local:
+            if self._wall(mid * 1_000_000) > local:
                 hi = mid
             else:
                 lo = mid + 1
-        return lo * _US
+        return lo * 1_000_000
 
     def _wall(self, x: int) -> datetime:
         return (_EPOCH + x * _ONE_US).astimezone(self.tz).replace(tzinfo=None)
@@ -279,10 +284,10 @@ def _holiday_dates(country: str, subdivision: str | None, year: int) -> frozense
     return days
 
 
-def _to_us(t: datetime) -> int:
-    """Epoch microseconds of an aware datetime, exactly (no float rounding)."""
+def _to_us(t: datetime) -> float:
+    """Epoch µs of an aware datetime, exactly (a whole number, held in a float)."""
     try:
-        return (t - _EPOCH) // _ONE_US
+        return (t - _EPOCH) / _ONE_US
     except TypeError:
         if isinstance(t, datetime):
             raise NaiveDatetimeError(

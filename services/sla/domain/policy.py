@@ -262,6 +262,11 @@ class Policy(_Model):
     @model_validator(mode="after")
     def _open_or_closed(self) -> Policy:
         for day in sorted(self.extra_open_dates):
+            if not self.extra_open_dates[day]:
+                raise _Problem(
+                    "no hours given: to close a date, list it in extra_closed_dates",
+                    ("extra_open_dates", day.isoformat()),
+                )
             if day in self.extra_closed_dates:
                 raise _Problem(
                     f"{day} is also in extra_closed_dates: a date is either open or closed",

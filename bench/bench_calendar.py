@@ -1,0 +1,136 @@
+"""Benchmark the business calendar against pandas' CustomBusinessHour, and check they agree.
+
+Run from the repository root with pandas installed: ``python bench/bench_calendar.py``.
+
+Both get the bundled policy's desk — Mon–Thu 09:00–18:00 Moscow, Russia's days off — and the
+same random starts over 2025–2026. pandas adds whole hours only, and reports an answer that
+lands on a closing time as the next opening, so amounts are whole hours and our closing-time
+answers are mapped to the next opening before comparing. Any disagreement exits non-zero.
+
+pandas gets its best case: naive local Timestamps and one prebuilt offset per amount, built
+outside the timed loop. The more usual ``n * offset`` per call is timed too, for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from services.sla.domain.calendar import BusinessCalendar
+from services.sla.domain.policy import WEEKDAYS, load_policy
+
+GOAL = 50.0
+MAX_HOURS = 9 * 20  # up to four weeks of business hours
+
+
+def days_off(cal: BusinessCalendar, first: date, last: date) -> list[date]:
+    """Days the desk would open by its weekly schedule but is closed (holidays, closures)."""
+    weekdays = {WEEKDAYS.index(name) for name, hours in cal.policy.schedule.items() if hours}
+    out, day = [], first
+    while day <= last:
+        if day.weekday() in weekdays and not cal.open_hours(day):
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:>12,.0f} calls/s ({seconds / count * 1e6:.2f} µs/call)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--pandas-count", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=20250101)
+    args = parser.parse_args()
+    try:
+        import pandas as pd  # type: ignore[import-untyped]
+        from pandas.tseries.offsets import CustomBusinessHour  # type: ignore[import-untyped]
+    except ImportError:
+        print("pandas is not installed: `pip install pandas` (make bench does it)")
+        return 2
+
+    policy = load_policy()
+    cal = BusinessCalendar(policy)
+    tz = policy.tz
+    rng = random.Random(args.seed)
+    span = int((datetime(2027, 1, 1, tzinfo=tz) - datetime(2025, 1, 1, tzinfo=tz)).total_seconds())
+    base = datetime(2025, 1, 1, tzinfo=tz)
+
+    def instant() -> datetime:
+        t = base + timedelta(seconds=rng.randrange(span))
+        return t if rng.random() < 0.5 else t.replace(second=0)  # some on whole minutes
+
+    starts = [instant() for _ in range(args.count)]
+    hours = [rng.randint(1, MAX_HOURS) for _ in range(args.count)]
+    minutes = [h * 60 for h in hours]
+    ends = [instant() for _ in range(args.count)]
+
+    # Warm up: build the years the runs touch, so the timings are of steady-state calls.
+    for t in (datetime(2024, 12, 31, tzinfo=tz), datetime(2027, 6, 1, tzinfo=tz)):
+        cal.add(t, 1)
+
+    add = cal.add
+    began = time.perf_counter()
+    ours = [add(t, m) for t, m in zip(starts, minutes, strict=True)]
+    ours_s = time.perf_counter() - began
+
+    between = cal.between
+    began = time.perf_counter()
+    for a, b in zip(starts, ends, strict=True):
+        between(a, b)
+    between_s = time.perf_counter() - began
+
+    holidays = days_off(cal, date(2024, 1, 1), date(2027, 12, 31))
+    opening = CustomBusinessHour(
+        n=1, start="09:00", end="18:00", weekmask="Mon Tue Wed Thu", holidays=holidays
+    )
+    offsets = {h: opening * h for h in set(hours)}
+    n_pd = min(args.pandas_count, args.count)
+    pd_starts = [pd.Timestamp(t.replace(tzinfo=None)) for t in starts[:n_pd]]
+    pd_offsets = [offsets[h] for h in hours[:n_pd]]
+    began = time.perf_counter()
+    theirs = [t + o for t, o in zip(pd_starts, pd_offsets, strict=True)]
+    pandas_s = time.perf_counter() - began
+
+    n_usual = min(20_000, n_pd)
+    began = time.perf_counter()
+    for t, h in zip(pd_starts[:n_usual], hours[:n_usual], strict=True):
+        t + opening * h
+    usual_s = time.perf_counter() - began
+
+    mismatches = 0
+    for i in range(n_pd):
+        # pandas moves an answer on a closing time to the next opening; so do we, to compare.
+        mapped = cal.next_open(ours[i]).replace(tzinfo=None)
+        if mapped != theirs[i].to_pydatetime():
+            mismatches += 1
+            if mismatches <= 10:
+                print(f"MISMATCH {starts[i].isoformat()} + {hours[i]} h: "
+                      f"ours {ours[i].isoformat()}, pandas {theirs[i]}")  # fmt: skip
+
+    ours_rate = args.count / ours_s
+    pandas_rate = n_pd / pandas_s
+    ratio = ours_rate / pandas_rate
+    print(f"inputs: {args.count:,} random starts in 2025–2026, 1–{MAX_HOURS} business hours")
+    print(f"BusinessCalendar.add     {rate(args.count, ours_s)}")
+    print(f"pandas CBH, best case    {rate(n_pd, pandas_s)}"
+          + (f"  [on the first {n_pd:,} inputs]" if n_pd < args.count else ""))  # fmt: skip
+    print(f"pandas CBH, n * offset   {rate(n_usual, usual_s)}  [on the first {n_usual:,}]")
+    print(f"BusinessCalendar.between {rate(args.count, between_s)}")
+    print(f"add speed-up vs pandas best case: {ratio:.1f}x "
+          f"(vs n * offset: {ours_rate / (n_usual / usual_s):.1f}x)")  # fmt: skip
+    print(f"goal >= {GOAL:.0f}x vs best case: {'met' if ratio >= GOAL else 'NOT met'}")
+    print(f"answers compared: {n_pd:,}, mismatches: {mismatches}")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
