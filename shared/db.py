@@ -9,10 +9,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, MetaData, Table, event, text
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Dialect,
+    Executable,
+    MetaData,
+    Table,
+    TypeDecorator,
+    event,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -121,3 +132,26 @@ async def execute_count(session: AsyncSession, statement: Executable) -> int:
     """Execute a write and return how many rows it touched."""
     result = await session.execute(statement)
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware timestamp stored in UTC on every backend.
+
+    SQLite keeps no zone and would silently drop an offset, so values are normalised to UTC on
+    the way in and come back aware on the way out; a naive value is a bug and is refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from sqlalchemy import Column, MetaData, String, Table, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.envelope import CloudEvent
-from shared.db import Database, execute_count, insert_ignoring_conflicts
+from shared.db import Database, UtcDateTime, execute_count, insert_ignoring_conflicts
 from shared.logging import bind_correlation_id
 from shared.outbox import Outbox
 
@@ -24,7 +24,7 @@ def inbox_table(metadata: MetaData) -> Table:
         metadata,
         Column("event_id", String(64), primary_key=True),
         Column("event_type", String(100), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("processed_at", UtcDateTime, nullable=False, server_default=func.now()),
     )
 
 

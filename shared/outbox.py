@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -28,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import Bus, BusUnavailableError
 from shared.contracts.envelope import CloudEvent
-from shared.db import Database, wake_after_commit
+from shared.db import Database, UtcDateTime, wake_after_commit
 from shared.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
@@ -42,8 +41,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("event_id", String(64), nullable=False, unique=True),
         Column("event_type", String(100), nullable=False),
         Column("envelope", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("published_at", DateTime(timezone=True)),
+        Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+        Column("published_at", UtcDateTime),
         Column("attempts", Integer, nullable=False, server_default="0"),
         Index(
             "ix_outbox_unpublished",

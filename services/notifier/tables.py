@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
     Index,
     Integer,
     String,
@@ -16,7 +15,7 @@ from sqlalchemy import (
     func,
 )
 
-from shared.db import service_metadata
+from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
 
@@ -39,9 +38,9 @@ delivery = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("message_id", String(255)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
     # However often an event is redelivered, a recipient gets one message per channel.
     UniqueConstraint("event_id", "channel", "recipient"),
     Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),

@@ -5,15 +5,39 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.sla import handlers, tables
+from services.sla.api import calendar, tickets
+from services.sla.clocks import SlaClocks
+from services.sla.domain.book import PolicyBook
+from services.sla.domain.policy import BUNDLED_POLICY_FILE, PolicyError, load_policies
+from services.sla.scanner import BreachScanner
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
-from shared.settings import Settings
+from shared.settings import Settings, SettingsError, load_settings
+
+
+def load_book(settings: Settings) -> PolicyBook:
+    """The policy file, validated: a bad one stops the service naming the bad field."""
+    try:
+        return PolicyBook(load_policies(settings.policy_file or BUNDLED_POLICY_FILE))
+    except (PolicyError, OSError) as exc:
+        raise SettingsError(f"SVIFTDESK_POLICY_FILE: {exc}") from None
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
-    runtime = ServiceRuntime.create("sla", tables.metadata, handlers.HANDLERS, settings, bus)
-    return build_app(
+    settings = settings or load_settings()
+    book = load_book(settings)
+    runtime = ServiceRuntime.create("sla", tables.metadata, {}, settings, bus)
+    clocks = SlaClocks(book, runtime.outbox, runtime.source)
+    runtime.handlers = handlers.make_handlers(clocks)
+    scanner = BreachScanner(runtime.db, clocks)
+    runtime.db.on_commit("clocks", scanner.wake)
+    runtime.workers.append(scanner.run)
+    app = build_app(
         runtime,
         title="SviftDesk SLA",
         description="The business calendar (Mon–Thu 09:00–18:00 Moscow) and ticket clocks.",
     )
+    app.state.book, app.state.clocks, app.state.scanner = book, clocks, scanner
+    app.include_router(calendar.router)
+    app.include_router(tickets.router)
+    return app

@@ -1,9 +1,36 @@
-"""Events the sla service consumes, one function per event type."""
+"""Events the sla service consumes: intake's ticket facts drive the clocks."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.inbox import EventHandler
+from services.sla.clocks import SlaClocks
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.events import (
+    TicketComplexitySet,
+    TicketCreated,
+    TicketMessageAdded,
+    TicketStatusChanged,
+)
+from shared.inbox import EventHandler, HandlerContext
 
-HANDLERS: Mapping[str, EventHandler] = {}
+
+def make_handlers(clocks: SlaClocks) -> Mapping[str, EventHandler]:
+    async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
+        await clocks.ticket_created(ctx.session, TicketCreated.model_validate(event.data))
+
+    async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
+        await clocks.status_changed(ctx.session, TicketStatusChanged.model_validate(event.data))
+
+    async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
+        await clocks.message_added(ctx.session, TicketMessageAdded.model_validate(event.data))
+
+    async def on_complexity_set(ctx: HandlerContext, event: CloudEvent) -> None:
+        await clocks.complexity_set(ctx.session, TicketComplexitySet.model_validate(event.data))
+
+    return {
+        TicketCreated.event_type: on_ticket_created,
+        TicketStatusChanged.event_type: on_status_changed,
+        TicketMessageAdded.event_type: on_message_added,
+        TicketComplexitySet.event_type: on_complexity_set,
+    }

@@ -2,12 +2,73 @@
 
 from __future__ import annotations
 
-from shared.db import service_metadata
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+
+from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
 
 SCHEMA = "sla"
 metadata = service_metadata(SCHEMA)
+
+
+def _target_columns(prefix: str) -> list[Column[object]]:
+    return [
+        Column(f"{prefix}_budget", Integer, nullable=False),
+        Column(f"{prefix}_used", Integer, nullable=False),
+        Column(f"{prefix}_running_since", UtcDateTime),
+        Column(f"{prefix}_met_at", UtcDateTime),
+        Column(f"{prefix}_warned_at", UtcDateTime),
+        Column(f"{prefix}_breached_at", UtcDateTime),
+        # Derived from the columns above, kept for reports and the read API.
+        Column(f"{prefix}_due_at", UtcDateTime),
+    ]
+
+
+clock = Table(
+    "clock",
+    metadata,
+    Column("ticket_id", Uuid, primary_key=True),
+    Column("number", String(32), nullable=False),
+    Column("policy_version", String(64), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("clock_starts_at", UtcDateTime, nullable=False),
+    Column("complexity", String(16)),
+    Column("status", String(32), nullable=False),
+    Column("status_changed_at", UtcDateTime, nullable=False),
+    Column("paused_at", UtcDateTime),
+    *_target_columns("fr"),
+    *_target_columns("res"),
+    Column("extension_minutes", Integer, nullable=False, server_default="0"),
+    # The next moment a warning or breach may fall due: the scan reads only rows due by now.
+    Column("next_check_at", UtcDateTime),
+    Index(
+        "ix_clock_next_check_at",
+        "next_check_at",
+        postgresql_where=Column("next_check_at").isnot(None),
+        sqlite_where=Column("next_check_at").isnot(None),
+    ),
+)
+
+extension = Table(
+    "extension",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("ticket_id", Uuid, nullable=False, index=True),
+    Column("business_days", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("agent_id", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+)
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

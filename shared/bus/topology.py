@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 # an event published before its consumer first runs already has a queue to wait in.
 BINDINGS: Mapping[str, Sequence[str]] = {
     "notifier": ("ticket.created",),
+    "sla": (
+        "ticket.created",
+        "ticket.status_changed",
+        "ticket.message_added",
+        "ticket.complexity_set",
+    ),
 }
 
 

@@ -189,6 +189,78 @@ class TicketSatisfactionRated(EventPayload):
     rated_at: AwareDatetime
 
 
+class SlaTarget(StrEnum):
+    first_response = "first_response"
+    resolution = "resolution"
+
+
+class SlaTargetsSet(EventPayload):
+    """A ticket's clocks started: when the desk starts on it and when each target falls due."""
+
+    event_type: ClassVar[str] = "sla.targets_set"
+
+    ticket_id: uuid.UUID
+    number: str
+    policy_version: str
+    received_at: AwareDatetime
+    clock_starts_at: AwareDatetime = Field(
+        description="the next opening when the ticket arrived while the desk was closed"
+    )
+    first_response_due_at: AwareDatetime
+    resolution_due_at: AwareDatetime
+
+
+class SlaMet(EventPayload):
+    """A target was met (or missed but now done): the answer or the resolution came."""
+
+    event_type: ClassVar[str] = "sla.met"
+
+    ticket_id: uuid.UUID
+    number: str
+    target: SlaTarget
+    met_at: AwareDatetime
+    business_minutes: int = Field(description="business minutes the target took")
+    within_target: bool
+
+
+class SlaWarning(EventPayload):
+    """The warning share of a target's time has passed and the target is not yet met."""
+
+    event_type: ClassVar[str] = "sla.warning"
+
+    ticket_id: uuid.UUID
+    number: str
+    target: SlaTarget
+    due_at: AwareDatetime
+
+
+class SlaBreached(EventPayload):
+    """A target was missed; escalation opens a review on it."""
+
+    event_type: ClassVar[str] = "sla.breached"
+
+    ticket_id: uuid.UUID
+    number: str
+    target: SlaTarget
+    due_at: AwareDatetime
+    breached_at: AwareDatetime
+
+
+class SlaExtended(EventPayload):
+    """The resolution target moved, with the reason the customer reads (clause 26)."""
+
+    event_type: ClassVar[str] = "sla.extended"
+
+    ticket_id: uuid.UUID
+    number: str
+    business_days: int
+    reason: str
+    resolution_due_at: AwareDatetime | None = Field(
+        description="the new due time; none while the clock is paused"
+    )
+    extended_at: AwareDatetime
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
     for model in (
@@ -198,6 +270,11 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         TicketComplexitySet,
         TicketEscalationRequested,
         TicketSatisfactionRated,
+        SlaTargetsSet,
+        SlaMet,
+        SlaWarning,
+        SlaBreached,
+        SlaExtended,
     )
 }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,8 @@ from shared.bus.topology import BINDINGS, Topology, topic_matches
 from shared.contracts import catalogue
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EVENT_TYPES, UnknownEventError, parse_payload
-from shared.settings import SERVICES
+from services.cli import app_factory
+from shared.settings import SERVICES, Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -28,8 +28,11 @@ def test_event_catalogue_in_docs_is_current() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_each_service_handles_exactly_what_the_topology_binds(service: str) -> None:
-    handlers = importlib.import_module(f"services.{service}.handlers").HANDLERS
+def test_each_service_handles_exactly_what_the_topology_binds(
+    service: str, tmp_path: Path
+) -> None:
+    app = app_factory(service)(Settings(var_dir=tmp_path))
+    handlers = app.state.runtime.handlers
     assert set(handlers) == set(BINDINGS.get(service, ())), service
     assert set(handlers) <= set(EVENT_TYPES)
 

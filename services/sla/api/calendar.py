@@ -1,0 +1,77 @@
+"""The business calendar over HTTP: add business minutes, count them, ask if the desk is open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Query, Request
+
+from services.sla.api.models import AddIn, AddOut, BetweenIn, BetweenOut, OpenOut, PolicyOut
+from services.sla.domain.book import PolicyBook
+from services.sla.domain.calendar import BusinessCalendar
+from shared.contracts.api import PROBLEM_RESPONSES
+from shared.errors import UnprocessableError
+
+T = TypeVar("T")
+
+router = APIRouter(prefix="/v1", tags=["calendar"], responses=PROBLEM_RESPONSES)
+
+
+def _book(request: Request) -> PolicyBook:
+    book: PolicyBook = request.app.state.book
+    return book
+
+
+def _calendar(request: Request, at: datetime, field: str) -> BusinessCalendar:
+    book = _book(request)
+    return _compute(field, lambda: book.calendar(book.at(at).version))
+
+
+def _compute(field: str, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except ValueError as exc:  # out of the calendar's range, or an absurd amount
+        raise UnprocessableError(
+            f"{field}: {exc}", errors=[{"field": field, "reason": str(exc)}]
+        ) from None
+
+
+@router.post("/calendar/add", summary="Add business minutes to an instant")
+async def add(body: AddIn, request: Request) -> AddOut:
+    calendar = _calendar(request, body.start, "start")
+    return AddOut(end=_compute("start", lambda: calendar.add(body.start, body.minutes)))
+
+
+@router.post("/calendar/between", summary="Business minutes between two instants")
+async def between(body: BetweenIn, request: Request) -> BetweenOut:
+    calendar = _calendar(request, body.start, "start")
+    return BetweenOut(minutes=_compute("start", lambda: calendar.between(body.start, body.end)))
+
+
+@router.get("/calendar/open", summary="Is the desk open at an instant, and when it next opens")
+async def is_open(
+    request: Request,
+    at: Annotated[datetime | None, Query(description="ISO 8601 with offset; default: now")] = None,
+) -> OpenOut:
+    moment = at or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise UnprocessableError(
+            "at: give a time zone offset (e.g. +03:00 or Z); a local time is ambiguous",
+            errors=[{"field": "at", "reason": "no time zone offset"}],
+        )
+    calendar = _calendar(request, moment, "at")
+    return OpenOut(
+        open=_compute("at", lambda: calendar.is_open(moment)),
+        next_open=_compute("at", lambda: calendar.next_open(moment)),
+    )
+
+
+@router.get("/policy", summary="The policy in force, and every version")
+async def policy(request: Request) -> PolicyOut:
+    book = _book(request)
+    return PolicyOut(
+        in_force=book.at(datetime.now(UTC)).version,
+        versions=[p.model_dump(mode="json") for p in book.policies],
+    )

@@ -1,0 +1,78 @@
+"""Request and response bodies of the sla API (v1)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.contracts.events import SlaTarget
+
+# Ten years of business minutes: more is a mistake, not a plan.
+MAX_MINUTES = 10 * 366 * 24 * 60
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddIn(_In):
+    start: AwareDatetime = Field(description="ISO 8601 with offset, e.g. 2025-11-07T17:30:00+03:00")
+    minutes: int = Field(ge=0, le=MAX_MINUTES, description="business minutes to add")
+
+
+class AddOut(BaseModel):
+    end: AwareDatetime
+
+
+class BetweenIn(_In):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class BetweenOut(BaseModel):
+    minutes: int = Field(description="business minutes in [start, end); negative if end < start")
+
+
+class OpenOut(BaseModel):
+    open: bool
+    next_open: AwareDatetime = Field(description="`at` itself when open")
+
+
+class PolicyOut(BaseModel):
+    in_force: str = Field(description="the version in force now")
+    versions: list[dict[str, Any]]
+
+
+class ExtensionIn(_In):
+    business_days: int = Field(ge=1, le=60)
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)
+    ] = Field(description="written for the customer: they read it (clause 26)")
+
+
+class TargetOut(BaseModel):
+    target: SlaTarget
+    budget_minutes: int
+    used_minutes: int
+    left_minutes: int
+    due_at: AwareDatetime | None = Field(description="none while paused or once met")
+    running: bool
+    met_at: AwareDatetime | None
+    warned_at: AwareDatetime | None
+    breached_at: AwareDatetime | None
+    state: str = Field(description="running, paused, met, met_late or breached")
+
+
+class TicketSlaOut(BaseModel):
+    ticket_id: uuid.UUID
+    number: str
+    policy_version: str
+    received_at: AwareDatetime
+    clock_starts_at: AwareDatetime
+    paused: bool
+    complexity: str | None
+    extension_minutes: int
+    first_response: TargetOut
+    resolution: TargetOut

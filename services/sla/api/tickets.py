@@ -1,0 +1,102 @@
+"""A ticket's SLA for agents: where each target stands, and extensions with a reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+
+from services.sla import repository
+from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
+from services.sla.clocks import ClockNotFoundError, SlaClocks
+from services.sla.domain.calendar import BusinessCalendar
+from services.sla.domain.clock import Target
+from services.sla.repository import ClockRecord
+from shared.auth import AgentDep
+from shared.contracts.api import PROBLEM_RESPONSES
+from shared.runtime import RuntimeDep
+
+router = APIRouter(prefix="/v1/tickets", tags=["ticket SLA"], responses=PROBLEM_RESPONSES)
+
+
+def _clocks(request: Request) -> SlaClocks:
+    clocks: SlaClocks = request.app.state.clocks
+    return clocks
+
+
+def _ticket_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ClockNotFoundError() from None
+
+
+def _target(target: Target, calendar: BusinessCalendar, now: datetime, paused: bool) -> TargetOut:
+    used = target.elapsed(now, calendar)
+    if target.met_at is not None:
+        state = "met" if target.used <= target.budget else "met_late"
+    elif target.breached_at is not None:
+        state = "breached"
+    else:
+        state = "paused" if paused else "running"
+    return TargetOut(
+        target=target.name,
+        budget_minutes=target.budget,
+        used_minutes=used,
+        left_minutes=max(target.budget - used, 0),
+        due_at=target.due_at(calendar),
+        running=target.running,
+        met_at=target.met_at,
+        warned_at=target.warned_at,
+        breached_at=target.breached_at,
+        state=state,
+    )
+
+
+def sla_view(record: ClockRecord, calendar: BusinessCalendar) -> TicketSlaOut:
+    now, clock = datetime.now(UTC), record.clock
+    paused = clock.paused_at is not None
+    return TicketSlaOut(
+        ticket_id=record.ticket_id,
+        number=record.number,
+        policy_version=clock.policy_version,
+        received_at=clock.received_at,
+        clock_starts_at=record.clock_starts_at,
+        paused=paused,
+        complexity=record.complexity,
+        extension_minutes=record.extension_minutes,
+        first_response=_target(clock.first_response, calendar, now, paused),
+        resolution=_target(clock.resolution, calendar, now, paused),
+    )
+
+
+@router.get("/{ticket_id}/sla", summary="Targets, business time used and left, met or breached")
+async def read_sla(
+    ticket_id: str, request: Request, runtime: RuntimeDep, _agent: AgentDep
+) -> TicketSlaOut:
+    clocks = _clocks(request)
+    async with runtime.db.sessions() as session:
+        record = await repository.get_clock(session, _ticket_id(ticket_id))
+    if record is None:
+        raise ClockNotFoundError()
+    return sla_view(record, clocks.calendar(record))
+
+
+@router.post(
+    "/{ticket_id}/sla/extension",
+    summary="Extend the resolution target, with the reason the customer reads",
+)
+async def extend(
+    ticket_id: str, body: ExtensionIn, request: Request, runtime: RuntimeDep, agent: AgentDep
+) -> TicketSlaOut:
+    clocks = _clocks(request)
+    async with runtime.db.transaction() as session:
+        record = await clocks.extend(
+            session,
+            _ticket_id(ticket_id),
+            business_days=body.business_days,
+            reason=body.reason,
+            agent_id=agent.subject,
+        )
+    return sla_view(record, clocks.calendar(record))

@@ -1,0 +1,262 @@
+"""The sla service's use cases: keep every ticket's clocks as intake's events arrive, raise
+warnings and breaches as they fall due, extend a target with a reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.sla import repository
+from services.sla.domain.book import PolicyBook
+from services.sla.domain.calendar import BusinessCalendar
+from services.sla.domain.clock import Alert, TicketClock
+from services.sla.domain.policy import Policy
+from services.sla.repository import ClockRecord
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.events import (
+    EventPayload,
+    SlaBreached,
+    SlaExtended,
+    SlaMet,
+    SlaTarget,
+    SlaTargetsSet,
+    SlaWarning,
+    TicketComplexitySet,
+    TicketCreated,
+    TicketMessageAdded,
+    TicketStatus,
+    TicketStatusChanged,
+)
+from shared.db import wake_after_commit
+from shared.errors import NotFoundError
+from shared.logging import current_correlation_id
+from shared.outbox import Outbox
+
+# Waiting on the customer pauses both clocks (SPEC: "The SLA clock, exactly").
+PAUSED = {TicketStatus.waiting_customer}
+FINISHED = {TicketStatus.resolved, TicketStatus.closed}
+
+
+class ClockNotFoundError(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("No SLA clock for this ticket.")
+
+
+class ClockNotReadyError(RuntimeError):
+    """An event about a ticket whose ticket.created has not been handled yet: retried later."""
+
+
+class SlaClocks:
+    def __init__(self, book: PolicyBook, outbox: Outbox, source: str) -> None:
+        self.book, self._outbox, self._source = book, outbox, source
+
+    def policy(self, record: ClockRecord) -> Policy:
+        return self.book.version(record.clock.policy_version)
+
+    def calendar(self, record: ClockRecord) -> BusinessCalendar:
+        return self.book.calendar(record.clock.policy_version)
+
+    # -- events from intake ---------------------------------------------------------------
+
+    async def ticket_created(self, session: AsyncSession, payload: TicketCreated) -> None:
+        if await repository.get_clock(session, payload.ticket_id) is not None:
+            return
+        policy = self.book.at(payload.received_at)
+        calendar = self.book.calendar(policy.version)
+        record = ClockRecord(
+            ticket_id=payload.ticket_id,
+            number=payload.number,
+            complexity=None,
+            status=payload.status,
+            status_changed_at=payload.received_at,
+            clock_starts_at=calendar.next_open(payload.received_at),
+            extension_minutes=0,
+            clock=TicketClock.start(
+                policy_version=policy.version,
+                received_at=payload.received_at,
+                first_response_minutes=policy.targets.first_response_minutes,
+                resolution_minutes=policy.targets.resolution_minutes(None),
+            ),
+        )
+        due = self._save_plan(record)
+        await repository.insert_clock(session, record, due, self._next_check(record))
+        first_due, resolution_due = due[SlaTarget.first_response], due[SlaTarget.resolution]
+        assert first_due is not None and resolution_due is not None
+        await self._publish(
+            session,
+            record,
+            SlaTargetsSet(
+                ticket_id=record.ticket_id,
+                number=record.number,
+                policy_version=policy.version,
+                received_at=payload.received_at,
+                clock_starts_at=record.clock_starts_at,
+                first_response_due_at=first_due,
+                resolution_due_at=resolution_due,
+            ),
+        )
+
+    async def status_changed(self, session: AsyncSession, payload: TicketStatusChanged) -> None:
+        record = await self._existing(session, payload.ticket_id)
+        if payload.changed_at < record.status_changed_at:
+            return  # an older change arriving late: the newer one already set the state
+        clock, calendar, now = record.clock, self.calendar(record), payload.changed_at
+        target_status = payload.to_status
+        if target_status in PAUSED:
+            clock.pause(now, calendar)
+        elif payload.from_status in FINISHED and target_status not in FINISHED:
+            clock.resume(now)
+            clock.reopen_resolution(now)
+        else:
+            clock.resume(now)
+        if target_status in FINISHED:
+            # The resolution summary is an answer too, if no reply came before it.
+            await self._meet(session, record, SlaTarget.first_response, now)
+            await self._meet(session, record, SlaTarget.resolution, now)
+        record.status, record.status_changed_at = target_status, now
+        await self._store(session, record)
+
+    async def message_added(self, session: AsyncSession, payload: TicketMessageAdded) -> None:
+        if not payload.first_response:
+            return
+        record = await self._existing(session, payload.ticket_id)
+        await self._meet(session, record, SlaTarget.first_response, payload.added_at)
+        await self._store(session, record)
+
+    async def complexity_set(self, session: AsyncSession, payload: TicketComplexitySet) -> None:
+        record = await self._existing(session, payload.ticket_id)
+        record.complexity = payload.complexity
+        policy = self.policy(record)
+        minutes = policy.targets.resolution_minutes(payload.complexity.value)
+        record.clock.set_resolution_budget(minutes + record.extension_minutes)
+        await self._store(session, record)
+
+    # -- agents ---------------------------------------------------------------------------
+
+    async def extend(
+        self,
+        session: AsyncSession,
+        ticket_id: uuid.UUID,
+        *,
+        business_days: int,
+        reason: str,
+        agent_id: uuid.UUID,
+    ) -> ClockRecord:
+        record = await repository.get_clock(session, ticket_id, lock=True)
+        if record is None:
+            raise ClockNotFoundError()
+        minutes = business_days * self.policy(record).targets.business_day_minutes
+        record.extension_minutes += minutes
+        record.clock.resolution.budget += minutes
+        now = datetime.now(UTC)
+        await repository.add_extension(
+            session,
+            ticket_id=ticket_id,
+            business_days=business_days,
+            reason=reason,
+            agent_id=agent_id,
+            created_at=now,
+        )
+        due = await self._store(session, record)
+        await self._publish(
+            session,
+            record,
+            SlaExtended(
+                ticket_id=ticket_id,
+                number=record.number,
+                business_days=business_days,
+                reason=reason,
+                resolution_due_at=due[SlaTarget.resolution],
+                extended_at=now,
+            ),
+        )
+        return record
+
+    # -- the scan -------------------------------------------------------------------------
+
+    async def scan(self, session: AsyncSession, now: datetime, *, lock: bool) -> int:
+        """Raise every warning and breach due by ``now``, once each; returns clocks checked."""
+        records = await repository.clocks_due(session, now, limit=500, lock=lock)
+        for record in records:
+            calendar = self.calendar(record)
+            threshold = self.policy(record).targets.warning_threshold
+            for alert, target, due_at in record.clock.due_alerts(now, calendar, threshold):
+                payload: EventPayload
+                if alert is Alert.warning:
+                    payload = SlaWarning(
+                        ticket_id=record.ticket_id,
+                        number=record.number,
+                        target=target.name,
+                        due_at=target.due_at(calendar) or due_at,
+                    )
+                else:
+                    payload = SlaBreached(
+                        ticket_id=record.ticket_id,
+                        number=record.number,
+                        target=target.name,
+                        due_at=due_at,
+                        breached_at=now,
+                    )
+                await self._publish(session, record, payload)
+            await self._store(session, record)
+        return len(records)
+
+    # -- internals ------------------------------------------------------------------------
+
+    async def _existing(self, session: AsyncSession, ticket_id: uuid.UUID) -> ClockRecord:
+        record = await repository.get_clock(session, ticket_id, lock=True)
+        if record is None:
+            raise ClockNotReadyError(f"no clock yet for ticket {ticket_id}")
+        return record
+
+    async def _meet(
+        self, session: AsyncSession, record: ClockRecord, name: SlaTarget, now: datetime
+    ) -> None:
+        calendar = self.calendar(record)
+        target = (
+            record.clock.first_response
+            if name is SlaTarget.first_response
+            else (record.clock.resolution)
+        )
+        if not record.clock.meet(target, now, calendar):
+            return
+        await self._publish(
+            session,
+            record,
+            SlaMet(
+                ticket_id=record.ticket_id,
+                number=record.number,
+                target=name,
+                met_at=now,
+                business_minutes=target.used,
+                within_target=target.used <= target.budget,
+            ),
+        )
+
+    def _save_plan(self, record: ClockRecord) -> dict[SlaTarget, datetime | None]:
+        calendar = self.calendar(record)
+        return {target.name: target.due_at(calendar) for target in record.clock.targets}
+
+    def _next_check(self, record: ClockRecord) -> datetime | None:
+        threshold = self.policy(record).targets.warning_threshold
+        return record.clock.next_check(self.calendar(record), threshold)
+
+    async def _store(
+        self, session: AsyncSession, record: ClockRecord
+    ) -> dict[SlaTarget, datetime | None]:
+        due = self._save_plan(record)
+        await repository.save_clock(session, record, due, self._next_check(record))
+        wake_after_commit(session, "clocks")
+        return due
+
+    async def _publish(
+        self, session: AsyncSession, record: ClockRecord, payload: EventPayload
+    ) -> None:
+        event: CloudEvent = payload.to_event(
+            source=self._source,
+            subject=str(record.ticket_id),
+            correlation_id=current_correlation_id(),
+        )
+        await self._outbox.add(session, event)

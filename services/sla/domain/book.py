@@ -1,0 +1,37 @@
+"""The policy versions in force over time, and their calendars, built once each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from services.sla.domain.calendar import BusinessCalendar
+from services.sla.domain.policy import Policy, policy_at
+
+
+class UnknownPolicyVersionError(LookupError):
+    pass
+
+
+class PolicyBook:
+    """A ticket keeps the version in force when it arrived, so editing the calendar later
+    never rewrites an earlier promise."""
+
+    def __init__(self, policies: Sequence[Policy]) -> None:
+        self.policies = list(policies)
+        self._calendars: dict[str, BusinessCalendar] = {}
+
+    def at(self, moment: datetime) -> Policy:
+        return policy_at(self.policies, moment)
+
+    def version(self, version: str) -> Policy:
+        for policy in self.policies:
+            if policy.version == version:
+                return policy
+        raise UnknownPolicyVersionError(f"no policy version {version!r}")
+
+    def calendar(self, version: str) -> BusinessCalendar:
+        calendar = self._calendars.get(version)
+        if calendar is None:
+            calendar = self._calendars[version] = BusinessCalendar(self.version(version))
+        return calendar

@@ -1,0 +1,144 @@
+"""Every query of the sla service, and the mapping between clock rows and the domain."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.sla.domain.clock import Target, TicketClock
+from services.sla.tables import clock, extension
+from shared.contracts.events import SlaTarget
+
+PREFIX = {SlaTarget.first_response: "fr", SlaTarget.resolution: "res"}
+FIELDS = ("budget", "used", "running_since", "met_at", "warned_at", "breached_at")
+
+
+@dataclass
+class ClockRecord:
+    """A ticket's clock with what the service knows of the ticket."""
+
+    ticket_id: uuid.UUID
+    number: str
+    complexity: str | None
+    status: str
+    status_changed_at: datetime
+    clock_starts_at: datetime
+    extension_minutes: int
+    clock: TicketClock
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _target(row: Row[Any], name: SlaTarget) -> Target:
+    prefix = PREFIX[name]
+    values = {field: getattr(row, f"{prefix}_{field}") for field in FIELDS}
+    for key in ("running_since", "met_at", "warned_at", "breached_at"):
+        values[key] = _aware(values[key])
+    return Target(name, **values)
+
+
+def _record(row: Row[Any]) -> ClockRecord:
+    received_at = _aware(row.received_at)
+    assert received_at is not None
+    return ClockRecord(
+        ticket_id=row.ticket_id,
+        number=row.number,
+        complexity=row.complexity,
+        status=row.status,
+        status_changed_at=_aware(row.status_changed_at) or received_at,
+        clock_starts_at=_aware(row.clock_starts_at) or received_at,
+        extension_minutes=row.extension_minutes,
+        clock=TicketClock(
+            policy_version=row.policy_version,
+            received_at=received_at,
+            first_response=_target(row, SlaTarget.first_response),
+            resolution=_target(row, SlaTarget.resolution),
+            paused_at=_aware(row.paused_at),
+        ),
+    )
+
+
+def _values(record: ClockRecord, due: dict[SlaTarget, datetime | None]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "number": record.number,
+        "policy_version": record.clock.policy_version,
+        "received_at": record.clock.received_at,
+        "clock_starts_at": record.clock_starts_at,
+        "complexity": record.complexity,
+        "status": record.status,
+        "status_changed_at": record.status_changed_at,
+        "paused_at": record.clock.paused_at,
+        "extension_minutes": record.extension_minutes,
+    }
+    for target in record.clock.targets:
+        prefix = PREFIX[target.name]
+        for field in FIELDS:
+            values[f"{prefix}_{field}"] = getattr(target, field)
+        values[f"{prefix}_due_at"] = due[target.name]
+    return values
+
+
+async def get_clock(
+    session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
+) -> ClockRecord | None:
+    query = select(clock).where(clock.c.ticket_id == ticket_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return _record(row) if row else None
+
+
+async def insert_clock(
+    session: AsyncSession,
+    record: ClockRecord,
+    due: dict[SlaTarget, datetime | None],
+    next_check_at: datetime | None,
+) -> None:
+    await session.execute(
+        clock.insert().values(
+            ticket_id=record.ticket_id, next_check_at=next_check_at, **_values(record, due)
+        )
+    )
+
+
+async def save_clock(
+    session: AsyncSession,
+    record: ClockRecord,
+    due: dict[SlaTarget, datetime | None],
+    next_check_at: datetime | None,
+) -> None:
+    await session.execute(
+        update(clock)
+        .where(clock.c.ticket_id == record.ticket_id)
+        .values(next_check_at=next_check_at, **_values(record, due))
+    )
+
+
+async def clocks_due(
+    session: AsyncSession, now: datetime, *, limit: int, lock: bool
+) -> list[ClockRecord]:
+    """Clocks whose next check has come, through the partial index: cost grows with what is
+    due, not with what is open. Replicas share the work with SKIP LOCKED."""
+    query = (
+        select(clock)
+        .where(clock.c.next_check_at.isnot(None), clock.c.next_check_at <= now)
+        .order_by(clock.c.next_check_at)
+        .limit(limit)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return [_record(row) for row in (await session.execute(query)).all()]
+
+
+async def add_extension(session: AsyncSession, **values: Any) -> None:
+    await session.execute(extension.insert().values(id=uuid.uuid4(), **values))

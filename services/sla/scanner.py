@@ -1,0 +1,44 @@
+"""The scan that raises warnings and breaches within seconds of their moment.
+
+No in-memory timer is the source of truth: each clock's next check time lives in its row, and
+every replica's scan takes due rows with SKIP LOCKED, so each alert is raised exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+
+from services.sla.clocks import SlaClocks
+from shared.db import Database
+from shared.wakeup import Wakeup
+
+log = structlog.get_logger(__name__)
+
+SCAN_INTERVAL_SECONDS = 2.0
+
+
+class BreachScanner:
+    def __init__(self, db: Database, clocks: SlaClocks) -> None:
+        self._db, self._clocks = db, clocks
+        self._wakeup = Wakeup()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                checked = await self.tick()
+            except Exception:
+                log.exception("sla.scan_failed")
+                checked = 0
+            if checked == 0:
+                await self._wakeup.wait(SCAN_INTERVAL_SECONDS)
+
+    async def tick(self, now: datetime | None = None) -> int:
+        async with self._db.transaction() as session:
+            return await self._clocks.scan(
+                session, now or datetime.now(UTC), lock=self._db.is_postgres
+            )
