@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from services.cli import app_factory
 from shared.bus.topology import BINDINGS, Topology, topic_matches
 from shared.contracts import catalogue
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EVENT_TYPES, UnknownEventError, parse_payload
-from services.cli import app_factory
 from shared.settings import SERVICES, Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -28,9 +28,7 @@ def test_event_catalogue_in_docs_is_current() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_each_service_handles_exactly_what_the_topology_binds(
-    service: str, tmp_path: Path
-) -> None:
+def test_each_service_handles_exactly_what_the_topology_binds(service: str, tmp_path: Path) -> None:
     app = app_factory(service)(Settings(var_dir=tmp_path))
     handlers = app.state.runtime.handlers
     assert set(handlers) == set(BINDINGS.get(service, ())), service

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from services.sla.tables import outbox as sla_outbox
 from shared.auth import Role
 from shared.contracts.events import (
+    Actor,
     Channel,
     Complexity,
     CustomerRef,
@@ -26,7 +27,6 @@ from shared.contracts.events import (
     TicketMessageAdded,
     TicketStatus,
     TicketStatusChanged,
-    Actor,
 )
 from shared.settings import Settings
 from tests.support import System, eventually
