@@ -84,7 +84,10 @@ class _Server(uvicorn.Server):
 def run(host: str, no_migrate: bool) -> None:
     """Run all four services in one process on ports 8001–8004."""
     settings = _settings()
-    asyncio.run(_run_all(settings, host, migrate_first=not no_migrate))
+    try:
+        asyncio.run(_run_all(settings, host, migrate_first=not no_migrate))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 async def _run_all(settings: Settings, host: str, *, migrate_first: bool) -> None:
@@ -136,7 +139,10 @@ def serve(service: str, host: str, port: int | None) -> None:
             "a service alone needs SVIFTDESK_AMQP_URL (the in-memory bus only joins services "
             "in one process: use `sviftdesk run` for that)"
         )
-    app = app_factory(service)(settings)
+    try:
+        app = app_factory(service)(settings)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     uvicorn.run(app, host=host, port=port or PORTS[service], log_config=None, access_log=False)
 
 

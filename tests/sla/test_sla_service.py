@@ -170,9 +170,13 @@ async def test_no_alert_twice_across_restarts_and_replicas(
     async with System.start(replica_settings, services=("sla",), smtp_sink=None):
         await wait_events(system, "sla.breached", 5)
         await asyncio.sleep(3)
+    # And a restarted replica finds every alert already raised.
+    async with System.start(replica_settings, services=("sla",), smtp_sink=None):
+        await asyncio.sleep(3)
     breaches = await sla_events(system, "sla.breached")
     assert sorted(b["ticket_id"] for b in breaches) == sorted({b["ticket_id"] for b in breaches})
     assert len(breaches) == 5
+    assert len(await sla_events(system, "sla.warning")) == 10  # both targets of each ticket
 
 
 async def test_pause_while_waiting_on_the_customer(open_system: System) -> None:
