@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.notifier import handlers, tables
+from services.notifier.api import deliveries
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
 from shared.bus import Bus
@@ -27,4 +28,5 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         description="Receipts, stage updates and reports to customers; partner webhooks.",
     )
     app.state.sender = sender
+    app.include_router(deliveries.router)
     return app

@@ -5,39 +5,104 @@ Sending happens in the sender, after the commit, so a redelivered event never ma
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from services.notifier import repository
+from services.notifier.domain import notifications
+from services.notifier.domain.notifications import Contact, Notification
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.events import TicketCreated
+from shared.contracts.events import (
+    CustomerRef,
+    SlaExtended,
+    TicketCreated,
+    TicketMessageAdded,
+    TicketStatusChanged,
+)
 from shared.db import wake_after_commit
 from shared.inbox import EventHandler, HandlerContext
 
 
-async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
-    """The receipt confirmation with the ticket number (clause 4), onboarding for newcomers."""
-    payload = TicketCreated.model_validate(event.data)
+class ContactNotKnownYetError(RuntimeError):
+    """The ticket's ticket.created has not reached the notifier yet: retried later."""
+
+
+def _contact(number: str, subject: str, customer: CustomerRef) -> Contact:
+    return Contact(number, customer.email, customer.name, customer.language, subject)
+
+
+async def _record(
+    ctx: HandlerContext, event: CloudEvent, ticket_id: uuid.UUID, notification: Notification
+) -> None:
     await repository.add_delivery(
         ctx.session,
         event_id=event.id,
         event_type=event.type,
-        ticket_id=payload.ticket_id,
+        ticket_id=ticket_id,
         channel="email",
-        recipient=payload.customer.email,
-        template="receipt",
-        language=payload.customer.language,
-        context={
-            "number": payload.number,
-            "name": payload.customer.name,
-            "subject": payload.subject,
-            "is_new": payload.customer.is_new,
-        },
+        recipient=notification.recipient,
+        template=notification.template,
+        language=notification.language,
+        context=notification.context,
         next_attempt_at=datetime.now(UTC),
     )
     wake_after_commit(ctx.session, "deliveries")
 
 
+async def _known_contact(ctx: HandlerContext, ticket_id: uuid.UUID) -> Contact:
+    contact = await repository.get_contact(ctx.session, ticket_id)
+    if contact is None:
+        raise ContactNotKnownYetError(f"no contact yet for ticket {ticket_id}")
+    return contact
+
+
+async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
+    """The receipt confirmation with the ticket number (clause 4), onboarding for newcomers."""
+    payload = TicketCreated.model_validate(event.data)
+    contact = _contact(payload.number, payload.subject, payload.customer)
+    await repository.save_contact(ctx.session, payload.ticket_id, contact)
+    receipt = Notification(
+        "receipt",
+        contact.email,
+        contact.language,
+        {
+            "number": payload.number,
+            "name": contact.name,
+            "subject": payload.subject,
+            "is_new": payload.customer.is_new,
+        },
+    )
+    await _record(ctx, event, payload.ticket_id, receipt)
+
+
+async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
+    """Every stage, in words the customer understands (clause 6); the report on resolution."""
+    payload = TicketStatusChanged.model_validate(event.data)
+    known = await repository.get_contact(ctx.session, payload.ticket_id)
+    contact = _contact(payload.number, known.subject if known else "", payload.customer)
+    await _record(ctx, event, payload.ticket_id, notifications.for_status_change(contact, payload))
+
+
+async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
+    payload = TicketMessageAdded.model_validate(event.data)
+    known = await repository.get_contact(ctx.session, payload.ticket_id)
+    contact = _contact(payload.number, known.subject if known else "", payload.customer)
+    notification = notifications.for_message(contact, payload)
+    if notification is not None:
+        await _record(ctx, event, payload.ticket_id, notification)
+
+
+async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
+    """A fix that takes longer is always told, with the reason (clause 26)."""
+    payload = SlaExtended.model_validate(event.data)
+    contact = await _known_contact(ctx, payload.ticket_id)
+    await _record(ctx, event, payload.ticket_id, notifications.for_extension(contact, payload))
+
+
 HANDLERS: Mapping[str, EventHandler] = {
-    "ticket.created": on_ticket_created,
+    TicketCreated.event_type: on_ticket_created,
+    TicketStatusChanged.event_type: on_status_changed,
+    TicketMessageAdded.event_type: on_message_added,
+    SlaExtended.event_type: on_sla_extended,
 }

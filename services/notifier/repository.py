@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifier.tables import delivery
+from services.notifier.domain.notifications import Contact
+from services.notifier.tables import delivery, ticket_contact
 from shared.db import execute_count, insert_ignoring_conflicts
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -74,3 +75,28 @@ async def deliveries_for_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> 
         select(delivery).where(delivery.c.ticket_id == ticket_id).order_by(delivery.c.created_at)
     )
     return list((await session.execute(query)).all())
+
+
+async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Contact) -> None:
+    values = {
+        "number": contact.number,
+        "email": contact.email,
+        "name": contact.name,
+        "language": contact.language,
+        "subject": contact.subject,
+    }
+    statement = insert_ignoring_conflicts(
+        session, ticket_contact, ["ticket_id"], ticket_id=ticket_id, **values
+    )
+    if not await execute_count(session, statement):
+        await session.execute(
+            update(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id).values(**values)
+        )
+
+
+async def get_contact(session: AsyncSession, ticket_id: uuid.UUID) -> Contact | None:
+    query = select(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id)
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return Contact(row.number, row.email, row.name, row.language, row.subject)

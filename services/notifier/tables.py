@@ -46,5 +46,18 @@ delivery = Table(
     Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
 )
 
+# What the notifier keeps of each ticket to write to its customer when an event (an SLA
+# extension, say) does not carry the contact itself.
+ticket_contact = Table(
+    "ticket_contact",
+    metadata,
+    Column("ticket_id", Uuid, primary_key=True),
+    Column("number", String(32), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("subject", String(200), nullable=False),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

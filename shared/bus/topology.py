@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 # Which service consumes which event types. Every service declares all of it at start-up, so
 # an event published before its consumer first runs already has a queue to wait in.
 BINDINGS: Mapping[str, Sequence[str]] = {
-    "notifier": ("ticket.created",),
+    "notifier": (
+        "ticket.created",
+        "ticket.status_changed",
+        "ticket.message_added",
+        "sla.extended",
+    ),
     "sla": (
         "ticket.created",
         "ticket.status_changed",

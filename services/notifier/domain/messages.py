@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from shared.contracts.mail import AUTOMATIC_HEADERS, tagged_subject
 
@@ -27,12 +28,22 @@ _env = Environment(
 
 
 def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of ``template`` in ``language`` (ru or en)."""
-    parts = tuple(
-        _env.get_template(f"{language}/{template}.{part}.j2").render(**context)
-        for part in ("subject", "txt", "html")
-    )
-    subject, text, html = parts
+    """Subject, plain text and HTML of ``template`` in ``language`` (ru or en).
+
+    A template without an HTML part of its own gets its text laid out as paragraphs.
+    """
+    subject = _env.get_template(f"{language}/{template}.subject.j2").render(**context)
+    text = _env.get_template(f"{language}/{template}.txt.j2").render(**context)
+    html_name = f"{language}/{template}.html.j2"
+    if (TEMPLATES / html_name).exists():
+        html = _env.get_template(html_name).render(**context)
+    else:
+        paragraphs = [
+            Markup("<br>\n").join(escape(line) for line in block.strip().splitlines())
+            for block in text.split("\n\n")
+            if block.strip()
+        ]
+        html = _env.get_template("layout.html.j2").render(language=language, paragraphs=paragraphs)
     return " ".join(subject.split()), text, html
 
 
@@ -53,11 +64,12 @@ def build_email(
     message["Subject"] = tagged_subject(number, subject)
     message["Message-ID"] = message_id
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Content-Language"] = language
     for name, value in AUTOMATIC_HEADERS.items():
         message[name] = value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # After the body: building it moves Content-* headers into the parts.
+    message["Content-Language"] = language
     return message
 
 

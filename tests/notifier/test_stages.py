@@ -1,0 +1,187 @@
+"""The customer hears of every stage, in their language, once each (clauses 6, 9, 26)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.auth import Role
+from shared.contracts.events import (
+    Actor,
+    CustomerRef,
+    EventPayload,
+    Language,
+    PartnerRef,
+    SlaExtended,
+    TicketMessageAdded,
+    TicketStatus,
+    TicketStatusChanged,
+)
+from tests.support import System, text_of, ticket_body
+
+
+async def _ticket(system: System, language: str) -> tuple[dict[str, Any], CustomerRef]:
+    body = ticket_body("anna@example.com")
+    body["customer"] = {"email": "anna@example.com", "name": "Анна", "language": language}
+    created = (await system.intake.post("/v1/tickets", json=body)).json()
+    customer = CustomerRef(
+        id=uuid.uuid4(),
+        email="anna@example.com",
+        name="Анна",
+        language=Language(language),
+        is_new=True,
+    )
+    await system.wait_for_mail(1)
+    return created, customer
+
+
+async def _publish(system: System, payload: EventPayload) -> None:
+    await system.runtime("intake").bus.publish(payload.to_event(source="/sviftdesk/intake"))
+
+
+def _change(
+    created: dict[str, Any],
+    customer: CustomerRef,
+    old: TicketStatus,
+    new: TicketStatus,
+    **extra: Any,
+) -> TicketStatusChanged:
+    return TicketStatusChanged(
+        ticket_id=created["id"],
+        number=created["number"],
+        from_status=old,
+        to_status=new,
+        actor=Actor.agent,
+        changed_at=datetime.now(UTC),
+        customer=customer,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+async def test_one_mail_per_stage_in_the_customers_language(system: System, language: str) -> None:
+    created, customer = await _ticket(system, language)
+    number = created["number"]
+    stages = [
+        _change(created, customer, TicketStatus.received, TicketStatus.in_progress),
+        _change(
+            created,
+            customer,
+            TicketStatus.in_progress,
+            TicketStatus.waiting_partner,
+            partner=PartnerRef(name="PayBox", reference="PB-1"),
+        ),
+        _change(
+            created,
+            customer,
+            TicketStatus.waiting_partner,
+            TicketStatus.resolved,
+            note="Платёжный шлюз исправлен партнёром.",
+        ),
+    ]
+    for stage in stages:
+        await _publish(system, stage)
+    mails = await system.wait_for_mail(4)
+    subjects = [str(m["Subject"]) for m in mails]
+    assert all(f"[{number}]" in subject for subject in subjects)
+    texts = {str(m["Subject"]): text_of(m) for m in mails}
+    in_progress = "в работе" if language == "ru" else "in progress"
+    assert any(in_progress in s for s in subjects)
+    partner_mail = next(t for t in texts.values() if "PayBox" in t)
+    assert ("стороннего сервиса" if language == "ru" else "third-party") in partner_mail
+    report = next(t for s, t in texts.items() if ("решено" in s or "resolved" in s))
+    assert "Платёжный шлюз исправлен партнёром." in report
+    assert ("эскалацию" if language == "ru" else "escalation") in report
+    assert ("от 1 до 5" if language == "ru" else "from 1 to 5") in report
+    for mail in mails:
+        assert mail["Content-Language"] == language
+        assert mail.get_body(preferencelist=("html",)) is not None
+
+
+async def test_agent_replies_are_sent_and_notes_never(system: System) -> None:
+    created, customer = await _ticket(system, "ru")
+
+    def message(body: str, *, internal: bool, author: Actor = Actor.agent) -> TicketMessageAdded:
+        return TicketMessageAdded(
+            ticket_id=created["id"],
+            number=created["number"],
+            message_id=uuid.uuid4(),
+            author=author,
+            internal=internal,
+            first_response=not internal,
+            body=body,
+            added_at=datetime.now(UTC),
+            customer=customer,
+        )
+
+    await _publish(system, message("Внутренняя заметка: проверить логи", internal=True))
+    await _publish(
+        system, message("Спасибо, я сам всё понял", internal=False, author=Actor.customer)
+    )
+    reply = message("Попробуйте очистить кэш браузера.", internal=False)
+    event = reply.to_event(source="/sviftdesk/intake")
+    bus = system.runtime("intake").bus
+    await bus.publish(event)
+    await bus.publish(event)  # redelivered: still one mail
+    mails = await system.wait_for_mail(2)
+    import asyncio
+
+    await asyncio.sleep(1)
+    mails = system.mail()
+    assert len(mails) == 2
+    assert any("Попробуйте очистить кэш браузера." in text_of(m) for m in mails)
+    assert not any("Внутренняя заметка" in text_of(m) for m in mails)
+
+
+async def test_extension_notice_carries_the_reason(system: System) -> None:
+    created, _customer = await _ticket(system, "en")
+    due = datetime(2025, 11, 19, 12, 0, tzinfo=UTC)
+    await _publish(
+        system,
+        SlaExtended(
+            ticket_id=created["id"],
+            number=created["number"],
+            business_days=2,
+            reason="The fix needs a platform change; we will tell you when it ships.",
+            resolution_due_at=due,
+            extended_at=due - timedelta(days=2),
+        ),
+    )
+    mails = await system.wait_for_mail(2)
+    text = text_of(mails[-1]) if "longer" in str(mails[-1]["Subject"]) else text_of(mails[0])
+    assert "The fix needs a platform change" in text
+    assert "19 Nov 2025, 15:00 Moscow time" in text
+
+
+async def test_delivery_log_for_agents(system: System) -> None:
+    created, _ = await _ticket(system, "ru")
+    notifier = system.clients["notifier"]
+    token = system.runtime("notifier").signer.issue(uuid.uuid4(), Role.agent)
+
+    async def log() -> list[dict[str, Any]]:
+        response = await notifier.get(
+            "/v1/deliveries",
+            params={"ticket_id": created["id"]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+    from tests.support import eventually
+
+    entries = await eventually(log, lambda found: bool(found) and found[0]["status"] == "sent")
+    assert [(e["template"], e["recipient"], e["attempts"]) for e in entries] == [
+        ("receipt", "anna@example.com", 1)
+    ]
+    unauthenticated = await notifier.get("/v1/deliveries", params={"ticket_id": created["id"]})
+    assert unauthenticated.status_code == 401
+    partner = system.runtime("notifier").signer.issue(uuid.uuid4(), Role.partner)
+    forbidden = await notifier.get(
+        "/v1/deliveries",
+        params={"ticket_id": created["id"]},
+        headers={"Authorization": f"Bearer {partner}"},
+    )
+    assert forbidden.status_code == 403
