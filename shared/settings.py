@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         default="sviftdesk", pattern=r"^[a-z][a-z0-9_.-]*$", description="exchange/queue prefix"
     )
     retry_delays_ms: Annotated[tuple[int, ...], NoDecode] = (1_000, 10_000, 60_000, 300_000)
+    # Mail and webhook deliveries: growing delays between tries, then the delivery is parked.
+    notify_retry_delays_ms: Annotated[tuple[int, ...], NoDecode] = (
+        10_000,
+        60_000,
+        300_000,
+        1_800_000,
+        7_200_000,
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     delivery_limit: int = Field(default=10, ge=1, le=1000)
     prefetch: int = Field(default=32, ge=1, le=10_000)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
@@ -77,14 +86,14 @@ class Settings(BaseSettings):
             raise ValueError("must look like smtp://host:port or smtps://host:port")
         return value
 
-    @field_validator("retry_delays_ms", mode="before")
+    @field_validator("retry_delays_ms", "notify_retry_delays_ms", mode="before")
     @classmethod
     def _split_delays(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(int(part) for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("retry_delays_ms")
+    @field_validator("retry_delays_ms", "notify_retry_delays_ms")
     @classmethod
     def _delays_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or any(delay <= 0 for delay in value):

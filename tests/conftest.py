@@ -133,6 +133,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     common: dict[str, Any] = {
         "var_dir": tmp_path / "var",
         "retry_delays_ms": TEST_RETRY_DELAYS_MS,
+        "notify_retry_delays_ms": (100, 200),
         "relay_poll_seconds": 0.2,
         "log_json": False,
     }

@@ -261,3 +261,51 @@ class FlakyBus:
 
     async def replay(self, consumer: str) -> int:
         return await self.inner.replay(consumer)
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+class WebhookReceiver:
+    """A partner's HTTP endpoint on loopback: records each POST and answers with a status
+    taken from ``answers`` (the last one repeats)."""
+
+    def __init__(self, answers: list[int] | None = None) -> None:
+        self.answers = answers or [200]
+        self.requests: list[Received] = []
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/sviftdesk"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")[1:]
+            headers = {
+                name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(":") for line in lines if line)
+            }
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            self.requests.append(Received(headers, body))
+            status = self.answers[min(len(self.requests) - 1, len(self.answers) - 1)]
+            writer.write(
+                f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode()
+            )
+            await writer.drain()
+        finally:
+            writer.close()

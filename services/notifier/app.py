@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.notifier import handlers, tables
-from services.notifier.api import deliveries
+from services.notifier.api import deliveries, webhooks
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
 from shared.bus import Bus
@@ -29,4 +29,5 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     )
     app.state.sender = sender
     app.include_router(deliveries.router)
+    app.include_router(webhooks.router)
     return app

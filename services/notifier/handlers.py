@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from services.notifier import repository
-from services.notifier.domain import notifications
+from services.notifier.domain import notifications, webhooks
 from services.notifier.domain.notifications import Contact, Notification
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
@@ -50,6 +50,31 @@ async def _record(
     wake_after_commit(ctx.session, "deliveries")
 
 
+async def _fan_out_to_partner(ctx: HandlerContext, event: CloudEvent, ticket_id: uuid.UUID) -> None:
+    """A ticket's events reach the partner that filed it, on the webhooks it subscribed."""
+    contact = await repository.get_contact(ctx.session, ticket_id)
+    if contact is None or contact.partner_id is None:
+        return
+    body = webhooks.partner_view(
+        event.model_dump(mode="json"), consented=contact.share_with_partners
+    )
+    for hook in await repository.webhooks_of(ctx.session, contact.partner_id):
+        if webhooks.wants(hook.event_types, event.type):
+            await repository.add_delivery(
+                ctx.session,
+                event_id=event.id,
+                event_type=event.type,
+                ticket_id=ticket_id,
+                channel="webhook",
+                recipient=str(hook.id),
+                template=event.type,
+                language="",
+                context=body,
+                next_attempt_at=datetime.now(UTC),
+            )
+            wake_after_commit(ctx.session, "deliveries")
+
+
 async def _known_contact(ctx: HandlerContext, ticket_id: uuid.UUID) -> Contact:
     contact = await repository.get_contact(ctx.session, ticket_id)
     if contact is None:
@@ -60,7 +85,15 @@ async def _known_contact(ctx: HandlerContext, ticket_id: uuid.UUID) -> Contact:
 async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
     """The receipt confirmation with the ticket number (clause 4), onboarding for newcomers."""
     payload = TicketCreated.model_validate(event.data)
-    contact = _contact(payload.number, payload.subject, payload.customer)
+    contact = Contact(
+        payload.number,
+        payload.customer.email,
+        payload.customer.name,
+        payload.customer.language,
+        payload.subject,
+        payload.partner_id,
+        payload.share_with_partners,
+    )
     await repository.save_contact(ctx.session, payload.ticket_id, contact)
     receipt = Notification(
         "receipt",
@@ -74,6 +107,7 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
         },
     )
     await _record(ctx, event, payload.ticket_id, receipt)
+    await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
 async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -82,6 +116,7 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
     known = await repository.get_contact(ctx.session, payload.ticket_id)
     contact = _contact(payload.number, known.subject if known else "", payload.customer)
     await _record(ctx, event, payload.ticket_id, notifications.for_status_change(contact, payload))
+    await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
 async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -91,6 +126,7 @@ async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
     notification = notifications.for_message(contact, payload)
     if notification is not None:
         await _record(ctx, event, payload.ticket_id, notification)
+        await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
 async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -98,6 +134,7 @@ async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
     payload = SlaExtended.model_validate(event.data)
     contact = await _known_contact(ctx, payload.ticket_id)
     await _record(ctx, event, payload.ticket_id, notifications.for_extension(contact, payload))
+    await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
 HANDLERS: Mapping[str, EventHandler] = {

@@ -10,7 +10,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.domain.notifications import Contact
-from services.notifier.tables import delivery, ticket_contact
+from services.notifier.tables import delivery, ticket_contact, webhook
 from shared.db import execute_count, insert_ignoring_conflicts
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -84,6 +84,8 @@ async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Con
         "name": contact.name,
         "language": contact.language,
         "subject": contact.subject,
+        "partner_id": contact.partner_id,
+        "share_with_partners": contact.share_with_partners,
     }
     statement = insert_ignoring_conflicts(
         session, ticket_contact, ["ticket_id"], ticket_id=ticket_id, **values
@@ -99,4 +101,56 @@ async def get_contact(session: AsyncSession, ticket_id: uuid.UUID) -> Contact | 
     row = (await session.execute(query)).first()
     if row is None:
         return None
-    return Contact(row.number, row.email, row.name, row.language, row.subject)
+    return Contact(
+        row.number,
+        row.email,
+        row.name,
+        row.language,
+        row.subject,
+        row.partner_id,
+        row.share_with_partners,
+    )
+
+
+async def add_webhook(session: AsyncSession, **values: Any) -> uuid.UUID:
+    webhook_id = uuid.uuid4()
+    await session.execute(webhook.insert().values(id=webhook_id, **values))
+    return webhook_id
+
+
+async def webhooks_of(session: AsyncSession, partner_id: uuid.UUID) -> list[Row[Any]]:
+    query = select(webhook).where(webhook.c.partner_id == partner_id).order_by(webhook.c.created_at)
+    return list((await session.execute(query)).all())
+
+
+async def get_webhook(session: AsyncSession, webhook_id: uuid.UUID) -> Row[Any] | None:
+    return (await session.execute(select(webhook).where(webhook.c.id == webhook_id))).first()
+
+
+async def delete_webhook(
+    session: AsyncSession, webhook_id: uuid.UUID, partner_id: uuid.UUID
+) -> bool:
+    statement = webhook.delete().where(
+        webhook.c.id == webhook_id, webhook.c.partner_id == partner_id
+    )
+    return await execute_count(session, statement) == 1
+
+
+async def retry_delivery(session: AsyncSession, delivery_id: uuid.UUID, now: datetime) -> bool:
+    """Put a parked delivery back in line (ops' replay)."""
+    statement = (
+        update(delivery)
+        .where(delivery.c.id == delivery_id, delivery.c.status == FAILED)
+        .values(status=PENDING, next_attempt_at=now, attempts=0)
+    )
+    return await execute_count(session, statement) == 1
+
+
+async def parked_deliveries(session: AsyncSession, limit: int = 200) -> list[Row[Any]]:
+    query = (
+        select(delivery)
+        .where(delivery.c.status == FAILED)
+        .order_by(delivery.c.created_at)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).all())

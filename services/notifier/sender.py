@@ -1,16 +1,22 @@
-"""Sends recorded deliveries, retries failures with growing delays, gives up after the last."""
+"""Sends recorded deliveries, by mail or by webhook; retries failures with growing delays and
+parks a delivery after its last try, where ops see it and can put it back in line."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import structlog
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier import repository
+from services.notifier.domain import webhooks
 from services.notifier.domain.messages import build_email, render, retry_delay
 from services.notifier.mailer import Mailer
 from shared.contracts.mail import message_id
@@ -21,65 +27,104 @@ from shared.wakeup import Wakeup
 log = structlog.get_logger(__name__)
 
 
+class WebhookRefusedError(RuntimeError):
+    pass
+
+
 class DeliverySender:
     def __init__(self, db: Database, mailer: Mailer, settings: Settings, *, batch: int = 50):
         self._db, self._mailer, self._settings, self._batch = db, mailer, settings, batch
         self._wakeup = Wakeup()
+        self._http = httpx.AsyncClient(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False
+        )
 
     def wake(self) -> None:
         self._wakeup.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                sent = await self.send_due()
-            except Exception:
-                log.exception("delivery.sender_failed")
-                sent = 0
-                await asyncio.sleep(1)
-            if sent < self._batch:
-                await self._wakeup.wait(1.0)
+        try:
+            while True:
+                try:
+                    sent = await self.send_due()
+                except Exception:
+                    log.exception("delivery.sender_failed")
+                    sent = 0
+                    await asyncio.sleep(1)
+                if sent < self._batch:
+                    await self._wakeup.wait(1.0)
+        finally:
+            await self._http.aclose()
 
     async def send_due(self) -> int:
         async with self._db.transaction() as session:
-            now = datetime.now(UTC)
             due = await repository.due_deliveries(
-                session, now, limit=self._batch, lock=self._db.is_postgres
+                session, datetime.now(UTC), limit=self._batch, lock=self._db.is_postgres
             )
             for row in due:
                 await self._send_one(session, row)
             return len(due)
 
     async def _send_one(self, session: AsyncSession, row: Row[Any]) -> None:
-        number = str(row.context["number"])
-        mid = message_id(str(row.id), number, self._settings.mail_domain)
-        context = {**row.context, "site_url": self._settings.site_url}
         try:
-            subject, text, html = render(row.template, row.language, context)
-            message = build_email(
-                sender=self._settings.mail_from,
-                recipient=row.recipient,
-                number=number,
-                subject=subject,
-                text=text,
-                html=html,
-                message_id=mid,
-                language=row.language,
-            )
-            await self._mailer.send(message)
+            if row.channel == "webhook":
+                reference = await self._post_webhook(session, row)
+            else:
+                reference = await self._mail(row)
         except Exception as exc:
-            delay = retry_delay(row.attempts + 1)
+            attempt = row.attempts + 1
+            delay = retry_delay(attempt, self._settings.notify_retry_delays_ms)
             retry_at = None if delay is None else datetime.now(UTC) + timedelta(seconds=delay)
             log.warning(
                 "delivery.failed",
                 delivery_id=str(row.id),
-                attempt=row.attempts + 1,
+                channel=row.channel,
+                attempt=attempt,
                 error=type(exc).__name__,
-                gave_up=retry_at is None,
+                parked=retry_at is None,
             )
             await repository.mark_failed_attempt(
                 session, row.id, error=f"{type(exc).__name__}: {exc}", retry_at=retry_at
             )
             return
-        await repository.mark_sent(session, row.id, message_id=mid, at=datetime.now(UTC))
-        log.info("delivery.sent", delivery_id=str(row.id), template=row.template)
+        await repository.mark_sent(session, row.id, message_id=reference, at=datetime.now(UTC))
+        log.info("delivery.sent", delivery_id=str(row.id), channel=row.channel)
+
+    async def _mail(self, row: Row[Any]) -> str:
+        number = str(row.context["number"])
+        mid = message_id(str(row.id), number, self._settings.mail_domain)
+        context = {**row.context, "site_url": self._settings.site_url}
+        subject, text, html = render(row.template, row.language, context)
+        message = build_email(
+            sender=self._settings.mail_from,
+            recipient=row.recipient,
+            number=number,
+            subject=subject,
+            text=text,
+            html=html,
+            message_id=mid,
+            language=row.language,
+        )
+        await self._mailer.send(message)
+        return mid
+
+    async def _post_webhook(self, session: AsyncSession, row: Row[Any]) -> str:
+        subscription = await repository.get_webhook(session, uuid.UUID(row.recipient))
+        if subscription is None:
+            raise WebhookRefusedError("the subscription was removed")
+        body = json.dumps(row.context, ensure_ascii=False, separators=(",", ":")).encode()
+        timestamp = int(time.time())
+        response = await self._http.post(
+            subscription.url,
+            content=body,
+            headers={
+                "Content-Type": "application/cloudevents+json",
+                webhooks.EVENT_HEADER: row.event_type,
+                webhooks.DELIVERY_HEADER: str(row.id),
+                webhooks.TIMESTAMP_HEADER: str(timestamp),
+                webhooks.SIGNATURE_HEADER: webhooks.sign(subscription.secret, timestamp, body),
+            },
+        )
+        if not response.is_success:
+            raise WebhookRefusedError(f"HTTP {response.status_code}")
+        return str(response.status_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Index,
     Integer,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 
@@ -57,6 +59,20 @@ ticket_contact = Table(
     Column("name", String(200), nullable=False),
     Column("language", String(2), nullable=False),
     Column("subject", String(200), nullable=False),
+    Column("partner_id", Uuid),
+    Column("share_with_partners", Boolean, nullable=False, server_default=false()),
+)
+
+webhook = Table(
+    "webhook",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("partner_id", Uuid, nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    # Kept as is: signing needs the secret itself. Shown to the partner once, at creation.
+    Column("secret", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
 )
 
 outbox = outbox_table(metadata)

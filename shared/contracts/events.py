@@ -97,6 +97,12 @@ class TicketCreated(EventPayload):
     status: TicketStatus
     received_at: AwareDatetime
     customer: CustomerRef
+    partner_id: uuid.UUID | None = Field(
+        default=None, description="the partner that filed it; only that partner hears of it"
+    )
+    share_with_partners: bool = Field(
+        default=False, description="the customer's consent to show partners their contact"
+    )
 
 
 class Complexity(StrEnum):

@@ -73,11 +73,8 @@ def build_email(
     return message
 
 
-RETRY_DELAYS_SECONDS = (10, 60, 300, 1800, 7200)
-
-
-def retry_delay(attempts: int) -> int | None:
-    """Seconds before the next try after ``attempts`` failures, or None: give up."""
-    if attempts > len(RETRY_DELAYS_SECONDS):
+def retry_delay(attempts: int, delays_ms: tuple[int, ...]) -> float | None:
+    """Seconds before the next try after ``attempts`` failures, or None: park it."""
+    if attempts > len(delays_ms):
         return None
-    return RETRY_DELAYS_SECONDS[attempts - 1]
+    return delays_ms[attempts - 1] / 1000

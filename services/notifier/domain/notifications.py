@@ -6,6 +6,7 @@ Every stage of a ticket is told to its customer (clause 6), the resolution with 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,8 @@ class Contact:
     name: str
     language: str
     subject: str
+    partner_id: uuid.UUID | None = None
+    share_with_partners: bool = False
 
 
 @dataclass(frozen=True)

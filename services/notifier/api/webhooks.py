@@ -1,0 +1,77 @@
+"""Partner webhooks: subscribe a URL to event types; each delivery is signed."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+from services.notifier import repository
+from shared.auth import Principal, Role, require
+from shared.contracts.api import PROBLEM_RESPONSES
+from shared.contracts.events import EVENT_TYPES
+from shared.errors import NotFoundError
+from shared.runtime import RuntimeDep
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
+PartnerDep = Annotated[Principal, Depends(require(Role.partner, scope="webhooks"))]
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl = Field(description="where to POST events; https in production")
+    events: list[str] = Field(min_length=1, max_length=50, description='event types, or ["*"]')
+
+    @field_validator("events")
+    @classmethod
+    def _known(cls, events: list[str]) -> list[str]:
+        unknown = sorted(set(events) - set(EVENT_TYPES) - {"*"})
+        if unknown:
+            raise ValueError(f"unknown event types {unknown}; known: {sorted(EVENT_TYPES)}")
+        return sorted(set(events))
+
+
+class WebhookOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    created_at: AwareDatetime | None = None
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret: str = Field(description="signs every delivery; shown once, keep it safe")
+
+
+@router.post("", status_code=201, summary="Subscribe a URL to event types")
+async def subscribe(body: WebhookIn, runtime: RuntimeDep, partner: PartnerDep) -> WebhookCreatedOut:
+    secret = secrets.token_urlsafe(32)
+    async with runtime.db.transaction() as session:
+        webhook_id = await repository.add_webhook(
+            session,
+            partner_id=partner.subject,
+            url=str(body.url),
+            event_types=body.events,
+            secret=secret,
+        )
+    return WebhookCreatedOut(id=webhook_id, url=str(body.url), events=body.events, secret=secret)
+
+
+@router.get("", summary="This partner's subscriptions")
+async def list_webhooks(runtime: RuntimeDep, partner: PartnerDep) -> list[WebhookOut]:
+    async with runtime.db.sessions() as session:
+        rows = await repository.webhooks_of(session, partner.subject)
+    return [
+        WebhookOut(id=r.id, url=r.url, events=r.event_types, created_at=r.created_at) for r in rows
+    ]
+
+
+@router.delete("/{webhook_id}", status_code=204, summary="Unsubscribe")
+async def unsubscribe(webhook_id: uuid.UUID, runtime: RuntimeDep, partner: PartnerDep) -> Response:
+    async with runtime.db.transaction() as session:
+        if not await repository.delete_webhook(session, webhook_id, partner.subject):
+            raise NotFoundError("No such subscription of yours.")
+    return Response(status_code=204)

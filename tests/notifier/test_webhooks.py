@@ -1,0 +1,158 @@
+"""Partner webhooks: signed, retried, parked after the last try, replayed; personal data
+only with the customer's consent (clauses 17, 24)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.auth import Role
+from shared.contracts.events import Channel, CustomerRef, Language, TicketCreated, TicketStatus
+from tests.support import System, WebhookReceiver, eventually
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    server = WebhookReceiver()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _auth(system: System, role: Role, subject: uuid.UUID, *scopes: str) -> dict[str, str]:
+    token = system.runtime("notifier").signer.issue(subject, role, scopes)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _subscribe(
+    system: System, partner: uuid.UUID, url: str, events: list[str]
+) -> dict[str, Any]:
+    response = await system.clients["notifier"].post(
+        "/v1/webhooks",
+        json={"url": url, "events": events},
+        headers=_auth(system, Role.partner, partner, "webhooks"),
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _created(partner: uuid.UUID, *, consent: bool) -> TicketCreated:
+    return TicketCreated(
+        ticket_id=uuid.uuid4(),
+        number="SC-000042",
+        channel=Channel.partner,
+        category=None,
+        subject="Оплата через PayBox",
+        status=TicketStatus.received,
+        received_at=datetime.now(UTC),
+        customer=CustomerRef(
+            id=uuid.uuid4(),
+            email="olga@example.com",
+            name="Ольга",
+            language=Language.ru,
+            is_new=False,
+        ),
+        partner_id=partner,
+        share_with_partners=consent,
+    )
+
+
+def _verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    timestamp = headers["x-sviftdesk-timestamp"]
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(headers["x-sviftdesk-signature"], "sha256=" + expected.hexdigest())
+
+
+async def _publish(system: System, payload: TicketCreated) -> None:
+    await system.runtime("intake").bus.publish(payload.to_event(source="/sviftdesk/intake"))
+
+
+@pytest.mark.parametrize("consent", [False, True])
+async def test_signed_delivery_with_personal_data_only_by_consent(
+    system: System, receiver: WebhookReceiver, consent: bool
+) -> None:
+    partner = uuid.uuid4()
+    hook = await _subscribe(system, partner, receiver.url, ["ticket.created"])
+    await _publish(system, _created(partner, consent=consent))
+    await _publish(system, _created(uuid.uuid4(), consent=True))  # another partner's ticket
+    await eventually(lambda: asyncio.sleep(0, receiver.requests), lambda r: len(r) == 1)
+    [request] = receiver.requests
+    assert _verify(hook["secret"], request.headers, request.body)
+    assert not _verify("wrong-secret", request.headers, request.body)
+    event = json.loads(request.body)
+    assert event["type"] == "ticket.created" == request.headers["x-sviftdesk-event"]
+    customer = event["data"]["customer"]
+    assert ("email" in customer) is consent
+    assert ("olga@example.com" in request.body.decode()) is consent
+    await asyncio.sleep(0.5)
+    assert len(receiver.requests) == 1
+
+
+async def test_a_failing_endpoint_is_retried_then_parked_and_replayed(
+    system: System, receiver: WebhookReceiver
+) -> None:
+    partner = uuid.uuid4()
+    receiver.answers = [500, 503]  # fails, then keeps failing
+    await _subscribe(system, partner, receiver.url, ["*"])
+    created = _created(partner, consent=False)
+    event = created.to_event(source="/sviftdesk/intake")
+    bus = system.runtime("intake").bus
+    await bus.publish(event)
+    await bus.publish(event)  # redelivered: one delivery all the same
+
+    tries = 1 + len(system.settings.notify_retry_delays_ms)
+    await eventually(lambda: asyncio.sleep(0, receiver.requests), lambda r: len(r) == tries)
+    assert len({r.headers["x-sviftdesk-delivery"] for r in receiver.requests}) == 1
+
+    notifier = system.clients["notifier"]
+    admin = _auth(system, Role.admin, uuid.uuid4())
+
+    async def parked() -> list[dict[str, Any]]:
+        return list((await notifier.get("/v1/deliveries/parked", headers=admin)).json())
+
+    [entry] = await eventually(parked, lambda found: len(found) == 1)
+    assert entry["channel"] == "webhook" and "HTTP 503" in entry["last_error"]
+    agent = _auth(system, Role.agent, uuid.uuid4())
+    assert (await notifier.get("/v1/deliveries/parked", headers=agent)).status_code == 403
+
+    receiver.answers = [200]  # the partner fixed its endpoint
+    response = await notifier.post(f"/v1/deliveries/{entry['id']}/retry", headers=admin)
+    assert response.status_code == 202
+    await eventually(parked, lambda found: found == [])
+    assert len(receiver.requests) == tries + 1
+    assert len({r.headers["x-sviftdesk-delivery"] for r in receiver.requests}) == 1
+
+
+async def test_subscription_rules(system: System, receiver: WebhookReceiver) -> None:
+    notifier = system.clients["notifier"]
+    partner = uuid.uuid4()
+    no_scope = _auth(system, Role.partner, partner)
+    body = {"url": receiver.url, "events": ["ticket.created"]}
+    assert (await notifier.post("/v1/webhooks", json=body, headers=no_scope)).status_code == 403
+    scoped = _auth(system, Role.partner, partner, "webhooks")
+    bad = await notifier.post(
+        "/v1/webhooks", json={"url": receiver.url, "events": ["ticket.exploded"]}, headers=scoped
+    )
+    assert bad.status_code == 422 and "events" in bad.json()["detail"]
+    bad = await notifier.post(
+        "/v1/webhooks", json={"url": "not a url", "events": ["*"]}, headers=scoped
+    )
+    assert bad.status_code == 422 and "url" in bad.json()["detail"]
+    hook = await _subscribe(system, partner, receiver.url, ["ticket.created"])
+    listed = (await notifier.get("/v1/webhooks", headers=scoped)).json()
+    assert [h["id"] for h in listed] == [hook["id"]]
+    assert "secret" not in listed[0]
+    other = _auth(system, Role.partner, uuid.uuid4(), "webhooks")
+    assert (await notifier.get("/v1/webhooks", headers=other)).json() == []
+    gone = await notifier.delete(f"/v1/webhooks/{hook['id']}", headers=other)
+    assert gone.status_code == 404
+    gone = await notifier.delete(f"/v1/webhooks/{hook['id']}", headers=scoped)
+    assert gone.status_code == 204
