@@ -52,6 +52,7 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self._arrivals: dict[str, float] = {}
         self._lock = threading.Lock()
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -66,6 +67,8 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            for recipient in envelope.rcpt_tos:
+                self._arrivals[recipient] = time.perf_counter()
         return "250 OK"
 
     def start(self) -> None:
@@ -73,6 +76,11 @@ class SmtpSink:
 
     def stop(self) -> None:
         self._controller.stop()
+
+    def received_at(self) -> dict[str, float]:
+        """When each recipient's mail was accepted (perf_counter), for latency figures."""
+        with self._lock:
+            return dict(self._arrivals)
 
     def received(self) -> list[EmailMessage]:
         with self._lock:
