@@ -8,13 +8,19 @@ from services.notifier import handlers, tables
 from services.notifier.api import deliveries, webhooks
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
+from services.sla.app import load_book
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
-from shared.settings import Settings
+from shared.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
-    runtime = ServiceRuntime.create("notifier", tables.metadata, handlers.HANDLERS, settings, bus)
+    settings = settings or load_settings()
+    # The receipt states the desk's times, on the policy the sla service keeps too.
+    book = load_book(settings)
+    runtime = ServiceRuntime.create(
+        "notifier", tables.metadata, handlers.make_handlers(book), settings, bus
+    )
     sender = DeliverySender(
         runtime.db,
         make_mailer(runtime.settings.smtp_url, runtime.settings.mail_dir),

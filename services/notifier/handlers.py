@@ -6,12 +6,12 @@ Sending happens in the sender, after the commit, so a redelivered event never ma
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from services.notifier import repository
 from services.notifier.domain import notifications, webhooks
 from services.notifier.domain.notifications import Contact, Notification
+from services.sla.domain.book import PolicyBook
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     CustomerRef,
@@ -82,8 +82,10 @@ async def _known_contact(ctx: HandlerContext, ticket_id: uuid.UUID) -> Contact:
     return contact
 
 
-async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
-    """The receipt confirmation with the ticket number (clause 4), onboarding for newcomers."""
+async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: PolicyBook) -> None:
+    """The receipt confirmation (clause 4): the number, when the desk starts on it if it came
+    while closed (clause 10), the first-response target (clause 2), onboarding for newcomers
+    (clause 15). Times come from the same policy and calendar the sla service keeps."""
     payload = TicketCreated.model_validate(event.data)
     contact = Contact(
         payload.number,
@@ -95,15 +97,26 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
         payload.share_with_partners,
     )
     await repository.save_contact(ctx.session, payload.ticket_id, contact)
+    policy = book.at(payload.received_at)
+    calendar = book.calendar(policy.version)
+    starts_at = calendar.next_open(payload.received_at)
+    first_answer_by = calendar.add(payload.received_at, policy.targets.first_response_minutes)
+    language = contact.language
     receipt = Notification(
         "receipt",
         contact.email,
-        contact.language,
+        language,
         {
             "number": payload.number,
             "name": contact.name,
             "subject": payload.subject,
             "is_new": payload.customer.is_new,
+            "starts_at": (
+                notifications.format_moment(starts_at, language)
+                if starts_at > payload.received_at
+                else None
+            ),
+            "first_answer_by": notifications.format_moment(first_answer_by, language),
         },
     )
     await _record(ctx, event, payload.ticket_id, receipt)
@@ -137,9 +150,13 @@ async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
     await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
-HANDLERS: Mapping[str, EventHandler] = {
-    TicketCreated.event_type: on_ticket_created,
-    TicketStatusChanged.event_type: on_status_changed,
-    TicketMessageAdded.event_type: on_message_added,
-    SlaExtended.event_type: on_sla_extended,
-}
+def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
+    async def receipt(ctx: HandlerContext, event: CloudEvent) -> None:
+        await on_ticket_created(ctx, event, book)
+
+    return {
+        TicketCreated.event_type: receipt,
+        TicketStatusChanged.event_type: on_status_changed,
+        TicketMessageAdded.event_type: on_message_added,
+        SlaExtended.event_type: on_sla_extended,
+    }

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from services.sla import handlers, tables
 from services.sla.api import calendar, tickets
 from services.sla.clocks import SlaClocks
-from services.sla.domain.book import PolicyBook
-from services.sla.domain.policy import BUNDLED_POLICY_FILE, PolicyError, load_policies
+from services.sla.domain.book import PolicyBook, read_book
+from services.sla.domain.policy import PolicyError
 from services.sla.scanner import BreachScanner
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
@@ -18,7 +18,7 @@ from shared.settings import Settings, SettingsError, load_settings
 def load_book(settings: Settings) -> PolicyBook:
     """The policy file, validated: a bad one stops the service naming the bad field."""
     try:
-        return PolicyBook(load_policies(settings.policy_file or BUNDLED_POLICY_FILE))
+        return read_book(settings.policy_file)
     except (PolicyError, OSError) as exc:
         raise SettingsError(f"SVIFTDESK_POLICY_FILE: {exc}") from None
 

@@ -11,11 +11,13 @@ import pytest
 from shared.auth import Role
 from shared.contracts.events import (
     Actor,
+    Channel,
     CustomerRef,
     EventPayload,
     Language,
     PartnerRef,
     SlaExtended,
+    TicketCreated,
     TicketMessageAdded,
     TicketStatus,
     TicketStatusChanged,
@@ -185,3 +187,37 @@ async def test_delivery_log_for_agents(system: System) -> None:
         headers={"Authorization": f"Bearer {partner}"},
     )
     assert forbidden.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("received", "starts", "first_answer"),
+    [
+        # Friday evening: the desk starts on Monday; 24 business hours end on Wednesday.
+        ("2025-11-14T19:05:00+03:00", "17.11.2025 09:00", "19.11.2025 15:00"),
+        # Tuesday 10:00, open: no "we will start" line; Tue 8 h + Wed 9 h + Thu 7 h.
+        ("2025-11-18T10:00:00+03:00", None, "20.11.2025 16:00"),
+    ],
+)
+async def test_receipt_states_when_the_desk_starts_and_the_first_answer_target(
+    system: System, received: str, starts: str | None, first_answer: str
+) -> None:
+    created = TicketCreated(
+        ticket_id=uuid.uuid4(),
+        number="SC-000500",
+        channel=Channel.email,
+        category=None,
+        subject="Вопрос",
+        status=TicketStatus.received,
+        received_at=datetime.fromisoformat(received),
+        customer=CustomerRef(
+            id=uuid.uuid4(), email="p@example.com", name="П", language=Language.ru, is_new=False
+        ),
+    )
+    await _publish(system, created)
+    [mail] = await system.wait_for_mail(1)
+    text = text_of(mail)
+    assert f"не позднее {first_answer} по московскому времени" in text
+    if starts:
+        assert f"начнём работу над ним {starts} по московскому времени" in text
+    else:
+        assert "нерабочее время" not in text

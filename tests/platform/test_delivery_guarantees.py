@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.notifier import handlers as notifier_handlers
 from shared.bus.memory import InMemoryBus
 from shared.contracts.envelope import CloudEvent
 from shared.inbox import HandlerContext
@@ -110,8 +109,9 @@ async def test_failing_handler_parks_then_replays_once_fixed(
         calls += 1
         raise RuntimeError("template store unavailable")
 
-    fixed = notifier_handlers.HANDLERS["ticket.created"]
-    monkeypatch.setitem(notifier_handlers.HANDLERS, "ticket.created", broken)  # type: ignore[arg-type]
+    handlers = system.runtime("notifier").handlers
+    fixed = handlers["ticket.created"]
+    monkeypatch.setitem(handlers, "ticket.created", broken)  # type: ignore[arg-type]
     response = await system.intake.post("/v1/tickets", json=ticket_body())
     event_id_probe = system.runtime("notifier").bus
 
@@ -128,7 +128,7 @@ async def test_failing_handler_parks_then_replays_once_fixed(
     assert calls == 1 + len(system.settings.retry_delays_ms)
     assert system.mail() == []
 
-    monkeypatch.setitem(notifier_handlers.HANDLERS, "ticket.created", fixed)
+    monkeypatch.setitem(handlers, "ticket.created", fixed)  # type: ignore[arg-type]
     if system.settings.amqp_url:
         output = await asyncio.to_thread(
             _cli, system.settings, "dlq", "replay", "--service", "notifier"

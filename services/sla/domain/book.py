@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from services.sla.domain.calendar import BusinessCalendar
-from services.sla.domain.policy import Policy, policy_at
+from services.sla.domain.policy import BUNDLED_POLICY_FILE, Policy, load_policies, policy_at
 
 
 class UnknownPolicyVersionError(LookupError):
@@ -35,3 +36,9 @@ class PolicyBook:
         if calendar is None:
             calendar = self._calendars[version] = BusinessCalendar(self.version(version))
         return calendar
+
+
+def read_book(path: Path | None) -> PolicyBook:
+    """The policy file's versions (the bundled sviftcommunity policy when none is given);
+    raises PolicyError or OSError naming what is wrong."""
+    return PolicyBook(load_policies(path or BUNDLED_POLICY_FILE))

@@ -87,6 +87,16 @@ class BusinessCalendar:
             float(self._instant(datetime(year, 1, 1))) for year in range(FIRST_YEAR, LAST_YEAR + 2)
         ]
         self._years: list[_Year | None] = [None] * (LAST_YEAR - FIRST_YEAR + 1)
+        # Local years whose UTC offset never changes, with that offset in µs (see add()).
+        self._fixed_offsets: dict[int, float] = {}
+        self._local_epoch = datetime(1970, 1, 1, tzinfo=self.tz)
+        # The span (see _cover): built years [lo, hi) as flat arrays. Empty to begin with.
+        self._span_years = (0, 0)
+        self._span_starts: list[float] = []
+        self._span_ends: list[float] = []
+        self._span_cum_end: list[float] = []
+        self._span_shift: list[float] = []
+        self._span_total = 0.0
 
     # -- public API -------------------------------------------------------------------------
 
@@ -105,39 +115,32 @@ class BusinessCalendar:
         # The hot path of the service and of the benchmark: written out inline, since helper
         # calls would cost a fifth of the time.
         try:
-            x = (t - _EPOCH) / _ONE_US  # exact: see the module docstring
-        except TypeError:
+            offset = self._fixed_offsets.get(t.year) if t.tzinfo is self.tz else None
+            if offset is not None:
+                # Same zone object, so ``t - _local_epoch`` is plain wall-clock arithmetic:
+                # much cheaper than asking the zone for t's offset, which we already know.
+                x = (t - self._local_epoch) / _ONE_US - offset
+            else:
+                x = (t - _EPOCH) / _ONE_US  # exact: see the module docstring
+        except (TypeError, AttributeError):
             x = _to_us(t)  # raises the helpful error
         if minutes <= 0:
             if minutes < 0:
                 raise ValueError(f"cannot add a negative number of business minutes ({minutes})")
             return self._at(self._next_open(x))
-        k = bisect_right(self._edges, x) - 1
-        year = self._years[k] if 0 <= k < len(self._years) else None
-        if year is None:
-            year = self._year(k := self._year_index(x))
-        # target: open µs from the start of this year to the answer.
-        target = minutes * _MINUTE_US
-        i = bisect_right(year.starts, x) - 1
+        # Fast path: start and answer both inside the span of years (see _cover).
+        i = bisect_right(self._span_starts, x) - 1
         if i >= 0:
-            end = year.ends[i]
-            target += year.cum_end[i] - (end - x if x < end else 0.0)
-        cum_end = year.cum_end
-        while not cum_end or target > cum_end[-1]:
-            target -= cum_end[-1] if cum_end else 0.0
-            k += 1
-            # The second test refuses absurd amounts before building a century of years.
-            if k >= len(self._years) or minutes * _MINUTE_US > self._edges[-1] - x:
-                raise ValueError(
-                    f"{t.isoformat()} + {minutes} business minutes ends after {LAST_YEAR}, "
-                    "beyond the calendar's range"
-                )
-            year = self._year(k)
-            cum_end = year.cum_end
-        # bisect_left picks the interval where the target is first reached, so an answer that
-        # falls on a closing time stays there instead of moving on to the next opening.
-        j = bisect_left(cum_end, target)
-        return _fromtimestamp((year.ends[j] - (cum_end[j] - target)) / _US, self.tz)
+            end = self._span_ends[i]
+            shift = self._span_shift
+            # Open µs from the span's start to x, plus the amount: where the answer must be.
+            target = (x if x < end else end) + shift[i] + minutes * _MINUTE_US
+            if target <= self._span_total:
+                # bisect_left picks the interval where the target is first reached, so an
+                # answer on a closing time stays there instead of moving to the next opening.
+                j = bisect_left(self._span_cum_end, target)
+                return _fromtimestamp((target - shift[j]) / _US, self.tz)
+        return self._at(self._add_slow(t, x, minutes))
 
     def between(self, a: datetime, b: datetime) -> int:
         """Whole open minutes in ``[a, b)``; negative (``-between(b, a)``) when b is before a."""
@@ -176,7 +179,23 @@ class BusinessCalendar:
         year = self._years[k]
         if year is None:
             year = self._years[k] = self._build_year(FIRST_YEAR + k)
+            offset = self._fixed_offset(k)
+            if offset is not None:
+                self._fixed_offsets[FIRST_YEAR + k] = offset
         return year
+
+    def _fixed_offset(self, k: int) -> float | None:
+        """The UTC offset in µs if it is the same all through local year ``k``, else None."""
+        # Sampled hourly, from a day before the year to a day after: an offset change undone
+        # within the hour would go unnoticed, and no zone has ever had one.
+        first = int(self._edges[k]) // 1_000_000 - 86_400
+        last = int(self._edges[k + 1]) // 1_000_000 + 86_400
+        tz = self.tz
+        offsets = {_fromtimestamp(s, tz).utcoffset() for s in range(first, last + 1, 3600)}
+        if len(offsets) != 1:
+            return None
+        (offset,) = offsets
+        return None if offset is None else offset / _ONE_US
 
     def _next_open(self, x: float) -> float:
         k = self._year_index(x)
@@ -191,6 +210,59 @@ class BusinessCalendar:
             if year.starts:
                 return year.starts[0]
         raise ValueError(f"the desk does not open again before the end of {LAST_YEAR}")
+
+    def _add_slow(self, t: datetime, x: float, minutes: int) -> float:
+        """:meth:`add` year by year, for starts or answers outside the span; widens it."""
+        first = k = self._year_index(x)
+        year = self._year(k)
+        # target: open µs from the start of this year to the answer.
+        target = minutes * _MINUTE_US + year.open_before(x)
+        cum_end = year.cum_end
+        while not cum_end or target > cum_end[-1]:
+            target -= cum_end[-1] if cum_end else 0.0
+            k += 1
+            # The second test refuses absurd amounts before building a century of years.
+            if k >= len(self._years) or minutes * _MINUTE_US > self._edges[-1] - x:
+                raise ValueError(
+                    f"{t.isoformat()} + {minutes} business minutes ends after {LAST_YEAR}, "
+                    "beyond the calendar's range"
+                )
+            year = self._year(k)
+            cum_end = year.cum_end
+        j = bisect_left(cum_end, target)
+        self._cover(first, k)
+        return year.ends[j] - (cum_end[j] - target)
+
+    def _cover(self, first: int, last: int) -> None:
+        """Widen the span to years ``first..last`` (built) if they touch it, or start it there.
+
+        The span is one run of consecutive years laid end to end, so that add() needs no year
+        lookup and no stepping from year to year. Years far from it are left out: joining them
+        would mean building every year in between.
+        """
+        lo, hi = self._span_years
+        if lo < hi:
+            if last < lo - 1 or first > hi:
+                return
+            first, last = min(first, lo), max(last, hi - 1)
+        if (first, last + 1) == (lo, hi):
+            return
+        # A zero-length interval at the span's first instant, with nothing open before it: a
+        # start between it and the year's first opening then needs no special case.
+        edge = self._edges[first]
+        starts, ends, cum_end = [edge], [edge], [0.0]
+        total = 0.0
+        for k in range(first, last + 1):
+            year = self._year(k)
+            starts += year.starts
+            ends += year.ends
+            cum_end += [total + c for c in year.cum_end]
+            total += year.total
+        self._span_years = (first, last + 1)
+        self._span_starts, self._span_ends, self._span_cum_end = starts, ends, cum_end
+        # shift[i] turns an instant inside interval i into open µs since the span's start.
+        self._span_shift = [c - e for c, e in zip(cum_end, ends, strict=True)]
+        self._span_total = total
 
     def _open_us(self, xa: float, xb: float) -> float:
         """Open µs in ``[xa, xb)``, xa <= xb."""
