@@ -68,6 +68,8 @@ class SlaClocks:
         record = ClockRecord(
             ticket_id=payload.ticket_id,
             number=payload.number,
+            channel=payload.channel,
+            category=payload.category,
             complexity=None,
             status=payload.status,
             status_changed_at=payload.received_at,

@@ -24,6 +24,8 @@ class ClockRecord:
 
     ticket_id: uuid.UUID
     number: str
+    channel: str
+    category: str | None
     complexity: str | None
     status: str
     status_changed_at: datetime
@@ -53,6 +55,8 @@ def _record(row: Row[Any]) -> ClockRecord:
     return ClockRecord(
         ticket_id=row.ticket_id,
         number=row.number,
+        channel=row.channel,
+        category=row.category,
         complexity=row.complexity,
         status=row.status,
         status_changed_at=_aware(row.status_changed_at) or received_at,
@@ -71,6 +75,8 @@ def _record(row: Row[Any]) -> ClockRecord:
 def _values(record: ClockRecord, due: dict[SlaTarget, datetime | None]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "number": record.number,
+        "channel": record.channel,
+        "category": record.category,
         "policy_version": record.clock.policy_version,
         "received_at": record.clock.received_at,
         "clock_starts_at": record.clock_starts_at,

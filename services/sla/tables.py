@@ -42,6 +42,8 @@ clock = Table(
     Column("policy_version", String(64), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("clock_starts_at", UtcDateTime, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("category", String(32)),
     Column("complexity", String(16)),
     Column("status", String(32), nullable=False),
     Column("status_changed_at", UtcDateTime, nullable=False),
@@ -51,6 +53,7 @@ clock = Table(
     Column("extension_minutes", Integer, nullable=False, server_default="0"),
     # The next moment a warning or breach may fall due: the scan reads only rows due by now.
     Column("next_check_at", UtcDateTime),
+    Index("ix_clock_received_at", "received_at"),
     Index(
         "ix_clock_next_check_at",
         "next_check_at",

@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.Column("policy_version", sa.String(64), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("clock_starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("category", sa.String(32), nullable=True),
         sa.Column("complexity", sa.String(16), nullable=True),
         sa.Column("status", sa.String(32), nullable=False),
         sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=False),
@@ -55,6 +57,7 @@ def upgrade() -> None:
         postgresql_where=sa.text("next_check_at IS NOT NULL"),
         sqlite_where=sa.text("next_check_at IS NOT NULL"),
     )
+    op.create_index("ix_clock_received_at", "clock", ["received_at"], schema=SCHEMA)
     op.create_table(
         "extension",
         sa.Column("id", sa.Uuid(), nullable=False),
