@@ -98,6 +98,20 @@ class TokenSigner:
         except (ValueError, KeyError, TypeError):
             return None
 
+    def sign_value(self, purpose: str, value: str) -> str:
+        """A token that proves we issued ``value`` for ``purpose`` (e.g. an opt-out link)."""
+        body = _b64(value.encode())
+        return f"{body}.{self._sign(f'{purpose}:{body}')}"
+
+    def verify_value(self, purpose: str, token: str) -> str | None:
+        body, _, signature = token.partition(".")
+        if not signature or not hmac.compare_digest(signature, self._sign(f"{purpose}:{body}")):
+            return None
+        try:
+            return _unb64(body).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._secret, payload.encode(), hashlib.sha256).digest())
 

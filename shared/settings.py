@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     mail_from: str = "SviftDesk <support@sviftcommunity.ru>"
     mail_domain: str = "sviftcommunity.ru"
     site_url: str = "https://sviftcommunity.ru"
+    # Where customers' mail links (beta opt-in and opt-out) reach the notifier's API.
+    notifier_public_url: str = "http://localhost:8003"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.notifier import handlers, tables
-from services.notifier.api import deliveries, webhooks
+from services.notifier.api import beta, deliveries, webhooks
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
 from services.sla.app import load_book
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         runtime.db,
         make_mailer(runtime.settings.smtp_url, runtime.settings.mail_dir),
         runtime.settings,
+        runtime.signer,
     )
     runtime.db.on_commit("deliveries", sender.wake)
     runtime.workers.append(sender.run)
@@ -36,4 +37,5 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     app.state.sender = sender
     app.include_router(deliveries.router)
     app.include_router(webhooks.router)
+    app.include_router(beta.router)
     return app

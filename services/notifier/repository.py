@@ -10,7 +10,13 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.domain.notifications import Contact
-from services.notifier.tables import delivery, ticket_contact, webhook
+from services.notifier.tables import (
+    beta_invitation,
+    beta_member,
+    delivery,
+    ticket_contact,
+    webhook,
+)
 from shared.db import execute_count, insert_ignoring_conflicts
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -154,3 +160,28 @@ async def parked_deliveries(session: AsyncSession, limit: int = 200) -> list[Row
         .limit(limit)
     )
     return list((await session.execute(query)).all())
+
+
+async def latest_contact_by_email(session: AsyncSession, email: str) -> Row[Any] | None:
+    query = select(ticket_contact).where(ticket_contact.c.email == email).limit(1)
+    return (await session.execute(query)).first()
+
+
+async def set_beta_membership(
+    session: AsyncSession, *, email: str, name: str, language: str, opted_in: bool, at: datetime
+) -> None:
+    values = {"name": name, "language": language, "opted_in": opted_in, "changed_at": at}
+    statement = insert_ignoring_conflicts(session, beta_member, ["email"], email=email, **values)
+    if not await execute_count(session, statement):
+        await session.execute(
+            update(beta_member).where(beta_member.c.email == email).values(**values)
+        )
+
+
+async def beta_members(session: AsyncSession) -> list[Row[Any]]:
+    query = select(beta_member).where(beta_member.c.opted_in.is_(True))
+    return list((await session.execute(query.order_by(beta_member.c.email))).all())
+
+
+async def add_invitation(session: AsyncSession, **values: Any) -> None:
+    await session.execute(beta_invitation.insert().values(**values))

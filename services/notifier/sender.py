@@ -17,8 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier import repository
 from services.notifier.domain import webhooks
-from services.notifier.domain.messages import build_email, render, retry_delay
+from services.notifier.domain.messages import (
+    BETA_LINK_PURPOSE,
+    build_email,
+    render,
+    retry_delay,
+)
 from services.notifier.mailer import Mailer
+from shared.auth import TokenSigner
 from shared.contracts.mail import message_id
 from shared.db import Database
 from shared.settings import Settings
@@ -32,8 +38,17 @@ class WebhookRefusedError(RuntimeError):
 
 
 class DeliverySender:
-    def __init__(self, db: Database, mailer: Mailer, settings: Settings, *, batch: int = 50):
+    def __init__(
+        self,
+        db: Database,
+        mailer: Mailer,
+        settings: Settings,
+        signer: TokenSigner,
+        *,
+        batch: int = 50,
+    ) -> None:
         self._db, self._mailer, self._settings, self._batch = db, mailer, settings, batch
+        self._signer = signer
         self._wakeup = Wakeup()
         self._http = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, follow_redirects=False
@@ -91,9 +106,9 @@ class DeliverySender:
         log.info("delivery.sent", delivery_id=str(row.id), channel=row.channel)
 
     async def _mail(self, row: Row[Any]) -> str:
-        number = str(row.context["number"])
-        mid = message_id(str(row.id), number, self._settings.mail_domain)
-        context = {**row.context, "site_url": self._settings.site_url}
+        number = row.context.get("number")
+        mid = message_id(str(row.id), number or "beta", self._settings.mail_domain)
+        context = {**row.context, "site_url": self._settings.site_url, **self._links(row.recipient)}
         subject, text, html = render(row.template, row.language, context)
         message = build_email(
             sender=self._settings.mail_from,
@@ -107,6 +122,15 @@ class DeliverySender:
         )
         await self._mailer.send(message)
         return mid
+
+    def _links(self, recipient: str) -> dict[str, str]:
+        """The beta programme's opt-in and opt-out links, for any mail (clause 28)."""
+        token = self._signer.sign_value(BETA_LINK_PURPOSE, recipient)
+        base = self._settings.notifier_public_url.rstrip("/") + "/v1/beta"
+        return {
+            "beta_opt_in_url": f"{base}/opt-in?token={token}",
+            "beta_opt_out_url": f"{base}/opt-out?token={token}",
+        }
 
     async def _post_webhook(self, session: AsyncSession, row: Row[Any]) -> str:
         subscription = await repository.get_webhook(session, uuid.UUID(row.recipient))

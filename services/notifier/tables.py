@@ -75,5 +75,27 @@ webhook = Table(
     Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
 )
 
+# The beta programme (clause 28): who opted in, and what they were invited to.
+beta_member = Table(
+    "beta_member",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("opted_in", Boolean, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+beta_invitation = Table(
+    "beta_invitation",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("feature", String(200), nullable=False),
+    Column("text_ru", Text, nullable=False),
+    Column("text_en", Text, nullable=False),
+    Column("recipients", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

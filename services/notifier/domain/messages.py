@@ -15,6 +15,8 @@ from markupsafe import Markup, escape
 
 from shared.contracts.mail import AUTOMATIC_HEADERS, tagged_subject
 
+BETA_LINK_PURPOSE = "beta-membership"
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _env = Environment(
@@ -51,7 +53,7 @@ def build_email(
     *,
     sender: str,
     recipient: str,
-    number: str,
+    number: str | None,
     subject: str,
     text: str,
     html: str,
@@ -61,7 +63,8 @@ def build_email(
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
-    message["Subject"] = tagged_subject(number, subject)
+    # The ticket tag lets a reply thread back; mail about no ticket has none.
+    message["Subject"] = tagged_subject(number, subject) if number else subject
     message["Message-ID"] = message_id
     message["Date"] = formatdate(localtime=False, usegmt=True)
     for name, value in AUTOMATIC_HEADERS.items():

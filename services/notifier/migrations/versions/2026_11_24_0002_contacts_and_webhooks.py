@@ -1,4 +1,5 @@
-"""What the notifier keeps of each ticket to write to its customer; partner webhooks.
+"""What the notifier keeps of each ticket to write to its customer; partner webhooks;
+the beta programme.
 
 Revision ID: notifier_0002
 Revises: notifier_0001
@@ -44,8 +45,31 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("ix_webhook_partner_id", "webhook", ["partner_id"], schema=SCHEMA)
+    op.create_table(
+        "beta_member",
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("language", sa.String(2), nullable=False),
+        sa.Column("opted_in", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("email", name="pk_beta_member"),
+        schema=SCHEMA,
+    )
+    op.create_table(
+        "beta_invitation",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("feature", sa.String(200), nullable=False),
+        sa.Column("text_ru", sa.Text(), nullable=False),
+        sa.Column("text_en", sa.Text(), nullable=False),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_beta_invitation"),
+        schema=SCHEMA,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("beta_invitation", schema=SCHEMA)
+    op.drop_table("beta_member", schema=SCHEMA)
     op.drop_table("webhook", schema=SCHEMA)
     op.drop_table("ticket_contact", schema=SCHEMA)
