@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib
 import signal
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from services import SERVICE_APPS
+from shared.auth import TokenSigner, load_signer
 from shared.bus import Bus
+from shared.db import Database
 from shared.logging import configure_logging
 from shared.migrations import upgrade
 from shared.runtime import make_bus
@@ -195,6 +198,116 @@ def dlq_replay(service: tuple[str, ...]) -> None:
             click.echo(f"{consumer}: replayed {count}")
 
     asyncio.run(_with_bus(settings, replay))
+
+
+async def _on_intake(settings: Settings, action: Callable[[Database, TokenSigner], Any]) -> Any:
+    """Run ``action`` on intake's database (migrated first), where credentials live."""
+    from services.intake.tables import SCHEMA
+
+    await migrate_services(settings, ("intake",))
+    db = Database.connect(settings.database_url_for("intake"), SCHEMA)
+    try:
+        return await action(db, load_signer(settings))
+    finally:
+        await db.dispose()
+
+
+def _issue(**fields: Any) -> None:
+    from pydantic import ValidationError
+
+    from services.intake import credentials
+    from services.intake.api.models import CredentialIn
+    from shared.errors import ProblemError
+
+    settings = _settings()
+    try:
+        request = CredentialIn(**fields)
+
+        async def issue(db: Database, signer: TokenSigner) -> Any:
+            return await credentials.issue_from(db, signer, request)
+
+        issued = asyncio.run(_on_intake(settings, issue))
+    except ValidationError as exc:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise click.ClickException(reasons) from None
+    except (ProblemError, SettingsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    who = issued.email or issued.partner_name
+    click.echo(f"{issued.role} {who}: id {issued.id}; the token, shown only now:", err=True)
+    click.echo(issued.token)
+
+
+@main.group()
+def agents() -> None:
+    """Staff tokens: agents, senior specialists, admins."""
+
+
+@agents.command("create")
+@click.option("--email", required=True, help="the person's email")
+@click.option(
+    "--role",
+    type=click.Choice(["agent", "senior", "admin"]),
+    default="agent",
+    show_default=True,
+)
+def agents_create(email: str, role: str) -> None:
+    """Issue a staff token and print it once (intake keeps only its hash)."""
+    _issue(role=role, email=email)
+
+
+@main.group()
+def partners() -> None:
+    """Partner API keys, with scopes."""
+
+
+@partners.command("create")
+@click.option("--name", required=True, help="the partner's name")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="tickets:write, tickets:read, webhooks (repeat for several)",
+)
+def partners_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Issue a partner key and print it once (intake keeps only its hash)."""
+    _issue(role="partner", partner_name=name, scopes=list(scopes))
+
+
+@main.group("credentials")
+def credentials_group() -> None:
+    """Issued staff tokens and partner keys."""
+
+
+@credentials_group.command("list")
+def credentials_list() -> None:
+    """Every issued credential: id, role, whose, scopes, created, revoked."""
+    from services.intake import credentials
+
+    async def listing(db: Database, _signer: TokenSigner) -> Any:
+        return await credentials.listing(db)
+
+    for item in asyncio.run(_on_intake(_settings(), listing)):
+        revoked = f"revoked {item.revoked_at:%Y-%m-%dT%H:%M:%S%z}" if item.revoked_at else "active"
+        who = item.email or item.partner_name
+        click.echo(f"{item.id}\t{item.role}\t{who}\t{','.join(item.scopes)}\t{revoked}")
+
+
+@credentials_group.command("revoke")
+@click.argument("credential_id", type=click.UUID)
+def credentials_revoke(credential_id: uuid.UUID) -> None:
+    """Revoke a token or key: intake refuses it from now on."""
+    from services.intake import credentials
+    from shared.errors import ProblemError
+
+    async def revoke(db: Database, _signer: TokenSigner) -> Any:
+        return await credentials.revoke(db, credential_id)
+
+    try:
+        asyncio.run(_on_intake(_settings(), revoke))
+    except ProblemError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"revoked {credential_id}")
 
 
 def _consumers(settings: Settings) -> tuple[str, ...]:

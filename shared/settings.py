@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     prefetch: int = Field(default=32, ge=1, le=10_000)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # One file attached to a ticket or a message (sent base64 in JSON, so it also has to fit
+    # under max_request_bytes once encoded).
+    max_attachment_bytes: int = Field(default=128 * 1024, ge=1)
     mail_from: str = "SviftDesk <support@sviftcommunity.ru>"
     mail_domain: str = "sviftcommunity.ru"
     site_url: str = "https://sviftcommunity.ru"
@@ -56,6 +59,23 @@ class Settings(BaseSettings):
     notifier_public_url: str = "http://localhost:8003"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = True
+
+    # Bugs to development (clause 12): where forwards go, and the secret both ways sign with.
+    tracker_url: str | None = Field(
+        default=None, description="the development tracker's endpoint; unset: forwards wait"
+    )
+    tracker_secret: SecretStr | None = Field(
+        default=None, description="signs our forwards and the tracker's fix callbacks"
+    )
+    tracker_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Growing delays between tries of a forward; the last one repeats until the tracker answers.
+    tracker_retry_delays_ms: Annotated[tuple[int, ...], NoDecode] = (
+        5_000,
+        30_000,
+        120_000,
+        600_000,
+        1_800_000,
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -88,14 +108,26 @@ class Settings(BaseSettings):
             raise ValueError("must look like smtp://host:port or smtps://host:port")
         return value
 
-    @field_validator("retry_delays_ms", "notify_retry_delays_ms", mode="before")
+    @field_validator("tracker_url")
+    @classmethod
+    def _tracker_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must look like https://tracker.example/bugs")
+        return value
+
+    @field_validator(
+        "retry_delays_ms", "notify_retry_delays_ms", "tracker_retry_delays_ms", mode="before"
+    )
     @classmethod
     def _split_delays(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(int(part) for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("retry_delays_ms", "notify_retry_delays_ms")
+    @field_validator("retry_delays_ms", "notify_retry_delays_ms", "tracker_retry_delays_ms")
     @classmethod
     def _delays_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or any(delay <= 0 for delay in value):

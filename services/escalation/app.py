@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.escalation import handlers, tables
+from services.escalation.api import development, escalations, incidents
+from services.escalation.forwarding import TrackerSender
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
@@ -12,8 +14,16 @@ from shared.settings import Settings
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
     runtime = ServiceRuntime.create("escalation", tables.metadata, handlers.HANDLERS, settings, bus)
-    return build_app(
+    sender = TrackerSender(runtime.db, runtime.outbox, runtime.source, runtime.settings)
+    runtime.db.on_commit("forwards", sender.wake)
+    runtime.workers.append(sender.run)
+    app = build_app(
         runtime,
         title="SviftDesk escalation",
         description="Escalations to senior specialists, complaints, incidents, bug forwarding.",
     )
+    app.state.sender = sender
+    app.include_router(escalations.router)
+    app.include_router(incidents.router)
+    app.include_router(development.router)
+    return app

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.intake import handlers, tables
-from services.intake.api import tickets
+from services.intake.api import credentials, feedback, queue, tickets
 from shared.bus import Bus
+from shared.errors import document_problem_responses
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
 
@@ -18,5 +19,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         title="SviftDesk intake",
         description="Tickets from the web form, email, partners and the API.",
     )
-    app.include_router(tickets.router)
+    for router in (tickets.router, queue.router, feedback.router, credentials.router):
+        app.include_router(router)
+    document_problem_responses(app)
     return app

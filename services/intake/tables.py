@@ -11,14 +11,17 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 
-from shared.db import service_metadata
+from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
 
@@ -49,8 +52,112 @@ ticket = Table(
     Column("body", Text, nullable=False),
     Column("status", String(32), nullable=False),
     Column("access_token_hash", String(64), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    # Set by agents (clause 8); NULL until then, and the resolution target is the longest.
+    Column("complexity", String(16)),
+    # The customer's consent to show partners their name and email (clause 19); off by default.
+    Column("share_with_partners", Boolean, nullable=False, server_default=false()),
+    # The partner whose key filed the ticket: only that partner may read it.
+    Column("partner_id", Uuid, index=True),
+    Column("claimed_by", Uuid),
+    Column("claimed_at", UtcDateTime),
+    Column("first_response_at", UtcDateTime),
+    Column("resolved_at", UtcDateTime),
     Index("ix_ticket_status_received_at", "status", "received_at"),
+    # The FIFO work queue (clause 7): unclaimed tickets by arrival.
+    Index(
+        "ix_ticket_unclaimed",
+        "received_at",
+        "number",
+        postgresql_where=Column("claimed_by").is_(None),
+        sqlite_where=Column("claimed_by").is_(None),
+    ),
+)
+
+# Replies of the customer and agents, and agents' internal notes (never shown to customers).
+message = Table(
+    "message",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("ticket_id", Uuid, ForeignKey("ticket.id"), nullable=False),
+    Column("author", String(16), nullable=False),
+    Column("author_id", Uuid),
+    Column("internal", Boolean, nullable=False),
+    # The first public reply of an agent: the first response (clause 2).
+    Column("first_response", Boolean, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_message_ticket_id_created_at", "ticket_id", "created_at"),
+)
+
+# Small files, kept in the database; the size limit is SVIFTDESK_MAX_ATTACHMENT_BYTES.
+attachment = Table(
+    "attachment",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("ticket_id", Uuid, ForeignKey("ticket.id"), nullable=False, index=True),
+    Column("message_id", Uuid, ForeignKey("message.id")),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(127), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Everything that happened to a ticket after it was filed, in order (clause 9; the filing is
+# the ticket row itself). ``public`` entries are the customer's to see; the rest (claims,
+# internal notes, complexity) are for staff only.
+timeline = Table(
+    "timeline",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("ticket_id", Uuid, ForeignKey("ticket.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("actor_id", Uuid),
+    Column("public", Boolean, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_timeline_ticket_id_id", "ticket_id", "id"),
+)
+
+# The customer's satisfaction after a resolution (clauses 13, 27): one per resolution, so a
+# reopened and again resolved ticket can be rated again.
+rating = Table(
+    "rating",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("ticket_id", Uuid, ForeignKey("ticket.id"), nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("comment", Text),
+    Column("rated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("ticket_id", "resolved_at"),
+)
+
+# Feedback and suggestions from anyone, without a ticket (clauses 13, 27).
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("email", String(320)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Staff tokens and partner keys intake issued: only their hashes, so they can be revoked.
+credential = Table(
+    "credential",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("email", String(320)),
+    Column("partner_name", String(200)),
+    Column("scopes", JSON, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
 )
 
 idempotency_key = Table(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import structlog
+
 from services.notifier import repository
 from services.notifier.domain import notifications, webhooks
 from services.notifier.domain.notifications import Contact, Notification
@@ -15,6 +17,11 @@ from services.sla.domain.book import PolicyBook
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     CustomerRef,
+    DevelopmentFixReleased,
+    EscalationClosed,
+    EscalationOpened,
+    IncidentTicketsLinked,
+    IncidentUpdated,
     SlaExtended,
     TicketCreated,
     TicketMessageAdded,
@@ -22,6 +29,8 @@ from shared.contracts.events import (
 )
 from shared.db import wake_after_commit
 from shared.inbox import EventHandler, HandlerContext
+
+log = structlog.get_logger(__name__)
 
 
 class ContactNotKnownYetError(RuntimeError):
@@ -150,6 +159,71 @@ async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
     await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
+async def _tell_ticket(
+    ctx: HandlerContext,
+    event: CloudEvent,
+    ticket_id: uuid.UUID,
+    template: str,
+    extra: dict[str, object],
+) -> bool:
+    """Mail a ticket's customer; False when the notifier never saw that ticket."""
+    contact = await repository.get_contact(ctx.session, ticket_id)
+    if contact is None:
+        return False
+    context = {"number": contact.number, "name": contact.name, "subject": contact.subject}
+    notification = Notification(template, contact.email, contact.language, context | extra)
+    await _record(ctx, event, ticket_id, notification)
+    await _fan_out_to_partner(ctx, event, ticket_id)
+    return True
+
+
+async def _tell_tickets(
+    ctx: HandlerContext,
+    event: CloudEvent,
+    ticket_ids: list[uuid.UUID],
+    template: str,
+    extra: dict[str, object],
+) -> None:
+    """One event, many customers at once (incidents, releases): each told once."""
+    for ticket_id in ticket_ids:
+        if not await _tell_ticket(ctx, event, ticket_id, template, extra):
+            log.warning("notify.unknown_ticket", ticket_id=str(ticket_id), type=event.type)
+
+
+async def on_escalation_opened(ctx: HandlerContext, event: CloudEvent) -> None:
+    """A senior specialist reviews the request (clause 11)."""
+    payload = EscalationOpened.model_validate(event.data)
+    if not await _tell_ticket(ctx, event, payload.ticket_id, "escalation_opened", {}):
+        raise ContactNotKnownYetError(f"no contact yet for ticket {payload.ticket_id}")
+
+
+async def on_escalation_closed(ctx: HandlerContext, event: CloudEvent) -> None:
+    payload = EscalationClosed.model_validate(event.data)
+    extra: dict[str, object] = {"outcome": payload.outcome}
+    if not await _tell_ticket(ctx, event, payload.ticket_id, "escalation_closed", extra):
+        raise ContactNotKnownYetError(f"no contact yet for ticket {payload.ticket_id}")
+
+
+async def on_incident_tickets_linked(ctx: HandlerContext, event: CloudEvent) -> None:
+    payload = IncidentTicketsLinked.model_validate(event.data)
+    extra: dict[str, object] = {"title": payload.title, "text": payload.latest}
+    await _tell_tickets(ctx, event, payload.ticket_ids, "incident_update", extra)
+
+
+async def on_incident_updated(ctx: HandlerContext, event: CloudEvent) -> None:
+    """One update reaches every linked customer at once (clause 23)."""
+    payload = IncidentUpdated.model_validate(event.data)
+    extra: dict[str, object] = {"title": payload.title, "text": payload.text}
+    await _tell_tickets(ctx, event, payload.ticket_ids, "incident_update", extra)
+
+
+async def on_fix_released(ctx: HandlerContext, event: CloudEvent) -> None:
+    """The fix of a reported bug shipped (clause 12): every linked customer is told."""
+    payload = DevelopmentFixReleased.model_validate(event.data)
+    extra: dict[str, object] = {"release": payload.release, "notes": payload.notes}
+    await _tell_tickets(ctx, event, payload.ticket_ids, "fix_released", extra)
+
+
 def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
     async def receipt(ctx: HandlerContext, event: CloudEvent) -> None:
         await on_ticket_created(ctx, event, book)
@@ -159,4 +233,9 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         TicketStatusChanged.event_type: on_status_changed,
         TicketMessageAdded.event_type: on_message_added,
         SlaExtended.event_type: on_sla_extended,
+        EscalationOpened.event_type: on_escalation_opened,
+        EscalationClosed.event_type: on_escalation_closed,
+        IncidentTicketsLinked.event_type: on_incident_tickets_linked,
+        IncidentUpdated.event_type: on_incident_updated,
+        DevelopmentFixReleased.event_type: on_fix_released,
     }

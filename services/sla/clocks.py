@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.sla import repository
 from services.sla.domain.book import PolicyBook
 from services.sla.domain.calendar import BusinessCalendar
-from services.sla.domain.clock import Alert, TicketClock
+from services.sla.domain.clock import Alert, Target, TicketClock
 from services.sla.domain.policy import Policy
-from services.sla.repository import ClockRecord
+from services.sla.repository import ClockRecord, ReviewRecord
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
+    EscalationClosed,
+    EscalationOpened,
     EventPayload,
     SlaBreached,
     SlaExtended,
@@ -26,17 +28,12 @@ from shared.contracts.events import (
     TicketComplexitySet,
     TicketCreated,
     TicketMessageAdded,
-    TicketStatus,
     TicketStatusChanged,
 )
 from shared.db import wake_after_commit
 from shared.errors import NotFoundError
 from shared.logging import current_correlation_id
 from shared.outbox import Outbox
-
-# Waiting on the customer pauses both clocks (SPEC: "The SLA clock, exactly").
-PAUSED = {TicketStatus.waiting_customer}
-FINISHED = {TicketStatus.resolved, TicketStatus.closed}
 
 
 class ClockNotFoundError(NotFoundError):
@@ -75,6 +72,8 @@ class SlaClocks:
             status_changed_at=payload.received_at,
             clock_starts_at=calendar.next_open(payload.received_at),
             extension_minutes=0,
+            history=[],
+            first_reply_at=None,
             clock=TicketClock.start(
                 policy_version=policy.version,
                 received_at=payload.received_at,
@@ -102,30 +101,20 @@ class SlaClocks:
 
     async def status_changed(self, session: AsyncSession, payload: TicketStatusChanged) -> None:
         record = await self._existing(session, payload.ticket_id)
-        if payload.changed_at < record.status_changed_at:
-            return  # an older change arriving late: the newer one already set the state
-        clock, calendar, now = record.clock, self.calendar(record), payload.changed_at
-        target_status = payload.to_status
-        if target_status in PAUSED:
-            clock.pause(now, calendar)
-        elif payload.from_status in FINISHED and target_status not in FINISHED:
-            clock.resume(now)
-            clock.reopen_resolution(now)
-        else:
-            clock.resume(now)
-        if target_status in FINISHED:
-            # The resolution summary is an answer too, if no reply came before it.
-            await self._meet(session, record, SlaTarget.first_response, now)
-            await self._meet(session, record, SlaTarget.resolution, now)
-        record.status, record.status_changed_at = target_status, now
-        await self._store(session, record)
+        fact = (payload.changed_at, payload.to_status.value)
+        if fact not in record.history:
+            record.history.append(fact)
+        latest = max(record.history)
+        record.status_changed_at, record.status = latest
+        await self._replay(session, record)
 
     async def message_added(self, session: AsyncSession, payload: TicketMessageAdded) -> None:
         if not payload.first_response:
             return
         record = await self._existing(session, payload.ticket_id)
-        await self._meet(session, record, SlaTarget.first_response, payload.added_at)
-        await self._store(session, record)
+        if record.first_reply_at is None or payload.added_at < record.first_reply_at:
+            record.first_reply_at = payload.added_at
+        await self._replay(session, record)
 
     async def complexity_set(self, session: AsyncSession, payload: TicketComplexitySet) -> None:
         record = await self._existing(session, payload.ticket_id)
@@ -134,6 +123,50 @@ class SlaClocks:
         minutes = policy.targets.resolution_minutes(payload.complexity.value)
         record.clock.set_resolution_budget(minutes + record.extension_minutes)
         await self._store(session, record)
+
+    async def escalation_opened(self, session: AsyncSession, payload: EscalationOpened) -> None:
+        """A senior's review starts: its own target on the business calendar."""
+        policy = self.book.at(payload.opened_at)
+        calendar = self.book.calendar(policy.version)
+        budget = policy.targets.escalation_review_days * policy.targets.business_day_minutes
+        target = Target(SlaTarget.escalation_review, budget, running_since=payload.opened_at)
+        due_at = target.due_at(calendar)
+        created = await repository.insert_review(
+            session,
+            escalation_id=payload.escalation_id,
+            ticket_id=payload.ticket_id,
+            number=payload.number,
+            policy_version=policy.version,
+            opened_at=payload.opened_at,
+            budget=budget,
+            due_at=due_at,
+            next_check_at=target.next_check(calendar, policy.targets.warning_threshold),
+        )
+        if created:
+            wake_after_commit(session, "clocks")
+
+    async def escalation_closed(self, session: AsyncSession, payload: EscalationClosed) -> None:
+        record = await repository.get_review(session, payload.escalation_id, lock=True)
+        if record is None:
+            raise ClockNotReadyError(f"no review yet for escalation {payload.escalation_id}")
+        calendar = self.book.calendar(record.policy_version)
+        target = record.target
+        if target.met_at is not None:
+            return
+        target.stop(payload.closed_at, calendar)
+        target.met_at = payload.closed_at
+        await repository.save_review(session, record, None)
+        await self._outbox.add(
+            session,
+            SlaMet(
+                ticket_id=record.ticket_id,
+                number=record.number,
+                target=SlaTarget.escalation_review,
+                met_at=payload.closed_at,
+                business_minutes=target.used,
+                within_target=target.used <= target.budget,
+            ).to_event(source=self._source, subject=str(record.ticket_id)),
+        )
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -203,7 +236,45 @@ class SlaClocks:
                     )
                 await self._publish(session, record, payload)
             await self._store(session, record)
-        return len(records)
+        reviews = await repository.reviews_due(session, now, limit=500, lock=lock)
+        for review in reviews:
+            policy = self.book.version(review.policy_version)
+            calendar = self.book.calendar(review.policy_version)
+            threshold = policy.targets.warning_threshold
+            for alert, due_at in review.target.due_alerts(now, calendar, threshold):
+                await self._publish_review_alert(session, review, alert, due_at, now)
+            await repository.save_review(
+                session, review, review.target.next_check(calendar, threshold)
+            )
+        return len(records) + len(reviews)
+
+    async def _publish_review_alert(
+        self,
+        session: AsyncSession,
+        review: ReviewRecord,
+        alert: Alert,
+        due_at: datetime,
+        now: datetime,
+    ) -> None:
+        payload: EventPayload
+        if alert is Alert.warning:
+            payload = SlaWarning(
+                ticket_id=review.ticket_id,
+                number=review.number,
+                target=SlaTarget.escalation_review,
+                due_at=review.target.due_at(self.book.calendar(review.policy_version)) or due_at,
+            )
+        else:
+            payload = SlaBreached(
+                ticket_id=review.ticket_id,
+                number=review.number,
+                target=SlaTarget.escalation_review,
+                due_at=due_at,
+                breached_at=now,
+            )
+        await self._outbox.add(
+            session, payload.to_event(source=self._source, subject=str(review.ticket_id))
+        )
 
     # -- internals ------------------------------------------------------------------------
 
@@ -213,29 +284,26 @@ class SlaClocks:
             raise ClockNotReadyError(f"no clock yet for ticket {ticket_id}")
         return record
 
-    async def _meet(
-        self, session: AsyncSession, record: ClockRecord, name: SlaTarget, now: datetime
-    ) -> None:
-        calendar = self.calendar(record)
-        target = (
-            record.clock.first_response
-            if name is SlaTarget.first_response
-            else (record.clock.resolution)
-        )
-        if not record.clock.meet(target, now, calendar):
-            return
-        await self._publish(
-            session,
-            record,
-            SlaMet(
-                ticket_id=record.ticket_id,
-                number=record.number,
-                target=name,
-                met_at=now,
-                business_minutes=target.used,
-                within_target=target.used <= target.budget,
-            ),
-        )
+    async def _replay(self, session: AsyncSession, record: ClockRecord) -> None:
+        """Re-derive the clocks from the facts; tell of every target newly met."""
+        clock = record.clock
+        before = {target.name: target.met_at for target in clock.targets}
+        clock.replay(record.history, record.first_reply_at, self.calendar(record))
+        for target in clock.targets:
+            if target.met_at is not None and target.met_at != before[target.name]:
+                await self._publish(
+                    session,
+                    record,
+                    SlaMet(
+                        ticket_id=record.ticket_id,
+                        number=record.number,
+                        target=target.name,
+                        met_at=target.met_at,
+                        business_minutes=target.used,
+                        within_target=target.used <= target.budget,
+                    ),
+                )
+        await self._store(session, record)
 
     def _save_plan(self, record: ClockRecord) -> dict[SlaTarget, datetime | None]:
         calendar = self.calendar(record)

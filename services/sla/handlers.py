@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from services.sla.clocks import SlaClocks
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
+    EscalationClosed,
+    EscalationOpened,
     TicketComplexitySet,
     TicketCreated,
     TicketMessageAdded,
@@ -28,9 +30,17 @@ def make_handlers(clocks: SlaClocks) -> Mapping[str, EventHandler]:
     async def on_complexity_set(ctx: HandlerContext, event: CloudEvent) -> None:
         await clocks.complexity_set(ctx.session, TicketComplexitySet.model_validate(event.data))
 
+    async def on_escalation_opened(ctx: HandlerContext, event: CloudEvent) -> None:
+        await clocks.escalation_opened(ctx.session, EscalationOpened.model_validate(event.data))
+
+    async def on_escalation_closed(ctx: HandlerContext, event: CloudEvent) -> None:
+        await clocks.escalation_closed(ctx.session, EscalationClosed.model_validate(event.data))
+
     return {
         TicketCreated.event_type: on_ticket_created,
         TicketStatusChanged.event_type: on_status_changed,
         TicketMessageAdded.event_type: on_message_added,
         TicketComplexitySet.event_type: on_complexity_set,
+        EscalationOpened.event_type: on_escalation_opened,
+        EscalationClosed.event_type: on_escalation_closed,
     }

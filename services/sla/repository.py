@@ -11,8 +11,9 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sla.domain.clock import Target, TicketClock
-from services.sla.tables import clock, extension
+from services.sla.tables import clock, extension, review
 from shared.contracts.events import SlaTarget
+from shared.db import execute_count, insert_ignoring_conflicts
 
 PREFIX = {SlaTarget.first_response: "fr", SlaTarget.resolution: "res"}
 FIELDS = ("budget", "used", "running_since", "met_at", "warned_at", "breached_at")
@@ -32,6 +33,8 @@ class ClockRecord:
     clock_starts_at: datetime
     extension_minutes: int
     clock: TicketClock
+    history: list[tuple[datetime, str]]
+    first_reply_at: datetime | None
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -69,6 +72,8 @@ def _record(row: Row[Any]) -> ClockRecord:
             resolution=_target(row, SlaTarget.resolution),
             paused_at=_aware(row.paused_at),
         ),
+        history=[(datetime.fromisoformat(at), status) for at, status in row.status_history],
+        first_reply_at=_aware(row.first_reply_at),
     )
 
 
@@ -85,6 +90,8 @@ def _values(record: ClockRecord, due: dict[SlaTarget, datetime | None]) -> dict[
         "status_changed_at": record.status_changed_at,
         "paused_at": record.clock.paused_at,
         "extension_minutes": record.extension_minutes,
+        "status_history": [[at.isoformat(), status] for at, status in record.history],
+        "first_reply_at": record.first_reply_at,
     }
     for target in record.clock.targets:
         prefix = PREFIX[target.name]
@@ -148,3 +155,74 @@ async def clocks_due(
 
 async def add_extension(session: AsyncSession, **values: Any) -> None:
     await session.execute(extension.insert().values(id=uuid.uuid4(), **values))
+
+
+@dataclass
+class ReviewRecord:
+    """A senior's review of an escalation, with its target."""
+
+    escalation_id: uuid.UUID
+    ticket_id: uuid.UUID
+    number: str
+    policy_version: str
+    target: Target
+
+
+def _review(row: Row[Any]) -> ReviewRecord:
+    closed = row.closed_at
+    target = Target(
+        SlaTarget.escalation_review,
+        row.budget,
+        used=row.business_minutes or 0,
+        running_since=None if closed else row.opened_at,
+        met_at=closed,
+        warned_at=row.warned_at,
+        breached_at=row.breached_at,
+    )
+    return ReviewRecord(row.escalation_id, row.ticket_id, row.number, row.policy_version, target)
+
+
+async def insert_review(session: AsyncSession, **values: Any) -> bool:
+    statement = insert_ignoring_conflicts(session, review, ["escalation_id"], **values)
+    return await execute_count(session, statement) == 1
+
+
+async def get_review(
+    session: AsyncSession, escalation_id: uuid.UUID, *, lock: bool = False
+) -> ReviewRecord | None:
+    query = select(review).where(review.c.escalation_id == escalation_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return _review(row) if row else None
+
+
+async def save_review(
+    session: AsyncSession, record: ReviewRecord, next_check_at: datetime | None
+) -> None:
+    target = record.target
+    await session.execute(
+        update(review)
+        .where(review.c.escalation_id == record.escalation_id)
+        .values(
+            closed_at=target.met_at,
+            business_minutes=target.used if target.met_at else None,
+            warned_at=target.warned_at,
+            breached_at=target.breached_at,
+            next_check_at=next_check_at,
+        )
+    )
+
+
+async def reviews_due(
+    session: AsyncSession, now: datetime, *, limit: int, lock: bool
+) -> list[ReviewRecord]:
+    query = (
+        select(review)
+        .where(review.c.next_check_at.isnot(None), review.c.next_check_at <= now)
+        .order_by(review.c.next_check_at)
+        .limit(limit)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return [_review(row) for row in (await session.execute(query)).all()]

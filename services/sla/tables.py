@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Column,
     Index,
     Integer,
@@ -48,6 +49,9 @@ clock = Table(
     Column("status", String(32), nullable=False),
     Column("status_changed_at", UtcDateTime, nullable=False),
     Column("paused_at", UtcDateTime),
+    # The facts the clocks are derived from: every status change, and the first agent reply.
+    Column("status_history", JSON, nullable=False),
+    Column("first_reply_at", UtcDateTime),
     *_target_columns("fr"),
     *_target_columns("res"),
     Column("extension_minutes", Integer, nullable=False, server_default="0"),
@@ -56,6 +60,30 @@ clock = Table(
     Index("ix_clock_received_at", "received_at"),
     Index(
         "ix_clock_next_check_at",
+        "next_check_at",
+        postgresql_where=Column("next_check_at").isnot(None),
+        sqlite_where=Column("next_check_at").isnot(None),
+    ),
+)
+
+# A senior's review of an escalation has its own target (policy escalation_review_days).
+review = Table(
+    "review",
+    metadata,
+    Column("escalation_id", Uuid, primary_key=True),
+    Column("ticket_id", Uuid, nullable=False, index=True),
+    Column("number", String(32), nullable=False),
+    Column("policy_version", String(64), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("budget", Integer, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Column("business_minutes", Integer),
+    Column("warned_at", UtcDateTime),
+    Column("breached_at", UtcDateTime),
+    Column("next_check_at", UtcDateTime),
+    Index(
+        "ix_review_next_check_at",
         "next_check_at",
         postgresql_where=Column("next_check_at").isnot(None),
         sqlite_where=Column("next_check_at").isnot(None),

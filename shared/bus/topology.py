@@ -16,17 +16,29 @@ from dataclasses import dataclass, field
 # Which service consumes which event types. Every service declares all of it at start-up, so
 # an event published before its consumer first runs already has a queue to wait in.
 BINDINGS: Mapping[str, Sequence[str]] = {
+    "escalation": (
+        "ticket.created",
+        "ticket.escalation_requested",
+        "sla.breached",
+    ),
     "notifier": (
         "ticket.created",
         "ticket.status_changed",
         "ticket.message_added",
         "sla.extended",
+        "escalation.opened",
+        "escalation.closed",
+        "incident.tickets_linked",
+        "incident.updated",
+        "development.fix_released",
     ),
     "sla": (
         "ticket.created",
         "ticket.status_changed",
         "ticket.message_added",
         "ticket.complexity_set",
+        "escalation.opened",
+        "escalation.closed",
     ),
 }
 

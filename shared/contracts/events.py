@@ -198,6 +198,7 @@ class TicketSatisfactionRated(EventPayload):
 class SlaTarget(StrEnum):
     first_response = "first_response"
     resolution = "resolution"
+    escalation_review = "escalation_review"
 
 
 class SlaTargetsSet(EventPayload):
@@ -267,6 +268,140 @@ class SlaExtended(EventPayload):
     extended_at: AwareDatetime
 
 
+class EscalationSource(StrEnum):
+    """What put a ticket in the senior queue."""
+
+    customer_request = "customer_request"
+    sla_breach = "sla_breach"
+    complaint = "complaint"
+
+
+class EscalationOpened(EventPayload):
+    """A ticket went to the senior queue (clauses 11, 14, 18); its review target starts.
+
+    The sla service keeps the review target (policy ``escalation_review_days``) on the business
+    calendar from ``opened_at`` until the matching escalation.closed.
+    """
+
+    event_type: ClassVar[str] = "escalation.opened"
+
+    escalation_id: uuid.UUID
+    ticket_id: uuid.UUID
+    number: str
+    source: EscalationSource
+    reason: str = Field(
+        description="the customer's words, the missed target, or the complaint's subject"
+    )
+    opened_at: AwareDatetime = Field(
+        description="arrival in the senior queue: the review target counts from here"
+    )
+
+
+class EscalationAssigned(EventPayload):
+    """A senior specialist took an escalation from the queue and is reviewing it."""
+
+    event_type: ClassVar[str] = "escalation.assigned"
+
+    escalation_id: uuid.UUID
+    ticket_id: uuid.UUID
+    number: str
+    assignee_id: uuid.UUID = Field(description="the senior specialist's staff id")
+    opened_at: AwareDatetime
+    assigned_at: AwareDatetime
+
+
+class EscalationClosed(EventPayload):
+    """A senior specialist finished the review; ``outcome`` is what the customer is told."""
+
+    event_type: ClassVar[str] = "escalation.closed"
+
+    escalation_id: uuid.UUID
+    ticket_id: uuid.UUID
+    number: str
+    outcome: str = Field(description="written for the customer: they read it")
+    sources: list[EscalationSource] = Field(
+        description="every way this review was asked for, in order of arrival"
+    )
+    closed_by: uuid.UUID
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime
+
+
+class IncidentDeclared(EventPayload):
+    """Agents declared a serious technical incident (clause 23)."""
+
+    event_type: ClassVar[str] = "incident.declared"
+
+    incident_id: uuid.UUID
+    title: str
+    summary: str
+    ticket_ids: list[uuid.UUID] = Field(description="tickets linked when it was declared")
+    declared_by: uuid.UUID
+    declared_at: AwareDatetime
+
+
+class IncidentTicketsLinked(EventPayload):
+    """Tickets joined an open incident; their customers hear where it stands."""
+
+    event_type: ClassVar[str] = "incident.tickets_linked"
+
+    incident_id: uuid.UUID
+    title: str
+    latest: str = Field(description="the latest update, or the incident's summary before any")
+    ticket_ids: list[uuid.UUID] = Field(description="the tickets linked just now")
+    linked_at: AwareDatetime
+
+
+class IncidentUpdated(EventPayload):
+    """An update on an incident, for the customers of every linked ticket at once."""
+
+    event_type: ClassVar[str] = "incident.updated"
+
+    incident_id: uuid.UUID
+    update_id: uuid.UUID
+    title: str
+    text: str = Field(description="written for the customers: they read it")
+    ticket_ids: list[uuid.UUID] = Field(description="every ticket linked to the incident")
+    posted_at: AwareDatetime
+
+
+class IncidentResolved(EventPayload):
+    """The incident is over: every linked ticket is resolved with ``summary``."""
+
+    event_type: ClassVar[str] = "incident.resolved"
+
+    incident_id: uuid.UUID
+    title: str
+    summary: str = Field(description="the resolution summary every linked customer reads")
+    ticket_ids: list[uuid.UUID] = Field(description="every ticket linked to the incident")
+    resolved_at: AwareDatetime
+
+
+class DevelopmentForwarded(EventPayload):
+    """The development tracker accepted a bug ticket (clause 12): it is in development."""
+
+    event_type: ClassVar[str] = "development.forwarded"
+
+    forward_id: uuid.UUID = Field(description="also the Idempotency-Key the tracker saw")
+    ticket_id: uuid.UUID
+    number: str
+    tracker_reference: str | None = Field(description="the tracker's id for it, if it gave one")
+    requested_at: AwareDatetime
+    forwarded_at: AwareDatetime
+
+
+class DevelopmentFixReleased(EventPayload):
+    """The fix of forwarded bugs shipped in a release; every linked customer is told."""
+
+    event_type: ClassVar[str] = "development.fix_released"
+
+    release: str
+    notes: str | None = Field(description="the tracker's release notes, if any")
+    forward_ids: list[uuid.UUID]
+    ticket_ids: list[uuid.UUID] = Field(description="every ticket whose bug this release fixed")
+    released_at: AwareDatetime
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
     for model in (
@@ -281,6 +416,15 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         SlaWarning,
         SlaBreached,
         SlaExtended,
+        EscalationOpened,
+        EscalationAssigned,
+        EscalationClosed,
+        IncidentDeclared,
+        IncidentTicketsLinked,
+        IncidentUpdated,
+        IncidentResolved,
+        DevelopmentForwarded,
+        DevelopmentFixReleased,
     )
 }
 

@@ -3,6 +3,7 @@ random policies checked against a dumb minute-by-minute oracle."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -508,3 +509,56 @@ def test_clocks_going_back_close_at_the_first_closing_time() -> None:
     cal = night_desk(["02:30-03:00"])  # opens at the first 02:30, closes at 03:00 CET
     assert cal.between(day, day + timedelta(days=1)) == 90
     assert cal.is_open(second_pass)
+
+
+# -- add()'s fast paths agree with its general one -------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin", "Asia/Kathmandu"])
+def test_add_is_the_same_whatever_zone_or_order_the_starts_come_in(zone: str) -> None:
+    # Times in the policy's zone in fixed-offset years take a wall-clock shortcut, others the
+    # general path; the span of years grows as starts far apart arrive. All must agree, to
+    # the microsecond, and be the first instant with that many open minutes.
+    policy = Policy.model_validate(
+        {
+            "version": "t",
+            "effective_from": "2000-01-01",
+            "timezone": zone,
+            "schedule": {"mon": ["09:00-18:00"], "tue": ["00:00-24:00"], "sun": ["01:30-03:30"]},
+            "holidays": {"country": "RU"},
+        }
+    )
+    tz = policy.tz
+    rng = random.Random(zone)
+    # Years in the span's order of arrival: not adjacent, then filling in, then earlier.
+    years = [2025, 2028, 2027, 2026, 2013, 2014, 2011, 2024, 2099]
+    cal, fresh = BusinessCalendar(policy), BusinessCalendar
+    for year in years:
+        for _ in range(40):
+            x = to_us(datetime(year, 1, 1, tzinfo=UTC)) + rng.randrange(366 * 86_400_000_000)
+            x -= x % 60_000_000 if rng.random() < 0.3 else 0  # some on whole minutes
+            local = from_us(x).astimezone(tz)
+            n = rng.choice([1, 59, 540, 541, 24 * 60 * 9, rng.randrange(1, 30_000)])
+            got = cal.add(local, n)
+            assert got == cal.add(from_us(x), n) == fresh(policy).add(local, n), (local, n)
+            assert got.tzinfo is tz
+            assert cal.between(local, got) == n
+            assert cal.between(local, got - timedelta(microseconds=1)) == n - 1
+
+
+def test_moscow_years_with_and_without_a_fixed_offset() -> None:
+    cal = BusinessCalendar(
+        Policy.model_validate(
+            {"version": "t", "effective_from": "2000-01-01", "timezone": "Europe/Moscow",
+             "schedule": {day: ["00:00-24:00"] for day in WEEKDAYS}}
+        )
+    )  # fmt: skip
+    # 26 Oct 2014: 02:00 MSK+4 went back to 01:00 MSK+3; 01:30 happened twice.
+    first = datetime(2014, 10, 26, 1, 30, tzinfo=MSK)
+    second = first.replace(fold=1)
+    assert to_us(cal.add(first, 60)) == to_us(first) + 60 * MINUTE_US
+    assert to_us(cal.add(second, 60)) == to_us(second) + 60 * MINUTE_US
+    # 2025 has one offset throughout: the wall-clock shortcut, around the new year too.
+    for t in (msk(2024, 12, 31, 23, 59, 59, 999999), msk(2025, 1, 1), msk(2025, 12, 31, 23, 59)):
+        assert to_us(cal.add(t, 1)) == to_us(t) + MINUTE_US
+        assert cal.add(t, 1) == cal.add(t.astimezone(UTC), 1)

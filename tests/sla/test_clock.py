@@ -42,21 +42,43 @@ def test_the_november_holidays_do_not_count() -> None:
 
 def test_waiting_on_the_customer_pauses_both_clocks() -> None:
     clock = clock_at(msk(2025, 11, 17, 9, 0), first=600)
-    clock.pause(msk(2025, 11, 17, 10, 0), CALENDAR)  # 60 business minutes used
+    paused = [(msk(2025, 11, 17, 10, 0), "waiting_customer")]  # 60 business minutes used
+    clock.replay(paused, None, CALENDAR)
+    assert clock.paused_at == msk(2025, 11, 17, 10, 0)
     assert clock.first_response.due_at(CALENDAR) is None
     assert clock.first_response.elapsed(msk(2025, 11, 18, 12, 0), CALENDAR) == 60
-    clock.resume(msk(2025, 11, 18, 9, 0))
+    resumed = [*paused, (msk(2025, 11, 18, 9, 0), "in_progress")]
+    clock.replay(resumed, None, CALENDAR)
     # 540 minutes left from Tue 09:00 → Tue 18:00.
     assert clock.first_response.due_at(CALENDAR) == msk(2025, 11, 18, 18, 0)
     assert clock.resolution.elapsed(msk(2025, 11, 18, 9, 30), CALENDAR) == 90
 
 
+def test_facts_in_any_order_give_the_same_clock() -> None:
+    facts = [
+        (msk(2025, 11, 17, 10, 0), "waiting_customer"),
+        (msk(2025, 11, 18, 9, 0), "in_progress"),
+        (msk(2025, 11, 18, 11, 0), "resolved"),
+    ]
+    forward, backward = clock_at(msk(2025, 11, 17, 9, 0)), clock_at(msk(2025, 11, 17, 9, 0))
+    forward.replay(facts, msk(2025, 11, 18, 10, 0), CALENDAR)
+    backward.replay(list(reversed(facts)), msk(2025, 11, 18, 10, 0), CALENDAR)
+    assert forward == backward
+    assert forward.first_response.used == 60 + 60  # Mon 9–10, Tue 9–10
+    assert forward.resolution.met_at == msk(2025, 11, 18, 11, 0)
+    assert forward.resolution.used == 60 + 120
+
+
 def test_meeting_a_target_stops_it_and_reports_the_time_taken() -> None:
     clock = clock_at(msk(2025, 11, 17, 9, 0))
-    assert clock.meet(clock.first_response, msk(2025, 11, 17, 11, 30), CALENDAR)
-    assert not clock.meet(clock.first_response, msk(2025, 11, 17, 12, 0), CALENDAR)
+    clock.replay([], msk(2025, 11, 17, 11, 30), CALENDAR)
+    assert clock.first_response.met_at == msk(2025, 11, 17, 11, 30)
     assert clock.first_response.used == 150
     assert clock.first_response.due_at(CALENDAR) is None
+    # The resolution summary answers too, when it comes before any reply.
+    other = clock_at(msk(2025, 11, 17, 9, 0))
+    other.replay([(msk(2025, 11, 17, 10, 0), "resolved")], None, CALENDAR)
+    assert other.first_response.met_at == msk(2025, 11, 17, 10, 0)
 
 
 def test_complexity_recomputes_the_resolution_target_from_the_start() -> None:
@@ -86,7 +108,7 @@ def test_alerts_fall_due_once_each_and_the_next_check_follows() -> None:
 
 def test_reopening_resumes_the_resolution_clock_where_it_stopped() -> None:
     clock = clock_at(msk(2025, 11, 17, 9, 0), resolution=540)
-    clock.meet(clock.resolution, msk(2025, 11, 17, 13, 0), CALENDAR)
-    clock.reopen_resolution(msk(2025, 11, 18, 9, 0))
+    history = [(msk(2025, 11, 17, 13, 0), "resolved"), (msk(2025, 11, 18, 9, 0), "in_progress")]
+    clock.replay(history, None, CALENDAR)
     assert clock.resolution.met_at is None
     assert clock.resolution.due_at(CALENDAR) == msk(2025, 11, 18, 9, 0) + timedelta(hours=5)

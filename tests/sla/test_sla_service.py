@@ -369,3 +369,44 @@ async def test_sla_view_needs_a_staff_token(system: System) -> None:
     forged = {"Authorization": "Bearer sd1.e30.AAAA.forged"}
     assert (await sla.get(f"/v1/tickets/{ticket_id}/sla", headers=forged)).status_code == 401
     assert (await sla.get("/v1/tickets/nope/sla", headers=agent(system))).status_code == 404
+
+
+async def test_escalation_review_has_its_own_target(system: System) -> None:
+    from shared.contracts.events import EscalationClosed, EscalationOpened, EscalationSource
+
+    ticket_id, escalation_id = uuid.uuid4(), uuid.uuid4()
+    # Opened on Friday evening: one business day of review ends Monday 18:00.
+    opened = at("2025-11-14T19:00:00+03:00")
+    await publish(
+        system,
+        EscalationOpened(
+            escalation_id=escalation_id,
+            ticket_id=ticket_id,
+            number="SC-000777",
+            source=EscalationSource.customer_request,
+            reason="Прошу пересмотреть",
+            opened_at=opened,
+        ),
+        ticket_id,
+    )
+    breaches = await wait_events(system, "sla.breached", 1)
+    assert breaches[0]["target"] == "escalation_review"
+    assert at(breaches[0]["due_at"]) == at("2025-11-17T18:00:00+03:00")
+    await publish(
+        system,
+        EscalationClosed(
+            escalation_id=escalation_id,
+            ticket_id=ticket_id,
+            number="SC-000777",
+            outcome="Решение пересмотрено.",
+            sources=[EscalationSource.customer_request],
+            closed_by=uuid.uuid4(),
+            opened_at=opened,
+            closed_at=at("2025-11-18T10:00:00+03:00"),
+        ),
+        ticket_id,
+    )
+    [met] = await wait_events(system, "sla.met", 1)
+    assert met["target"] == "escalation_review"
+    assert met["business_minutes"] == 540 + 60  # all of Monday and Tuesday's first hour
+    assert met["within_target"] is False

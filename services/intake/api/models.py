@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
 from pydantic import (
     AwareDatetime,
+    Base64Bytes,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -15,11 +19,58 @@ from pydantic import (
     field_validator,
 )
 
-from services.intake.domain.tickets import refused_channel_message
-from shared.contracts.events import Category, Channel, Language, TicketStatus
+from services.intake.domain.tickets import MAX_ATTACHMENTS, refused_channel_message
+from shared.auth import Role
+from shared.contracts.api import PROBLEM_RESPONSES, Problem
+from shared.contracts.events import (
+    Actor,
+    Category,
+    Channel,
+    Complexity,
+    Language,
+    PartnerRef,
+    TicketStatus,
+)
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
+Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+def _strict_base64(value: object) -> object:
+    """Refuse what is not base64 (padding and alphabet checked) or decodes to nothing."""
+    if isinstance(value, str):
+        try:
+            decoded = base64.b64decode(value, validate=True)
+        except ValueError:
+            raise ValueError("not valid base64") from None
+        if not decoded:
+            raise ValueError("the file is empty")
+    return value
+
+
+class AttachmentIn(BaseModel):
+    """A small file, base64 in the JSON body; at most SVIFTDESK_MAX_ATTACHMENT_BYTES."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$", max_length=127)
+    ] = "application/octet-stream"
+    data: Annotated[Base64Bytes, BeforeValidator(_strict_base64)] = Field(
+        description="the file's bytes, base64-encoded"
+    )
+
+
+Attachments = Annotated[list[AttachmentIn], Field(max_length=MAX_ATTACHMENTS)]
+
+
+class AttachmentOut(BaseModel):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int = Field(description="bytes")
 
 
 class CustomerIn(BaseModel):
@@ -40,6 +91,7 @@ class TicketCreate(BaseModel):
     subject: Text200
     body: Body
     category: Category | None = None
+    attachments: Attachments = Field(default_factory=list)
 
     @field_validator("channel", mode="before")
     @classmethod
@@ -54,19 +106,60 @@ class TicketCreatedOut(BaseModel):
     number: str = Field(examples=["SC-000123"])
     status: TicketStatus
     received_at: AwareDatetime
-    access_token: str = Field(
-        description="the customer's key to this ticket; shown once, keep it secret"
+    access_token: str | None = Field(
+        description="the customer's key to this ticket; shown once, keep it secret. Not given "
+        "to a partner: it would let the partner act as the customer"
     )
     customer_is_new: bool
 
 
 class CustomerOut(BaseModel):
-    name: str
-    email: EmailStr
+    name: str | None = Field(description="null for a partner without the customer's consent")
+    email: EmailStr | None = Field(description="null for a partner without the customer's consent")
     language: Language
 
 
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    author: Actor
+    internal: bool = Field(description="an agents-only note; customers never see these")
+    first_response: bool = Field(description="the first public reply of an agent")
+    body: str
+    created_at: AwareDatetime
+    attachments: list[AttachmentOut]
+
+
+class TimelineKind(StrEnum):
+    created = "created"
+    claimed = "claimed"
+    status_changed = "status_changed"
+    message = "message"
+    internal_note = "internal_note"
+    complexity_set = "complexity_set"
+    escalation_requested = "escalation_requested"
+    rated = "rated"
+    consent_changed = "consent_changed"
+
+
+class TimelineEntryOut(BaseModel):
+    at: AwareDatetime
+    kind: TimelineKind
+    actor: Actor
+    from_status: TicketStatus | None = None
+    to_status: TicketStatus | None = None
+    note: str | None = None
+    partner: PartnerRef | None = None
+    complexity: Complexity | None = None
+    message_id: uuid.UUID | None = None
+    reason: str | None = None
+    score: int | None = None
+    share_with_partners: bool | None = None
+
+
 class TicketOut(BaseModel):
+    """A ticket as its reader may see it: customers and partners never see internal notes or
+    staff-only entries; partners see the customer's contact only with the customer's consent."""
+
     id: uuid.UUID
     number: str
     status: TicketStatus
@@ -76,3 +169,171 @@ class TicketOut(BaseModel):
     body: str
     received_at: AwareDatetime
     customer: CustomerOut
+    customer_is_new: bool
+    complexity: Complexity | None
+    share_with_partners: bool
+    first_response_at: AwareDatetime | None
+    resolved_at: AwareDatetime | None
+    claimed_by: uuid.UUID | None = Field(default=None, description="staff only")
+    claimed_at: AwareDatetime | None = Field(default=None, description="staff only")
+    allowed_moves: list[TicketStatus] = Field(
+        default_factory=list, description="staff only: where an agent may move it now"
+    )
+    attachments: list[AttachmentOut]
+    messages: list[MessageOut]
+    timeline: list[TimelineEntryOut]
+
+
+class MessageIn(BaseModel):
+    """A reply, or (agents only) an internal note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: Body
+    internal: bool = Field(default=False, description="an agents-only note")
+    attachments: Attachments = Field(default_factory=list)
+
+
+class PartnerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text200
+    reference: Text200 = Field(description="the partner's own id for the case")
+
+
+class TransitionIn(BaseModel):
+    """Move the ticket. ``note`` is what the customer reads: the resolution summary when
+    resolving; ``partner`` when waiting on one (clause 17)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: TicketStatus
+    note: Text5000 | None = None
+    partner: PartnerIn | None = None
+
+
+class TransitionOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    from_status: TicketStatus
+    to_status: TicketStatus
+    changed_at: AwareDatetime
+    allowed_moves: list[TicketStatus] = Field(description="where an agent may move it next")
+
+
+class ComplexityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    complexity: Complexity
+
+
+class ComplexityOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    complexity: Complexity
+
+
+class EscalationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text5000
+
+
+class EscalationOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    requested_at: AwareDatetime
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=1, le=5, description="1 (bad) to 5 (excellent)")
+    comment: Text5000 | None = None
+
+
+class RatingOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    score: int
+    rated_at: AwareDatetime
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    share_with_partners: bool = Field(
+        description="may partners working on this ticket see your name and email"
+    )
+
+
+class ConsentOut(BaseModel):
+    id: uuid.UUID
+    share_with_partners: bool
+
+
+class FeedbackKind(StrEnum):
+    feedback = "feedback"
+    suggestion = "suggestion"
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FeedbackKind
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    email: EmailStr | None = Field(default=None, description="if you would like an answer")
+
+
+class FeedbackOut(BaseModel):
+    id: uuid.UUID
+    kind: FeedbackKind
+    received_at: AwareDatetime
+
+
+class QueueItemOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    position: int = Field(description="1 is the next ticket to take")
+    status: TicketStatus
+    channel: Channel
+    category: Category | None
+    subject: str
+    received_at: AwareDatetime
+    customer_is_new: bool = Field(description="gets onboarding guidance; not priority")
+
+
+class CredentialIn(BaseModel):
+    """A staff token (agent, senior, admin: with ``email``) or a partner key (with
+    ``partner_name`` and ``scopes``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    email: EmailStr | None = None
+    partner_name: Text200 | None = None
+    scopes: list[Annotated[str, StringConstraints(max_length=50)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class CredentialOut(BaseModel):
+    id: uuid.UUID
+    role: Role
+    email: str | None
+    partner_name: str | None
+    scopes: list[str]
+    created_at: AwareDatetime
+    revoked_at: AwareDatetime | None
+
+
+class CredentialIssuedOut(CredentialOut):
+    token: str = Field(description="shown once: keep it secret")
+
+
+# Problem answers every intake route may give, beside the shared ones.
+INTAKE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    401: {"model": Problem, "description": "No valid token, or a revoked one"},
+    403: {"model": Problem, "description": "The token does not allow this"},
+}

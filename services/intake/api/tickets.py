@@ -1,28 +1,43 @@
-"""Tickets: the web form, partners and the customer's own view."""
+"""Tickets: the web form and partners file them; customers, partners and agents read and work
+on them."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Header, Response
 
-from services.intake import service
-from services.intake.api.models import TicketCreate, TicketCreatedOut, TicketOut
-from shared.contracts.api import PROBLEM_RESPONSES
+from services.intake import conversation, customer_requests, desk, service
+from services.intake.access import AgentDep, CallerDep
+from services.intake.api.models import (
+    INTAKE_PROBLEMS,
+    ComplexityIn,
+    ComplexityOut,
+    ConsentIn,
+    ConsentOut,
+    EscalationIn,
+    EscalationOut,
+    MessageIn,
+    MessageOut,
+    RatingIn,
+    RatingOut,
+    TicketCreate,
+    TicketCreatedOut,
+    TicketOut,
+    TransitionIn,
+    TransitionOut,
+)
 from shared.runtime import RuntimeDep
 
-router = APIRouter(prefix="/v1/tickets", tags=["tickets"], responses=PROBLEM_RESPONSES)
-bearer = HTTPBearer(auto_error=False, description="a ticket's access token")
-
-
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"], responses=INTAKE_PROBLEMS)
 
 
 @router.post("", status_code=201, summary="File a request")
 async def create_ticket(
     body: TicketCreate,
     runtime: RuntimeDep,
+    caller: CallerDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -32,12 +47,92 @@ async def create_ticket(
         ),
     ] = None,
 ) -> TicketCreatedOut:
+    """Anyone may file (the web form). A partner files with its key (scope ``tickets:write``):
+    the ticket is then of the partner channel and only that partner reads it."""
+    caller.require_partner_scope("tickets:write")
+    scope = "public"
+    if caller.principal is not None and (caller.is_staff or caller.partner_id is not None):
+        scope = f"{caller.principal.role.value}:{caller.principal.subject}"
     return await service.create_ticket(
-        runtime, body, idempotency_key=idempotency_key, scope="public"
+        runtime,
+        body,
+        idempotency_key=idempotency_key,
+        scope=scope,
+        partner_id=caller.partner_id,
     )
 
 
-@router.get("/{ticket_id}", summary="Read a ticket with its access token")
-async def read_ticket(ticket_id: str, runtime: RuntimeDep, credentials: BearerDep) -> TicketOut:
-    token = credentials.credentials if credentials else None
-    return await service.read_ticket(runtime, ticket_id, token)
+@router.get("/{ticket_id}", summary="Read a ticket")
+async def read_ticket(ticket_id: str, runtime: RuntimeDep, caller: CallerDep) -> TicketOut:
+    """With the ticket's access token, a staff token, or the key of the partner that filed
+    it (scope ``tickets:read``). Only staff see internal notes and the whole timeline."""
+    return await service.read_ticket(runtime, ticket_id, caller)
+
+
+@router.post("/{ticket_id}/messages", status_code=201, summary="Reply, or add an internal note")
+async def add_message(
+    ticket_id: str, body: MessageIn, runtime: RuntimeDep, caller: CallerDep
+) -> MessageOut:
+    """The customer (access token) or an agent. Internal notes are agents' only. A customer's
+    reply resumes a ticket waiting on them and reopens a resolved one."""
+    return await conversation.add_message(runtime, ticket_id, body, caller)
+
+
+@router.get(
+    "/{ticket_id}/attachments/{attachment_id}",
+    summary="Download an attachment",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the file"}},
+)
+async def download_attachment(
+    ticket_id: str, attachment_id: uuid.UUID, runtime: RuntimeDep, caller: CallerDep
+) -> Response:
+    found = await conversation.read_attachment(runtime, ticket_id, attachment_id, caller)
+    return Response(
+        found.data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "X-Attachment-Content-Type": found.content_type,
+        },
+    )
+
+
+@router.post("/{ticket_id}/transitions", summary="Move the ticket (agents)")
+async def transition(
+    ticket_id: str, body: TransitionIn, runtime: RuntimeDep, agent: AgentDep
+) -> TransitionOut:
+    """``note`` is what the customer reads (the resolution summary when resolving, required
+    then); ``partner`` is required when moving to waiting_partner. A move the life cycle does
+    not allow is a 409 naming the allowed ones."""
+    return await desk.transition(runtime, ticket_id, body, agent)
+
+
+@router.put("/{ticket_id}/complexity", summary="Set the complexity (agents)")
+async def set_complexity(
+    ticket_id: str, body: ComplexityIn, runtime: RuntimeDep, agent: AgentDep
+) -> ComplexityOut:
+    return await desk.set_complexity(runtime, ticket_id, body, agent)
+
+
+@router.post("/{ticket_id}/escalation", status_code=201, summary="Ask for a senior's review")
+async def request_escalation(
+    ticket_id: str, body: EscalationIn, runtime: RuntimeDep, caller: CallerDep
+) -> EscalationOut:
+    return await customer_requests.request_escalation(runtime, ticket_id, body, caller)
+
+
+@router.post("/{ticket_id}/rating", status_code=201, summary="Rate the answer, 1–5")
+async def rate(ticket_id: str, body: RatingIn, runtime: RuntimeDep, caller: CallerDep) -> RatingOut:
+    """The customer, once the ticket is resolved; once per resolution."""
+    return await customer_requests.rate(runtime, ticket_id, body, caller)
+
+
+@router.put("/{ticket_id}/consent", summary="Share my contact with partners, or stop")
+async def set_consent(
+    ticket_id: str, body: ConsentIn, runtime: RuntimeDep, caller: CallerDep
+) -> ConsentOut:
+    """The customer's consent for partners working on this ticket to see their name and
+    email (off unless turned on)."""
+    return await customer_requests.set_consent(runtime, ticket_id, body, caller)

@@ -7,6 +7,7 @@ import re
 import secrets
 
 from shared.contracts.events import TicketStatus
+from shared.errors import UnprocessableError
 
 NUMBER_PREFIX = "SC-"
 NUMBER_RE = re.compile(r"^SC-(\d{6,})$")
@@ -58,3 +59,32 @@ def hash_token(token: str) -> str:
 
 def tokens_match(token: str, stored_hash: str) -> bool:
     return secrets.compare_digest(hash_token(token), stored_hash)
+
+
+# Attachments (small files; the limit is a setting, SVIFTDESK_MAX_ATTACHMENT_BYTES).
+MAX_ATTACHMENTS = 5
+_UNSAFE_IN_FILENAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
+
+
+class AttachmentTooLargeError(UnprocessableError):
+    def __init__(self, field: str, size: int, limit: int) -> None:
+        reason = f"the file is {size} bytes; the limit is {limit} bytes"
+        super().__init__(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+def check_attachment_size(field: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise AttachmentTooLargeError(field, size, limit)
+
+
+def clean_filename(name: str) -> str:
+    """The last path component, without control characters or quotes: safe in a header."""
+    base = re.split(r"[/\\]", name.strip())[-1]
+    cleaned = _UNSAFE_IN_FILENAME.sub("_", base).strip(" .")
+    return cleaned[:255] or "attachment"
+
+
+def partner_sees_contact(share_with_partners: bool) -> bool:
+    """A customer's name and email reach a partner only with the customer's consent (clause
+    19); the consent is off until the customer turns it on."""
+    return share_with_partners

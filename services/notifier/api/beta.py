@@ -65,14 +65,16 @@ async def _set(runtime: RuntimeDep, token: str, opted_in: bool) -> MembershipOut
 
 
 # GET as well as POST: these are links in mail, and a click must be enough.
-@router.api_route("/opt-in", methods=["GET", "POST"], summary="Join the beta programme")
+@router.post("/opt-in", summary="Join the beta programme", operation_id="beta_opt_in")
+@router.get("/opt-in", summary="Join (the link in our mail)", operation_id="beta_opt_in_link")
 async def opt_in(
     runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
 ) -> MembershipOut:
     return await _set(runtime, token, True)
 
 
-@router.api_route("/opt-out", methods=["GET", "POST"], summary="Leave the beta programme")
+@router.post("/opt-out", summary="Leave the beta programme", operation_id="beta_opt_out")
+@router.get("/opt-out", summary="Leave (the link in our mail)", operation_id="beta_opt_out_link")
 async def opt_out(
     runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
 ) -> MembershipOut:

@@ -25,7 +25,11 @@ Speed: each local year is turned once, on first use, into sorted arrays of its o
 in epoch microseconds plus running open totals, so a call is a few bisections — no walking
 over days. The arrays hold floats: every value is a whole number of microseconds below 2**53,
 which a float holds exactly, and sums and differences of such numbers stay exact; floats just
-compare and add faster than Python's multi-digit ints.
+compare and add faster than Python's multi-digit ints. :meth:`BusinessCalendar.add`, the hot
+path, also keeps the years it has used laid end to end (the "span"), and for times in the
+policy's zone in a year of one fixed UTC offset (Moscow's since 2014) turns them into instants
+by wall-clock arithmetic rather than asking the zone for the offset: converting datetimes in
+and out is most of its cost.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ FIRST_YEAR: Final = 2000
 LAST_YEAR: Final = 2100
 
 _US: Final = 1e6
+_INF: Final = float("inf")
 _MINUTE_US: Final = 60e6
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US: Final = timedelta(microseconds=1)
@@ -87,15 +92,15 @@ class BusinessCalendar:
             float(self._instant(datetime(year, 1, 1))) for year in range(FIRST_YEAR, LAST_YEAR + 2)
         ]
         self._years: list[_Year | None] = [None] * (LAST_YEAR - FIRST_YEAR + 1)
-        # Local years whose UTC offset never changes, with that offset in µs (see add()).
-        self._fixed_offsets: dict[int, float] = {}
-        self._local_epoch = datetime(1970, 1, 1, tzinfo=self.tz)
-        # The span (see _cover): built years [lo, hi) as flat arrays. Empty to begin with.
+        # By local year, what add() subtracts from a time in the policy's zone to get its time
+        # since the epoch (see there). Indexed by the year itself: quicker than a dict.
+        self._epochs = [_EPOCH] * (LAST_YEAR + 1)
+        # The span (see _cover): built years [lo, hi) as flat arrays; only its guard so far.
         self._span_years = (0, 0)
-        self._span_starts: list[float] = []
-        self._span_ends: list[float] = []
-        self._span_cum_end: list[float] = []
-        self._span_shift: list[float] = []
+        self._span_starts = [timedelta.min]
+        self._span_info = [(timedelta.max, _INF, _INF)]
+        self._span_cum_end = [-_INF]
+        self._span_shift = [_INF]
         self._span_total = 0.0
 
     # -- public API -------------------------------------------------------------------------
@@ -115,32 +120,33 @@ class BusinessCalendar:
         # The hot path of the service and of the benchmark: written out inline, since helper
         # calls would cost a fifth of the time.
         try:
-            offset = self._fixed_offsets.get(t.year) if t.tzinfo is self.tz else None
-            if offset is not None:
-                # Same zone object, so ``t - _local_epoch`` is plain wall-clock arithmetic:
-                # much cheaper than asking the zone for t's offset, which we already know.
-                x = (t - self._local_epoch) / _ONE_US - offset
-            else:
-                x = (t - _EPOCH) / _ONE_US  # exact: see the module docstring
-        except (TypeError, AttributeError):
-            x = _to_us(t)  # raises the helpful error
+            # t's time since the epoch, as a timedelta: dividing it into µs costs as much as
+            # the subtraction, so that waits until it is needed. In a year of one fixed UTC
+            # offset, _epochs holds the epoch as a wall time of the policy's zone; subtracting
+            # it from a t in the same zone object is plain wall-clock arithmetic, far cheaper
+            # than asking the zone for t's offset.
+            since = t - (self._epochs[t.year] if t.tzinfo is self.tz else _EPOCH)
+        except (TypeError, AttributeError, IndexError):
+            # A naive t raises the helpful error here; a year past LAST_YEAR just converts.
+            since = _to_us(t) * _ONE_US
         if minutes <= 0:
             if minutes < 0:
                 raise ValueError(f"cannot add a negative number of business minutes ({minutes})")
-            return self._at(self._next_open(x))
+            return self._at(self._next_open(since / _ONE_US))
         # Fast path: start and answer both inside the span of years (see _cover).
-        i = bisect_right(self._span_starts, x) - 1
-        if i >= 0:
-            end = self._span_ends[i]
-            shift = self._span_shift
-            # Open µs from the span's start to x, plus the amount: where the answer must be.
-            target = (x if x < end else end) + shift[i] + minutes * _MINUTE_US
-            if target <= self._span_total:
-                # bisect_left picks the interval where the target is first reached, so an
-                # answer on a closing time stays there instead of moving to the next opening.
-                j = bisect_left(self._span_cum_end, target)
-                return _fromtimestamp((target - shift[j]) / _US, self.tz)
-        return self._at(self._add_slow(t, x, minutes))
+        end, cum_end, shift = self._span_info[bisect_right(self._span_starts, since) - 1]
+        # Open µs from the span's start to the answer: up to t (all of its interval if t is
+        # past it, i.e. closed), plus the amount.
+        if since < end:
+            target = since / _ONE_US + shift + minutes * _MINUTE_US  # exact: see the docstring
+        else:
+            target = cum_end + minutes * _MINUTE_US
+        if target <= self._span_total:
+            # bisect_left picks the interval where the target is first reached, so an answer
+            # on a closing time stays there instead of moving on to the next opening.
+            j = bisect_left(self._span_cum_end, target)
+            return _fromtimestamp((target - self._span_shift[j]) / _US, self.tz)
+        return self._at(self._add_slow(t, since / _ONE_US, minutes))
 
     def between(self, a: datetime, b: datetime) -> int:
         """Whole open minutes in ``[a, b)``; negative (``-between(b, a)``) when b is before a."""
@@ -181,11 +187,12 @@ class BusinessCalendar:
             year = self._years[k] = self._build_year(FIRST_YEAR + k)
             offset = self._fixed_offset(k)
             if offset is not None:
-                self._fixed_offsets[FIRST_YEAR + k] = offset
+                # Wall time at the epoch: t - this = (t's wall time - offset) - the epoch.
+                self._epochs[FIRST_YEAR + k] = datetime(1970, 1, 1, tzinfo=self.tz) + offset
         return year
 
-    def _fixed_offset(self, k: int) -> float | None:
-        """The UTC offset in µs if it is the same all through local year ``k``, else None."""
+    def _fixed_offset(self, k: int) -> timedelta | None:
+        """The UTC offset if it is the same all through local year ``k``, else None."""
         # Sampled hourly, from a day before the year to a day after: an offset change undone
         # within the hour would go unnoticed, and no zone has ever had one.
         first = int(self._edges[k]) // 1_000_000 - 86_400
@@ -195,7 +202,7 @@ class BusinessCalendar:
         if len(offsets) != 1:
             return None
         (offset,) = offsets
-        return None if offset is None else offset / _ONE_US
+        return offset
 
     def _next_open(self, x: float) -> float:
         k = self._year_index(x)
@@ -248,7 +255,7 @@ class BusinessCalendar:
         if (first, last + 1) == (lo, hi):
             return
         # A zero-length interval at the span's first instant, with nothing open before it: a
-        # start between it and the year's first opening then needs no special case.
+        # start between it and the first opening of the year then needs no special case.
         edge = self._edges[first]
         starts, ends, cum_end = [edge], [edge], [0.0]
         total = 0.0
@@ -258,10 +265,19 @@ class BusinessCalendar:
             ends += year.ends
             cum_end += [total + c for c in year.cum_end]
             total += year.total
-        self._span_years = (first, last + 1)
-        self._span_starts, self._span_ends, self._span_cum_end = starts, ends, cum_end
         # shift[i] turns an instant inside interval i into open µs since the span's start.
-        self._span_shift = [c - e for c, e in zip(cum_end, ends, strict=True)]
+        shift = [c - e for c, e in zip(cum_end, ends, strict=True)]
+        self._span_years = (first, last + 1)
+        # The fast path compares times since the epoch as timedeltas (see add()). Entry 0 is a
+        # guard holding all time before the span: its infinite shift sends such starts to the
+        # slow path.
+        self._span_starts = [timedelta.min, *(x * _ONE_US for x in starts)]
+        self._span_info = [
+            (timedelta.max, _INF, _INF),
+            *zip((x * _ONE_US for x in ends), cum_end, shift, strict=True),
+        ]
+        self._span_cum_end = [-_INF, *cum_end]
+        self._span_shift = [_INF, *shift]
         self._span_total = total
 
     def _open_us(self, xa: float, xb: float) -> float:

@@ -12,12 +12,17 @@ customer, and stops when met. ``used`` holds the business minutes consumed up to
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from services.sla.domain.calendar import BusinessCalendar
 from shared.contracts.events import SlaTarget
+
+# Ticket statuses as the clocks see them (SPEC: "The SLA clock, exactly").
+PAUSED = frozenset({"waiting_customer"})
+FINISHED = frozenset({"resolved", "closed"})
 
 
 class Alert(StrEnum):
@@ -57,13 +62,32 @@ class Target:
             self.running_since, max(math.ceil(self.budget * threshold) - self.used, 0)
         )
 
+    def due_alerts(
+        self, now: datetime, calendar: BusinessCalendar, threshold: float
+    ) -> list[tuple[Alert, datetime]]:
+        """The warning and breach that fell due by ``now``, each marked so it is raised once."""
+        raised: list[tuple[Alert, datetime]] = []
+        warning = self.warning_at(calendar, threshold)
+        if warning is not None and warning <= now:
+            self.warned_at = now
+            raised.append((Alert.warning, warning))
+        due = self.due_at(calendar)
+        if due is not None and self.breached_at is None and due <= now:
+            self.breached_at = now
+            raised.append((Alert.breached, due))
+        return raised
+
+    def next_check(self, calendar: BusinessCalendar, threshold: float) -> datetime | None:
+        """The next moment an alert may fall due, for the scan's index."""
+        moments = [self.warning_at(calendar, threshold)]
+        if self.breached_at is None:
+            moments.append(self.due_at(calendar))
+        pending = [moment for moment in moments if moment is not None]
+        return min(pending) if pending else None
+
     def stop(self, now: datetime, calendar: BusinessCalendar) -> None:
         self.used = self.elapsed(now, calendar)
         self.running_since = None
-
-    def start(self, now: datetime) -> None:
-        if self.running_since is None and self.met_at is None:
-            self.running_since = now
 
 
 @dataclass
@@ -94,33 +118,30 @@ class TicketClock:
     def targets(self) -> tuple[Target, Target]:
         return (self.first_response, self.resolution)
 
-    def pause(self, now: datetime, calendar: BusinessCalendar) -> None:
-        """Waiting on the customer: the time paused is not counted."""
-        if self.paused_at is None:
-            for target in self.targets:
-                if target.running:
-                    target.stop(now, calendar)
-            self.paused_at = now
+    def replay(
+        self,
+        history: Sequence[tuple[datetime, str]],
+        first_reply_at: datetime | None,
+        calendar: BusinessCalendar,
+    ) -> None:
+        """Set both targets from the ticket's status history and its first agent reply.
 
-    def resume(self, now: datetime) -> None:
-        if self.paused_at is not None:
-            self.paused_at = None
-            for target in self.targets:
-                target.start(now)
-
-    def meet(self, target: Target, now: datetime, calendar: BusinessCalendar) -> bool:
-        """Mark a target met; False if it already was."""
-        if target.met_at is not None:
-            return False
-        target.stop(now, calendar)
-        target.met_at = now
-        return True
-
-    def reopen_resolution(self, now: datetime) -> None:
-        """The customer wrote after resolution: the resolution clock runs on where it stopped."""
-        self.resolution.met_at = None
-        if self.paused_at is None:
-            self.resolution.start(now)
+        Everything is derived from facts in time order, so events that arrive out of order or
+        twice give the same clock. Waiting on the customer pauses both targets; a resolved or
+        closed ticket stops them; the first public reply (or the resolution summary, if it comes
+        first) meets the first response.
+        """
+        ordered = sorted(history)
+        finished = [at for at, status in ordered if status in FINISHED]
+        answers = [
+            moment for moment in (first_reply_at, finished[0] if finished else None) if moment
+        ]
+        _replay(
+            self.first_response, self.received_at, ordered, calendar, min(answers, default=None)
+        )
+        _replay(self.resolution, self.received_at, ordered, calendar, None)
+        latest = ordered[-1] if ordered else None
+        self.paused_at = latest[0] if latest and latest[1] in PAUSED else None
 
     def set_resolution_budget(self, minutes: int) -> None:
         """A new budget counts from the ticket's start, like the one it replaces."""
@@ -130,24 +151,48 @@ class TicketClock:
         self, now: datetime, calendar: BusinessCalendar, threshold: float
     ) -> list[tuple[Alert, Target, datetime]]:
         """Warnings and breaches that fell due by ``now``, each marked so it is raised once."""
-        raised: list[tuple[Alert, Target, datetime]] = []
-        for target in self.targets:
-            warning = target.warning_at(calendar, threshold)
-            if warning is not None and warning <= now:
-                target.warned_at = now
-                raised.append((Alert.warning, target, warning))
-            due = target.due_at(calendar)
-            if due is not None and target.breached_at is None and due <= now:
-                target.breached_at = now
-                raised.append((Alert.breached, target, due))
-        return raised
+        return [
+            (alert, target, moment)
+            for target in self.targets
+            for alert, moment in target.due_alerts(now, calendar, threshold)
+        ]
 
     def next_check(self, calendar: BusinessCalendar, threshold: float) -> datetime | None:
         """The next moment an alert may fall due, for the scan's index."""
-        moments = []
-        for target in self.targets:
-            moments.append(target.warning_at(calendar, threshold))
-            if target.breached_at is None:
-                moments.append(target.due_at(calendar))
-        pending = [moment for moment in moments if moment is not None]
+        pending = [
+            moment
+            for target in self.targets
+            if (moment := target.next_check(calendar, threshold)) is not None
+        ]
         return min(pending) if pending else None
+
+
+def _replay(
+    target: Target,
+    received_at: datetime,
+    history: Sequence[tuple[datetime, str]],
+    calendar: BusinessCalendar,
+    stop_at: datetime | None,
+) -> None:
+    """Walk the history: the target runs from arrival, stops while paused or finished, and for
+    good at ``stop_at``; without one it is met while the ticket stays finished."""
+    running, start, used = True, received_at, 0
+    finished_since: datetime | None = None
+    for at, status in history:
+        if stop_at is not None and at >= stop_at:
+            break
+        runs = status not in PAUSED and status not in FINISHED
+        if running and not runs:
+            used += max(calendar.between(start, at), 0)
+            running = False
+        elif not running and runs:
+            start, running = at, True
+        finished_since = (finished_since or at) if status in FINISHED else None
+    if stop_at is not None:
+        if running:
+            used += max(calendar.between(start, stop_at), 0)
+        target.used, target.running_since, target.met_at = used, None, stop_at
+    else:
+        target.used = used
+        target.running_since = start if running else None
+        target.met_at = finished_since

@@ -1,4 +1,4 @@
-"""Ticket clocks and extensions.
+"""Ticket clocks, escalation reviews and extensions.
 
 Revision ID: sla_0002
 Revises: sla_0001
@@ -42,6 +42,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(32), nullable=False),
         sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_history", sa.JSON(), nullable=False),
+        sa.Column("first_reply_at", sa.DateTime(timezone=True), nullable=True),
         *_target("fr"),
         *_target("res"),
         sa.Column("extension_minutes", sa.Integer(), server_default="0", nullable=False),
@@ -58,6 +60,32 @@ def upgrade() -> None:
         sqlite_where=sa.text("next_check_at IS NOT NULL"),
     )
     op.create_index("ix_clock_received_at", "clock", ["received_at"], schema=SCHEMA)
+    op.create_table(
+        "review",
+        sa.Column("escalation_id", sa.Uuid(), nullable=False),
+        sa.Column("ticket_id", sa.Uuid(), nullable=False),
+        sa.Column("number", sa.String(32), nullable=False),
+        sa.Column("policy_version", sa.String(64), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("budget", sa.Integer(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("business_minutes", sa.Integer(), nullable=True),
+        sa.Column("warned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("breached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("escalation_id", name="pk_review"),
+        schema=SCHEMA,
+    )
+    op.create_index("ix_review_ticket_id", "review", ["ticket_id"], schema=SCHEMA)
+    op.create_index(
+        "ix_review_next_check_at",
+        "review",
+        ["next_check_at"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("next_check_at IS NOT NULL"),
+        sqlite_where=sa.text("next_check_at IS NOT NULL"),
+    )
     op.create_table(
         "extension",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -76,4 +104,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("extension", schema=SCHEMA)
+    op.drop_table("review", schema=SCHEMA)
     op.drop_table("clock", schema=SCHEMA)

@@ -1,0 +1,239 @@
+"""Bugs to development (clause 12): record a forward, send it until the tracker accepts it,
+and hear back when the fix ships.
+
+A forward is a row first and an HTTP call after, from a worker: the agent's request never
+waits on the tracker, a forward survives restarts and outages (never lost), and every try
+carries the forward's id as Idempotency-Key, so the tracker files it once (never doubled).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy import Row
+
+from services.escalation import repository
+from services.escalation.domain import development
+from services.escalation.unit import Unit, publish
+from shared.auth import Principal
+from shared.contracts.events import DevelopmentFixReleased, DevelopmentForwarded
+from shared.db import Database, wake_after_commit
+from shared.errors import ConflictError, NotFoundError
+from shared.outbox import Outbox
+from shared.settings import Settings
+from shared.wakeup import Wakeup
+
+log = structlog.get_logger(__name__)
+
+# However long the tracker has been down, a waiting forward is looked at this often at least.
+MAX_IDLE_SECONDS = 5.0
+BUSY_ELSEWHERE_SECONDS = 0.5
+
+
+class TicketNotKnownError(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("No ticket with this id has reached the escalation service.")
+
+
+class NoForwardMatchesError(NotFoundError):
+    def __init__(self) -> None:
+        super().__init__("No forward matches these forward_ids or references.")
+
+
+class TrackerRefusedError(RuntimeError):
+    pass
+
+
+async def request(
+    uow: Unit, ticket_id: uuid.UUID, by: Principal, *, summary: str
+) -> tuple[Row[Any], bool]:
+    """Record a forward; True if new. A retry of the same request gets the same forward."""
+    ticket = await repository.get_ticket(uow.session, ticket_id)
+    if ticket is None:
+        raise TicketNotKnownError()
+    now = datetime.now(UTC)
+    forward_id = uuid.uuid4()
+    created = await repository.insert_forward(
+        uow.session,
+        id=forward_id,
+        ticket_id=ticket_id,
+        number=ticket.number,
+        summary=summary,
+        requested_by=by.subject,
+        requested_at=now,
+        next_attempt_at=now,
+    )
+    if created:
+        wake_after_commit(uow.session, "forwards")
+        row = await repository.get_forward(uow.session, forward_id)
+        assert row is not None
+        return row, True
+    existing = await repository.active_forward_of(uow.session, ticket_id)
+    if existing is None:  # released a moment ago: the agent may simply try again
+        raise ConflictError("This ticket's previous forward just changed; try again.")
+    if existing.summary != summary:
+        raise ConflictError(
+            f"This ticket is already with development (forward {existing.id}); "
+            "a new forward is possible once its fix is released."
+        )
+    return existing, False
+
+
+async def forwards_of(uow: Unit, ticket_id: uuid.UUID) -> list[Row[Any]]:
+    return await repository.forwards_of_ticket(uow.session, ticket_id)
+
+
+@dataclass(frozen=True)
+class Release:
+    forwards: list[Row[Any]]
+    newly_released: list[uuid.UUID]
+
+
+async def fix_released(
+    uow: Unit,
+    *,
+    release: str,
+    notes: str | None,
+    forward_ids: Sequence[uuid.UUID],
+    references: Sequence[str],
+) -> Release:
+    """The tracker shipped a fix: every ticket of the matching forwards is told, once."""
+    rows = await repository.forwards_matching(uow.session, forward_ids, references)
+    if not rows:
+        raise NoForwardMatchesError()
+    new = [row for row in rows if row.released_at is None]
+    if new:
+        now = datetime.now(UTC)
+        ids = [row.id for row in new]
+        await repository.mark_forwards_released(uow.session, ids, release=release, at=now)
+        await publish(
+            uow,
+            DevelopmentFixReleased(
+                release=release,
+                notes=notes,
+                forward_ids=ids,
+                ticket_ids=list(dict.fromkeys(row.ticket_id for row in new)),
+                released_at=now,
+            ),
+        )
+    return Release(rows, [row.id for row in new])
+
+
+class TrackerSender:
+    """Sends due forwards one by one; a failure waits a growing delay, then tries again."""
+
+    def __init__(self, db: Database, outbox: Outbox, source: str, settings: Settings) -> None:
+        self._db, self._outbox, self._source = db, outbox, source
+        self._url = settings.tracker_url
+        self._secret = settings.tracker_secret
+        self._delays = settings.tracker_retry_delays_ms
+        self._timeout = settings.tracker_timeout_seconds
+        self._wakeup = Wakeup()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        if self._url is None:
+            log.warning("development.tracker_not_configured", hint="set SVIFTDESK_TRACKER_URL")
+            return
+        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as http:
+            while True:
+                try:
+                    while await self.send_next(http):
+                        pass
+                    idle = await self._idle_seconds()
+                except Exception:
+                    log.exception("development.sender_failed")
+                    idle = 1.0
+                await self._wakeup.wait(idle)
+
+    async def _idle_seconds(self) -> float:
+        async with self._db.sessions() as session:
+            due = await repository.next_forward_due_at(session)
+        if due is None:
+            return MAX_IDLE_SECONDS
+        wait = (due - datetime.now(UTC)).total_seconds()
+        if wait <= 0:  # due, yet not ours: another replica is sending it right now
+            return BUSY_ELSEWHERE_SECONDS
+        return min(wait, MAX_IDLE_SECONDS)
+
+    async def send_next(self, http: httpx.AsyncClient) -> bool:
+        """Try the next due forward, in its own transaction; False when none is due."""
+        assert self._url is not None
+        async with self._db.transaction() as session:
+            row = await repository.next_due_forward(
+                session, datetime.now(UTC), lock=self._db.is_postgres
+            )
+            if row is None:
+                return False
+            ticket = await repository.get_ticket(session, row.ticket_id)
+            body = development.encode(
+                development.tracker_payload(
+                    forward_id=row.id,
+                    number=row.number,
+                    summary=row.summary,
+                    category=ticket.category if ticket else None,
+                    channel=ticket.channel if ticket else "unknown",
+                    requested_at=row.requested_at,
+                )
+            )
+            try:
+                response = await http.post(
+                    self._url, content=body, headers=self._headers(row, body)
+                )
+                if not response.is_success:
+                    raise TrackerRefusedError(f"HTTP {response.status_code}")
+            except (httpx.HTTPError, TrackerRefusedError) as exc:
+                delay = development.retry_delay(row.attempts + 1, self._delays)
+                log.warning(
+                    "development.forward_failed",
+                    forward_id=str(row.id),
+                    attempt=row.attempts + 1,
+                    error=f"{type(exc).__name__}: {exc}",
+                    retry_in=delay,
+                )
+                await repository.mark_forward_failed(
+                    session,
+                    row.id,
+                    error=f"{type(exc).__name__}: {exc}",
+                    retry_at=datetime.now(UTC) + timedelta(seconds=delay),
+                )
+                return True
+            now = datetime.now(UTC)
+            reference = development.tracker_reference(response.content)
+            await repository.mark_forward_sent(session, row.id, reference=reference, at=now)
+            await publish(
+                Unit(session, self._outbox, self._source),
+                DevelopmentForwarded(
+                    forward_id=row.id,
+                    ticket_id=row.ticket_id,
+                    number=row.number,
+                    tracker_reference=reference,
+                    requested_at=row.requested_at,
+                    forwarded_at=now,
+                ),
+                row.ticket_id,
+            )
+            log.info("development.forwarded", forward_id=str(row.id), attempts=row.attempts + 1)
+            return True
+
+    def _headers(self, row: Row[Any], body: bytes) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            development.IDEMPOTENCY_HEADER: str(row.id),
+        }
+        if self._secret is not None:
+            timestamp = int(time.time())
+            headers[development.TIMESTAMP_HEADER] = str(timestamp)
+            headers[development.SIGNATURE_HEADER] = development.sign(
+                self._secret.get_secret_value(), timestamp, body
+            )
+        return headers

@@ -1,0 +1,111 @@
+"""Who is calling intake, and whether intake still honours their token.
+
+Staff tokens and partner keys are signed (shared.auth) and every service checks them on its
+own; intake issued them and keeps their hashes, so intake also refuses a revoked one.
+Customers hold a ticket's access token, which only that ticket opens (checked per ticket).
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI must read the annotations of the
+# dependencies built in ``active()``, and those refer to its local variables.
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.intake import repository
+from shared.auth import (
+    TOKEN_PREFIX,
+    ForbiddenError,
+    Principal,
+    Role,
+    UnauthorizedError,
+    require,
+    signer_of,
+)
+from shared.contracts.events import Actor
+from shared.runtime import RuntimeDep, ServiceRuntime
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="TicketOrStaffToken",
+    description="a ticket's access token (the customer), or a staff token or partner key",
+)
+
+
+class RevokedError(UnauthorizedError):
+    def __init__(self) -> None:
+        super().__init__("This token was revoked.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A verified staff member or partner, or the bearer of a would-be ticket access token
+    (checked against the ticket it asks for), or nobody."""
+
+    principal: Principal | None = None
+    customer_token: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.principal is not None and self.principal.is_at_least(Role.agent)
+
+    @property
+    def partner_id(self) -> uuid.UUID | None:
+        if self.principal is not None and self.principal.role is Role.partner:
+            return self.principal.subject
+        return None
+
+    def require_partner_scope(self, scope: str) -> None:
+        if self.partner_id is not None and self.principal and scope not in self.principal.scopes:
+            raise ForbiddenError(f"This partner key lacks the {scope!r} scope.")
+
+
+def actor_of(principal: Principal) -> Actor:
+    if principal.role is Role.partner:
+        return Actor.partner
+    return Actor.senior if principal.role is Role.senior else Actor.agent
+
+
+async def ensure_active(runtime: ServiceRuntime, principal: Principal) -> None:
+    async with runtime.db.sessions() as session:
+        if await repository.is_revoked(session, principal.subject):
+            raise RevokedError()
+
+
+async def caller(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    if credentials is None:
+        return Caller()
+    token = credentials.credentials
+    if not token.startswith(f"{TOKEN_PREFIX}."):
+        return Caller(customer_token=token)
+    principal = signer_of(request).verify(token)
+    if principal is None:
+        raise UnauthorizedError("This token is not valid here.")
+    await ensure_active(runtime, principal)
+    return Caller(principal=principal)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def active(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[Principal]]:
+    """``shared.auth.require``, and the credential is not revoked."""
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(require(role, scope=scope))], runtime: RuntimeDep
+    ) -> Principal:
+        await ensure_active(runtime, principal)
+        return principal
+
+    return dependency
+
+
+AgentDep = Annotated[Principal, Depends(active(Role.agent))]
+AdminDep = Annotated[Principal, Depends(active(Role.admin))]

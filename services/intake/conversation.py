@@ -1,0 +1,144 @@
+"""The conversation on a ticket: replies of the customer and agents, internal notes, files.
+
+A customer's reply while we wait for them resumes the work, and one after resolution reopens
+the ticket; an agent's first public reply is the first response (clause 2).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.intake import repository
+from services.intake.access import Caller, actor_of
+from services.intake.api.models import AttachmentOut, MessageIn, MessageOut, TimelineKind
+from services.intake.domain import lifecycle
+from services.intake.domain.tickets import format_number
+from services.intake.service import (
+    Viewer,
+    attachment_rows,
+    change_status,
+    customer_ref,
+    parse_ticket_id,
+    publish,
+    record,
+    viewer_of,
+)
+from shared.auth import ForbiddenError
+from shared.contracts.events import Actor, TicketMessageAdded, TicketStatus
+from shared.errors import NotFoundError
+from shared.runtime import ServiceRuntime
+
+
+async def add_message(
+    runtime: ServiceRuntime, ticket_id: str, request: MessageIn, caller: Caller
+) -> MessageOut:
+    parsed = parse_ticket_id(ticket_id)
+    if caller.partner_id is not None:
+        raise ForbiddenError("Partners do not write on tickets here; the customer and agents do.")
+    message_id, now = uuid.uuid4(), datetime.now(UTC)
+    files = attachment_rows(
+        runtime,
+        request.attachments,
+        field="attachments",
+        ticket_id=parsed,
+        message_id=message_id,
+        at=now,
+    )
+    async with runtime.db.transaction() as session:
+        row = await repository.get_ticket(session, parsed)
+        viewer = viewer_of(row, caller)
+        assert row is not None
+        status = TicketStatus(row.status)
+        first_response = False
+        if viewer is Viewer.customer:
+            if request.internal:
+                raise ForbiddenError("Only agents write internal notes.")
+            author, author_id = Actor.customer, row.customer_id
+            target = lifecycle.after_customer_reply(status)
+        else:
+            assert caller.principal is not None
+            author, author_id = actor_of(caller.principal), caller.principal.subject
+            target = lifecycle.after_agent_reply(status, internal=request.internal)
+            if not request.internal:
+                # The one who answers takes the ticket if nobody has it yet.
+                await repository.claim_if_unclaimed(session, row.id, author_id, now)
+                first_response = await repository.mark_first_response(session, row.id, now)
+        await repository.add_message(
+            session,
+            id=message_id,
+            ticket_id=row.id,
+            author=author,
+            author_id=author_id,
+            internal=request.internal,
+            first_response=first_response,
+            body=request.body,
+            created_at=now,
+        )
+        await repository.add_attachments(session, files)
+        await record(
+            session,
+            row.id,
+            now,
+            TimelineKind.internal_note if request.internal else TimelineKind.message,
+            author,
+            author_id,
+            public=not request.internal,
+            message_id=str(message_id),
+        )
+        await publish(
+            runtime,
+            session,
+            row.id,
+            TicketMessageAdded(
+                ticket_id=row.id,
+                number=format_number(row.number),
+                message_id=message_id,
+                author=author,
+                internal=request.internal,
+                first_response=first_response,
+                body=request.body,
+                added_at=now,
+                customer=customer_ref(row),
+            ),
+        )
+        if target is not None:
+            await change_status(
+                runtime, session, row, target, actor=author, actor_id=author_id, at=now
+            )
+    return MessageOut(
+        id=message_id,
+        author=author,
+        internal=request.internal,
+        first_response=first_response,
+        body=request.body,
+        created_at=now,
+        attachments=[
+            AttachmentOut(
+                id=f["id"], filename=f["filename"], content_type=f["content_type"], size=f["size"]
+            )
+            for f in files
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class File:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+async def read_attachment(
+    runtime: ServiceRuntime, ticket_id: str, attachment_id: uuid.UUID, caller: Caller
+) -> File:
+    """A file of a ticket, for whoever may read the ticket; an internal note's only for staff."""
+    caller.require_partner_scope("tickets:read")
+    parsed = parse_ticket_id(ticket_id)
+    async with runtime.db.sessions() as session:
+        viewer = viewer_of(await repository.get_ticket(session, parsed), caller)
+        found = await repository.get_attachment(session, parsed, attachment_id)
+    if found is None or (found.internal and viewer is not Viewer.staff):
+        raise NotFoundError("No such attachment on this ticket.")
+    return File(found.filename, found.content_type, found.data)

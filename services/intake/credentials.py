@@ -1,0 +1,102 @@
+"""Staff tokens and partner keys: issued (the token shown once), listed, revoked.
+
+Used by the admin API and by ``sviftdesk agents create`` / ``sviftdesk partners create``,
+which work on the database directly and need no running service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from services.intake import repository
+from services.intake.api.models import CredentialIn, CredentialIssuedOut, CredentialOut
+from services.intake.domain.credentials import check_partner, check_staff
+from shared.auth import Role, TokenSigner, token_hash
+from shared.db import Database
+from shared.errors import NotFoundError
+
+
+async def issue(
+    db: Database,
+    signer: TokenSigner,
+    *,
+    role: Role,
+    email: str | None = None,
+    partner_name: str | None = None,
+    scopes: Iterable[str] = (),
+) -> CredentialIssuedOut:
+    """A new staff token (with an email) or partner key (with a name and scopes)."""
+    if role is Role.partner:
+        chosen = check_partner(partner_name, scopes)
+        email = None
+    else:
+        check_staff(role, email)
+        chosen, partner_name = [], None
+    credential_id, now = uuid.uuid4(), datetime.now(UTC)
+    token = signer.issue(credential_id, role, chosen)
+    async with db.transaction() as session:
+        await repository.add_credential(
+            session,
+            id=credential_id,
+            role=role,
+            email=email.lower() if email else None,
+            partner_name=partner_name,
+            scopes=chosen,
+            token_hash=token_hash(token),
+            created_at=now,
+        )
+    return CredentialIssuedOut(
+        id=credential_id,
+        role=role,
+        email=email.lower() if email else None,
+        partner_name=partner_name,
+        scopes=chosen,
+        created_at=now,
+        revoked_at=None,
+        token=token,
+    )
+
+
+async def issue_from(
+    db: Database, signer: TokenSigner, request: CredentialIn
+) -> CredentialIssuedOut:
+    return await issue(
+        db,
+        signer,
+        role=request.role,
+        email=request.email,
+        partner_name=request.partner_name,
+        scopes=request.scopes,
+    )
+
+
+def _out(row: Row[Any]) -> CredentialOut:
+    return CredentialOut(
+        id=row.id,
+        role=row.role,
+        email=row.email,
+        partner_name=row.partner_name,
+        scopes=list(row.scopes),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def listing(db: Database) -> list[CredentialOut]:
+    async with db.sessions() as session:
+        return [_out(row) for row in await repository.credentials(session)]
+
+
+async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
+    """From now on intake refuses the token; revoking twice changes nothing."""
+    async with db.transaction() as session:
+        await repository.revoke_credential(session, credential_id, datetime.now(UTC))
+        row = await repository.get_credential(session, credential_id)
+    if row is None:
+        raise NotFoundError("No credential with this id.")
+    return _out(row)

@@ -1,0 +1,157 @@
+"""Agents' work: the FIFO queue, claiming, moving tickets through their life, complexity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.intake import repository
+from services.intake.access import actor_of
+from services.intake.api.models import (
+    ComplexityIn,
+    ComplexityOut,
+    QueueItemOut,
+    TicketOut,
+    TimelineKind,
+    TransitionIn,
+    TransitionOut,
+)
+from services.intake.domain import lifecycle
+from services.intake.domain.tickets import format_number
+from services.intake.service import (
+    TicketNotFoundError,
+    Viewer,
+    change_status,
+    parse_ticket_id,
+    publish,
+    record,
+    ticket_view,
+)
+from shared.auth import Principal
+from shared.contracts.events import PartnerRef, TicketComplexitySet, TicketStatus
+from shared.runtime import ServiceRuntime
+
+FINISHED = [status.value for status in lifecycle.FINISHED]
+
+
+async def queue(runtime: ServiceRuntime, limit: int) -> list[QueueItemOut]:
+    """Tickets nobody has claimed, strictly by arrival (clause 7): no priority, and a new
+    customer's place is where their arrival puts it (clause 15)."""
+    async with runtime.db.sessions() as session:
+        rows = await repository.queue(session, FINISHED, limit)
+    return [
+        QueueItemOut(
+            id=row.id,
+            number=format_number(row.number),
+            position=position,
+            status=row.status,
+            channel=row.channel,
+            category=row.category,
+            subject=row.subject,
+            received_at=row.received_at,
+            customer_is_new=row.customer_is_new,
+        )
+        for position, row in enumerate(rows, start=1)
+    ]
+
+
+async def claim_next(runtime: ServiceRuntime, agent: Principal) -> TicketOut | None:
+    """Give the oldest unclaimed ticket to ``agent``; two agents never get the same one.
+    None when the queue is empty."""
+    now = datetime.now(UTC)
+    async with runtime.db.transaction() as session:
+        claimed = await repository.claim_oldest(
+            session, agent.subject, now, FINISHED, skip_locked=runtime.db.is_postgres
+        )
+        if claimed is None:
+            return None
+        row = await repository.get_ticket(session, claimed)
+        assert row is not None
+        actor = actor_of(agent)
+        await record(session, row.id, now, TimelineKind.claimed, actor, agent.subject, public=False)
+        target = lifecycle.after_claim(TicketStatus(row.status))
+        if target is not None:
+            await change_status(
+                runtime, session, row, target, actor=actor, actor_id=agent.subject, at=now
+            )
+            row = await repository.get_ticket(session, claimed)
+            assert row is not None
+        return await ticket_view(session, row, Viewer.staff)
+
+
+async def transition(
+    runtime: ServiceRuntime, ticket_id: str, request: TransitionIn, agent: Principal
+) -> TransitionOut:
+    """Move a ticket as an agent asks; a move the life cycle forbids is a 409 naming the
+    allowed ones."""
+    parsed = parse_ticket_id(ticket_id)
+    partner = (
+        PartnerRef(name=request.partner.name, reference=request.partner.reference)
+        if request.partner
+        else None
+    )
+    lifecycle.check_details(request.to, request.note, partner)
+    now = datetime.now(UTC)
+    async with runtime.db.transaction() as session:
+        row = await repository.get_ticket(session, parsed)
+        if row is None:
+            raise TicketNotFoundError()
+        current = TicketStatus(row.status)
+        target = lifecycle.agent_move(current, request.to)
+        await repository.claim_if_unclaimed(session, row.id, agent.subject, now)
+        await change_status(
+            runtime,
+            session,
+            row,
+            target,
+            actor=actor_of(agent),
+            actor_id=agent.subject,
+            at=now,
+            note=request.note,
+            partner=partner,
+        )
+    return TransitionOut(
+        id=row.id,
+        number=format_number(row.number),
+        from_status=current,
+        to_status=target,
+        changed_at=now,
+        allowed_moves=list(lifecycle.allowed_moves(target)),
+    )
+
+
+async def set_complexity(
+    runtime: ServiceRuntime, ticket_id: str, request: ComplexityIn, agent: Principal
+) -> ComplexityOut:
+    """The agent's judgement sets the resolution target (clause 8); the same value again
+    changes nothing and publishes nothing."""
+    parsed = parse_ticket_id(ticket_id)
+    now = datetime.now(UTC)
+    async with runtime.db.transaction() as session:
+        row = await repository.get_ticket(session, parsed)
+        if row is None:
+            raise TicketNotFoundError()
+        lifecycle.check_open_for_requests(TicketStatus(row.status))
+        if row.complexity != request.complexity:
+            await repository.set_ticket(session, row.id, complexity=request.complexity)
+            await record(
+                session,
+                row.id,
+                now,
+                TimelineKind.complexity_set,
+                actor_of(agent),
+                agent.subject,
+                public=False,
+                complexity=request.complexity,
+            )
+            await publish(
+                runtime,
+                session,
+                row.id,
+                TicketComplexitySet(
+                    ticket_id=row.id,
+                    number=format_number(row.number),
+                    complexity=request.complexity,
+                    set_at=now,
+                ),
+            )
+    return ComplexityOut(id=row.id, number=format_number(row.number), complexity=request.complexity)

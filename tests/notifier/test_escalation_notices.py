@@ -1,0 +1,106 @@
+"""Escalation, incident and release notices reach the customers concerned, once each."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.contracts.events import (
+    DevelopmentFixReleased,
+    EscalationClosed,
+    EscalationOpened,
+    EscalationSource,
+    EventPayload,
+    IncidentUpdated,
+)
+from tests.support import System, text_of, ticket_body
+
+
+async def _tickets(system: System, count: int) -> list[dict[str, Any]]:
+    created = []
+    for n in range(count):
+        body = ticket_body(f"client{n}@example.com")
+        created.append((await system.intake.post("/v1/tickets", json=body)).json())
+    await system.wait_for_mail(count)
+    return created
+
+
+async def _publish(system: System, payload: EventPayload) -> None:
+    await system.runtime("intake").bus.publish(payload.to_event(source="/sviftdesk/escalation"))
+
+
+async def test_one_incident_update_reaches_every_linked_customer(system: System) -> None:
+    tickets = await _tickets(system, 4)
+    linked = tickets[:3]
+    update = IncidentUpdated(
+        incident_id=uuid.uuid4(),
+        update_id=uuid.uuid4(),
+        title="Сбой платёжного шлюза",
+        text="Мы переключили платежи на резервный шлюз; оплата снова проходит.",
+        ticket_ids=[t["id"] for t in linked],
+        posted_at=datetime.now(UTC),
+    )
+    event = update.to_event(source="/sviftdesk/escalation")
+    bus = system.runtime("intake").bus
+    await bus.publish(event)
+    await bus.publish(event)  # redelivered
+    mails = await system.wait_for_mail(4 + 3)
+    await asyncio.sleep(0.5)
+    notices = [m for m in system.mail() if "Сбой платёжного шлюза" in str(m["Subject"])]
+    assert sorted(str(m["To"]) for m in notices) == [f"client{n}@example.com" for n in range(3)]
+    for mail in notices:
+        assert "резервный шлюз" in text_of(mail)
+    assert len(mails) == 7
+
+
+async def test_escalation_opened_and_closed_are_told(system: System) -> None:
+    [ticket] = await _tickets(system, 1)
+    escalation_id, now = uuid.uuid4(), datetime.now(UTC)
+    await _publish(
+        system,
+        EscalationOpened(
+            escalation_id=escalation_id,
+            ticket_id=ticket["id"],
+            number=ticket["number"],
+            source=EscalationSource.customer_request,
+            reason="Не согласен с ответом",
+            opened_at=now,
+        ),
+    )
+    await _publish(
+        system,
+        EscalationClosed(
+            escalation_id=escalation_id,
+            ticket_id=ticket["id"],
+            number=ticket["number"],
+            outcome="Мы вернём оплату в течение трёх рабочих дней.",
+            sources=[EscalationSource.customer_request],
+            closed_by=uuid.uuid4(),
+            opened_at=now,
+            closed_at=now,
+        ),
+    )
+    mails = await system.wait_for_mail(3)
+    texts = [text_of(m) for m in mails]
+    assert any("старшему специалисту" in t for t in texts)
+    assert any("Мы вернём оплату в течение трёх рабочих дней." in t for t in texts)
+
+
+async def test_release_notice_for_every_ticket_of_the_bug(system: System) -> None:
+    tickets = await _tickets(system, 2)
+    await _publish(
+        system,
+        DevelopmentFixReleased(
+            release="2026.12.1",
+            notes="Исправлена ошибка оплаты картами «Мир».",
+            forward_ids=[uuid.uuid4()],
+            ticket_ids=[t["id"] for t in tickets],
+            released_at=datetime.now(UTC),
+        ),
+    )
+    mails = await system.wait_for_mail(4)
+    released = [m for m in mails if "исправление выпущено" in str(m["Subject"])]
+    assert len(released) == 2
+    assert all("2026.12.1" in text_of(m) for m in released)
