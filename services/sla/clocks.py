@@ -19,6 +19,7 @@ from shared.contracts.events import (
     EscalationClosed,
     EscalationOpened,
     EventPayload,
+    SlaAutoCloseDue,
     SlaBreached,
     SlaExtended,
     SlaMet,
@@ -235,6 +236,7 @@ class SlaClocks:
                         breached_at=now,
                     )
                 await self._publish(session, record, payload)
+            await self._raise_auto_close(session, record, now)
             await self._store(session, record)
         reviews = await repository.reviews_due(session, now, limit=500, lock=lock)
         for review in reviews:
@@ -289,6 +291,7 @@ class SlaClocks:
         clock = record.clock
         before = {target.name: target.met_at for target in clock.targets}
         clock.replay(record.history, record.first_reply_at, self.calendar(record))
+        self._plan_auto_close(record)
         for target in clock.targets:
             if target.met_at is not None and target.met_at != before[target.name]:
                 await self._publish(
@@ -305,13 +308,50 @@ class SlaClocks:
                 )
         await self._store(session, record)
 
+    def _plan_auto_close(self, record: ClockRecord) -> None:
+        """While resolved, the ticket closes by itself after the policy's business days; a
+        reply reopens it and cancels that."""
+        resolved_at = record.clock.resolution.met_at
+        if record.status != "resolved" or resolved_at is None:
+            record.auto_close_at = record.auto_close_raised_at = None
+            return
+        targets = self.policy(record).targets
+        due = self.calendar(record).add(
+            resolved_at, targets.auto_close_days * targets.business_day_minutes
+        )
+        if due != record.auto_close_at:
+            record.auto_close_at, record.auto_close_raised_at = due, None
+
+    async def _raise_auto_close(
+        self, session: AsyncSession, record: ClockRecord, now: datetime
+    ) -> None:
+        due = record.auto_close_at
+        resolved_at = record.clock.resolution.met_at
+        if due is None or resolved_at is None or record.auto_close_raised_at or due > now:
+            return
+        record.auto_close_raised_at = now
+        await self._publish(
+            session,
+            record,
+            SlaAutoCloseDue(
+                ticket_id=record.ticket_id,
+                number=record.number,
+                resolved_at=resolved_at,
+                due_at=due,
+            ),
+        )
+
     def _save_plan(self, record: ClockRecord) -> dict[SlaTarget, datetime | None]:
         calendar = self.calendar(record)
         return {target.name: target.due_at(calendar) for target in record.clock.targets}
 
     def _next_check(self, record: ClockRecord) -> datetime | None:
         threshold = self.policy(record).targets.warning_threshold
-        return record.clock.next_check(self.calendar(record), threshold)
+        moments = [record.clock.next_check(self.calendar(record), threshold)]
+        if record.auto_close_raised_at is None:
+            moments.append(record.auto_close_at)
+        pending = [moment for moment in moments if moment is not None]
+        return min(pending) if pending else None
 
     async def _store(
         self, session: AsyncSession, record: ClockRecord

@@ -35,6 +35,8 @@ class ClockRecord:
     clock: TicketClock
     history: list[tuple[datetime, str]]
     first_reply_at: datetime | None
+    auto_close_at: datetime | None = None
+    auto_close_raised_at: datetime | None = None
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -74,6 +76,8 @@ def _record(row: Row[Any]) -> ClockRecord:
         ),
         history=[(datetime.fromisoformat(at), status) for at, status in row.status_history],
         first_reply_at=_aware(row.first_reply_at),
+        auto_close_at=row.auto_close_at,
+        auto_close_raised_at=row.auto_close_raised_at,
     )
 
 
@@ -92,6 +96,8 @@ def _values(record: ClockRecord, due: dict[SlaTarget, datetime | None]) -> dict[
         "extension_minutes": record.extension_minutes,
         "status_history": [[at.isoformat(), status] for at, status in record.history],
         "first_reply_at": record.first_reply_at,
+        "auto_close_at": record.auto_close_at,
+        "auto_close_raised_at": record.auto_close_raised_at,
     }
     for target in record.clock.targets:
         prefix = PREFIX[target.name]

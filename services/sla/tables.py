@@ -55,6 +55,9 @@ clock = Table(
     *_target_columns("fr"),
     *_target_columns("res"),
     Column("extension_minutes", Integer, nullable=False, server_default="0"),
+    # A resolved ticket closes by itself after the policy's business days (clause 18).
+    Column("auto_close_at", UtcDateTime),
+    Column("auto_close_raised_at", UtcDateTime),
     # The next moment a warning or breach may fall due: the scan reads only rows due by now.
     Column("next_check_at", UtcDateTime),
     Index("ix_clock_received_at", "received_at"),

@@ -268,6 +268,18 @@ class SlaExtended(EventPayload):
     extended_at: AwareDatetime
 
 
+class SlaAutoCloseDue(EventPayload):
+    """A resolved ticket heard nothing from its customer for the policy's business days: it
+    closes by itself now (clause 18), and its customer is told."""
+
+    event_type: ClassVar[str] = "sla.auto_close_due"
+
+    ticket_id: uuid.UUID
+    number: str
+    resolved_at: AwareDatetime
+    due_at: AwareDatetime
+
+
 class EscalationSource(StrEnum):
     """What put a ticket in the senior queue."""
 
@@ -416,6 +428,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         SlaWarning,
         SlaBreached,
         SlaExtended,
+        SlaAutoCloseDue,
         EscalationOpened,
         EscalationAssigned,
         EscalationClosed,

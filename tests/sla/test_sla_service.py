@@ -410,3 +410,38 @@ async def test_escalation_review_has_its_own_target(system: System) -> None:
     assert met["target"] == "escalation_review"
     assert met["business_minutes"] == 540 + 60  # all of Monday and Tuesday's first hour
     assert met["within_target"] is False
+
+
+async def test_a_resolved_ticket_closes_by_itself_after_five_business_days(system: System) -> None:
+    ticket_id = await new_ticket(system, at("2025-11-10T10:00:00+03:00"))
+    await wait_events(system, "sla.targets_set", 1)
+
+    def change(new: TicketStatus, when: str) -> TicketStatusChanged:
+        return TicketStatusChanged(
+            ticket_id=ticket_id,
+            number="SC-000777",
+            from_status=TicketStatus.in_progress,
+            to_status=new,
+            actor=Actor.agent,
+            changed_at=at(when),
+            customer=CUSTOMER,
+        )
+
+    # Resolved on Thursday 15:00: 3 h that day, then Mon–Thu, then 6 h of the next Monday —
+    # the Friday-to-Sunday weekend never counts.
+    await publish(system, change(TicketStatus.resolved, "2025-11-13T15:00:00+03:00"), ticket_id)
+    [due] = await wait_events(system, "sla.auto_close_due", 1)
+    assert at(due["due_at"]) == at("2025-11-24T15:00:00+03:00")
+    assert at(due["resolved_at"]) == at("2025-11-13T15:00:00+03:00")
+
+    # Another ticket whose customer wrote back before then: reopened, it never closes itself.
+    other = await new_ticket(system, at("2025-11-10T10:00:00+03:00"))
+    await wait_events(system, "sla.targets_set", 2)
+    reopened = change(TicketStatus.in_progress, "2025-11-14T10:00:00+03:00")
+    resolved = change(TicketStatus.resolved, "2025-11-13T15:00:00+03:00")
+    for payload in (reopened, resolved):
+        await publish(system, payload.model_copy(update={"ticket_id": other}), other)
+    await asyncio.sleep(3)
+    assert [d["ticket_id"] for d in await sla_events(system, "sla.auto_close_due")] == [
+        str(ticket_id)
+    ]

@@ -47,6 +47,8 @@ def upgrade() -> None:
         *_target("fr"),
         *_target("res"),
         sa.Column("extension_minutes", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("auto_close_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("auto_close_raised_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("ticket_id", name="pk_clock"),
         schema=SCHEMA,
