@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.bus import Bus, BusUnavailableError
 from shared.contracts.envelope import CloudEvent
 from shared.db import Database, UtcDateTime, wake_after_commit
-from shared.wakeup import Wakeup
+from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -102,6 +102,8 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             except Exception:
+                if cancelled():
+                    raise
                 log.exception("outbox.relay_failed", retry_in=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)

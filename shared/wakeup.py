@@ -19,3 +19,10 @@ class Wakeup:
                 await self._event.wait()
         # Cleared after waking, so a poke that came while working is not lost.
         self._event.clear()
+
+
+def cancelled() -> bool:
+    """True when this task is being cancelled: a loop that catches Exception must stop then,
+    since a cancelled database call can surface as some other error."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -28,7 +28,7 @@ from shared.db import Database, wake_after_commit
 from shared.errors import ConflictError, NotFoundError
 from shared.outbox import Outbox
 from shared.settings import Settings
-from shared.wakeup import Wakeup
+from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -151,6 +151,8 @@ class TrackerSender:
                         pass
                     idle = await self._idle_seconds()
                 except Exception:
+                    if cancelled():
+                        raise
                     log.exception("development.sender_failed")
                     idle = 1.0
                 await self._wakeup.wait(idle)

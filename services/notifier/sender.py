@@ -28,7 +28,7 @@ from shared.auth import TokenSigner
 from shared.contracts.mail import message_id
 from shared.db import Database
 from shared.settings import Settings
-from shared.wakeup import Wakeup
+from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +63,8 @@ class DeliverySender:
                 try:
                     sent = await self.send_due()
                 except Exception:
+                    if cancelled():
+                        raise
                     log.exception("delivery.sender_failed")
                     sent = 0
                     await asyncio.sleep(1)

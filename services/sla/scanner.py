@@ -12,7 +12,7 @@ import structlog
 
 from services.sla.clocks import SlaClocks
 from shared.db import Database
-from shared.wakeup import Wakeup
+from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +32,8 @@ class BreachScanner:
             try:
                 checked = await self.tick()
             except Exception:
+                if cancelled():
+                    raise
                 log.exception("sla.scan_failed")
                 checked = 0
             if checked == 0:

@@ -16,6 +16,7 @@ import structlog
 from shared.bus import Handler, ParkedEvent
 from shared.bus.topology import Topology, topic_matches
 from shared.contracts.envelope import CloudEvent
+from shared.wakeup import cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +89,8 @@ class InMemoryBus:
                 await sub.handler(event)
             except Exception as exc:
                 self._retry_or_park(sub, event, attempt + 1, exc)
+                if cancelled():
+                    raise
             finally:
                 sub.queue.task_done()
 
