@@ -23,6 +23,8 @@ from shared.contracts.events import (
     IncidentTicketsLinked,
     IncidentUpdated,
     SlaExtended,
+    SlaMet,
+    SlaTarget,
     TicketCreated,
     TicketMessageAdded,
     TicketStatusChanged,
@@ -106,6 +108,7 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
         payload.share_with_partners,
     )
     await repository.save_contact(ctx.session, payload.ticket_id, contact)
+    await repository.note_received(ctx.session, payload.ticket_id, payload.received_at)
     policy = book.at(payload.received_at)
     calendar = book.calendar(policy.version)
     starts_at = calendar.next_open(payload.received_at)
@@ -137,8 +140,36 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
     payload = TicketStatusChanged.model_validate(event.data)
     known = await repository.get_contact(ctx.session, payload.ticket_id)
     contact = _contact(payload.number, known.subject if known else "", payload.customer)
-    await _record(ctx, event, payload.ticket_id, notifications.for_status_change(contact, payload))
+    await repository.add_stage(
+        ctx.session, payload.ticket_id, payload.changed_at, payload.to_status, payload.note
+    )
+    notification = notifications.for_status_change(contact, payload)
+    if notification is not None:
+        await _record(ctx, event, payload.ticket_id, notification)
     await _fan_out_to_partner(ctx, event, payload.ticket_id)
+
+
+async def on_sla_met(ctx: HandlerContext, event: CloudEvent) -> None:
+    """The resolution report goes out once the sla service has measured the resolution."""
+    payload = SlaMet.model_validate(event.data)
+    if payload.target is not SlaTarget.resolution:
+        return
+    contact = await _known_contact(ctx, payload.ticket_id)
+    stages = await repository.stages_of(ctx.session, payload.ticket_id)
+    resolved = [s for s in stages if s.status == "resolved" and s.at <= payload.met_at]
+    if not resolved:
+        # The resolution itself has not reached us yet: retried shortly.
+        raise ContactNotKnownYetError(f"resolution of {payload.ticket_id} not seen yet")
+    report = notifications.for_report(
+        contact,
+        note=resolved[-1].note,
+        stages=[(s.at, s.status) for s in stages if s.at <= payload.met_at],
+        received_at=await repository.received_at_of(ctx.session, payload.ticket_id),
+        first_response_minutes=payload.first_response_minutes,
+        resolution_minutes=payload.business_minutes,
+        within_target=payload.within_target,
+    )
+    await _record(ctx, event, payload.ticket_id, report)
 
 
 async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -233,6 +264,7 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         TicketStatusChanged.event_type: on_status_changed,
         TicketMessageAdded.event_type: on_message_added,
         SlaExtended.event_type: on_sla_extended,
+        SlaMet.event_type: on_sla_met,
         EscalationOpened.event_type: on_escalation_opened,
         EscalationClosed.event_type: on_escalation_closed,
         IncidentTicketsLinked.event_type: on_incident_tickets_linked,

@@ -15,6 +15,7 @@ from services.notifier.tables import (
     beta_member,
     delivery,
     ticket_contact,
+    ticket_stage,
     webhook,
 )
 from shared.db import execute_count, insert_ignoring_conflicts
@@ -185,3 +186,35 @@ async def beta_members(session: AsyncSession) -> list[Row[Any]]:
 
 async def add_invitation(session: AsyncSession, **values: Any) -> None:
     await session.execute(beta_invitation.insert().values(**values))
+
+
+async def note_received(session: AsyncSession, ticket_id: uuid.UUID, at: datetime) -> None:
+    await session.execute(
+        update(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id).values(received_at=at)
+    )
+
+
+async def add_stage(
+    session: AsyncSession, ticket_id: uuid.UUID, at: datetime, status: str, note: str | None
+) -> None:
+    statement = insert_ignoring_conflicts(
+        session,
+        ticket_stage,
+        ["ticket_id", "at", "status"],
+        ticket_id=ticket_id,
+        at=at,
+        status=status,
+        note=note,
+    )
+    await session.execute(statement)
+
+
+async def stages_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[Row[Any]]:
+    query = select(ticket_stage).where(ticket_stage.c.ticket_id == ticket_id)
+    return list((await session.execute(query.order_by(ticket_stage.c.at))).all())
+
+
+async def received_at_of(session: AsyncSession, ticket_id: uuid.UUID) -> datetime | None:
+    query = select(ticket_contact.c.received_at).where(ticket_contact.c.ticket_id == ticket_id)
+    value: datetime | None = (await session.execute(query)).scalar_one_or_none()
+    return value

@@ -61,6 +61,18 @@ ticket_contact = Table(
     Column("subject", String(200), nullable=False),
     Column("partner_id", Uuid),
     Column("share_with_partners", Boolean, nullable=False, server_default=false()),
+    Column("received_at", UtcDateTime),
+)
+
+# Every stage seen, for the resolution report's timeline (clause 9); insert-only, so events
+# handled side by side never overwrite each other.
+ticket_stage = Table(
+    "ticket_stage",
+    metadata,
+    Column("ticket_id", Uuid, primary_key=True),
+    Column("at", UtcDateTime, primary_key=True),
+    Column("status", String(32), primary_key=True),
+    Column("note", Text),
 )
 
 webhook = Table(

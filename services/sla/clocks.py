@@ -304,6 +304,11 @@ class SlaClocks:
                         met_at=target.met_at,
                         business_minutes=target.used,
                         within_target=target.used <= target.budget,
+                        first_response_minutes=(
+                            clock.first_response.used
+                            if target is clock.resolution and clock.first_response.met_at
+                            else None
+                        ),
                     ),
                 )
         await self._store(session, record)

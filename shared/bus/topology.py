@@ -26,6 +26,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "ticket.status_changed",
         "ticket.message_added",
         "sla.extended",
+        "sla.met",
         "escalation.opened",
         "escalation.closed",
         "incident.tickets_linked",

@@ -228,6 +228,9 @@ class SlaMet(EventPayload):
     met_at: AwareDatetime
     business_minutes: int = Field(description="business minutes the target took")
     within_target: bool
+    first_response_minutes: int | None = Field(
+        default=None, description="on a resolution: business minutes the first answer took"
+    )
 
 
 class SlaWarning(EventPayload):

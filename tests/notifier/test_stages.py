@@ -98,6 +98,11 @@ async def test_one_mail_per_stage_in_the_customers_language(system: System, lang
     assert "Платёжный шлюз исправлен партнёром." in report
     assert ("эскалацию" if language == "ru" else "escalation") in report
     assert ("от 1 до 5" if language == "ru" else "from 1 to 5") in report
+    # The timeline and the times against the targets, as the sla service measured them.
+    assert (" — получено" if language == "ru" else " — received") in report
+    assert (" — решено" if language == "ru" else " — resolved") in report
+    assert ("Первый ответ: через 0 ч" if language == "ru" else "First answer: after 0 h") in report
+    assert ("в обещанный срок" if language == "ru" else "within our target") in report
     for mail in mails:
         assert mail["Content-Language"] == language
         assert mail.get_body(preferencelist=("html",)) is not None

@@ -439,8 +439,9 @@ async def test_a_resolved_ticket_closes_by_itself_after_five_business_days(syste
     await wait_events(system, "sla.targets_set", 2)
     reopened = change(TicketStatus.in_progress, "2025-11-14T10:00:00+03:00")
     resolved = change(TicketStatus.resolved, "2025-11-13T15:00:00+03:00")
-    for payload in (reopened, resolved):
+    for payload in (reopened, resolved):  # the later fact first, then the earlier one
         await publish(system, payload.model_copy(update={"ticket_id": other}), other)
+        await asyncio.sleep(1)
     await asyncio.sleep(3)
     assert [d["ticket_id"] for d in await sla_events(system, "sla.auto_close_due")] == [
         str(ticket_id)

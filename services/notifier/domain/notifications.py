@@ -82,9 +82,12 @@ def _base(contact: Contact) -> dict[str, Any]:
     return {"number": contact.number, "name": contact.name, "subject": contact.subject}
 
 
-def for_status_change(contact: Contact, change: TicketStatusChanged) -> Notification:
+def for_status_change(contact: Contact, change: TicketStatusChanged) -> Notification | None:
+    """A stage in words; the resolution itself is told by the report (see for_report)."""
+    if change.to_status is TicketStatus.resolved:
+        return None
     words = STATUS_WORDS[contact.language]
-    template = "resolved" if change.to_status is TicketStatus.resolved else "status_changed"
+    template = "status_changed"
     context = _base(contact) | {
         "status": words[change.to_status],
         "note": change.note,
@@ -108,3 +111,40 @@ def for_extension(contact: Contact, extension: SlaExtended) -> Notification:
         "due_at": format_moment(extension.resolution_due_at, contact.language),
     }
     return Notification("extension", contact.email, contact.language, context)
+
+
+def business_time(minutes: int | None, language: str) -> str | None:
+    if minutes is None:
+        return None
+    hours, rest = divmod(minutes, 60)
+    if language == "ru":
+        return f"{hours} ч {rest} мин рабочего времени"
+    return f"{hours} h {rest} min of working time"
+
+
+def for_report(
+    contact: Contact,
+    *,
+    note: str | None,
+    stages: list[tuple[datetime, str]],
+    received_at: datetime | None,
+    first_response_minutes: int | None,
+    resolution_minutes: int,
+    within_target: bool,
+) -> Notification:
+    """The final report (clause 9): the summary, the timeline, the times against the targets."""
+    language = contact.language
+    words = STATUS_WORDS[language]
+    timeline = [(format_moment(received_at, language), words[TicketStatus.received])]
+    timeline = timeline if received_at else []
+    timeline += [
+        (format_moment(at, language), words[TicketStatus(status)]) for at, status in stages
+    ]
+    context = _base(contact) | {
+        "note": note,
+        "timeline": timeline,
+        "first_response_time": business_time(first_response_minutes, language),
+        "resolution_time": business_time(resolution_minutes, language),
+        "within_target": within_target,
+    }
+    return Notification("resolved", contact.email, language, context)

@@ -28,7 +28,17 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(200), nullable=False),
         sa.Column("partner_id", sa.Uuid(), nullable=True),
         sa.Column("share_with_partners", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("ticket_id", name="pk_ticket_contact"),
+        schema=SCHEMA,
+    )
+    op.create_table(
+        "ticket_stage",
+        sa.Column("ticket_id", sa.Uuid(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("ticket_id", "at", "status", name="pk_ticket_stage"),
         schema=SCHEMA,
     )
     op.create_table(
@@ -72,4 +82,5 @@ def downgrade() -> None:
     op.drop_table("beta_invitation", schema=SCHEMA)
     op.drop_table("beta_member", schema=SCHEMA)
     op.drop_table("webhook", schema=SCHEMA)
+    op.drop_table("ticket_stage", schema=SCHEMA)
     op.drop_table("ticket_contact", schema=SCHEMA)
