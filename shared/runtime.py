@@ -32,6 +32,7 @@ from shared.settings import Settings, load_settings
 log = structlog.get_logger(__name__)
 
 SHUTDOWN_STEP_SECONDS = 10.0
+RECANCEL_SECONDS = 1.0
 
 Worker = Callable[[], Coroutine[Any, Any, None]]
 
@@ -122,9 +123,15 @@ class ServiceRuntime:
 
     async def _shut_down(self, tasks: list[asyncio.Task[None]]) -> None:
         # Bounded at every step: a stuck connection must not keep a stopping service alive.
-        for task in tasks:
-            task.cancel()
-        _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_STEP_SECONDS)
+        # A loop that catches Exception can lose a cancellation (a cancelled database call
+        # whose clean-up raises), so a task still running a moment later is cancelled again.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SHUTDOWN_STEP_SECONDS
+        stuck: set[asyncio.Task[None]] = set(tasks)
+        while stuck and (left := deadline - loop.time()) > 0:
+            for task in stuck:
+                task.cancel()
+            _, stuck = await asyncio.wait(stuck, timeout=min(RECANCEL_SECONDS, left))
         for task in stuck:
             log.warning("shutdown.task_stuck", task=task.get_name())
         steps = [self.bus.close()] if self.owns_bus else []

@@ -10,7 +10,53 @@ from sqlalchemy import select
 from services.intake import credentials
 from services.intake.tables import outbox
 from shared.auth import Role
+from shared.contracts.events import TicketStatus
 from tests.support import System, ticket_body
+
+# The whole table, written out: what agents may do from each status.
+LEGAL = {
+    TicketStatus.received: {
+        TicketStatus.open,
+        TicketStatus.in_progress,
+        TicketStatus.waiting_customer,
+        TicketStatus.waiting_partner,
+        TicketStatus.in_development,
+        TicketStatus.resolved,
+    },
+    TicketStatus.open: {
+        TicketStatus.in_progress,
+        TicketStatus.waiting_customer,
+        TicketStatus.waiting_partner,
+        TicketStatus.in_development,
+        TicketStatus.resolved,
+    },
+    TicketStatus.in_progress: {
+        TicketStatus.waiting_customer,
+        TicketStatus.waiting_partner,
+        TicketStatus.in_development,
+        TicketStatus.resolved,
+    },
+    TicketStatus.waiting_customer: {
+        TicketStatus.in_progress,
+        TicketStatus.waiting_partner,
+        TicketStatus.in_development,
+        TicketStatus.resolved,
+    },
+    TicketStatus.waiting_partner: {
+        TicketStatus.in_progress,
+        TicketStatus.waiting_customer,
+        TicketStatus.in_development,
+        TicketStatus.resolved,
+    },
+    TicketStatus.in_development: {
+        TicketStatus.in_progress,
+        TicketStatus.waiting_customer,
+        TicketStatus.waiting_partner,
+        TicketStatus.resolved,
+    },
+    TicketStatus.resolved: {TicketStatus.in_progress, TicketStatus.closed},
+    TicketStatus.closed: set(),
+}
 
 
 def bearer(token: str) -> dict[str, str]:

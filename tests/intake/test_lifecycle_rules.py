@@ -9,27 +9,9 @@ import pytest
 from services.intake.domain import lifecycle
 from shared.contracts.events import PartnerRef, TicketStatus
 from shared.errors import ConflictError, UnprocessableError
+from tests.intake.helpers import LEGAL
 
 S = TicketStatus
-
-# The whole table, written out: what agents may do from each status.
-LEGAL = {
-    S.received: {
-        S.open,
-        S.in_progress,
-        S.waiting_customer,
-        S.waiting_partner,
-        S.in_development,
-        S.resolved,
-    },
-    S.open: {S.in_progress, S.waiting_customer, S.waiting_partner, S.in_development, S.resolved},
-    S.in_progress: {S.waiting_customer, S.waiting_partner, S.in_development, S.resolved},
-    S.waiting_customer: {S.in_progress, S.waiting_partner, S.in_development, S.resolved},
-    S.waiting_partner: {S.in_progress, S.waiting_customer, S.in_development, S.resolved},
-    S.in_development: {S.in_progress, S.waiting_customer, S.waiting_partner, S.resolved},
-    S.resolved: {S.in_progress, S.closed},
-    S.closed: set(),
-}
 PAIRS = list(itertools.product(TicketStatus, TicketStatus))
 
 

@@ -7,8 +7,7 @@ import base64
 from typing import Any
 
 from shared.auth import Role
-from tests.intake.helpers import agent, bearer, events, move, new_ticket, read
-from tests.intake.test_lifecycle_rules import LEGAL
+from tests.intake.helpers import LEGAL, agent, bearer, events, move, new_ticket, read
 from tests.support import System
 
 # How an agent brings a fresh ticket to each status.
@@ -298,6 +297,12 @@ async def test_attachments_are_small_and_shown_to_whom_they_belong(system: Syste
     assert download.content.startswith(b"\x89PNG")
     assert download.headers["x-attachment-content-type"] == "image/png"
     assert download.headers["content-disposition"].startswith("attachment")
+    named = await system.intake.get(f"{base}/{first['id']}", headers=customer)
+    assert named.status_code == 200 and len(named.content) == 1000
+    assert (
+        "filename*=UTF-8''%D0%BE%D0%BF%D0%BB%D0%B0%D1%82%D0%B0.png"
+        in named.headers["content-disposition"]
+    )
     hidden = await system.intake.get(f"{base}/{internal_file['id']}", headers=customer)
     assert hidden.status_code == 404
     assert (

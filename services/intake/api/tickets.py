@@ -28,6 +28,7 @@ from services.intake.api.models import (
     TransitionIn,
     TransitionOut,
 )
+from services.intake.domain.tickets import content_disposition
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], responses=INTAKE_PROBLEMS)
@@ -92,7 +93,7 @@ async def download_attachment(
         found.data,
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "Content-Disposition": content_disposition(found.filename),
             "X-Content-Type-Options": "nosniff",
             "X-Attachment-Content-Type": found.content_type,
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from urllib.parse import quote
 
 from shared.contracts.events import TicketStatus
 from shared.errors import UnprocessableError
@@ -82,6 +83,12 @@ def clean_filename(name: str) -> str:
     base = re.split(r"[/\\]", name.strip())[-1]
     cleaned = _UNSAFE_IN_FILENAME.sub("_", base).strip(" .")
     return cleaned[:255] or "attachment"
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment's download header: an ASCII fallback and the real name (RFC 6266)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def partner_sees_contact(share_with_partners: bool) -> bool:
