@@ -13,7 +13,8 @@ from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
-    runtime = ServiceRuntime.create("intake", tables.metadata, handlers.HANDLERS, settings, bus)
+    runtime = ServiceRuntime.create("intake", tables.metadata, {}, settings, bus)
+    runtime.handlers = handlers.make_handlers(runtime)
     app = build_app(
         runtime,
         title="SviftDesk intake",

@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 # Which service consumes which event types. Every service declares all of it at start-up, so
 # an event published before its consumer first runs already has a queue to wait in.
 BINDINGS: Mapping[str, Sequence[str]] = {
+    "intake": (
+        "incident.resolved",
+        "development.forwarded",
+        "sla.auto_close_due",
+    ),
     "escalation": (
         "ticket.created",
         "ticket.escalation_requested",
