@@ -326,6 +326,8 @@ async def _insert_ticket(
                 is_new=is_new,
             ),
             partner_id=partner_id,
+            # The receipt carries the customer's key (clause 19: the customer alone holds it).
+            access_token=token if partner_id is None else None,
         ),
     )
     return TicketCreatedOut(

@@ -129,6 +129,8 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
                 else None
             ),
             "first_answer_by": notifications.format_moment(first_answer_by, language),
+            "ticket_id": str(payload.ticket_id),
+            "access_token": payload.access_token,
         },
     )
     await _record(ctx, event, payload.ticket_id, receipt)

@@ -103,6 +103,13 @@ class TicketCreated(EventPayload):
     share_with_partners: bool = Field(
         default=False, description="the customer's consent to show partners their contact"
     )
+    access_token: str | None = Field(
+        default=None,
+        description=(
+            "secret: the customer's key to the ticket, for their receipt only; never forwarded "
+            "to partners, and absent on a partner's ticket"
+        ),
+    )
 
 
 class Complexity(StrEnum):

@@ -62,6 +62,7 @@ def _created(partner: uuid.UUID, *, consent: bool) -> TicketCreated:
         ),
         partner_id=partner,
         share_with_partners=consent,
+        access_token="the-customers-own-key",
     )
 
 
@@ -92,6 +93,7 @@ async def test_signed_delivery_with_personal_data_only_by_consent(
     customer = event["data"]["customer"]
     assert ("email" in customer) is consent
     assert ("olga@example.com" in request.body.decode()) is consent
+    assert "access_token" not in event["data"]  # the customer's key never reaches a partner
     await asyncio.sleep(0.5)
     assert len(receiver.requests) == 1
 

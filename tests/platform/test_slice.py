@@ -27,6 +27,8 @@ async def test_ticket_gets_a_receipt_in_russian_by_default(system: System) -> No
     text = text_of(mail)
     assert "SC-000001" in text and "Иван Петров" in text
     assert "впервые" in text  # onboarding guidance for a first-time customer (clause 15)
+    # The customer's key to the ticket comes in the receipt too, and it opens the ticket.
+    assert f"{created['id']}?token={created['access_token']}" in text
 
 
 async def test_english_receipt_and_returning_customer(system: System) -> None:

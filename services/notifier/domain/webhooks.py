@@ -31,6 +31,7 @@ def wants(event_types: list[str], event_type: str) -> bool:
 def partner_view(envelope: dict[str, Any], *, consented: bool) -> dict[str, Any]:
     """The event as a partner receives it: the customer's contact only with consent."""
     data = dict(envelope.get("data", {}))
+    data.pop("access_token", None)  # the customer's key never leaves for a partner
     customer = data.get("customer")
     if isinstance(customer, dict) and not consented:
         data["customer"] = {
