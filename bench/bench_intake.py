@@ -23,6 +23,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from shared.bus.topology import Topology  # noqa: E402
+from tests.conftest import delete_topology  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ADMIN = os.environ.get("SVIFTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -149,6 +154,8 @@ def main(seconds: float) -> None:
         )
     finally:
         asyncio.run(drop(name))
+        topology = Topology(prefix=prefix)
+        asyncio.run(delete_topology(topology, tuple(topology.retry_delays_ms)))
 
 
 if __name__ == "__main__":

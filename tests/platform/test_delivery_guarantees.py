@@ -93,6 +93,9 @@ def _cli(settings: Settings, *args: str) -> str:
     env = {
         "SVIFTDESK_AMQP_URL": settings.amqp_url or "",
         "SVIFTDESK_BUS_PREFIX": settings.bus_prefix,
+        # The same topology as the services under test, so nothing is declared twice over.
+        "SVIFTDESK_RETRY_DELAYS_MS": ",".join(str(d) for d in settings.retry_delays_ms),
+        "SVIFTDESK_SECRET_KEY": "x" * 40,
     }
     result = CliRunner().invoke(main, list(args), env=env)
     assert result.exit_code == 0, result.output
