@@ -25,8 +25,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from shared.bus.topology import Topology  # noqa: E402
-from tests.conftest import delete_topology  # noqa: E402
+from shared.bus.topology import Topology
+from tests.conftest import delete_topology
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
