@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -95,7 +95,10 @@ class CorrelationMiddleware:
 
 
 class HttpMetrics:
-    def __init__(self, registry: CollectorRegistry, service: str) -> None:
+    """Request counts and latencies by route, as plain ASGI: no per-request task or buffering."""
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry, service: str) -> None:
+        self.app, self.service = app, service
         self.requests = Counter(
             "sviftdesk_http_requests_total",
             "HTTP requests handled",
@@ -108,20 +111,26 @@ class HttpMetrics:
             ["service", "method", "route"],
             registry=registry,
         )
-        self.service = service
 
-    async def middleware(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        self.latency.labels(self.service, request.method, path).observe(
-            time.perf_counter() - started
-        )
-        self.requests.labels(self.service, request.method, path, str(response.status_code)).inc()
-        return response
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            self.latency.labels(self.service, method, route).observe(time.perf_counter() - started)
+            self.requests.labels(self.service, method, route, str(status)).inc()
 
 
 Check = Callable[[], Awaitable[None]]
@@ -155,7 +164,6 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, Check]) -> APIRout
 
 
 def install_http_basics(app: FastAPI, *, service: str, max_request_bytes: int) -> None:
-    metrics = HttpMetrics(app.state.registry, service)
-    app.middleware("http")(metrics.middleware)
+    app.add_middleware(HttpMetrics, registry=app.state.registry, service=service)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_request_bytes)
     app.add_middleware(CorrelationMiddleware)

@@ -17,6 +17,8 @@ async def test_ticket_gets_a_receipt_in_russian_by_default(system: System) -> No
     assert created["number"] == "SC-000001"
     assert created["status"] == "received"
     assert created["customer_is_new"] is True
+    metrics = (await system.intake.get("/metrics")).text
+    assert 'route="/v1/tickets",service="intake",status="201"} 1.0' in metrics
 
     [mail] = await system.wait_for_mail(1)
     assert mail["To"] == "ivan@example.com"
