@@ -13,7 +13,7 @@ from services.sla.domain.book import PolicyBook
 from services.sla.domain.calendar import BusinessCalendar
 from services.sla.domain.clock import Alert, Target, TicketClock
 from services.sla.domain.policy import Policy
-from services.sla.repository import ClockRecord, ReviewRecord
+from services.sla.repository import ClockRecord
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     EscalationClosed,
@@ -219,22 +219,9 @@ class SlaClocks:
             calendar = self.calendar(record)
             threshold = self.policy(record).targets.warning_threshold
             for alert, target, due_at in record.clock.due_alerts(now, calendar, threshold):
-                payload: EventPayload
-                if alert is Alert.warning:
-                    payload = SlaWarning(
-                        ticket_id=record.ticket_id,
-                        number=record.number,
-                        target=target.name,
-                        due_at=target.due_at(calendar) or due_at,
-                    )
-                else:
-                    payload = SlaBreached(
-                        ticket_id=record.ticket_id,
-                        number=record.number,
-                        target=target.name,
-                        due_at=due_at,
-                        breached_at=now,
-                    )
+                payload = _alert(
+                    alert, record.ticket_id, record.number, target, calendar, due_at, now
+                )
                 await self._publish(session, record, payload)
             await self._raise_auto_close(session, record, now)
             await self._store(session, record)
@@ -244,39 +231,16 @@ class SlaClocks:
             calendar = self.book.calendar(review.policy_version)
             threshold = policy.targets.warning_threshold
             for alert, due_at in review.target.due_alerts(now, calendar, threshold):
-                await self._publish_review_alert(session, review, alert, due_at, now)
+                payload = _alert(
+                    alert, review.ticket_id, review.number, review.target, calendar, due_at, now
+                )
+                await self._outbox.add(
+                    session, payload.to_event(source=self._source, subject=str(review.ticket_id))
+                )
             await repository.save_review(
                 session, review, review.target.next_check(calendar, threshold)
             )
         return len(records) + len(reviews)
-
-    async def _publish_review_alert(
-        self,
-        session: AsyncSession,
-        review: ReviewRecord,
-        alert: Alert,
-        due_at: datetime,
-        now: datetime,
-    ) -> None:
-        payload: EventPayload
-        if alert is Alert.warning:
-            payload = SlaWarning(
-                ticket_id=review.ticket_id,
-                number=review.number,
-                target=SlaTarget.escalation_review,
-                due_at=review.target.due_at(self.book.calendar(review.policy_version)) or due_at,
-            )
-        else:
-            payload = SlaBreached(
-                ticket_id=review.ticket_id,
-                number=review.number,
-                target=SlaTarget.escalation_review,
-                due_at=due_at,
-                breached_at=now,
-            )
-        await self._outbox.add(
-            session, payload.to_event(source=self._source, subject=str(review.ticket_id))
-        )
 
     # -- internals ------------------------------------------------------------------------
 
@@ -375,3 +339,25 @@ class SlaClocks:
             correlation_id=current_correlation_id(),
         )
         await self._outbox.add(session, event)
+
+
+def _alert(
+    alert: Alert,
+    ticket_id: uuid.UUID,
+    number: str,
+    target: Target,
+    calendar: BusinessCalendar,
+    due_at: datetime,
+    now: datetime,
+) -> EventPayload:
+    """The event for a warning (when the target falls due) or a breach (when it fell due)."""
+    if alert is Alert.warning:
+        return SlaWarning(
+            ticket_id=ticket_id,
+            number=number,
+            target=target.name,
+            due_at=target.due_at(calendar) or due_at,
+        )
+    return SlaBreached(
+        ticket_id=ticket_id, number=number, target=target.name, due_at=due_at, breached_at=now
+    )
