@@ -14,7 +14,7 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -146,10 +146,12 @@ def signer_of(request: Request) -> TokenSigner:
     return signer
 
 
-def require(role: Role, *, scope: str | None = None) -> Callable[..., Principal]:
-    """A dependency: the caller's principal, if it holds ``role`` (or outranks it) and scope."""
+def require(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller's principal, if it holds ``role`` (or outranks it) and scope.
 
-    def dependency(
+    Async although it awaits nothing: FastAPI runs a plain ``def`` dependency in a thread."""
+
+    async def dependency(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:

@@ -119,13 +119,22 @@ def wake_after_commit(session: AsyncSession, topic: str) -> None:
     session.info.setdefault("wake", set()).add(topic)
 
 
+def upsert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ON CONFLICT clauses, on PostgreSQL and SQLite alike."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def insert_ignoring_conflicts(
     session: AsyncSession, table: Table, index_elements: list[str], **values: Any
 ) -> Executable:
-    """INSERT … ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    """INSERT … ON CONFLICT DO NOTHING."""
+    return (
+        upsert(session, table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=index_elements)
+    )
 
 
 async def execute_count(session: AsyncSession, statement: Executable) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,28 @@ def alembic_config(migrations_dir: Path, connection: Connection | None = None) -
     return config
 
 
+NameFilter = Callable[[str | None, str, Mapping[str, str | None]], bool]
+
+
+def managed_names(metadata: MetaData) -> NameFilter:
+    """An Alembic ``include_name`` that leaves out what ``metadata.info["unmanaged"]`` names:
+    objects that migrations build by hand because table metadata cannot express them (a
+    generated tsvector column, an FTS5 table). Entries are ``table``, ``table.column`` or an
+    index name; a table's entry also covers the shadow tables named after it (``table_*``)."""
+    unmanaged: frozenset[str] = metadata.info.get("unmanaged", frozenset())
+
+    def include(name: str | None, kind: str, parents: Mapping[str, str | None]) -> bool:
+        if name is None:
+            return True
+        if kind == "table":
+            return not any(name == u or name.startswith(f"{u}_") for u in unmanaged)
+        if kind == "column":
+            return f"{parents.get('table_name')}.{name}" not in unmanaged
+        return name not in unmanaged
+
+    return include
+
+
 def run_migrations(context: Any, metadata: MetaData) -> None:
     """The body of every service's ``env.py``: online migrations on the given connection."""
     connection: Connection = context.config.attributes["connection"]
@@ -33,6 +56,7 @@ def run_migrations(context: Any, metadata: MetaData) -> None:
         include_schemas=not sqlite,
         render_as_batch=sqlite,
         compare_type=True,
+        include_name=managed_names(metadata),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -24,6 +24,7 @@ from shared.bus.rabbit import RabbitBus
 from shared.bus.topology import Topology
 from shared.db import Database
 from shared.errors import install_error_handlers
+from shared.group_commit import GroupCommit
 from shared.http import install_http_basics, ops_router
 from shared.inbox import EventHandler, Inbox, idempotent_consumer
 from shared.outbox import Outbox, OutboxRelay
@@ -65,6 +66,8 @@ class ServiceRuntime:
     inbox: Inbox = field(init=False)
     workers: list[Worker] = field(default_factory=list)
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    # Batched writers of the service's hot paths, by name (see shared.group_commit).
+    group_commits: dict[str, GroupCommit[Any, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         assert self.metadata.schema is not None
@@ -175,7 +178,8 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str) -> FastA
     return app
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # Async so that FastAPI calls it in the loop, not in a worker thread.
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 

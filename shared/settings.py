@@ -77,6 +77,22 @@ class Settings(BaseSettings):
         1_800_000,
     )
 
+    # Inbound mail (clause 3): intake's SMTP listener, the optional IMAP poller, their limits.
+    smtp_listen_host: str = Field(default="0.0.0.0", description="the SMTP listener's address")
+    smtp_listen_port: int = Field(
+        default=2525, ge=0, le=65535, description="the SMTP listener's port; 0 turns it off"
+    )
+    support_addresses: Annotated[tuple[str, ...], NoDecode] = ("support@sviftcommunity.ru",)
+    # A whole inbound message, headers and attachments included (552 over SMTP, 413 by HTTP).
+    max_mail_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # More than this many messages from one sender within the window are kept, not filed.
+    mail_throttle_messages: int = Field(default=20, ge=1)
+    mail_throttle_window_seconds: int = Field(default=3600, ge=1)
+    imap_url: SecretStr | None = Field(
+        default=None, description="imaps://user:pass@host/INBOX to poll; unset: no polling"
+    )
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:
@@ -116,6 +132,30 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must look like https://tracker.example/bugs")
+        return value
+
+    @field_validator("support_addresses", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("support_addresses")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or any("@" not in address for address in value):
+            raise ValueError("needs one or more addresses, e.g. support@sviftcommunity.ru")
+        return tuple(address.lower() for address in value)
+
+    @field_validator("imap_url")
+    @classmethod
+    def _imap_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.get_secret_value())
+        if parts.scheme not in ("imap", "imaps") or not parts.hostname:
+            raise ValueError("must look like imaps://user:password@host/INBOX")
         return value
 
     @field_validator(

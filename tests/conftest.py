@@ -27,6 +27,9 @@ from tests.support import SmtpSink, System
 PG_ADMIN_URL = os.environ.get("SVIFTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("SVIFTDESK_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Intake's SMTP listener is off in tests unless a test gives it a free port of its own: every
+# system in the suite would otherwise want port 2525.
+os.environ.setdefault("SVIFTDESK_SMTP_LISTEN_PORT", "0")
 
 
 def _unavailable(what: str, error: Exception) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from services.intake import handlers, tables
-from services.intake.api import credentials, feedback, queue, tickets
+from services.intake import handlers, imap, smtp, tables
+from services.intake.api import articles, credentials, feedback, inbound, queue, tickets
 from shared.bus import Bus
 from shared.errors import document_problem_responses
 from shared.runtime import ServiceRuntime, build_app
@@ -15,12 +18,30 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
     runtime = ServiceRuntime.create("intake", tables.metadata, {}, settings, bus)
     runtime.handlers = handlers.make_handlers(runtime)
+    if runtime.settings.imap_url is not None:
+        runtime.workers.append(imap.poller(runtime))
     app = build_app(
         runtime,
         title="SviftDesk intake",
         description="Tickets from the web form, email, partners and the API.",
     )
-    for router in (tickets.router, queue.router, feedback.router, credentials.router):
+    for router in (
+        tickets.router,
+        queue.router,
+        feedback.router,
+        credentials.router,
+        inbound.router,
+        articles.router,
+    ):
         app.include_router(router)
+    serve_http = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The SMTP listener opens once the database and bus are up, and closes first.
+        async with serve_http(app), smtp.listening(runtime):
+            yield
+
+    app.router.lifespan_context = lifespan
     document_problem_responses(app)
     return app

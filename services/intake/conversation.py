@@ -9,10 +9,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository
 from services.intake.access import Caller, actor_of
-from services.intake.api.models import AttachmentOut, MessageIn, MessageOut, TimelineKind
+from services.intake.api.models import (
+    AttachmentIn,
+    AttachmentOut,
+    MessageIn,
+    MessageOut,
+    TimelineKind,
+)
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
 from services.intake.service import (
@@ -65,48 +75,20 @@ async def add_message(
                 # The one who answers takes the ticket if nobody has it yet.
                 await repository.claim_if_unclaimed(session, row.id, author_id, now)
                 first_response = await repository.mark_first_response(session, row.id, now)
-        await repository.add_message(
+        await _append(
+            runtime,
             session,
-            id=message_id,
-            ticket_id=row.id,
+            row,
+            message_id=message_id,
             author=author,
             author_id=author_id,
             internal=request.internal,
             first_response=first_response,
             body=request.body,
-            created_at=now,
+            files=files,
+            at=now,
+            target=target,
         )
-        await repository.add_attachments(session, files)
-        await record(
-            session,
-            row.id,
-            now,
-            TimelineKind.internal_note if request.internal else TimelineKind.message,
-            author,
-            author_id,
-            public=not request.internal,
-            message_id=str(message_id),
-        )
-        await publish(
-            runtime,
-            session,
-            row.id,
-            TicketMessageAdded(
-                ticket_id=row.id,
-                number=format_number(row.number),
-                message_id=message_id,
-                author=author,
-                internal=request.internal,
-                first_response=first_response,
-                body=request.body,
-                added_at=now,
-                customer=customer_ref(row),
-            ),
-        )
-        if target is not None:
-            await change_status(
-                runtime, session, row, target, actor=author, actor_id=author_id, at=now
-            )
     return MessageOut(
         id=message_id,
         author=author,
@@ -121,6 +103,98 @@ async def add_message(
             for f in files
         ],
     )
+
+
+async def add_customer_reply(
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    row: Row[Any],
+    *,
+    body: str,
+    attachments: list[AttachmentIn],
+    at: datetime,
+) -> uuid.UUID:
+    """The customer's reply, in the caller's transaction, for a caller that already knows it
+    is the customer (an email from the ticket's own address). It moves the ticket as a web
+    reply does: resumes one waiting on the customer, reopens a resolved one."""
+    target = lifecycle.after_customer_reply(TicketStatus(row.status))
+    message_id = uuid.uuid4()
+    files = attachment_rows(
+        runtime, attachments, field="attachments", ticket_id=row.id, message_id=message_id, at=at
+    )
+    await _append(
+        runtime,
+        session,
+        row,
+        message_id=message_id,
+        author=Actor.customer,
+        author_id=row.customer_id,
+        internal=False,
+        first_response=False,
+        body=body,
+        files=files,
+        at=at,
+        target=target,
+    )
+    return message_id
+
+
+async def _append(
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    row: Row[Any],
+    *,
+    message_id: uuid.UUID,
+    author: Actor,
+    author_id: uuid.UUID | None,
+    internal: bool,
+    first_response: bool,
+    body: str,
+    files: list[dict[str, Any]],
+    at: datetime,
+    target: TicketStatus | None,
+) -> None:
+    """The message, its files, its timeline entry and event, and the move it causes."""
+    await repository.add_message(
+        session,
+        id=message_id,
+        ticket_id=row.id,
+        author=author,
+        author_id=author_id,
+        internal=internal,
+        first_response=first_response,
+        body=body,
+        created_at=at,
+    )
+    await repository.add_attachments(session, files)
+    await record(
+        session,
+        row.id,
+        at,
+        TimelineKind.internal_note if internal else TimelineKind.message,
+        author,
+        author_id,
+        public=not internal,
+        message_id=str(message_id),
+    )
+    await publish(
+        runtime,
+        session,
+        row.id,
+        TicketMessageAdded(
+            ticket_id=row.id,
+            number=format_number(row.number),
+            message_id=message_id,
+            author=author,
+            internal=internal,
+            first_response=first_response,
+            body=body,
+            added_at=at,
+            customer=customer_ref(row),
+        ),
+    )
+    if target is not None:
+        await change_status(runtime, session, row, target, actor=author, actor_id=author_id, at=at)
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exists, select, update
+from sqlalchemy import Row, case, delete, exists, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.tables import (
+    article,
+    article_search,
+    article_search_vector,
     attachment,
     credential,
     customer,
@@ -21,27 +24,41 @@ from services.intake.tables import (
     ticket,
     timeline,
 )
-from shared.db import execute_count, insert_ignoring_conflicts
+from shared.db import execute_count, upsert
 
 
-async def upsert_customer(
-    session: AsyncSession, *, email: str, name: str, language: str
-) -> tuple[uuid.UUID, bool]:
-    """The customer's id, creating the customer on first contact; True when just created."""
-    new_id = uuid.uuid4()
-    statement = insert_ignoring_conflicts(
-        session, customer, ["email"], id=new_id, email=email, name=name, language=language
+async def upsert_customers(
+    session: AsyncSession, people: Sequence[tuple[str, str, str]]
+) -> dict[str, tuple[uuid.UUID, bool]]:
+    """Each (email, name, language)'s customer id, creating customers on first contact; True
+    for the ones this call created."""
+    fresh = {email: (name, language) for email, name, language in people}
+    rows = [
+        {"id": uuid.uuid4(), "email": email, "name": name, "language": language}
+        for email, (name, language) in fresh.items()
+    ]
+    created = await session.execute(
+        upsert(session, customer)
+        .on_conflict_do_nothing(index_elements=["email"])
+        .returning(customer.c.id, customer.c.email),
+        rows,
     )
-    if await execute_count(session, statement):
-        return new_id, True
-    existing = await session.execute(select(customer.c.id).where(customer.c.email == email))
-    return existing.scalar_one(), False
+    found = {row.email: (row.id, True) for row in created}
+    missing = [email for email in fresh if email not in found]
+    if missing:
+        existing = await session.execute(
+            select(customer.c.id, customer.c.email).where(customer.c.email.in_(missing))
+        )
+        found.update((row.email, (row.id, False)) for row in existing)
+    return found
 
 
-async def insert_ticket(session: AsyncSession, **values: Any) -> int:
-    """Insert a ticket; returns its sequence number."""
-    result = await session.execute(ticket.insert().values(**values).returning(ticket.c.number))
-    return int(result.scalar_one())
+async def insert_tickets(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> dict[uuid.UUID, int]:
+    """Insert tickets; returns each one's sequence number by id."""
+    result = await session.execute(ticket.insert().returning(ticket.c.id, ticket.c.number), rows)
+    return {row.id: int(row.number) for row in result}
 
 
 async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
@@ -239,23 +256,121 @@ async def get_idempotent(session: AsyncSession, key: str, scope: str) -> Row[Any
     return (await session.execute(query)).first()
 
 
-async def save_idempotent(
+async def save_idempotent_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(idempotency_key.insert(), rows)
+
+
+# The knowledge base (clause 16).
+
+
+async def add_article(session: AsyncSession, **values: Any) -> Row[Any]:
+    result = await session.execute(article.insert().values(**values).returning(*article.c))
+    return result.one()
+
+
+async def get_article(session: AsyncSession, article_id: uuid.UUID) -> Row[Any] | None:
+    return (await session.execute(select(article).where(article.c.id == article_id))).first()
+
+
+async def update_article(
+    session: AsyncSession, article_id: uuid.UUID, **values: Any
+) -> Row[Any] | None:
+    statement = (
+        update(article).where(article.c.id == article_id).values(**values).returning(*article.c)
+    )
+    return (await session.execute(statement)).first()
+
+
+async def delete_article(session: AsyncSession, article_id: uuid.UUID) -> bool:
+    return await execute_count(session, delete(article).where(article.c.id == article_id)) == 1
+
+
+async def articles(
     session: AsyncSession,
     *,
-    key: str,
-    scope: str,
-    fingerprint: str,
-    status_code: int,
-    response: dict[str, Any],
-    created_at: datetime,
-) -> None:
-    await session.execute(
-        idempotency_key.insert().values(
-            key=key,
-            scope=scope,
-            fingerprint=fingerprint,
-            status_code=status_code,
-            response=response,
-            created_at=created_at,
-        )
+    statuses: Collection[str],
+    language: str | None,
+    limit: int,
+    offset: int,
+) -> Sequence[Row[Any]]:
+    """Articles of the given statuses, the most recently changed first."""
+    query = select(article).where(article.c.status.in_(statuses))
+    if language is not None:
+        query = query.where(article.c.language == language)
+    query = query.order_by(article.c.updated_at.desc(), article.c.id).limit(limit).offset(offset)
+    return (await session.execute(query)).all()
+
+
+async def any_article(session: AsyncSession, status: str) -> bool:
+    query = select(exists().where(article.c.status == status))
+    return bool((await session.execute(query)).scalar_one())
+
+
+async def count_vote(
+    session: AsyncSession, article_id: uuid.UUID, *, helpful: bool, status: str
+) -> Row[Any] | None:
+    """Count one answer to "Did this help?" on an article of ``status``; None if none such."""
+    counter = article.c.helpful_votes if helpful else article.c.unhelpful_votes
+    statement = (
+        update(article)
+        .where(article.c.id == article_id, article.c.status == status)
+        .values({counter: counter + 1})
+        .returning(article.c.id, article.c.helpful_votes, article.c.unhelpful_votes)
     )
+    return (await session.execute(statement)).first()
+
+
+async def index_article(
+    session: AsyncSession, article_id: uuid.UUID, *, title: str, tags: str, body: str
+) -> None:
+    """SQLite: (re)write an article's stemmed text in the FTS5 table."""
+    await unindex_article(session, article_id)
+    await session.execute(
+        article_search.insert().values(article_id=article_id, title=title, tags=tags, body=body)
+    )
+
+
+async def unindex_article(session: AsyncSession, article_id: uuid.UUID) -> None:
+    await session.execute(delete(article_search).where(article_search.c.article_id == article_id))
+
+
+async def search_articles(
+    session: AsyncSession,
+    *,
+    match: str,
+    postgres: bool,
+    statuses: Collection[str],
+    language: str | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Articles that match, in ``language`` first, then best match first: one query, on the
+    GIN index (PostgreSQL, ``match`` for to_tsquery; titles weigh more than tags, tags more
+    than the body) or the FTS5 table (SQLite, ``match`` an FTS5 expression of stems; the rows
+    carry their stemmed text for the caller to rank)."""
+    if postgres:
+        # Each configuration stems the words its way; an article matches in its own.
+        query_ru = func.to_tsquery(literal_column("'russian'::regconfig"), match)
+        query_en = func.to_tsquery(literal_column("'english'::regconfig"), match)
+        tsquery = query_ru.op("||")(query_en)
+        rank = func.ts_rank(article_search_vector, tsquery).desc()
+        query = select(article).where(article_search_vector.op("@@")(tsquery))
+    else:
+        # The caller ranks these candidates as ts_rank would, from the stemmed text; bm25
+        # (lower is better; weights in the FTS5 columns' order) only picks which to read.
+        rank = func.bm25(literal_column("article_search"), 0.0, 10.0, 4.0, 1.0).asc()
+        query = (
+            select(
+                article,
+                article_search.c.title.label("stemmed_title"),
+                article_search.c.tags.label("stemmed_tags"),
+                article_search.c.body.label("stemmed_body"),
+            )
+            .select_from(article_search.join(article, article.c.id == article_search.c.article_id))
+            .where(literal_column("article_search").op("MATCH")(match))
+        )
+    query = query.where(article.c.status.in_(statuses))
+    order = [rank, article.c.id]
+    if language is not None:
+        order.insert(0, case((article.c.language == language, 0), else_=1))
+    return (await session.execute(query.order_by(*order).limit(limit))).all()

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
+from services.intake import knowledge, repository
 from services.intake.access import Caller
 from services.intake.api.models import (
     AttachmentIn,
@@ -45,6 +48,7 @@ from services.intake.domain.tickets import (
 from shared.auth import ForbiddenError
 from shared.contracts.events import (
     Actor,
+    ArticleSuggestion,
     Channel,
     CustomerRef,
     EventPayload,
@@ -55,6 +59,7 @@ from shared.contracts.events import (
     TicketStatusChanged,
 )
 from shared.errors import ConflictError, NotFoundError, UnprocessableError
+from shared.group_commit import GroupCommit
 from shared.logging import current_correlation_id
 from shared.runtime import ServiceRuntime
 
@@ -228,6 +233,21 @@ def attachment_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class Filing:
+    """One request to file, with everything decided before its transaction."""
+
+    request: TicketCreate
+    partner_id: uuid.UUID | None
+    ticket_id: uuid.UUID
+    token: str
+    received_at: datetime
+    attachments: list[dict[str, Any]]
+    idempotency: tuple[str, str, str] | None  # key, scope, fingerprint
+    correlation_id: str | None
+    suggestions: Sequence[ArticleSuggestion] = ()
+
+
 async def create_ticket(
     runtime: ServiceRuntime,
     request: TicketCreate,
@@ -238,27 +258,29 @@ async def create_ticket(
 ) -> TicketCreatedOut:
     """Register a request (clause 9) and stage ``ticket.created`` in the same transaction.
 
-    A partner's ticket is of the partner channel and belongs to that partner; the partner
-    does not get the customer's access token.
+    Requests filed at the same moment share one transaction (group commit), and each answer
+    waits for its commit. A partner's ticket is of the partner channel and belongs to that
+    partner; the partner does not get the customer's access token.
     """
     fingerprint = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     if idempotency_key is not None:
         replay = await _replay(runtime, idempotency_key, scope, fingerprint)
         if replay is not None:
             return replay
+    # Articles that may answer it (clause 16), for the response and the receipt: looked up
+    # before the write, so the transaction is no longer for it.
+    suggestions = await knowledge.suggest(
+        runtime, request.subject, request.body, request.customer.language
+    )
+    filing = new_filing(
+        runtime,
+        request,
+        partner_id=partner_id,
+        idempotency=None if idempotency_key is None else (idempotency_key, scope, fingerprint),
+        suggestions=suggestions,
+    )
     try:
-        async with runtime.db.transaction() as session:
-            created = await _insert_ticket(runtime, session, request, partner_id)
-            if idempotency_key is not None:
-                await repository.save_idempotent(
-                    session,
-                    key=idempotency_key,
-                    scope=scope,
-                    fingerprint=fingerprint,
-                    status_code=201,
-                    response=created.model_dump(mode="json"),
-                    created_at=created.received_at,
-                )
+        return await _filings(runtime).submit(filing)
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer as it did.
         if idempotency_key is None:
@@ -267,77 +289,155 @@ async def create_ticket(
         if replay is None:
             raise
         return replay
-    return created
 
 
-async def _insert_ticket(
+def new_filing(
     runtime: ServiceRuntime,
-    session: AsyncSession,
     request: TicketCreate,
-    partner_id: uuid.UUID | None,
-) -> TicketCreatedOut:
-    email = request.customer.email.lower()
-    channel = Channel.partner if partner_id is not None else request.channel
-    ticket_id, token, received_at = uuid.uuid4(), new_access_token(), datetime.now(UTC)
-    attachments = attachment_rows(
-        runtime,
-        request.attachments,
-        field="attachments",
-        ticket_id=ticket_id,
-        message_id=None,
-        at=received_at,
-    )
-    customer_id, is_new = await repository.upsert_customer(
-        session, email=email, name=request.customer.name, language=request.customer.language
-    )
-    sequence = await repository.insert_ticket(
-        session,
-        id=ticket_id,
-        customer_id=customer_id,
-        customer_is_new=is_new,
-        channel=channel,
-        category=request.category,
-        subject=request.subject,
-        body=request.body,
-        status=INITIAL_STATUS,
-        access_token_hash=hash_token(token),
-        received_at=received_at,
+    *,
+    partner_id: uuid.UUID | None = None,
+    idempotency: tuple[str, str, str] | None = None,
+    suggestions: Sequence[ArticleSuggestion] = (),
+) -> Filing:
+    """Everything about a new ticket that is decided before its transaction; an oversized
+    attachment is refused here, so it fails only its own request."""
+    ticket_id, received_at = uuid.uuid4(), datetime.now(UTC)
+    return Filing(
+        request=request,
         partner_id=partner_id,
-    )
-    await repository.add_attachments(session, attachments)
-    number = format_number(sequence)
-    await publish(
-        runtime,
-        session,
-        ticket_id,
-        TicketCreated(
+        ticket_id=ticket_id,
+        token=new_access_token(),
+        received_at=received_at,
+        attachments=attachment_rows(
+            runtime,
+            request.attachments,
+            field="attachments",
             ticket_id=ticket_id,
-            number=number,
-            channel=channel,
-            category=request.category,
-            subject=request.subject,
-            status=INITIAL_STATUS,
-            received_at=received_at,
-            customer=CustomerRef(
+            message_id=None,
+            at=received_at,
+        ),
+        idempotency=idempotency,
+        correlation_id=current_correlation_id(),
+        suggestions=suggestions,
+    )
+
+
+async def file_tickets(
+    runtime: ServiceRuntime, session: AsyncSession, filings: Sequence[Filing]
+) -> list[TicketCreatedOut]:
+    """File tickets in the caller's transaction (the web form's batches, and a mail whose
+    record must commit with its ticket)."""
+    return await _insert_tickets(runtime, session, filings)
+
+
+def _filings(runtime: ServiceRuntime) -> GroupCommit[Filing, TicketCreatedOut]:
+    writer = runtime.group_commits.get("tickets")
+    if writer is None:
+        writer = GroupCommit(runtime.db, partial(_insert_tickets, runtime))
+        runtime.group_commits["tickets"] = writer
+    return writer
+
+
+async def _insert_tickets(
+    runtime: ServiceRuntime, session: AsyncSession, filings: Sequence[Filing]
+) -> list[TicketCreatedOut]:
+    """File a batch: a few multi-row statements, whatever the batch's size."""
+    customers = await repository.upsert_customers(
+        session,
+        [
+            (f.request.customer.email.lower(), f.request.customer.name, f.request.customer.language)
+            for f in filings
+        ],
+    )
+    seen: set[str] = set()
+    refs: list[CustomerRef] = []
+    for f in filings:
+        email = f.request.customer.email.lower()
+        customer_id, just_created = customers[email]
+        # Only the first of a new customer's tickets is marked new (clause 15). Built without
+        # validating again what the request's model already validated (the email, chiefly).
+        refs.append(
+            CustomerRef.model_construct(
                 id=customer_id,
                 email=email,
-                name=request.customer.name,
-                language=request.customer.language,
-                is_new=is_new,
-            ),
-            partner_id=partner_id,
-            # The receipt carries the customer's key (clause 19: the customer alone holds it).
-            access_token=token if partner_id is None else None,
-        ),
+                name=f.request.customer.name,
+                language=f.request.customer.language,
+                is_new=just_created and email not in seen,
+            )
+        )
+        seen.add(email)
+    numbers = await repository.insert_tickets(
+        session,
+        [
+            {
+                "id": f.ticket_id,
+                "customer_id": ref.id,
+                "customer_is_new": ref.is_new,
+                "channel": _channel(f),
+                "category": f.request.category,
+                "subject": f.request.subject,
+                "body": f.request.body,
+                "status": INITIAL_STATUS,
+                "access_token_hash": hash_token(f.token),
+                "received_at": f.received_at,
+                "partner_id": f.partner_id,
+            }
+            for f, ref in zip(filings, refs, strict=True)
+        ],
     )
-    return TicketCreatedOut(
-        id=ticket_id,
-        number=number,
-        status=INITIAL_STATUS,
-        received_at=received_at,
-        access_token=token if partner_id is None else None,
-        customer_is_new=is_new,
-    )
+    await repository.add_attachments(session, [row for f in filings for row in f.attachments])
+    events, answers, remembered = [], [], []
+    for f, ref in zip(filings, refs, strict=True):
+        number = format_number(numbers[f.ticket_id])
+        # The customer alone holds the key (clause 19): never to a partner.
+        token = f.token if f.partner_id is None else None
+        event = TicketCreated(
+            ticket_id=f.ticket_id,
+            number=number,
+            channel=_channel(f),
+            category=f.request.category,
+            subject=f.request.subject,
+            status=INITIAL_STATUS,
+            received_at=f.received_at,
+            customer=ref,
+            partner_id=f.partner_id,
+            access_token=token,  # for the receipt link
+            suggested_articles=list(f.suggestions),
+        )
+        events.append(
+            event.to_event(
+                source=runtime.source, subject=str(f.ticket_id), correlation_id=f.correlation_id
+            )
+        )
+        answer = TicketCreatedOut(
+            id=f.ticket_id,
+            number=number,
+            status=INITIAL_STATUS,
+            received_at=f.received_at,
+            access_token=token,
+            customer_is_new=ref.is_new,
+            suggested_articles=knowledge.suggestions_out(runtime, f.suggestions),
+        )
+        answers.append(answer)
+        if f.idempotency is not None:
+            key, scope, fingerprint = f.idempotency
+            remembered.append(
+                {
+                    "key": key,
+                    "scope": scope,
+                    "fingerprint": fingerprint,
+                    "status_code": 201,
+                    "response": answer.model_dump(mode="json"),
+                    "created_at": f.received_at,
+                }
+            )
+    await runtime.outbox.add(session, *events)
+    await repository.save_idempotent_many(session, remembered)
+    return answers
+
+
+def _channel(filing: Filing) -> Channel:
+    return Channel.partner if filing.partner_id is not None else filing.request.channel
 
 
 async def _replay(

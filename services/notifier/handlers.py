@@ -14,6 +14,7 @@ from services.notifier import repository
 from services.notifier.domain import notifications, webhooks
 from services.notifier.domain.notifications import Contact, Notification
 from services.sla.domain.book import PolicyBook
+from shared.contracts.api import article_path
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     CustomerRef,
@@ -131,6 +132,12 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
             "first_answer_by": notifications.format_moment(first_answer_by, language),
             "ticket_id": str(payload.ticket_id),
             "access_token": payload.access_token,
+            # Knowledge-base articles that may answer it at once (clause 16); the sender puts
+            # the site's address before each path.
+            "articles": [
+                {"title": a.title, "path": article_path(a.id), "snippet": a.snippet}
+                for a in payload.suggested_articles
+            ],
         },
     )
     await _record(ctx, event, payload.ticket_id, receipt)

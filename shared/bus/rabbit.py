@@ -101,7 +101,11 @@ class RabbitBus:
         if not self.connected or self._exchange is None:
             raise BusUnavailableError("not connected to RabbitMQ")
         try:
-            await self._exchange.publish(to_message(event), routing_key=event.type, timeout=10)
+            # Not mandatory: an event no queue is bound to is simply not wanted (the topology
+            # binds every consumer), and tracking returns costs about half of each publish.
+            await self._exchange.publish(
+                to_message(event), routing_key=event.type, mandatory=False, timeout=10
+            )
         except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
             raise BusUnavailableError(f"RabbitMQ did not confirm: {exc!r}") from exc
 

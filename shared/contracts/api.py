@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -32,3 +33,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         422: "Invalid field; the answer names it",
     }.items()
 }
+
+
+def article_path(article_id: uuid.UUID | str) -> str:
+    """Where the site shows a knowledge-base article: intake's answers and the notifier's mail
+    both link there, after the site's address (SVIFTDESK_SITE_URL)."""
+    return f"/help/articles/{article_id}"

@@ -84,6 +84,17 @@ class CustomerRef(BaseModel):
     is_new: bool = Field(description="first ticket of this customer: gets onboarding guidance")
 
 
+class ArticleSuggestion(BaseModel):
+    """A published knowledge-base article that matches a new ticket (clause 16)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: uuid.UUID
+    title: str
+    language: Language
+    snippet: str = Field(description="the article's opening, as plain text")
+
+
 class TicketCreated(EventPayload):
     """A ticket was registered (clause 9); the customer is owed a receipt (clause 4)."""
 
@@ -109,6 +120,10 @@ class TicketCreated(EventPayload):
             "secret: the customer's key to the ticket, for their receipt only; never forwarded "
             "to partners, and absent on a partner's ticket"
         ),
+    )
+    suggested_articles: list[ArticleSuggestion] = Field(
+        default_factory=list,
+        description="up to three published articles that may answer it, for the receipt",
     )
 
 

@@ -6,6 +6,7 @@ import email
 import email.policy
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import pytest
 from shared.settings import PORTS
 from tests.support import ticket_body
 
+SMTP_PORT = 2525  # intake's SMTP listener, on by default
+
 
 def _port_free(port: int) -> bool:
     with socket.socket() as sock:
@@ -26,7 +29,7 @@ def _port_free(port: int) -> bool:
 
 @pytest.mark.slow
 def test_sviftdesk_run_serves_the_slice_on_the_embedded_default(tmp_path: Path) -> None:
-    busy = [port for port in PORTS.values() if not _port_free(port)]
+    busy = [port for port in (*PORTS.values(), SMTP_PORT) if not _port_free(port)]
     assert not busy, f"ports {busy} are taken: stop whatever runs there (a `make run`?)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SVIFTDESK_")}
     env |= {"SVIFTDESK_VAR_DIR": str(tmp_path / "var"), "SVIFTDESK_LOG_JSON": "true"}
@@ -49,6 +52,8 @@ def test_sviftdesk_run_serves_the_slice_on_the_embedded_default(tmp_path: Path) 
             assert time.monotonic() < deadline, "services did not become ready"
             time.sleep(0.2)
 
+        with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as smtp:  # inbound mail, too
+            assert smtp.noop()[0] == 250
         response = httpx.post(
             f"http://127.0.0.1:{PORTS['intake']}/v1/tickets", json=ticket_body(), timeout=10
         )
@@ -67,3 +72,4 @@ def test_sviftdesk_run_serves_the_slice_on_the_embedded_default(tmp_path: Path) 
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output.decode()[-2000:]
     assert b"ivan@example.com" not in output, "personal data in the logs"
+    assert f"SMTP 0.0.0.0:{SMTP_PORT}".encode() in output, "the SMTP port is not announced"

@@ -101,6 +101,16 @@ class TicketCreate(BaseModel):
         return value
 
 
+class SuggestedArticleOut(BaseModel):
+    """A published knowledge-base article that may answer the request (clause 16)."""
+
+    id: uuid.UUID
+    title: str
+    language: Language
+    url: str = Field(description="the article on the site")
+    snippet: str = Field(description="the article's opening, as plain text")
+
+
 class TicketCreatedOut(BaseModel):
     id: uuid.UUID
     number: str = Field(examples=["SC-000123"])
@@ -111,6 +121,11 @@ class TicketCreatedOut(BaseModel):
         "to a partner: it would let the partner act as the customer"
     )
     customer_is_new: bool
+    suggested_articles: list[SuggestedArticleOut] = Field(
+        default_factory=list,
+        description="up to three published articles that match the request, in the "
+        "customer's language first: many questions are answered there at once",
+    )
 
 
 class CustomerOut(BaseModel):
@@ -139,6 +154,8 @@ class TimelineKind(StrEnum):
     escalation_requested = "escalation_requested"
     rated = "rated"
     consent_changed = "consent_changed"
+    # A customer wrote about a closed ticket: the new ticket and the old one point at each other.
+    follow_up = "follow_up"
 
 
 class TimelineEntryOut(BaseModel):
@@ -329,6 +346,37 @@ class CredentialOut(BaseModel):
 
 class CredentialIssuedOut(CredentialOut):
     token: str = Field(description="shown once: keep it secret")
+
+
+class InboundOutcome(StrEnum):
+    """What became of a message that reached the support address (clause 3)."""
+
+    ticket_created = "ticket_created"
+    message_added = "message_added"  # a reply of the ticket's customer
+    ignored = "ignored"  # automatic mail, a bounce, or our own mail: never a ticket
+    throttled = "throttled"  # the sender wrote too often: kept, not filed
+    rejected = "rejected"  # unreadable: kept for staff to look at
+
+
+class InboundMailOut(BaseModel):
+    id: uuid.UUID = Field(description="the recorded message")
+    outcome: InboundOutcome
+    reason: str | None = Field(description="why it was ignored, throttled or rejected")
+    duplicate: bool = Field(description="this message was already received; nothing changed")
+    ticket_id: uuid.UUID | None
+    number: str | None = Field(examples=["SC-000123"])
+
+
+class RejectedMailOut(BaseModel):
+    id: uuid.UUID
+    received_at: AwareDatetime
+    via: str = Field(examples=["smtp", "http", "imap"])
+    sender: str | None
+    message_id: str | None
+    subject: str
+    reason: str | None
+    defects: list[str]
+    size: int = Field(description="bytes of the raw message, kept whole")
 
 
 # Problem answers every intake route may give, beside the shared ones.

@@ -19,6 +19,7 @@ PARTNER_SCOPES: dict[str, str] = {
     "tickets:write": "file tickets for customers (POST /v1/tickets)",
     "tickets:read": "read the tickets this partner filed",
     "webhooks": "subscribe to the events of its tickets (notifier)",
+    "mail:write": "forward raw inbound email (POST /v1/inbound/email), for mail providers",
 }
 
 

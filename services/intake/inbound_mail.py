@@ -1,0 +1,381 @@
+"""Mail to the support address becomes tickets and replies (clause 3).
+
+Every message that arrives (by SMTP, by HTTP from a mail provider, or from the IMAP poller) is
+recorded once, with its raw bytes, in the same transaction as what it causes, so that a
+listener that answers "accepted" only after ``receive`` returns never loses mail:
+
+- automatic mail, bounces and our own mail are recorded and go no further (no loops);
+- a sender writing too often is throttled: kept, not filed, not confirmed;
+- a reply whose ticket (by the subject tag or our Message-ID) belongs to the sender joins
+  that ticket, as a web reply would; on a closed ticket it starts a new one, linked;
+- anything else from a readable sender is a new ticket of the email channel;
+- unreadable mail is kept as rejected, logged, and listed for staff; never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake import conversation, inbound_repository, knowledge, service
+from services.intake.api.models import (
+    AttachmentIn,
+    InboundMailOut,
+    InboundOutcome,
+    RejectedMailOut,
+    TicketCreate,
+    TimelineKind,
+)
+from services.intake.domain.mail import InboundMail, parse
+from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
+from shared.contracts.events import (
+    Actor,
+    ArticleSuggestion,
+    Channel,
+    Language,
+    TicketStatus,
+)
+from shared.contracts.mail import TICKET_TAG_RE
+from shared.errors import NotFoundError
+from shared.runtime import ServiceRuntime
+
+log = structlog.get_logger(__name__)
+
+# Defects after which the structure, and so the text, cannot be trusted.
+_UNREADABLE = frozenset(
+    {
+        "NoBoundaryInMultipartDefect",
+        "StartBoundaryNotFoundDefect",
+        "MultipartInvariantViolationDefect",
+        "MissingHeaderBodySeparatorDefect",
+    }
+)
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+SUBJECT_MAX, BODY_MAX = 200, 50_000
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What to do with a parsed message, decided before touching the database."""
+
+    outcome: InboundOutcome
+    reason: str | None = None
+
+
+def fingerprint(mail: InboundMail, raw: bytes) -> str:
+    """The same message twice has the same fingerprint: its Message-ID is unique per sender;
+    without one, only the very same bytes are the same message."""
+    if mail.message_id:
+        return hashlib.sha256(f"{mail.sender or ''}\n{mail.message_id}".encode()).hexdigest()
+    return hashlib.sha256(b"raw\n" + raw).hexdigest()
+
+
+def own_addresses(runtime: ServiceRuntime) -> frozenset[str]:
+    settings = runtime.settings
+    return frozenset({*settings.support_addresses, parseaddr(settings.mail_from)[1].lower()})
+
+
+def guess_language(*texts: str) -> Language:
+    return Language.ru if any(_CYRILLIC.search(text) for text in texts) else Language.en
+
+
+def _first_look(
+    runtime: ServiceRuntime, mail: InboundMail, envelope_sender: str | None
+) -> _Decision | None:
+    """Mail that never becomes a ticket, whatever the database holds; None for the rest."""
+    if mail.sender is None:
+        return _Decision(InboundOutcome.rejected, "no usable From address")
+    # Loops first: an empty auto-reply or bounce is noise, not broken mail.
+    if mail.sender in own_addresses(runtime):
+        return _Decision(InboundOutcome.ignored, "from our own address")
+    if envelope_sender is not None and envelope_sender.strip("<> ") == "":
+        return _Decision(InboundOutcome.ignored, "bounce: null envelope sender")
+    if mail.automatic is not None:
+        return _Decision(InboundOutcome.ignored, f"automatic mail ({mail.automatic})")
+    unreadable = sorted(_UNREADABLE.intersection(mail.defects))
+    if unreadable:
+        return _Decision(InboundOutcome.rejected, "broken MIME: " + ", ".join(unreadable))
+    if not (mail.text.strip() or mail.subject.strip() or mail.attachments):
+        return _Decision(InboundOutcome.rejected, "nothing readable: no subject, text or files")
+    return None
+
+
+def _attachments(mail: InboundMail) -> list[AttachmentIn]:
+    # Already within the size limit (the parser leaves out larger files and notes them).
+    return [
+        AttachmentIn.model_construct(
+            filename=item.filename, content_type=item.content_type, data=item.data
+        )
+        for item in mail.attachments[:MAX_ATTACHMENTS]
+    ]
+
+
+def ticket_request(mail: InboundMail) -> TicketCreate:
+    """The new ticket a message files; raises ValidationError if the sender is not usable."""
+    assert mail.sender is not None
+    # Our tag, or another ticket's, has no place in a new ticket's subject: ours gets added.
+    subject = " ".join(TICKET_TAG_RE.sub("", mail.subject).split())
+    language = guess_language(mail.subject, mail.text)
+    if not subject:
+        subject = "(без темы)" if language is Language.ru else "(no subject)"
+    body = mail.text.strip() or mail.subject.strip() or "(see the attached files)"
+    return TicketCreate.model_validate(
+        {
+            "channel": Channel.email,
+            "customer": {
+                "email": mail.sender,
+                "name": (mail.sender_name or mail.sender.split("@")[0])[:SUBJECT_MAX],
+                "language": language,
+            },
+            "subject": subject[:SUBJECT_MAX],
+            "body": body[:BODY_MAX],
+        }
+    ).model_copy(update={"attachments": _attachments(mail)})
+
+
+def _read(raw: bytes, max_attachment_bytes: int) -> InboundMail:
+    """The parser does not raise by design; should it ever, the mail is still kept (as
+    rejected, with the reason) rather than lost."""
+    try:
+        return parse(raw, max_attachment_bytes=max_attachment_bytes)
+    except Exception as exc:
+        log.warning("inbound_mail.unparsable", error=type(exc).__name__)
+        return InboundMail(
+            sender=None,
+            sender_name="",
+            subject="",
+            text="",
+            full_text="",
+            message_id=None,
+            references=[],
+            attachments=[],
+            defects=[f"could not be parsed: {type(exc).__name__}"],
+        )
+
+
+async def receive(
+    runtime: ServiceRuntime,
+    raw: bytes,
+    *,
+    envelope_sender: str | None,
+    recipients: Sequence[str],
+    via: str,
+) -> InboundMailOut:
+    """Record one raw message and do what it asks, in one transaction; a resent message
+    changes nothing and answers as the first time. Raises only if the database fails, so
+    that the sender is told to try again."""
+    mail = _read(raw, runtime.settings.max_attachment_bytes)
+    key = fingerprint(mail, raw)
+    async with runtime.db.sessions() as session:
+        seen = await inbound_repository.by_fingerprint(session, key)
+    if seen is not None:
+        return _answer(seen, duplicate=True)
+    try:
+        answer = await _record(runtime, mail, raw, key, envelope_sender, recipients, via)
+    except IntegrityError:
+        # The same message, delivered twice at once: the other delivery recorded it.
+        async with runtime.db.sessions() as session:
+            seen = await inbound_repository.by_fingerprint(session, key)
+        if seen is None:
+            raise
+        return _answer(seen, duplicate=True)
+    log_event = log.warning if answer.outcome is InboundOutcome.rejected else log.info
+    # No addresses or subjects here: the log is no place for personal data (clause 19).
+    log_event(
+        "inbound_mail.received",
+        id=str(answer.id),
+        via=via,
+        outcome=answer.outcome.value,
+        reason=answer.reason,
+        number=answer.number,
+    )
+    return answer
+
+
+async def _record(
+    runtime: ServiceRuntime,
+    mail: InboundMail,
+    raw: bytes,
+    key: str,
+    envelope_sender: str | None,
+    recipients: Sequence[str],
+    via: str,
+) -> InboundMailOut:
+    now = datetime.now(UTC)
+    mail_id = uuid.uuid4()
+    decision = _first_look(runtime, mail, envelope_sender)
+    if len(mail.attachments) > MAX_ATTACHMENTS:
+        left_out = len(mail.attachments) - MAX_ATTACHMENTS
+        mail.defects.append(f"{left_out} attachments over the limit of {MAX_ATTACHMENTS}")
+    request: TicketCreate | None = None
+    if decision is None:
+        try:
+            request = ticket_request(mail)
+        except ValidationError as exc:
+            where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            decision = _Decision(InboundOutcome.rejected, f"not usable as a ticket: {where}")
+    ticket_id: uuid.UUID | None = None
+    number: str | None = None
+    # Articles for the receipt (clause 16), looked up before the write like the web form's.
+    suggestions = (
+        await knowledge.suggest(runtime, request.subject, request.body, request.customer.language)
+        if request is not None
+        else []
+    )
+    async with runtime.db.transaction() as session:
+        if decision is None:
+            assert request is not None and mail.sender is not None
+            window = timedelta(seconds=runtime.settings.mail_throttle_window_seconds)
+            recent = await inbound_repository.count_from(session, mail.sender, now - window)
+            if recent >= runtime.settings.mail_throttle_messages:
+                decision = _Decision(
+                    InboundOutcome.throttled,
+                    f"more than {runtime.settings.mail_throttle_messages} messages from this "
+                    f"sender within {runtime.settings.mail_throttle_window_seconds} seconds",
+                )
+            else:
+                decision, ticket_id, number = await _file(
+                    runtime, session, mail, request, suggestions, now
+                )
+        await inbound_repository.add(
+            session,
+            id=mail_id,
+            fingerprint=key,
+            received_at=now,
+            via=via,
+            envelope_sender=(envelope_sender or None) and envelope_sender[:320],
+            recipients=[r.lower() for r in recipients],
+            sender=mail.sender and mail.sender[:320],
+            message_id=mail.message_id and mail.message_id[:998],
+            subject=mail.subject,
+            outcome=decision.outcome,
+            reason=decision.reason,
+            defects=mail.defects,
+            ticket_id=ticket_id,
+            size=len(raw),
+            raw=raw,
+        )
+    return InboundMailOut(
+        id=mail_id,
+        outcome=decision.outcome,
+        reason=decision.reason,
+        duplicate=False,
+        ticket_id=ticket_id,
+        number=number,
+    )
+
+
+async def _file(
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    mail: InboundMail,
+    request: TicketCreate,
+    suggestions: Sequence[ArticleSuggestion],
+    now: datetime,
+) -> tuple[_Decision, uuid.UUID, str]:
+    """A reply of the ticket's own customer joins it; anything else is a new ticket, filed
+    by the web form's own code but in this transaction, so that the mail's record and its
+    ticket commit together before the sender is told the mail was accepted."""
+    replied = await _replied_ticket(session, mail)
+    if replied is not None and TicketStatus(replied.status) is not TicketStatus.closed:
+        await conversation.add_customer_reply(
+            runtime,
+            session,
+            replied,
+            body=request.body,
+            attachments=request.attachments,
+            at=now,
+        )
+        return _Decision(InboundOutcome.message_added), replied.id, format_number(replied.number)
+    filing = service.new_filing(runtime, request, suggestions=suggestions)
+    (created,) = await service.file_tickets(runtime, session, [filing])
+    if replied is not None:
+        # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
+        old_number = format_number(replied.number)
+        await service.record(
+            session,
+            created.id,
+            now,
+            TimelineKind.follow_up,
+            Actor.customer,
+            replied.customer_id,
+            public=True,
+            note=f"Follows up on {old_number}, which is closed.",
+        )
+        await service.record(
+            session,
+            replied.id,
+            now,
+            TimelineKind.follow_up,
+            Actor.customer,
+            replied.customer_id,
+            public=True,
+            note=f"The customer wrote again: {created.number}.",
+        )
+        reason = f"follows up on closed {old_number}"
+        return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number
+    return _Decision(InboundOutcome.ticket_created), created.id, created.number
+
+
+async def _replied_ticket(session: AsyncSession, mail: InboundMail) -> Row[Any] | None:
+    """The ticket this mail answers, if it names one and the sender is its customer: only
+    the customer adds to a ticket by mail (anyone can copy a subject line)."""
+    number = mail.ticket_number
+    sequence = parse_number(number) if number else None
+    if sequence is None:
+        return None
+    row = await inbound_repository.ticket_by_number(session, sequence)
+    if row is None or row.email.lower() != mail.sender:
+        return None
+    return row
+
+
+def _answer(row: Row[Any], *, duplicate: bool) -> InboundMailOut:
+    return InboundMailOut(
+        id=row.id,
+        outcome=InboundOutcome(row.outcome),
+        reason=row.reason,
+        duplicate=duplicate,
+        ticket_id=row.ticket_id,
+        number=format_number(row.number) if row.number is not None else None,
+    )
+
+
+async def rejected(runtime: ServiceRuntime, *, limit: int) -> list[RejectedMailOut]:
+    """Mail that could not be read, newest first, for staff to look at."""
+    async with runtime.db.sessions() as session:
+        rows = await inbound_repository.with_outcome(session, InboundOutcome.rejected, limit)
+    return [
+        RejectedMailOut(
+            id=row.id,
+            received_at=row.received_at,
+            via=row.via,
+            sender=row.sender,
+            message_id=row.message_id,
+            subject=row.subject,
+            reason=row.reason,
+            defects=list(row.defects),
+            size=row.size,
+        )
+        for row in rows
+    ]
+
+
+async def raw_message(runtime: ServiceRuntime, mail_id: uuid.UUID) -> bytes:
+    async with runtime.db.sessions() as session:
+        raw = await inbound_repository.raw_of(session, mail_id)
+    if raw is None:
+        raise NotFoundError("No inbound message with this id.")
+    return raw

@@ -1,0 +1,74 @@
+"""The queries of inbound mail (``inbound_mail`` and finding the ticket a reply answers).
+
+Kept beside ``repository`` rather than in it so the mail channel's queries read together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.tables import customer, inbound_mail, ticket
+
+
+async def ticket_by_number(session: AsyncSession, sequence: int) -> Row[Any] | None:
+    """A ticket with its customer, in the shape ``repository.get_ticket`` returns."""
+    query = (
+        select(ticket, customer.c.email, customer.c.name, customer.c.language)
+        .join(customer, customer.c.id == ticket.c.customer_id)
+        .where(ticket.c.number == sequence)
+    )
+    return (await session.execute(query)).first()
+
+
+async def by_fingerprint(session: AsyncSession, fingerprint: str) -> Row[Any] | None:
+    """The recorded message with this fingerprint, and the number of its ticket if any."""
+    query = (
+        select(
+            inbound_mail.c.id,
+            inbound_mail.c.outcome,
+            inbound_mail.c.reason,
+            inbound_mail.c.ticket_id,
+            ticket.c.number,
+        )
+        .outerjoin(ticket, ticket.c.id == inbound_mail.c.ticket_id)
+        .where(inbound_mail.c.fingerprint == fingerprint)
+    )
+    found: Row[Any] | None = (await session.execute(query)).first()  # type: ignore[assignment]
+    return found
+
+
+async def count_from(session: AsyncSession, sender: str, since: datetime) -> int:
+    query = (
+        select(func.count())
+        .select_from(inbound_mail)
+        .where(inbound_mail.c.sender == sender, inbound_mail.c.received_at >= since)
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def add(session: AsyncSession, **values: Any) -> None:
+    await session.execute(inbound_mail.insert().values(**values))
+
+
+async def with_outcome(session: AsyncSession, outcome: str, limit: int) -> Sequence[Row[Any]]:
+    """Recorded messages of one outcome, newest first, without their bytes."""
+    query = (
+        select(inbound_mail)
+        .with_only_columns(*(c for c in inbound_mail.c if c.name != "raw"))
+        .where(inbound_mail.c.outcome == outcome)
+        .order_by(inbound_mail.c.received_at.desc(), inbound_mail.c.id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
+async def raw_of(session: AsyncSession, mail_id: uuid.UUID) -> bytes | None:
+    query = select(inbound_mail.c.raw).where(inbound_mail.c.id == mail_id)
+    raw: bytes | None = (await session.execute(query)).scalar_one_or_none()
+    return raw

@@ -1,0 +1,91 @@
+"""Group commit: writes that arrive together are committed together.
+
+Under load most of a small write's cost is the transaction around it (a connection, BEGIN,
+COMMIT and its fsync, and the ORM's per-statement work). Callers hand their item to a
+``GroupCommit`` and wait; whoever arrives while a batch is committing joins the next one, so a
+burst becomes a few multi-row transactions. Each caller still gets its answer only once its
+own item has committed, so nothing is acknowledged that could be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+WriteBatch = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Commits items in batches of up to ``max_batch``, with at most ``max_concurrent``
+    transactions in flight (one on SQLite, which has a single writer anyway).
+
+    ``write`` gets a session inside a transaction and the batch, and returns one result per
+    item, in order. If a batch fails, its items are retried one by one, so a bad item fails
+    only its own caller (with its own exception) and the others still commit.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        write: WriteBatch[Item, Result],
+        *,
+        max_batch: int = 64,
+        max_concurrent: int = 1,
+    ) -> None:
+        self._db, self._write, self._max_batch = db, write, max_batch
+        self._max_concurrent = max_concurrent if db.is_postgres else 1
+        self._waiting: deque[tuple[Item, asyncio.Future[Result]]] = deque()
+        self._flushing = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # held so that they are not collected
+
+    async def submit(self, item: Item) -> Result:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._flushing < self._max_concurrent:
+            # Counted here and uncounted as the flusher returns, in the same step in which it
+            # last saw the queue empty: an item never waits without a flusher to take it.
+            self._flushing += 1
+            task = asyncio.create_task(self._flush())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        # Shielded: a caller that goes away (client disconnect) must not cancel a commit that
+        # other callers' items share; its item still commits, like a request that raced it.
+        return await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                size = min(self._max_batch, len(self._waiting))
+                await self._commit([self._waiting.popleft() for _ in range(size)])
+        finally:
+            self._flushing -= 1
+
+    async def _commit(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        try:
+            async with self._db.transaction() as session:
+                results = await self._write(session, [item for item, _ in batch])
+        except asyncio.CancelledError:
+            for _, future in batch:
+                if not future.done():
+                    future.cancel()
+            raise
+        except Exception as exc:
+            if len(batch) > 1:
+                for one in batch:
+                    await self._commit([one])
+                return
+            if not batch[0][1].done():
+                batch[0][1].set_exception(exc)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
