@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import (
@@ -22,19 +22,26 @@ CORRELATION_HEADER = "x-request-id"
 
 
 class BodyLimitMiddleware:
-    """Refuses a body over the limit with 413 before reading it all into memory."""
+    """Refuses a body over the limit with 413 before reading it all into memory.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    ``path_limits`` gives some paths a limit of their own (a forwarded email is larger than
+    any JSON request)."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
+        self.app, self.default_max_bytes = app, max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope["path"], self.default_max_bytes)
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(scope, receive, send, max_bytes)
             return
         received, too_large = 0, False
 
@@ -45,7 +52,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # Tell the app the client is gone; we answer 413 ourselves below.
                     too_large = True
                     return {"type": "http.disconnect"}
@@ -57,13 +64,13 @@ class BodyLimitMiddleware:
 
         await self.app(scope, limited_receive, guarded_send)
         if too_large:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         response = problem(
             413,
             "Request body too large",
-            f"The request body is over the limit of {self.max_bytes} bytes.",
+            f"The request body is over the limit of {max_bytes} bytes.",
         )
         await response(scope, receive, send)
 
@@ -163,7 +170,13 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, Check]) -> APIRout
     return router
 
 
-def install_http_basics(app: FastAPI, *, service: str, max_request_bytes: int) -> None:
+def install_http_basics(
+    app: FastAPI,
+    *,
+    service: str,
+    max_request_bytes: int,
+    path_limits: Mapping[str, int] | None = None,
+) -> None:
     app.add_middleware(HttpMetrics, registry=app.state.registry, service=service)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_request_bytes, path_limits=path_limits)
     app.add_middleware(CorrelationMiddleware)

@@ -154,8 +154,16 @@ class ServiceRuntime:
             await asyncio.sleep(15)
 
 
-def build_app(runtime: ServiceRuntime, *, title: str, description: str) -> FastAPI:
-    """The FastAPI app around a runtime: lifespan, errors, ops endpoints, middleware."""
+def build_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    body_limits: Mapping[str, int] | None = None,
+) -> FastAPI:
+    """The FastAPI app around a runtime: lifespan, errors, ops endpoints, middleware.
+
+    ``body_limits``: paths whose request bodies may exceed SVIFTDESK_MAX_REQUEST_BYTES."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -167,7 +175,10 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str) -> FastA
     app.state.registry = runtime.registry
     install_error_handlers(app)
     install_http_basics(
-        app, service=runtime.name, max_request_bytes=runtime.settings.max_request_bytes
+        app,
+        service=runtime.name,
+        max_request_bytes=runtime.settings.max_request_bytes,
+        path_limits=body_limits,
     )
     app.include_router(
         ops_router(

@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         runtime,
         title="SviftDesk intake",
         description="Tickets from the web form, email, partners and the API.",
+        # A forwarded mail may be as large as one the SMTP listener accepts.
+        body_limits={inbound.RAW_MAIL_PATH: runtime.settings.max_mail_bytes},
     )
     for router in (
         tickets.router,

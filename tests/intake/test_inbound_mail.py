@@ -332,6 +332,17 @@ async def test_raw_mail_by_http_for_partners_with_the_mail_scope(system: System)
     assert anonymous.status_code == 401
     as_json = await system.intake.post("/v1/inbound/email", json={"raw": "x"}, headers=partner)
     assert as_json.status_code == 415 and "Content-Type" in as_json.text
+    # A forwarded mail may be larger than any JSON request: its own limit applies.
+    history = "\n".join(f"> строка {n} из переписки" for n in range(12_000))
+    long_thread = plain(f"Ответ выше.\n\n{history}", subject="Длинная переписка")
+    assert system.settings.max_request_bytes < len(long_thread) < system.settings.max_mail_bytes
+    accepted = await system.intake.post(
+        "/v1/inbound/email",
+        content=long_thread,
+        headers={**partner, "Content-Type": "message/rfc822"},
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["outcome"] == "ticket_created"
     limit = system.settings.max_mail_bytes
     huge = await system.intake.post(
         "/v1/inbound/email",

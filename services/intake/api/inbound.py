@@ -16,7 +16,8 @@ from shared.auth import Principal, Role
 from shared.errors import ProblemError
 from shared.runtime import RuntimeDep
 
-router = APIRouter(prefix="/v1/inbound/email", tags=["inbound email"], responses=INTAKE_PROBLEMS)
+RAW_MAIL_PATH = "/v1/inbound/email"
+router = APIRouter(prefix=RAW_MAIL_PATH, tags=["inbound email"], responses=INTAKE_PROBLEMS)
 
 RAW_TYPES = ("message/rfc822", "application/octet-stream")
 MailPartnerDep = Annotated[Principal, Depends(active(Role.partner, scope="mail:write"))]
