@@ -1,7 +1,8 @@
 """The conversation on a ticket: replies of the customer and agents, internal notes, files.
 
-A customer's reply while we wait for them resumes the work, and one after resolution reopens
-the ticket; an agent's first public reply is the first response (clause 2).
+A customer's reply while we wait for them resumes the work, one after resolution reopens the
+ticket, and one on a closed ticket starts a new ticket linked to it (clause 18); an agent's
+first public reply is the first response (clause 2).
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
+from services.intake import repository, service
 from services.intake.access import Caller, actor_of
 from services.intake.api.models import (
     AttachmentIn,
     AttachmentOut,
+    CustomerIn,
+    FollowUpOut,
     MessageIn,
     MessageOut,
+    TicketCreate,
     TimelineKind,
 )
 from services.intake.domain import lifecycle
@@ -36,14 +40,14 @@ from services.intake.service import (
     viewer_of,
 )
 from shared.auth import ForbiddenError
-from shared.contracts.events import Actor, TicketMessageAdded, TicketStatus
+from shared.contracts.events import Actor, Channel, TicketMessageAdded, TicketStatus
 from shared.errors import NotFoundError
 from shared.runtime import ServiceRuntime
 
 
 async def add_message(
     runtime: ServiceRuntime, ticket_id: str, request: MessageIn, caller: Caller
-) -> MessageOut:
+) -> MessageOut | FollowUpOut:
     parsed = parse_ticket_id(ticket_id)
     if caller.partner_id is not None:
         raise ForbiddenError("Partners do not write on tickets here; the customer and agents do.")
@@ -65,6 +69,8 @@ async def add_message(
         if viewer is Viewer.customer:
             if request.internal:
                 raise ForbiddenError("Only agents write internal notes.")
+            if status is TicketStatus.closed:
+                return await _follow_up(runtime, session, row, request)
             author, author_id = Actor.customer, row.customer_id
             target = lifecycle.after_customer_reply(status)
         else:
@@ -103,6 +109,25 @@ async def add_message(
             for f in files
         ],
     )
+
+
+async def _follow_up(
+    runtime: ServiceRuntime, session: AsyncSession, closed: Row[Any], request: MessageIn
+) -> FollowUpOut:
+    """The customer's message on a closed ticket becomes a new ticket of the same subject."""
+    filing = service.new_filing(
+        runtime,
+        TicketCreate(
+            channel=Channel.web,
+            customer=CustomerIn(email=closed.email, name=closed.name, language=closed.language),
+            subject=closed.subject,
+            body=request.body,
+            category=closed.category,
+            attachments=request.attachments,
+        ),
+    )
+    created = await service.file_follow_up(runtime, session, closed, filing)
+    return FollowUpOut(follows_up=format_number(closed.number), ticket=created)
 
 
 async def add_customer_reply(

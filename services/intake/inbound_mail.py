@@ -36,12 +36,10 @@ from services.intake.api.models import (
     InboundOutcome,
     RejectedMailOut,
     TicketCreate,
-    TimelineKind,
 )
 from services.intake.domain.mail import InboundMail, parse
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from shared.contracts.events import (
-    Actor,
     ArticleSuggestion,
     Channel,
     Language,
@@ -300,32 +298,12 @@ async def _file(
         )
         return _Decision(InboundOutcome.message_added), replied.id, format_number(replied.number)
     filing = service.new_filing(runtime, request, suggestions=suggestions)
-    (created,) = await service.file_tickets(runtime, session, [filing])
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
-        old_number = format_number(replied.number)
-        await service.record(
-            session,
-            created.id,
-            now,
-            TimelineKind.follow_up,
-            Actor.customer,
-            replied.customer_id,
-            public=True,
-            note=f"Follows up on {old_number}, which is closed.",
-        )
-        await service.record(
-            session,
-            replied.id,
-            now,
-            TimelineKind.follow_up,
-            Actor.customer,
-            replied.customer_id,
-            public=True,
-            note=f"The customer wrote again: {created.number}.",
-        )
-        reason = f"follows up on closed {old_number}"
+        created = await service.file_follow_up(runtime, session, replied, filing)
+        reason = f"follows up on closed {format_number(replied.number)}"
         return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number
+    (created,) = await service.file_tickets(runtime, session, [filing])
     return _Decision(InboundOutcome.ticket_created), created.id, created.number
 
 

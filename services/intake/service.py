@@ -330,6 +330,33 @@ async def file_tickets(
     return await _insert_tickets(runtime, session, filings)
 
 
+async def file_follow_up(
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    closed: Row[Any],
+    filing: Filing,
+) -> TicketCreatedOut:
+    """The customer wrote on a closed ticket, which is final: their words start a new ticket,
+    linked to the old one both ways on the timelines, in the caller's transaction."""
+    (created,) = await file_tickets(runtime, session, [filing])
+    old_number = format_number(closed.number)
+    for on, note in (
+        (created.id, f"Follows up on {old_number}, which is closed."),
+        (closed.id, f"The customer wrote again: {created.number}."),
+    ):
+        await record(
+            session,
+            on,
+            filing.received_at,
+            TimelineKind.follow_up,
+            Actor.customer,
+            closed.customer_id,
+            public=True,
+            note=note,
+        )
+    return created
+
+
 def _filings(runtime: ServiceRuntime) -> GroupCommit[Filing, TicketCreatedOut]:
     writer = runtime.group_commits.get("tickets")
     if writer is None:

@@ -147,9 +147,26 @@ async def test_a_ticket_from_receipt_to_rating_and_reopen(system: System) -> Non
     ).status_code == 201
     assert (await move(system, staff, tid, "closed")).status_code == 200
 
-    # Closed is final for the customer.
+    # Closed is final: the customer's next words start a new ticket, linked both ways.
     late = await system.intake.post(msgs, json={"body": "И ещё"}, headers=customer)
-    assert late.status_code == 409 and "new request" in late.json()["detail"]
+    assert late.status_code == 201, late.text
+    follow_up = late.json()
+    old_number = (await read(system, tid, customer))["number"]
+    assert follow_up["follows_up"] == old_number
+    new_id, new_token = follow_up["ticket"]["id"], follow_up["ticket"]["access_token"]
+    assert new_id != tid and new_token
+    fresh = await read(system, new_id, {"Authorization": f"Bearer {new_token}"})
+    assert fresh["status"] == "received" and fresh["body"] == "И ещё"
+    assert fresh["subject"] == (await read(system, tid, customer))["subject"]
+    assert fresh["customer_is_new"] is False
+    assert any(e["kind"] == "follow_up" and old_number in e["note"] for e in fresh["timeline"])
+    assert (await read(system, tid, customer))["status"] == "closed"
+    assert any(
+        e["kind"] == "follow_up" and fresh["number"] in e["note"]
+        for e in (await read(system, tid, customer))["timeline"]
+    )
+    # The old ticket's token does not open the new one.
+    assert (await system.intake.get(f"/v1/tickets/{new_id}", headers=customer)).status_code == 404
     escalate = await system.intake.post(
         f"/v1/tickets/{tid}/escalation", json={"reason": "x"}, headers=customer
     )

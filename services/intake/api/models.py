@@ -128,6 +128,14 @@ class TicketCreatedOut(BaseModel):
     )
 
 
+class FollowUpOut(BaseModel):
+    """A customer's message on a closed ticket: a closed ticket is final, so the message
+    started a new ticket, linked to the old one both ways (clause 18)."""
+
+    follows_up: str = Field(description="the number of the closed ticket", examples=["SC-000123"])
+    ticket: TicketCreatedOut = Field(description="the new ticket; its access token is shown once")
+
+
 class CustomerOut(BaseModel):
     name: str | None = Field(description="null for a partner without the customer's consent")
     email: EmailStr | None = Field(description="null for a partner without the customer's consent")

@@ -18,6 +18,7 @@ from services.intake.api.models import (
     ConsentOut,
     EscalationIn,
     EscalationOut,
+    FollowUpOut,
     MessageIn,
     MessageOut,
     RatingIn,
@@ -73,9 +74,11 @@ async def read_ticket(ticket_id: str, runtime: RuntimeDep, caller: CallerDep) ->
 @router.post("/{ticket_id}/messages", status_code=201, summary="Reply, or add an internal note")
 async def add_message(
     ticket_id: str, body: MessageIn, runtime: RuntimeDep, caller: CallerDep
-) -> MessageOut:
+) -> MessageOut | FollowUpOut:
     """The customer (access token) or an agent. Internal notes are agents' only. A customer's
-    reply resumes a ticket waiting on them and reopens a resolved one."""
+    reply resumes a ticket waiting on them and reopens a resolved one; on a closed ticket,
+    which is final, it starts a new ticket linked to the old one (the answer is then a
+    ``FollowUpOut`` with the new ticket's number and access token)."""
     return await conversation.add_message(runtime, ticket_id, body, caller)
 
 
