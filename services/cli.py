@@ -89,6 +89,9 @@ class _Server(uvicorn.Server):
 def run(host: str, no_migrate: bool) -> None:
     """Run all four services in one process on ports 8001–8004."""
     settings = _settings()
+    if "smtp_listen_host" not in settings.model_fields_set:
+        # Mail is heard where HTTP is (loopback by default), unless ops say otherwise.
+        settings = settings.model_copy(update={"smtp_listen_host": host})
     try:
         asyncio.run(_run_all(settings, host, migrate_first=not no_migrate))
     except SettingsError as exc:

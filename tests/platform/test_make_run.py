@@ -72,4 +72,5 @@ def test_sviftdesk_run_serves_the_slice_on_the_embedded_default(tmp_path: Path) 
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output.decode()[-2000:]
     assert b"ivan@example.com" not in output, "personal data in the logs"
-    assert f"SMTP 0.0.0.0:{SMTP_PORT}".encode() in output, "the SMTP port is not announced"
+    # Heard where HTTP is: on loopback unless `--host` or SVIFTDESK_SMTP_LISTEN_HOST say more.
+    assert f"SMTP 127.0.0.1:{SMTP_PORT}".encode() in output, "the SMTP port is not announced"
