@@ -236,9 +236,10 @@ async def _search(
     statuses: tuple[str, ...],
     language: Language | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> list[tuple[Row[Any], float]]:
+    """Matching articles with their scores, in ``language`` first, then best first."""
     if runtime.db.is_postgres:
-        return await repository.search_articles(
+        rows = await repository.search_articles(
             session,
             match=knowledge.tsquery_text(terms),
             postgres=True,
@@ -246,6 +247,7 @@ async def _search(
             language=language,
             limit=limit,
         )
+        return [(row, float(row.score)) for row in rows]
     stems = knowledge.stems_of(terms)
     candidates = await repository.search_articles(
         session,
@@ -256,13 +258,21 @@ async def _search(
         limit=max(limit, SQLITE_CANDIDATES),
     )
 
-    def order(row: Row[Any]) -> tuple[bool, float, str]:
-        score = knowledge.rank(
-            stems, title=row.stemmed_title, tags=row.stemmed_tags, body=row.stemmed_body
+    scored = [
+        (
+            row,
+            knowledge.rank(
+                stems, title=row.stemmed_title, tags=row.stemmed_tags, body=row.stemmed_body
+            ),
         )
+        for row in candidates
+    ]
+
+    def order(item: tuple[Row[Any], float]) -> tuple[bool, float, str]:
+        row, score = item
         return (language is not None and row.language != language, -score, str(row.id))
 
-    return sorted(candidates, key=order)[:limit]
+    return sorted(scored, key=order)[:limit]
 
 
 async def search(
@@ -274,7 +284,7 @@ async def search(
     if not terms:
         raise NothingToSearchError()
     async with runtime.db.sessions() as session:
-        rows = await _search(
+        found = await _search(
             runtime,
             session,
             terms,
@@ -282,7 +292,7 @@ async def search(
             language=language,
             limit=limit,
         )
-    return [_summary_out(runtime, row) for row in rows]
+    return [_summary_out(runtime, row) for row, _ in found]
 
 
 async def vote(runtime: ServiceRuntime, article_id: str, *, helpful: bool) -> VoteOut:
@@ -319,7 +329,7 @@ async def suggest(
             _note_published(runtime, published)
             if not published:
                 return []
-        rows = await _search(
+        found = await _search(
             runtime,
             session,
             terms,
@@ -334,7 +344,7 @@ async def suggest(
             language=row.language,
             snippet=knowledge.snippet(row.body),
         )
-        for row in rows
+        for row in knowledge.relevant(found)
     ]
 
 

@@ -346,15 +346,16 @@ async def search_articles(
 ) -> Sequence[Row[Any]]:
     """Articles that match, in ``language`` first, then best match first: one query, on the
     GIN index (PostgreSQL, ``match`` for to_tsquery; titles weigh more than tags, tags more
-    than the body) or the FTS5 table (SQLite, ``match`` an FTS5 expression of stems; the rows
-    carry their stemmed text for the caller to rank)."""
+    than the body; the rows carry their ``score``) or the FTS5 table (SQLite, ``match`` an FTS5
+    expression of stems; the rows carry their stemmed text for the caller to rank)."""
     if postgres:
         # Each configuration stems the words its way; an article matches in its own.
         query_ru = func.to_tsquery(literal_column("'russian'::regconfig"), match)
         query_en = func.to_tsquery(literal_column("'english'::regconfig"), match)
         tsquery = query_ru.op("||")(query_en)
-        rank = func.ts_rank(article_search_vector, tsquery).desc()
-        query = select(article).where(article_search_vector.op("@@")(tsquery))
+        score = func.ts_rank(article_search_vector, tsquery)
+        rank = score.desc()
+        query = select(article, score.label("score")).where(article_search_vector.op("@@")(tsquery))
     else:
         # The caller ranks these candidates as ts_rank would, from the stemmed text; bm25
         # (lower is better; weights in the FTS5 columns' order) only picks which to read.

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from functools import lru_cache
+from typing import TypeVar
 
 import snowballstemmer
+
+T = TypeVar("T")
 
 SNIPPET_CHARS = 200
 # A ticket is long; its subject and first paragraphs say what it is about.
@@ -114,6 +117,17 @@ def rank(stems: Iterable[str], *, title: str, tags: str, body: str) -> float:
         weights = [w for counts, w in columns for _ in range(min(counts[term], _COUNTED))]
         score += sum(w / (n * n) for n, w in enumerate(weights[:_COUNTED], start=1))
     return score
+
+
+# A suggestion must match about as well as the best one does: an article that shares one
+# incidental word with a ticket is noise, not help.
+RELEVANT_SHARE = 0.5
+
+
+def relevant(scored: Sequence[tuple[T, float]]) -> list[T]:
+    """The items (best first, as given) whose score is within RELEVANT_SHARE of the best."""
+    best = max((score for _, score in scored), default=0.0)
+    return [item for item, score in scored if score > 0 and score >= RELEVANT_SHARE * best]
 
 
 def stems_of(terms: Iterable[str]) -> list[str]:
