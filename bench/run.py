@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_calendar.py", "bench_sla_scan.py", "bench_notifier.py", "bench_intake.py"]
+BENCHMARKS = [
+    "bench_calendar.py",
+    "bench_sla_scan.py",
+    "bench_sla_report.py",
+    "bench_notifier.py",
+    "bench_intake.py",
+]
 
 failed = []
 for script in BENCHMARKS:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.sla import handlers, tables
-from services.sla.api import calendar, tickets
+from services.sla.api import calendar, reports, tickets
 from services.sla.clocks import SlaClocks
 from services.sla.domain.book import PolicyBook, read_book
 from services.sla.domain.policy import PolicyError
+from services.sla.gauges import SlaGauges
 from services.sla.scanner import BreachScanner
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
@@ -31,13 +32,16 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     runtime.handlers = handlers.make_handlers(clocks)
     scanner = BreachScanner(runtime.db, clocks)
     runtime.db.on_commit("clocks", scanner.wake)
-    runtime.workers.append(scanner.run)
+    gauges = SlaGauges(runtime.db, book, runtime.registry)
+    runtime.workers += [scanner.run, gauges.run]
     app = build_app(
         runtime,
         title="SviftDesk SLA",
         description="The business calendar (Mon–Thu 09:00–18:00 Moscow) and ticket clocks.",
     )
     app.state.book, app.state.clocks, app.state.scanner = book, clocks, scanner
+    app.state.gauges = gauges
     app.include_router(calendar.router)
     app.include_router(tickets.router)
+    app.include_router(reports.router)
     return app

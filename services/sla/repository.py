@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Row,
+    Subquery,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sla.domain.clock import Target, TicketClock
-from services.sla.tables import clock, extension, review
+from services.sla.domain.report import (
+    GroupBy,
+    GroupFigures,
+    TargetFacts,
+    TargetFigures,
+    TicketFacts,
+    aggregate,
+    iso_week,
+    ordered,
+    week_name,
+)
+from services.sla.tables import FINISHED_STATUSES, UNCLAIMED, clock, extension, review
 from shared.contracts.events import SlaTarget
 from shared.db import execute_count, insert_ignoring_conflicts
 
@@ -107,11 +136,20 @@ def _values(record: ClockRecord, due: dict[SlaTarget, datetime | None]) -> dict[
     return values
 
 
+async def _write_lock(session: AsyncSession) -> None:
+    """SQLite has no row locks, and its transaction begins only at the first write: a read
+    before it could be overwritten by a writer committing in between (a lost update). A write
+    that touches nothing takes the database's write lock first; PostgreSQL locks rows."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(update(clock).where(false()).values(number=clock.c.number))
+
+
 async def get_clock(
     session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
 ) -> ClockRecord | None:
     query = select(clock).where(clock.c.ticket_id == ticket_id)
     if lock:
+        await _write_lock(session)
         query = query.with_for_update()
     row = (await session.execute(query)).first()
     return _record(row) if row else None
@@ -154,6 +192,7 @@ async def clocks_due(
         .order_by(clock.c.next_check_at)
         .limit(limit)
     )
+    await _write_lock(session)  # the scan writes back what it reads
     if lock:
         query = query.with_for_update(skip_locked=True)
     return [_record(row) for row in (await session.execute(query)).all()]
@@ -198,6 +237,7 @@ async def get_review(
 ) -> ReviewRecord | None:
     query = select(review).where(review.c.escalation_id == escalation_id)
     if lock:
+        await _write_lock(session)
         query = query.with_for_update()
     row = (await session.execute(query)).first()
     return _review(row) if row else None
@@ -232,3 +272,262 @@ async def reviews_due(
     if lock:
         query = query.with_for_update(skip_locked=True)
     return [_review(row) for row in (await session.execute(query)).all()]
+
+
+# -- reports (clause 22) --------------------------------------------------------------------
+
+
+def _per_ticket(table: Any) -> Subquery:
+    return select(table.c.ticket_id, func.count().label("n")).group_by(table.c.ticket_id).subquery()
+
+
+def _received(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(clock.c.received_at >= start, clock.c.received_at < end)
+
+
+# What a report reads of each target of a clock.
+TARGET_COLUMNS = [
+    clock.c[f"{prefix}_{field}"]
+    for prefix in PREFIX.values()
+    for field in ("used", "budget", "met_at", "breached_at")
+]
+
+
+def _report_source(start: datetime, end: datetime, key: ColumnElement[Any] | None) -> Subquery:
+    """One row per ticket received in [start, end), with what a report reads of it."""
+    escalations, extensions = _per_ticket(review), _per_ticket(extension)
+    return (
+        select(
+            (key if key is not None else null()).label("key"),
+            clock.c.received_at,
+            clock.c.policy_version,
+            *TARGET_COLUMNS,
+            func.coalesce(escalations.c.n, 0).label("escalations"),
+            func.coalesce(extensions.c.n, 0).label("extensions"),
+        )
+        .select_from(clock)
+        .outerjoin(escalations, escalations.c.ticket_id == clock.c.ticket_id)
+        .outerjoin(extensions, extensions.c.ticket_id == clock.c.ticket_id)
+        .where(_received(start, end))
+        .subquery()
+    )
+
+
+def _target_aggregates(source: Subquery, prefix: str) -> list[ColumnElement[Any]]:
+    """SQL of domain.report's definitions: times of met targets (counted, median, p90), met
+    in time, breached."""
+    used, budget = source.c[f"{prefix}_used"], source.c[f"{prefix}_budget"]
+    met = source.c[f"{prefix}_met_at"].isnot(None)
+    breached = or_(
+        and_(met, used > budget),
+        and_(~met, source.c[f"{prefix}_breached_at"].isnot(None)),
+    )
+    return [
+        func.count().filter(met),
+        *(
+            type_coerce(func.percentile_cont(q).within_group(used).filter(met), Float)
+            for q in (0.5, 0.9)
+        ),
+        func.count().filter(and_(met, used <= budget)),
+        func.count().filter(breached),
+    ]
+
+
+def _week_key(zones: Mapping[str, str], default_zone: str) -> ColumnElement[Any]:
+    """The Monday starting the ticket's week on the wall clock of its policy version
+    (PostgreSQL); grouping on it is cheaper than on a formatted week name."""
+    names = set(zones.values())
+    zone: ColumnElement[Any]
+    if names <= {default_zone}:
+        zone = literal(default_zone)
+    else:
+        zone = case(
+            *((clock.c.policy_version == v, z) for v, z in zones.items()), else_=default_zone
+        )
+    return func.date_trunc("week", func.timezone(zone, clock.c.received_at))
+
+
+def _label(key: Any) -> str | None:
+    if isinstance(key, datetime):  # a week's Monday
+        return week_name(key)
+    return None if key is None else str(key)
+
+
+async def sla_report(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy | None,
+    *,
+    zones: Mapping[str, str],
+    default_zone: str,
+) -> list[GroupFigures]:
+    """The report's rows. PostgreSQL aggregates in SQL (percentile_cont included), so only a
+    row per group leaves the database; elsewhere the tickets' rows are aggregated in Python."""
+    if session.get_bind().dialect.name != "postgresql":
+        facts = await report_facts(session, start, end, group_by, zones, default_zone)
+        return aggregate(facts, grouped=group_by is not None)
+    key: ColumnElement[Any] = null()
+    if group_by is GroupBy.week:
+        key = _week_key(zones, default_zone)
+    elif group_by is not None:
+        key = clock.c[group_by.value]
+
+    async def per_group(
+        table: Any, aggregates: Callable[[Subquery], list[ColumnElement[Any]]]
+    ) -> dict[str | None, tuple[Any, ...]]:
+        # Grouped by a subquery's column: PostgreSQL would not match a key with bound
+        # parameters (the week's) between SELECT and GROUP BY.
+        joined = table.join(clock, table.c.ticket_id == clock.c.ticket_id)
+        source = (
+            select(key.label("key"), *(TARGET_COLUMNS if table is clock else ()))
+            .select_from(clock if table is clock else joined)
+            .where(_received(start, end))
+            .subquery()
+        )
+        grouped = group_by is not None
+        query = select(
+            source.c.key if grouped else null(), func.count(), *aggregates(source)
+        ).select_from(source)
+        if grouped:
+            query = query.group_by(source.c.key)
+        return {_label(row[0]): tuple(row) for row in (await session.execute(query)).all()}
+
+    totals = await per_group(
+        clock, lambda s: [*_target_aggregates(s, "fr"), *_target_aggregates(s, "res")]
+    )
+    # Escalations and extensions are few: counted from their side, not joined to every clock.
+    escalations = await per_group(review, lambda _: [])
+    extensions = await per_group(extension, lambda _: [])
+    return ordered(
+        GroupFigures(
+            group=group,
+            tickets=row[1],
+            first_response=TargetFigures.of(*row[2:7]),
+            resolution=TargetFigures.of(*row[7:12]),
+            escalations=escalations[group][1] if group in escalations else 0,
+            extensions=extensions[group][1] if group in extensions else 0,
+        )
+        for group, row in totals.items()
+    )
+
+
+async def report_facts(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy | None,
+    zones: Mapping[str, str],
+    default_zone: str,
+) -> Sequence[TicketFacts]:
+    """Each ticket's facts for domain.report.aggregate: one narrow row per ticket."""
+    key = clock.c[group_by.value] if group_by not in (None, GroupBy.week) else None
+    source = _report_source(start, end, key)
+    rows = (await session.execute(select(source))).all()
+    tz = {version: ZoneInfo(zone) for version, zone in zones.items()}
+    fallback = ZoneInfo(default_zone)
+
+    def target(row: Row[Any], prefix: str) -> TargetFacts:
+        return TargetFacts(
+            used=getattr(row, f"{prefix}_used"),
+            budget=getattr(row, f"{prefix}_budget"),
+            met=getattr(row, f"{prefix}_met_at") is not None,
+            breach_raised=getattr(row, f"{prefix}_breached_at") is not None,
+        )
+
+    return [
+        TicketFacts(
+            key=(
+                iso_week(row.received_at, tz.get(row.policy_version, fallback))
+                if group_by is GroupBy.week
+                else row.key
+            ),
+            first_response=target(row, "fr"),
+            resolution=target(row, "res"),
+            escalations=row.escalations,
+            extensions=row.extensions,
+        )
+        for row in rows
+    ]
+
+
+# -- ops gauges: each query runs on a partial index (services/sla/tables.py) -----------------
+
+
+def _constant(value: str) -> ColumnElement[str]:
+    # Inlined, not bound: a prepared statement's generic plan cannot match a bound parameter
+    # to a partial index's predicate.
+    return literal_column(f"'{value}'")
+
+
+def open_ticket() -> ColumnElement[bool]:
+    return clock.c.status.not_in([_constant(status) for status in FINISHED_STATUSES])
+
+
+async def count_open(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(clock).where(open_ticket())
+    return int((await session.execute(query)).scalar_one())
+
+
+async def count_due_within(
+    session: AsyncSession, now: datetime, horizons: Mapping[str, datetime]
+) -> int:
+    """Tickets with a target falling due in (now, horizon of their policy version]."""
+
+    def due(horizon: datetime) -> ColumnElement[bool]:
+        return or_(
+            *(
+                and_(column > now, column <= horizon)
+                for column in (clock.c.fr_due_at, clock.c.res_due_at)
+            )
+        )
+
+    by_horizon: dict[datetime, list[str]] = {}
+    for version, horizon in horizons.items():
+        by_horizon.setdefault(horizon, []).append(version)
+    if len(by_horizon) == 1:
+        condition = due(next(iter(by_horizon)))
+    else:
+        condition = or_(
+            *(
+                and_(clock.c.policy_version.in_(versions), due(horizon))
+                for horizon, versions in by_horizon.items()
+            )
+        )
+    query = select(func.count()).select_from(clock).where(condition)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def count_breaches_since(session: AsyncSession, since: datetime) -> dict[SlaTarget, int]:
+    def count_since(column: Any) -> Any:
+        table = column.table
+        return select(func.count()).select_from(table).where(column >= since).scalar_subquery()
+
+    row = (
+        await session.execute(
+            select(
+                count_since(clock.c.fr_breached_at),
+                count_since(clock.c.res_breached_at),
+                count_since(review.c.breached_at),
+            )
+        )
+    ).one()
+    return dict(
+        zip(
+            (SlaTarget.first_response, SlaTarget.resolution, SlaTarget.escalation_review),
+            (int(n) for n in row),
+            strict=True,
+        )
+    )
+
+
+async def oldest_unclaimed(session: AsyncSession) -> tuple[datetime, str] | None:
+    """Arrival and policy version of the ticket waiting longest to be taken."""
+    query = (
+        select(clock.c.received_at, clock.c.policy_version)
+        .where(clock.c.status == _constant(UNCLAIMED))
+        .order_by(clock.c.received_at)
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    return (row.received_at, row.policy_version) if row else None

@@ -14,6 +14,7 @@ from sqlalchemy import (
     func,
 )
 
+from services.sla.domain.clock import FINISHED
 from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
@@ -33,6 +34,22 @@ def _target_columns(prefix: str) -> list[Column[object]]:
         # Derived from the columns above, kept for reports and the read API.
         Column(f"{prefix}_due_at", UtcDateTime),
     ]
+
+
+FINISHED_STATUSES = tuple(sorted(FINISHED))
+# The sla service sees statuses, not claims; in intake a ticket leaves ``received`` exactly
+# when an agent takes it (a claim opens it; a move or a public reply claims it too).
+UNCLAIMED = "received"
+
+
+def _partial(column: str) -> Index:
+    """An index of the rows where ``column`` is set."""
+    return Index(
+        f"ix_clock_{column}",
+        column,
+        postgresql_where=Column(column).isnot(None),
+        sqlite_where=Column(column).isnot(None),
+    )
 
 
 clock = Table(
@@ -61,6 +78,20 @@ clock = Table(
     # The next moment a warning or breach may fall due: the scan reads only rows due by now.
     Column("next_check_at", UtcDateTime),
     Index("ix_clock_received_at", "received_at"),
+    # For the ops gauges (services/sla/gauges.py): each reads only the rows it counts.
+    Index(
+        "ix_clock_open_received_at",
+        "received_at",
+        postgresql_where=Column("status").not_in(FINISHED_STATUSES),
+        sqlite_where=Column("status").not_in(FINISHED_STATUSES),
+    ),
+    Index(
+        "ix_clock_unclaimed_received_at",
+        "received_at",
+        postgresql_where=Column("status") == UNCLAIMED,
+        sqlite_where=Column("status") == UNCLAIMED,
+    ),
+    *(_partial(f"{p}_{field}") for p in ("fr", "res") for field in ("due_at", "breached_at")),
     Index(
         "ix_clock_next_check_at",
         "next_check_at",
@@ -90,6 +121,12 @@ review = Table(
         "next_check_at",
         postgresql_where=Column("next_check_at").isnot(None),
         sqlite_where=Column("next_check_at").isnot(None),
+    ),
+    Index(
+        "ix_review_breached_at",
+        "breached_at",
+        postgresql_where=Column("breached_at").isnot(None),
+        sqlite_where=Column("breached_at").isnot(None),
     ),
 )
 

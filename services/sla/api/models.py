@@ -76,3 +76,31 @@ class TicketSlaOut(BaseModel):
     extension_minutes: int
     first_response: TargetOut
     resolution: TargetOut
+
+
+class TargetFiguresOut(BaseModel):
+    measured: int = Field(description="targets met, in time or late: the ones with a time")
+    median_minutes: float | None = Field(description="business minutes; none if none measured")
+    p90_minutes: float | None = Field(description="business minutes; none if none measured")
+    met: int = Field(description="met within the target (extensions included)")
+    breached: int = Field(description="met late, or not met and past the target")
+    met_share: float | None = Field(
+        description="met / (met + breached); targets still running in time count in neither"
+    )
+
+
+class ReportRowOut(BaseModel):
+    group: str | None = Field(description="the group's value; none: not set, or no grouping")
+    tickets: int = Field(description="tickets received in the period")
+    first_response: TargetFiguresOut
+    resolution: TargetFiguresOut
+    breaches: int = Field(description="first-response and resolution targets breached")
+    escalations: int = Field(description="escalations of these tickets to a senior")
+    extensions: int = Field(description="resolution targets extended, with a reason")
+
+
+class SlaReportOut(BaseModel):
+    from_: AwareDatetime = Field(serialization_alias="from")
+    to: AwareDatetime
+    group_by: str | None
+    rows: list[ReportRowOut]

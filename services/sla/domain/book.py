@@ -31,6 +31,10 @@ class PolicyBook:
                 return policy
         raise UnknownPolicyVersionError(f"no policy version {version!r}")
 
+    def zones(self) -> dict[str, str]:
+        """Each version's time zone, by version."""
+        return {policy.version: policy.timezone for policy in self.policies}
+
     def calendar(self, version: str) -> BusinessCalendar:
         calendar = self._calendars.get(version)
         if calendar is None:

@@ -1,0 +1,77 @@
+"""SLA reports for staff (clause 22): volumes, times and compliance over a period."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import AwareDatetime
+
+from services.sla import repository
+from services.sla.api.models import ReportRowOut, SlaReportOut
+from services.sla.domain.book import PolicyBook
+from services.sla.domain.report import GroupBy, ReportPeriodError, check_period, to_csv
+from shared.auth import AgentDep
+from shared.contracts.api import PROBLEM_RESPONSES
+from shared.errors import UnprocessableError
+from shared.runtime import RuntimeDep
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
+
+CSV = "text/csv"
+
+
+def _refuse(field: str, reason: str) -> UnprocessableError:
+    return UnprocessableError(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+@router.get(
+    "/sla",
+    summary="Tickets received in [from, to): times in business minutes, targets met, breaches",
+    response_model=SlaReportOut,
+    responses={200: {"content": {CSV: {}}, "description": "JSON, or CSV when asked for"}},
+)
+async def sla_report(
+    request: Request,
+    runtime: RuntimeDep,
+    _staff: AgentDep,
+    start: Annotated[
+        AwareDatetime, Query(alias="from", description="ISO 8601 with offset, inclusive")
+    ],
+    end: Annotated[AwareDatetime, Query(alias="to", description="ISO 8601 with offset, exclusive")],
+    group_by: Annotated[GroupBy | None, Query(description="one row per value; none: overall")] = (
+        None
+    ),
+    output: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="default: by the Accept header"),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    try:
+        check_period(start, end)
+    except ReportPeriodError as exc:
+        raise _refuse(exc.field, str(exc)) from None
+    book: PolicyBook = request.app.state.book
+    async with runtime.db.sessions() as session:
+        groups = await repository.sla_report(
+            session,
+            start,
+            end,
+            group_by,
+            zones=book.zones(),
+            default_zone=book.at(datetime.now(UTC)).timezone,
+        )
+    if output == "csv" or (output is None and CSV in (accept or "")):
+        return Response(
+            to_csv(groups, group_by),
+            media_type=CSV,
+            headers={"Content-Disposition": 'attachment; filename="sla-report.csv"'},
+        )
+    return SlaReportOut(
+        from_=start,
+        to=end,
+        group_by=group_by,
+        rows=[ReportRowOut.model_validate(g, from_attributes=True) for g in groups],
+    )
