@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
-from sqlalchemy import Column, MetaData, String, Table, func
+from sqlalchemy import Column, Index, MetaData, String, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.envelope import CloudEvent
 from shared.db import Database, UtcDateTime, execute_count, insert_ignoring_conflicts
 from shared.logging import bind_correlation_id
-from shared.outbox import Outbox
+from shared.outbox import PURGE_BATCH, Outbox
 
 log = structlog.get_logger(__name__)
 
@@ -25,6 +26,7 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("event_id", String(64), primary_key=True),
         Column("event_type", String(100), nullable=False),
         Column("processed_at", UtcDateTime, nullable=False, server_default=func.now()),
+        Index("ix_inbox_processed_at", "processed_at"),
     )
 
 
@@ -50,6 +52,17 @@ class Inbox:
             session, self.table, ["event_id"], event_id=event.id, event_type=event.type
         )
         return await execute_count(session, statement) == 1
+
+    async def purge(self, session: AsyncSession, before: datetime) -> int:
+        """Forget up to PURGE_BATCH events processed before ``before``; how many went."""
+        expired = (
+            select(self.table.c.event_id)
+            .where(self.table.c.processed_at < before)
+            .limit(PURGE_BATCH)
+            .scalar_subquery()
+        )
+        statement = delete(self.table).where(self.table.c.event_id.in_(expired))
+        return await execute_count(session, statement)
 
 
 def idempotent_consumer(

@@ -119,3 +119,14 @@ def create_inbox(schema: str) -> None:
         sa.PrimaryKeyConstraint("event_id", name="pk_inbox"),
         schema=schema,
     )
+
+
+def create_retention_indexes(schema: str) -> None:
+    """What the purge of old outbox and inbox rows reads by (``ServiceRuntime.purge_expired``)."""
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"], schema=schema)
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"], schema=schema)
+
+
+def drop_retention_indexes(schema: str) -> None:
+    op.drop_index("ix_inbox_processed_at", table_name="inbox", schema=schema)
+    op.drop_index("ix_outbox_published_at", table_name="outbox", schema=schema)

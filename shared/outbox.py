@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    delete,
     func,
     select,
     update,
@@ -27,10 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import Bus, BusUnavailableError
 from shared.contracts.envelope import CloudEvent
-from shared.db import Database, UtcDateTime, wake_after_commit
+from shared.db import Database, UtcDateTime, execute_count, wake_after_commit
 from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
+
+# Rows deleted per statement when old events are purged: short transactions, small locks.
+PURGE_BATCH = 5000
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -50,6 +54,7 @@ def outbox_table(metadata: MetaData) -> Table:
             postgresql_where=Column("published_at").is_(None),
             sqlite_where=Column("published_at").is_(None),
         ),
+        Index("ix_outbox_published_at", "published_at"),
     )
 
 
@@ -72,6 +77,16 @@ class Outbox:
                 ],
             )
             wake_after_commit(session, "outbox")
+
+    async def purge_published(self, session: AsyncSession, before: datetime) -> int:
+        """Delete up to PURGE_BATCH events published before ``before``; how many went."""
+        expired = (
+            select(self.table.c.id)
+            .where(self.table.c.published_at < before)
+            .limit(PURGE_BATCH)
+            .scalar_subquery()
+        )
+        return await execute_count(session, delete(self.table).where(self.table.c.id.in_(expired)))
 
     async def pending(self, session: AsyncSession) -> int:
         query = select(func.count()).where(self.table.c.published_at.is_(None))

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, Request
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import load_signer
 from shared.bus import Bus
@@ -27,12 +29,14 @@ from shared.errors import install_error_handlers
 from shared.group_commit import GroupCommit
 from shared.http import install_http_basics, ops_router
 from shared.inbox import EventHandler, Inbox, idempotent_consumer
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import PURGE_BATCH, Outbox, OutboxRelay
 from shared.settings import Settings, load_settings
+from shared.wakeup import cancelled
 
 log = structlog.get_logger(__name__)
 
 SHUTDOWN_STEP_SECONDS = 10.0
+RETENTION_SECONDS = 600.0  # how often old outbox and inbox rows are purged
 RECANCEL_SECONDS = 1.0
 
 Worker = Callable[[], Coroutine[Any, Any, None]]
@@ -119,6 +123,7 @@ class ServiceRuntime:
         tasks = [asyncio.create_task(self.relay.run(), name=f"{self.name}-relay")]
         tasks += [asyncio.create_task(work(), name=f"{self.name}-worker") for work in self.workers]
         tasks.append(asyncio.create_task(self._watch_outbox(), name=f"{self.name}-gauge"))
+        tasks.append(asyncio.create_task(self._keep_tidy(), name=f"{self.name}-retention"))
         try:
             yield
         finally:
@@ -145,6 +150,38 @@ class ServiceRuntime:
                     await step
             except TimeoutError:
                 log.warning("shutdown.step_timed_out")
+
+    async def purge_expired(self, now: datetime | None = None) -> tuple[int, int]:
+        """Delete published events past SVIFTDESK_OUTBOX_RETENTION_HOURS and processed event
+        ids past SVIFTDESK_INBOX_RETENTION_DAYS, a batch per transaction; how many of each.
+        Safe on several replicas at once: each batch deletes what is still there."""
+        now = now or datetime.now(UTC)
+        outbox_before = now - timedelta(hours=self.settings.outbox_retention_hours)
+        inbox_before = now - timedelta(days=self.settings.inbox_retention_days)
+        outbox = await self._purge(lambda s: self.outbox.purge_published(s, outbox_before))
+        inbox = await self._purge(lambda s: self.inbox.purge(s, inbox_before))
+        return outbox, inbox
+
+    async def _purge(self, batch: Callable[[AsyncSession], Awaitable[int]]) -> int:
+        total = 0
+        while True:
+            async with self.db.transaction() as session:
+                deleted = await batch(session)
+            total += deleted
+            if deleted < PURGE_BATCH:
+                return total
+
+    async def _keep_tidy(self) -> None:
+        while True:
+            try:
+                outbox, inbox = await self.purge_expired()
+                if outbox or inbox:
+                    log.info("retention.purged", outbox=outbox, inbox=inbox)
+            except Exception:
+                if cancelled():
+                    raise
+                log.exception("retention.failed")
+            await asyncio.sleep(RETENTION_SECONDS)
 
     async def _watch_outbox(self) -> None:
         while True:

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     delivery_limit: int = Field(default=10, ge=1, le=1000)
     prefetch: int = Field(default=32, ge=1, le=10_000)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
+    # Published events are kept this long for ops to look into, then deleted (they carry
+    # customers' contacts); unpublished ones are never deleted.
+    outbox_retention_hours: float = Field(default=168, gt=0)
+    # Processed event ids are kept far longer than any redelivery can come (minutes).
+    inbox_retention_days: float = Field(default=30, ge=1)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     # One file attached to a ticket or a message (sent base64 in JSON, so it also has to fit
     # under max_request_bytes once encoded).
