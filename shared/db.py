@@ -119,11 +119,13 @@ def wake_after_commit(session: AsyncSession, topic: str) -> None:
     session.info.setdefault("wake", set()).add(topic)
 
 
-def upsert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
+def upsert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can take ON CONFLICT clauses, on PostgreSQL and SQLite alike."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def upsert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
+    return upsert_for(session.get_bind().dialect.name, table)
 
 
 def insert_ignoring_conflicts(

@@ -39,7 +39,7 @@ class GroupCommit(Generic[Item, Result]):
         write: WriteBatch[Item, Result],
         *,
         max_batch: int = 64,
-        max_concurrent: int = 1,
+        max_concurrent: int = 2,
     ) -> None:
         self._db, self._write, self._max_batch = db, write, max_batch
         self._max_concurrent = max_concurrent if db.is_postgres else 1

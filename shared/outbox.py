@@ -35,6 +35,9 @@ log = structlog.get_logger(__name__)
 
 # Rows deleted per statement when old events are purged: short transactions, small locks.
 PURGE_BATCH = 5000
+# How long the relay lets events gather after a commit wakes it: a little latency for far
+# fewer database round trips under load.
+COALESCE_SECONDS = 0.01
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -126,6 +129,9 @@ class OutboxRelay:
             backoff = 0.2
             if published < self._batch:
                 await self._wakeup.wait(self._poll_seconds)
+                # Commits come in bursts: a moment's pause lets one round (a select, the
+                # publishes, an update) carry many of them instead of one round each.
+                await asyncio.sleep(COALESCE_SECONDS)
 
     async def publish_batch(self) -> int:
         """Publish up to one batch; rows are marked only once the broker confirmed them."""

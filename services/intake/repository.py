@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, case, delete, exists, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from services.intake.tables import (
     article,
@@ -24,7 +26,17 @@ from services.intake.tables import (
     ticket,
     timeline,
 )
-from shared.db import execute_count, upsert
+from shared.db import execute_count, upsert_for
+
+
+@functools.cache
+def _new_customers(dialect: str) -> Executable:
+    # Built once: constructing the statement costs more than running it from the cache.
+    return (
+        upsert_for(dialect, customer)
+        .on_conflict_do_nothing(index_elements=["email"])
+        .returning(customer.c.id, customer.c.email)
+    )
 
 
 async def upsert_customers(
@@ -37,12 +49,7 @@ async def upsert_customers(
         {"id": uuid.uuid4(), "email": email, "name": name, "language": language}
         for email, (name, language) in fresh.items()
     ]
-    created = await session.execute(
-        upsert(session, customer)
-        .on_conflict_do_nothing(index_elements=["email"])
-        .returning(customer.c.id, customer.c.email),
-        rows,
-    )
+    created = await session.execute(_new_customers(session.get_bind().dialect.name), rows)
     found = {row.email: (row.id, True) for row in created}
     missing = [email for email in fresh if email not in found]
     if missing:
