@@ -27,6 +27,26 @@ from shared.settings import SERVICES, Settings
 
 T = TypeVar("T")
 
+# A policy open around the clock: business minutes are wall minutes, so a test can aim
+# targets and gauges at "now".
+ALWAYS_OPEN = """
+version = "always-open"
+effective_from = 2000-01-01
+timezone = "Europe/Moscow"
+[schedule]
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+[targets]
+first_response_minutes = 1440
+business_day_minutes = 540
+warning_threshold = 0.75
+"""
+
 
 async def eventually(
     probe: Callable[[], Awaitable[T]],

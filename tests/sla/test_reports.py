@@ -39,31 +39,12 @@ from shared.contracts.events import (
     TicketStatusChanged,
 )
 from shared.settings import Settings
-from tests.support import System, eventually
+from tests.support import ALWAYS_OPEN, System, eventually
 
 CUSTOMER = CustomerRef(
     id=uuid.uuid4(), email="c@example.com", name="C", language=Language.ru, is_new=False
 )
 PERIOD = {"from": "2025-11-17T00:00:00+03:00", "to": "2025-12-01T00:00:00+03:00"}
-
-# Open around the clock: business minutes are wall minutes, so gauges can be aimed at "now".
-ALWAYS_OPEN = """
-version = "always-open"
-effective_from = 2000-01-01
-timezone = "Europe/Moscow"
-[schedule]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
-[targets]
-first_response_minutes = 1440
-business_day_minutes = 540
-warning_threshold = 0.75
-"""
 
 
 @pytest.fixture

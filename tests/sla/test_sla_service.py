@@ -29,26 +29,7 @@ from shared.contracts.events import (
     TicketStatusChanged,
 )
 from shared.settings import Settings
-from tests.support import System, eventually
-
-# Open around the clock, every day: business time is wall time, so tests can aim at "now".
-ALWAYS_OPEN = """
-version = "always-open"
-effective_from = 2000-01-01
-timezone = "Europe/Moscow"
-[schedule]
-mon = ["00:00-24:00"]
-tue = ["00:00-24:00"]
-wed = ["00:00-24:00"]
-thu = ["00:00-24:00"]
-fri = ["00:00-24:00"]
-sat = ["00:00-24:00"]
-sun = ["00:00-24:00"]
-[targets]
-first_response_minutes = 1440
-business_day_minutes = 540
-warning_threshold = 0.75
-"""
+from tests.support import ALWAYS_OPEN, System, eventually
 
 
 @pytest.fixture
