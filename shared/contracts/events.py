@@ -49,10 +49,16 @@ class TicketStatus(StrEnum):
     closed = "closed"
 
 
+# A consumer ignores fields it does not know: a newer producer may add optional ones (a
+# compatible change within a version) while older consumers still run. Producers cannot slip
+# an unknown field in: mypy's pydantic plugin checks every constructor call.
+CONTRACT = ConfigDict(extra="ignore", frozen=True)
+
+
 class EventPayload(BaseModel):
     """Base of every payload: the event type and version it is published as."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = CONTRACT
 
     event_type: ClassVar[str]
     version: ClassVar[int] = 1
@@ -75,7 +81,7 @@ class EventPayload(BaseModel):
 
 
 class CustomerRef(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = CONTRACT
 
     id: uuid.UUID
     email: EmailStr
@@ -87,7 +93,7 @@ class CustomerRef(BaseModel):
 class ArticleSuggestion(BaseModel):
     """A published knowledge-base article that matches a new ticket (clause 16)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = CONTRACT
 
     id: uuid.UUID
     title: str
@@ -142,7 +148,7 @@ class Actor(StrEnum):
 
 
 class PartnerRef(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = CONTRACT
 
     name: str
     reference: str | None = None

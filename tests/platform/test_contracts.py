@@ -68,3 +68,29 @@ def test_payloads_are_validated_and_unknown_types_refused() -> None:
         parse_payload(CloudEvent(source="/x", type="ticket.teleported", data={}))
     with pytest.raises(ValueError, match="number"):
         parse_payload(CloudEvent(source="/x", type="ticket.created", data={"number": "42"}))
+
+
+def test_a_field_a_newer_producer_added_is_ignored_not_refused() -> None:
+    # During a rolling deploy a newer intake may publish an optional field an older
+    # consumer does not know yet: the event must still be handled, not parked.
+    data = {
+        "ticket_id": "3f0c1a2e-5f2b-4c1d-9d59-1f1f5d0c2b11",
+        "number": "SC-000123",
+        "channel": "web",
+        "category": None,
+        "subject": "Не проходит оплата",
+        "status": "received",
+        "received_at": "2026-11-24T10:00:00+03:00",
+        "customer": {
+            "id": "0b7e7c8e-4a0a-4b86-8f4f-2b8d0d3f1a55",
+            "email": "ivan@example.com",
+            "name": "Иван",
+            "language": "ru",
+            "is_new": True,
+            "pronouns": "он",  # also unknown, one level down
+        },
+        "mood": "impatient",
+    }
+    payload = parse_payload(CloudEvent(source="/x", type="ticket.created", data=data))
+    assert payload.model_dump(mode="json")["number"] == "SC-000123"
+    assert "mood" not in payload.model_dump() and "pronouns" not in str(payload.model_dump())
