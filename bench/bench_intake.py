@@ -127,6 +127,7 @@ def main(seconds: float) -> None:
             "SVIFTDESK_BUS_PREFIX": prefix,
             "SVIFTDESK_SECRET_KEY": "bench-" + "k" * 40,
             "SVIFTDESK_LOG_LEVEL": "WARNING",
+            "SVIFTDESK_SMTP_LISTEN_PORT": "0",  # HTTP only: leave port 2525 to others
         }
         sviftdesk = str(Path(sys.executable).parent / "sviftdesk")
         subprocess.run([sviftdesk, "migrate", "intake"], env=env, check=True, cwd=ROOT)

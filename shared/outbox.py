@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import Bus, BusUnavailableError
 from shared.contracts.envelope import CloudEvent
-from shared.db import Database, UtcDateTime, execute_count, wake_after_commit
+from shared.db import Database, UtcDateTime, execute_count, insert_rows, wake_after_commit
 from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
@@ -68,17 +68,15 @@ class Outbox:
     async def add(self, session: AsyncSession, *events: CloudEvent) -> None:
         """Stage events in the caller's transaction; they exist only if it commits."""
         if events:
-            await session.execute(
-                self.table.insert(),
-                [
-                    {
-                        "event_id": event.id,
-                        "event_type": event.type,
-                        "envelope": event.model_dump(mode="json"),
-                    }
-                    for event in events
-                ],
-            )
+            rows = [
+                {
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "envelope": event.model_dump(mode="json"),
+                }
+                for event in events
+            ]
+            await insert_rows(session, self.table, rows)
             wake_after_commit(session, "outbox")
 
     async def purge_published(self, session: AsyncSession, before: datetime) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
@@ -10,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Row, case, delete, exists, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
 
 from services.intake.tables import (
     article,
@@ -26,17 +24,7 @@ from services.intake.tables import (
     ticket,
     timeline,
 )
-from shared.db import execute_count, upsert_for
-
-
-@functools.cache
-def _new_customers(dialect: str) -> Executable:
-    # Built once: constructing the statement costs more than running it from the cache.
-    return (
-        upsert_for(dialect, customer)
-        .on_conflict_do_nothing(index_elements=["email"])
-        .returning(customer.c.id, customer.c.email)
-    )
+from shared.db import execute_count, insert_rows
 
 
 async def upsert_customers(
@@ -49,7 +37,9 @@ async def upsert_customers(
         {"id": uuid.uuid4(), "email": email, "name": name, "language": language}
         for email, (name, language) in fresh.items()
     ]
-    created = await session.execute(_new_customers(session.get_bind().dialect.name), rows)
+    created = await insert_rows(
+        session, customer, rows, returning=("id", "email"), skip_conflicts_on=("email",)
+    )
     found = {row.email: (row.id, True) for row in created}
     missing = [email for email in fresh if email not in found]
     if missing:
@@ -64,8 +54,8 @@ async def insert_tickets(
     session: AsyncSession, rows: Sequence[dict[str, Any]]
 ) -> dict[uuid.UUID, int]:
     """Insert tickets; returns each one's sequence number by id."""
-    result = await session.execute(ticket.insert().returning(ticket.c.id, ticket.c.number), rows)
-    return {row.id: int(row.number) for row in result}
+    inserted = await insert_rows(session, ticket, rows, returning=("id", "number"))
+    return {row.id: int(row.number) for row in inserted}
 
 
 async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
@@ -175,8 +165,7 @@ async def messages_of(
 
 
 async def add_attachments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(attachment.insert(), rows)
+    await insert_rows(session, attachment, rows)
 
 
 async def attachments_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
@@ -264,8 +253,7 @@ async def get_idempotent(session: AsyncSession, key: str, scope: str) -> Row[Any
 
 
 async def save_idempotent_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(idempotency_key.insert(), rows)
+    await insert_rows(session, idempotency_key, rows)
 
 
 # The knowledge base (clause 16).
