@@ -262,11 +262,13 @@ async def create_ticket(
     waits for its commit. A partner's ticket is of the partner channel and belongs to that
     partner; the partner does not get the customer's access token.
     """
-    fingerprint = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    idempotency = None
     if idempotency_key is not None:
+        fingerprint = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
         replay = await _replay(runtime, idempotency_key, scope, fingerprint)
         if replay is not None:
             return replay
+        idempotency = (idempotency_key, scope, fingerprint)
     # Articles that may answer it (clause 16), for the response and the receipt: looked up
     # before the write, so the transaction is no longer for it.
     suggestions = await knowledge.suggest(
@@ -276,16 +278,16 @@ async def create_ticket(
         runtime,
         request,
         partner_id=partner_id,
-        idempotency=None if idempotency_key is None else (idempotency_key, scope, fingerprint),
+        idempotency=idempotency,
         suggestions=suggestions,
     )
     try:
         return await _filings(runtime).submit(filing)
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer as it did.
-        if idempotency_key is None:
+        if idempotency is None:
             raise
-        replay = await _replay(runtime, idempotency_key, scope, fingerprint)
+        replay = await _replay(runtime, *idempotency)
         if replay is None:
             raise
         return replay
