@@ -315,13 +315,13 @@ async def suggest(
     At most one indexed query, none while the database is known to hold no published article
     (checked again every NO_ARTICLES_SECONDS).
     """
-    terms = knowledge.ticket_terms(subject, body)
-    if not terms:
-        return []
     key = _database_key(runtime)
     published, seen_at = _published_seen.get(key, (True, -NO_ARTICLES_SECONDS))
     fresh = time.monotonic() - seen_at < NO_ARTICLES_SECONDS
     if fresh and not published:
+        return []
+    terms = knowledge.ticket_terms(subject, body)
+    if not terms:
         return []
     async with runtime.db.sessions() as session:
         if not fresh:
