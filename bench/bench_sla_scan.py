@@ -38,7 +38,7 @@ COLUMNS = (
     "ticket_id", "number", "channel", "policy_version", "received_at", "clock_starts_at", "status",
     "status_changed_at", "fr_budget", "fr_used", "fr_running_since", "fr_due_at",
     "res_budget", "res_used", "res_running_since", "res_due_at", "extension_minutes",
-    "next_check_at",
+    "next_check_at", "status_history",
 )  # fmt: skip
 
 
@@ -50,7 +50,7 @@ def rows(count: int, due: int, now: datetime, version: str):  # type: ignore[no-
         check = now - timedelta(seconds=1) if n < due else now + timedelta(days=2, minutes=n % 900)
         yield (
             uuid.uuid4(), f"SC-{n:07d}", "web", version, received, received, "open", received,
-            1440, 0, received, check, 1620, 0, received, check, 0, check,
+            1440, 0, received, check, 1620, 0, received, check, 0, check, "[]",
         )  # fmt: skip
 
 

@@ -77,7 +77,10 @@ class SmtpSink:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        # server_hostname given: otherwise each session looks this machine's name up in DNS.
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, server_hostname="sink.test"
+        )
 
     @property
     def url(self) -> str:

@@ -23,7 +23,11 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     )
     sender = DeliverySender(
         runtime.db,
-        make_mailer(runtime.settings.smtp_url, runtime.settings.mail_dir),
+        make_mailer(
+            runtime.settings.smtp_url,
+            runtime.settings.mail_dir,
+            local_hostname=runtime.settings.mail_domain,
+        ),
         runtime.settings,
         runtime.signer,
     )

@@ -18,7 +18,7 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, local_hostname: str, timeout: float = 30.0) -> None:
         parts = urlsplit(url)
         self._host = parts.hostname or "localhost"
         self._port = parts.port or (465 if parts.scheme == "smtps" else 25)
@@ -26,6 +26,9 @@ class SmtpMailer:
         self._username = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else None
         self._timeout = timeout
+        # Named in EHLO. Left unset, aiosmtplib looks up this machine's name for every mail,
+        # a blocking DNS call in the event loop that can take a tenth of a second or more.
+        self._local_hostname = local_hostname
 
     async def send(self, message: EmailMessage) -> None:
         await aiosmtplib.send(
@@ -37,6 +40,7 @@ class SmtpMailer:
             username=self._username,
             password=self._password,
             timeout=self._timeout,
+            local_hostname=self._local_hostname,
         )
 
 
@@ -57,5 +61,7 @@ class FileMailer:
         os.replace(temporary, self._directory / name)
 
 
-def make_mailer(smtp_url: str | None, mail_dir: Path) -> Mailer:
-    return SmtpMailer(smtp_url) if smtp_url else FileMailer(mail_dir)
+def make_mailer(smtp_url: str | None, mail_dir: Path, *, local_hostname: str) -> Mailer:
+    if smtp_url:
+        return SmtpMailer(smtp_url, local_hostname=local_hostname)
+    return FileMailer(mail_dir)
