@@ -160,6 +160,9 @@ def require(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[
         principal = signer_of(request).verify(credentials.credentials)
         if principal is None:
             raise UnauthorizedError("This token is not valid here.")
+        is_revoked = getattr(request.app.state, "is_revoked", None)
+        if is_revoked is not None and await is_revoked(principal.subject):
+            raise UnauthorizedError("This token was revoked.")
         if not principal.is_at_least(role):
             raise ForbiddenError(f"This needs the {role.value} role.")
         if scope is not None and scope not in principal.scopes and principal.role == Role.partner:

@@ -130,3 +130,14 @@ def create_retention_indexes(schema: str) -> None:
 def drop_retention_indexes(schema: str) -> None:
     op.drop_index("ix_inbox_processed_at", table_name="inbox", schema=schema)
     op.drop_index("ix_outbox_published_at", table_name="outbox", schema=schema)
+
+
+def create_revocations(schema: str) -> None:
+    """The revoked credentials a service heard of, as ``shared.revocation`` declares them."""
+    op.create_table(
+        "revoked_credential",
+        sa.Column("subject", sa.Uuid(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("subject", name="pk_revoked_credential"),
+        schema=schema,
+    )

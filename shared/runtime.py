@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import revocation
 from shared.auth import load_signer
 from shared.bus import Bus
 from shared.bus.memory import InMemoryBus
@@ -83,6 +85,8 @@ class ServiceRuntime:
         )
         self.db.on_commit("outbox", self.relay.wake)
         self.signer = load_signer(self.settings)
+        # Services that learn of revoked credentials by event keep them here (not intake).
+        self.revoked = self.metadata.tables.get(f"{self.metadata.schema}.revoked_credential")
         self._pending = Gauge(
             "sviftdesk_outbox_pending", "Events not yet published", registry=self.registry
         )
@@ -103,6 +107,13 @@ class ServiceRuntime:
     @property
     def source(self) -> str:
         return f"/sviftdesk/{self.name}"
+
+    async def is_revoked(self, subject: uuid.UUID) -> bool:
+        """True if ``credential.revoked`` said so for this token's subject."""
+        if self.revoked is None:
+            return False
+        async with self.db.sessions() as session:
+            return await revocation.is_revoked(session, self.revoked, subject)
 
     async def check_database(self) -> None:
         await self.db.ping()
@@ -210,6 +221,7 @@ def build_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.registry = runtime.registry
+    app.state.is_revoked = runtime.is_revoked  # for shared.auth, which cannot import us
     install_error_handlers(app)
     install_http_basics(
         app,

@@ -7,13 +7,15 @@ from fastapi import FastAPI
 from services.escalation import handlers, tables
 from services.escalation.api import development, escalations, incidents
 from services.escalation.forwarding import TrackerSender
+from shared import revocation
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
-    runtime = ServiceRuntime.create("escalation", tables.metadata, handlers.HANDLERS, settings, bus)
+    consumers = {**handlers.HANDLERS, **revocation.handlers(tables.revoked_credential)}
+    runtime = ServiceRuntime.create("escalation", tables.metadata, consumers, settings, bus)
     sender = TrackerSender(runtime.db, runtime.outbox, runtime.source, runtime.settings)
     runtime.db.on_commit("forwards", sender.wake)
     runtime.workers.append(sender.run)

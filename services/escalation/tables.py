@@ -16,6 +16,7 @@ from sqlalchemy import (
 from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
+from shared.revocation import revoked_table
 
 SCHEMA = "escalation"
 metadata = service_metadata(SCHEMA)
@@ -140,3 +141,4 @@ forward = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+revoked_credential = revoked_table(metadata)

@@ -13,12 +13,17 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from services.intake import repository
+from services.intake import repository, tables
 from services.intake.api.models import CredentialIn, CredentialIssuedOut, CredentialOut
 from services.intake.domain.credentials import check_partner, check_staff
 from shared.auth import Role, TokenSigner, token_hash
+from shared.contracts.events import CredentialRevoked
 from shared.db import Database
 from shared.errors import NotFoundError
+from shared.logging import current_correlation_id
+from shared.outbox import Outbox
+
+SOURCE = "/sviftdesk/intake"  # what ServiceRuntime("intake").source says; the CLI has none
 
 
 async def issue(
@@ -93,9 +98,16 @@ async def listing(db: Database) -> list[CredentialOut]:
 
 
 async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
-    """From now on intake refuses the token; revoking twice changes nothing."""
+    """From now on intake refuses the token, and so does every other service once it hears
+    ``credential.revoked`` (staged here, published by intake's relay); revoking twice changes
+    nothing."""
+    now = datetime.now(UTC)
     async with db.transaction() as session:
-        await repository.revoke_credential(session, credential_id, datetime.now(UTC))
+        if await repository.revoke_credential(session, credential_id, now):
+            event = CredentialRevoked(credential_id=credential_id, revoked_at=now).to_event(
+                source=SOURCE, subject=str(credential_id), correlation_id=current_correlation_id()
+            )
+            await Outbox(tables.outbox).add(session, event)
         row = await repository.get_credential(session, credential_id)
     if row is None:
         raise NotFoundError("No credential with this id.")

@@ -231,12 +231,14 @@ async def get_credential(session: AsyncSession, credential_id: uuid.UUID) -> Row
     return (await session.execute(query)).first()
 
 
-async def revoke_credential(session: AsyncSession, credential_id: uuid.UUID, at: datetime) -> None:
-    await session.execute(
+async def revoke_credential(session: AsyncSession, credential_id: uuid.UUID, at: datetime) -> bool:
+    """Revoke a credential; False if there is none such or it already was."""
+    statement = (
         update(credential)
         .where(credential.c.id == credential_id, credential.c.revoked_at.is_(None))
         .values(revoked_at=at)
     )
+    return await execute_count(session, statement) == 1
 
 
 async def is_revoked(session: AsyncSession, subject: uuid.UUID) -> bool:

@@ -9,6 +9,7 @@ from services.notifier.api import beta, deliveries, webhooks
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
 from services.sla.app import load_book
+from shared import revocation
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings, load_settings
@@ -19,7 +20,11 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     # The receipt states the desk's times, on the policy the sla service keeps too.
     book = load_book(settings)
     runtime = ServiceRuntime.create(
-        "notifier", tables.metadata, handlers.make_handlers(book), settings, bus
+        "notifier",
+        tables.metadata,
+        {**handlers.make_handlers(book), **revocation.handlers(tables.revoked_credential)},
+        settings,
+        bus,
     )
     sender = DeliverySender(
         runtime.db,

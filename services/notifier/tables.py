@@ -20,6 +20,7 @@ from sqlalchemy import (
 from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
+from shared.revocation import revoked_table
 
 SCHEMA = "notifier"
 metadata = service_metadata(SCHEMA)
@@ -111,3 +112,4 @@ beta_invitation = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+revoked_credential = revoked_table(metadata)

@@ -11,6 +11,7 @@ from services.sla.domain.book import PolicyBook, read_book
 from services.sla.domain.policy import PolicyError
 from services.sla.gauges import SlaGauges
 from services.sla.scanner import BreachScanner
+from shared import revocation
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings, SettingsError, load_settings
@@ -29,7 +30,10 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     book = load_book(settings)
     runtime = ServiceRuntime.create("sla", tables.metadata, {}, settings, bus)
     clocks = SlaClocks(book, runtime.outbox, runtime.source)
-    runtime.handlers = handlers.make_handlers(clocks)
+    runtime.handlers = {
+        **handlers.make_handlers(clocks),
+        **revocation.handlers(tables.revoked_credential),
+    }
     scanner = BreachScanner(runtime.db, clocks)
     runtime.db.on_commit("clocks", scanner.wake)
     gauges = SlaGauges(runtime.db, book, runtime.registry)

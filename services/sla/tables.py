@@ -18,6 +18,7 @@ from services.sla.domain.clock import FINISHED
 from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
+from shared.revocation import revoked_table
 
 SCHEMA = "sla"
 metadata = service_metadata(SCHEMA)
@@ -143,3 +144,4 @@ extension = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+revoked_credential = revoked_table(metadata)

@@ -22,11 +22,13 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "sla.auto_close_due",
     ),
     "escalation": (
+        "credential.revoked",
         "ticket.created",
         "ticket.escalation_requested",
         "sla.breached",
     ),
     "notifier": (
+        "credential.revoked",
         "ticket.created",
         "ticket.status_changed",
         "ticket.message_added",
@@ -39,6 +41,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "development.fix_released",
     ),
     "sla": (
+        "credential.revoked",
         "ticket.created",
         "ticket.status_changed",
         "ticket.message_added",

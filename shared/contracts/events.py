@@ -445,9 +445,22 @@ class DevelopmentFixReleased(EventPayload):
     released_at: AwareDatetime
 
 
+class CredentialRevoked(EventPayload):
+    """A staff token or partner key was revoked (clause 19): every service refuses it now.
+
+    Tokens are checked by their signature alone, so the services other than intake, which
+    issues them, learn of a revocation only from this event."""
+
+    event_type: ClassVar[str] = "credential.revoked"
+
+    credential_id: uuid.UUID = Field(description="the revoked token's subject")
+    revoked_at: AwareDatetime
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
     for model in (
+        CredentialRevoked,
         TicketCreated,
         TicketStatusChanged,
         TicketMessageAdded,

@@ -8,7 +8,7 @@ import uuid
 
 from shared.auth import Role, TokenSigner
 from tests.intake.helpers import agent, bearer, events, issue, move, new_ticket, read
-from tests.support import System, ticket_body
+from tests.support import System, eventually, ticket_body
 
 
 async def test_a_customer_token_opens_its_own_ticket_only(system: System) -> None:
@@ -89,6 +89,27 @@ async def test_credentials_are_for_admins_and_a_revoked_token_stops_working(
         assert "revoked" in response.json()["detail"]
     unknown = await system.intake.post(f"/v1/credentials/{uuid.uuid4()}/revoke", headers=admin)
     assert unknown.status_code == 404
+
+    # The other services check tokens by signature alone: credential.revoked tells them.
+    sla, notifier = system.clients["sla"], system.clients["notifier"]
+    report = {"from": "2026-11-01T00:00:00+03:00", "to": "2026-12-01T00:00:00+03:00"}
+    deliveries = {"ticket_id": ticket["id"]}
+    await eventually(
+        lambda: sla.get("/v1/reports/sla", params=report, headers=staff),
+        lambda response: response.status_code == 401,
+    )
+    refused = await notifier.get("/v1/deliveries", params=deliveries, headers=staff)
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    senior_id, senior_only = await issue(system, Role.senior, email="boris@sviftcommunity.ru")
+    escalation = system.clients["escalation"]
+    assert (await escalation.get("/v1/escalations", headers=senior_only)).status_code == 200
+    # Others' tokens still work there.
+    assert (await sla.get("/v1/reports/sla", params=report, headers=senior)).status_code == 200
+    await system.intake.post(f"/v1/credentials/{senior_id}/revoke", headers=admin)
+    await eventually(
+        lambda: escalation.get("/v1/escalations", headers=senior_only),
+        lambda response: response.status_code == 401,
+    )
 
     # An admin issues a partner key through the API too; bad requests name the field.
     made = await system.intake.post(
