@@ -51,7 +51,12 @@ async def due_deliveries(
 
 
 async def mark_sent(
-    session: AsyncSession, delivery_id: uuid.UUID, *, message_id: str, at: datetime
+    session: AsyncSession,
+    delivery_id: uuid.UUID,
+    *,
+    message_id: str,
+    at: datetime,
+    context: dict[str, Any],
 ) -> None:
     await session.execute(
         update(delivery)
@@ -62,6 +67,7 @@ async def mark_sent(
             sent_at=at,
             attempts=delivery.c.attempts + 1,
             last_error=None,
+            context=context,
         )
     )
 

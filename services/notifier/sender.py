@@ -104,7 +104,11 @@ class DeliverySender:
                 session, row.id, error=f"{type(exc).__name__}: {exc}", retry_at=retry_at
             )
             return
-        await repository.mark_sent(session, row.id, message_id=reference, at=datetime.now(UTC))
+        # Once the receipt is out, the customer's key is no longer ours to keep (clause 19).
+        kept = {key: value for key, value in row.context.items() if key != "access_token"}
+        await repository.mark_sent(
+            session, row.id, message_id=reference, at=datetime.now(UTC), context=kept
+        )
         log.info("delivery.sent", delivery_id=str(row.id), channel=row.channel)
 
     async def _mail(self, row: Row[Any]) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from shared.auth import Role
 from shared.contracts.events import (
@@ -183,6 +184,12 @@ async def test_delivery_log_for_agents(system: System) -> None:
     assert [(e["template"], e["recipient"], e["attempts"]) for e in entries] == [
         ("receipt", "anna@example.com", 1)
     ]
+    # The receipt carried the customer's key; once sent, the log keeps no copy of it.
+    assert created["access_token"] in text_of(system.mail()[0])
+    table = system.runtime("notifier").metadata.tables["notifier.delivery"]
+    async with system.runtime("notifier").db.sessions() as session:
+        [context] = (await session.execute(select(table.c.context))).scalars().all()
+    assert "access_token" not in context and created["access_token"] not in str(context)
     unauthenticated = await notifier.get("/v1/deliveries", params={"ticket_id": created["id"]})
     assert unauthenticated.status_code == 401
     partner = system.runtime("notifier").signer.issue(uuid.uuid4(), Role.partner)
