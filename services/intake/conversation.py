@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository, service
+from services.intake import knowledge, repository, service
 from services.intake.access import Caller, actor_of
 from services.intake.api.models import (
     AttachmentIn,
@@ -40,7 +40,7 @@ from services.intake.service import (
     viewer_of,
 )
 from shared.auth import ForbiddenError
-from shared.contracts.events import Actor, Channel, TicketMessageAdded, TicketStatus
+from shared.contracts.events import Actor, Channel, Language, TicketMessageAdded, TicketStatus
 from shared.errors import NotFoundError
 from shared.runtime import ServiceRuntime
 
@@ -114,17 +114,21 @@ async def add_message(
 async def _follow_up(
     runtime: ServiceRuntime, session: AsyncSession, closed: Row[Any], request: MessageIn
 ) -> FollowUpOut:
-    """The customer's message on a closed ticket becomes a new ticket of the same subject."""
+    """The customer's message on a closed ticket becomes a new ticket of the same subject,
+    with the articles that may answer it, as any new ticket has (clause 16)."""
+    language = Language(closed.language)
+    suggestions = await knowledge.suggest(runtime, closed.subject, request.body, language)
     filing = service.new_filing(
         runtime,
         TicketCreate(
             channel=Channel.web,
-            customer=CustomerIn(email=closed.email, name=closed.name, language=closed.language),
+            customer=CustomerIn(email=closed.email, name=closed.name, language=language),
             subject=closed.subject,
             body=request.body,
             category=closed.category,
             attachments=request.attachments,
         ),
+        suggestions=suggestions,
     )
     created = await service.file_follow_up(runtime, session, closed, filing)
     return FollowUpOut(follows_up=format_number(closed.number), ticket=created)

@@ -10,7 +10,7 @@ import pytest
 
 from services.intake.domain import knowledge
 from shared.auth import Role
-from tests.intake.helpers import agent, bearer, issue, new_ticket
+from tests.intake.helpers import agent, bearer, issue, move, new_ticket
 from tests.support import System, text_of, ticket_body
 
 PAYMENT_RU = {
@@ -323,3 +323,20 @@ async def test_the_receipt_carries_the_suggested_articles(system: System) -> Non
     html = mail.get_body(preferencelist=("html",))
     assert html is not None
     assert f'<a href="{link}">{PAYMENT_RU["title"]}</a>' in str(html.get_content())  # type: ignore[attr-defined]
+
+
+async def test_a_follow_up_on_a_closed_ticket_gets_suggestions_too(system: System) -> None:
+    staff = await agent(system)
+    article = await _write(system, staff, PAYMENT_RU)
+    ticket = await new_ticket(system, "pavel@example.com", subject="Вопрос", body="Вопрос по счёту")
+    for status in ("in_progress", "resolved", "closed"):
+        assert (await move(system, staff, ticket["id"], status)).status_code == 200
+    customer = bearer(ticket["access_token"])
+    again = await system.intake.post(
+        f"/v1/tickets/{ticket['id']}/messages",
+        json={"body": "Опять не проходит оплата картой"},
+        headers=customer,
+    )
+    assert again.status_code == 201, again.text
+    suggested = again.json()["ticket"]["suggested_articles"]
+    assert [item["id"] for item in suggested] == [article["id"]]
