@@ -20,17 +20,16 @@ import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from bench.scratch import create_database, drop_database
 from shared.bus.topology import Topology
 from tests.conftest import delete_topology
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ADMIN = os.environ.get("SVIFTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP = os.environ.get("SVIFTDESK_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 
 
@@ -85,22 +84,8 @@ def show(label: str, figures: dict[str, float]) -> None:
     )
 
 
-async def database(name: str) -> None:
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-
-
-async def drop(name: str) -> None:
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
-
-
 def main(seconds: float) -> None:
-    name = f"sviftdesk_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(database(name))
-    url = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+    name, url = asyncio.run(create_database())
     prefix = f"sviftdesk-bench-{uuid.uuid4().hex[:8]}"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("SVIFTDESK_")}
     base_env["PYTHONPATH"] = str(ROOT)
@@ -154,7 +139,7 @@ def main(seconds: float) -> None:
             f"p99 at half of intake's top rate: {half['p99_ms']:.1f} ms (goal < 50 ms: {verdict})"
         )
     finally:
-        asyncio.run(drop(name))
+        asyncio.run(drop_database(name))
         topology = Topology(prefix=prefix)
         asyncio.run(delete_topology(topology, tuple(topology.retry_delays_ms)))
 

@@ -24,10 +24,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import aiosmtplib
-import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import create_database, drop_database
 from services.cli import migrate_services
 from shared.bus.rabbit import RabbitBus
 from shared.contracts.events import (
@@ -43,7 +43,6 @@ from shared.settings import Settings
 from tests.conftest import free_port
 from tests.support import System, eventually
 
-ADMIN = os.environ.get("SVIFTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP = os.environ.get("SVIFTDESK_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 
 
@@ -103,10 +102,7 @@ async def baseline(sink: Sink, count: int) -> list[float]:
 
 async def main(rate: int, seconds: int) -> None:
     configure_logging("WARNING", json=True)
-    name = f"sviftdesk_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+    name, url = await create_database()
     sink = Sink(Path(tempfile.mkdtemp()) / "received.log")
     settings = Settings(
         database_url=url,
@@ -163,8 +159,7 @@ async def main(rate: int, seconds: int) -> None:
         print(f"p99 ratio to the baseline: {p99 / floor_p99:.1f}×; goal p99 < 250 ms: {verdict}")
     finally:
         sink.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(name)
         from tests.conftest import delete_topology
 
         await delete_topology(make_topology(settings), settings.retry_delays_ms)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import time
@@ -30,6 +29,7 @@ from prometheus_client import CollectorRegistry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import create_database, drop_database
 from services.cli import migrate_services
 from services.sla import repository
 from services.sla.app import load_book
@@ -38,7 +38,6 @@ from services.sla.gauges import SlaGauges
 from shared.db import Database
 from shared.settings import Settings
 
-ADMIN = os.environ.get("SVIFTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 GOAL_MS = 1000.0
 MONTH = (datetime(2025, 11, 1, tzinfo=UTC), datetime(2025, 12, 1, tzinfo=UTC))
 CHANNELS = ("web", "web", "web", "email", "email", "partner", "api")
@@ -91,10 +90,7 @@ async def timed(action: Callable[[], Awaitable[Any]], runs: int = 3) -> tuple[fl
 
 
 async def main(tickets: int, months: int) -> None:
-    name = f"sviftdesk_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+    name, url = await create_database()
     try:
         settings = Settings(database_url=url)
         await migrate_services(settings, ("sla",))
@@ -172,8 +168,7 @@ async def main(tickets: int, months: int) -> None:
         )
         await db.dispose()
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(name)
 
 
 if __name__ == "__main__":

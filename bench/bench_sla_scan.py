@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 import uuid
@@ -25,6 +24,7 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import create_database, drop_database
 from services.cli import migrate_services
 from services.sla.app import load_book
 from services.sla.clocks import SlaClocks
@@ -33,7 +33,6 @@ from shared.db import Database
 from shared.outbox import Outbox
 from shared.settings import Settings
 
-ADMIN = os.environ.get("SVIFTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 COLUMNS = (
     "ticket_id", "number", "channel", "policy_version", "received_at", "clock_starts_at", "status",
     "status_changed_at", "fr_budget", "fr_used", "fr_running_since", "fr_due_at",
@@ -55,10 +54,7 @@ def rows(count: int, due: int, now: datetime, version: str):  # type: ignore[no-
 
 
 async def main(tickets: int, due: int) -> None:
-    name = f"sviftdesk_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+    name, url = await create_database()
     try:
         settings = Settings(database_url=url)
         await migrate_services(settings, ("sla",))
@@ -92,8 +88,7 @@ async def main(tickets: int, due: int) -> None:
             )
         await db.dispose()
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(name)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@ RECANCEL_SECONDS = 1.0
 Worker = Callable[[], Coroutine[Any, Any, None]]
 
 
+def event_source(service: str) -> str:
+    """The CloudEvents ``source`` of what ``service`` publishes."""
+    return f"/sviftdesk/{service}"
+
+
 def make_topology(settings: Settings) -> Topology:
     return Topology(
         prefix=settings.bus_prefix,
@@ -106,7 +111,7 @@ class ServiceRuntime:
 
     @property
     def source(self) -> str:
-        return f"/sviftdesk/{self.name}"
+        return event_source(self.name)
 
     async def is_revoked(self, subject: uuid.UUID) -> bool:
         """True if ``credential.revoked`` said so for this token's subject."""

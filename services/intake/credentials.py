@@ -22,8 +22,7 @@ from shared.db import Database
 from shared.errors import NotFoundError
 from shared.logging import current_correlation_id
 from shared.outbox import Outbox
-
-SOURCE = "/sviftdesk/intake"  # what ServiceRuntime("intake").source says; the CLI has none
+from shared.runtime import event_source
 
 
 async def issue(
@@ -105,7 +104,9 @@ async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
     async with db.transaction() as session:
         if await repository.revoke_credential(session, credential_id, now):
             event = CredentialRevoked(credential_id=credential_id, revoked_at=now).to_event(
-                source=SOURCE, subject=str(credential_id), correlation_id=current_correlation_id()
+                source=event_source("intake"),
+                subject=str(credential_id),
+                correlation_id=current_correlation_id(),
             )
             await Outbox(tables.outbox).add(session, event)
         row = await repository.get_credential(session, credential_id)

@@ -324,14 +324,6 @@ def new_filing(
     )
 
 
-async def file_tickets(
-    runtime: ServiceRuntime, session: AsyncSession, filings: Sequence[Filing]
-) -> list[TicketCreatedOut]:
-    """File tickets in the caller's transaction (the web form's batches, and a mail whose
-    record must commit with its ticket)."""
-    return await _insert_tickets(runtime, session, filings)
-
-
 async def file_follow_up(
     runtime: ServiceRuntime,
     session: AsyncSession,
@@ -362,15 +354,16 @@ async def file_follow_up(
 def _filings(runtime: ServiceRuntime) -> GroupCommit[Filing, TicketCreatedOut]:
     writer = runtime.group_commits.get("tickets")
     if writer is None:
-        writer = GroupCommit(runtime.db, partial(_insert_tickets, runtime))
+        writer = GroupCommit(runtime.db, partial(file_tickets, runtime))
         runtime.group_commits["tickets"] = writer
     return writer
 
 
-async def _insert_tickets(
+async def file_tickets(
     runtime: ServiceRuntime, session: AsyncSession, filings: Sequence[Filing]
 ) -> list[TicketCreatedOut]:
-    """File a batch: a few multi-row statements, whatever the batch's size."""
+    """File tickets in the caller's transaction, a few multi-row statements whatever their
+    number: the web form's batches, and a mail whose record must commit with its ticket."""
     customers = await repository.upsert_customers(
         session,
         [
