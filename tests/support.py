@@ -263,9 +263,10 @@ class TcpProxy:
 class FlakyBus:
     """The in-memory bus behind a switch, to play a broker outage on the embedded backend."""
 
-    def __init__(self, inner: InMemoryBus) -> None:
+    def __init__(self, inner: InMemoryBus, *, refuse_every: int = 0) -> None:
         self.inner = inner
         self.available = False
+        self.refuse_every, self.attempts = refuse_every, 0  # refuse each n-th publish
 
     @property
     def connected(self) -> bool:
@@ -283,6 +284,14 @@ class FlakyBus:
         if not self.available:
             raise BusUnavailableError("broker down (test)")
         await self.inner.publish(event)
+
+    async def publish_encoded(self, event: Any) -> None:
+        from shared.bus import BusUnavailableError
+
+        self.attempts += 1
+        if not self.available or (self.refuse_every and self.attempts % self.refuse_every == 0):
+            raise BusUnavailableError("broker down (test)")
+        await self.inner.publish_encoded(event)
 
     async def subscribe(self, consumer: str, event_types: Any, handler: Any) -> None:
         await self.inner.subscribe(consumer, event_types, handler)

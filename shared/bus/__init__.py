@@ -24,6 +24,16 @@ class ParkedEvent:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedEvent:
+    """An event already in its CloudEvents JSON form, as the outbox keeps it: published
+    as it is, without being parsed and encoded again."""
+
+    id: str
+    type: str
+    body: bytes
+
+
 class Bus(Protocol):
     @property
     def connected(self) -> bool: ...
@@ -34,6 +44,9 @@ class Bus(Protocol):
 
     async def publish(self, event: CloudEvent) -> None:
         """Return only once the broker has taken responsibility for the event."""
+
+    async def publish_encoded(self, event: EncodedEvent) -> None:
+        """``publish``, for an event already encoded."""
 
     async def subscribe(self, consumer: str, event_types: Sequence[str], handler: Handler) -> None:
         """Deliver events of these types to ``handler`` at least once; retry, then park."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from shared.bus import Handler, ParkedEvent
+from shared.bus import EncodedEvent, Handler, ParkedEvent
 from shared.bus.topology import Topology, topic_matches
 from shared.contracts.envelope import CloudEvent
 from shared.wakeup import cancelled
@@ -64,6 +64,9 @@ class InMemoryBus:
         for consumer, event_types in self.topology.bindings.items():
             if any(topic_matches(pattern, event.type) for pattern in event_types):
                 self._queue_for(consumer).put_nowait((event, 0))
+
+    async def publish_encoded(self, event: EncodedEvent) -> None:
+        await self.publish(CloudEvent.model_validate_json(event.body))
 
     async def subscribe(self, consumer: str, event_types: Sequence[str], handler: Handler) -> None:
         sub = self._subscription(consumer)

@@ -14,8 +14,9 @@ from aio_pika.abc import (
     AbstractRobustConnection,
     AbstractRobustExchange,
 )
+from aiormq import spec
 
-from shared.bus import BusUnavailableError, Handler, ParkedEvent
+from shared.bus import BusUnavailableError, EncodedEvent, Handler, ParkedEvent
 from shared.bus.topology import Topology
 from shared.contracts.envelope import CloudEvent
 
@@ -25,10 +26,14 @@ ATTEMPT_HEADER = "x-sviftdesk-attempt"
 ERROR_HEADER = "x-sviftdesk-error"
 
 
+CONTENT_TYPE = "application/cloudevents+json"
+PERSISTENT = int(aio_pika.DeliveryMode.PERSISTENT)
+
+
 def to_message(event: CloudEvent) -> aio_pika.Message:
     return aio_pika.Message(
         body=event.model_dump_json().encode(),
-        content_type="application/cloudevents+json",
+        content_type=CONTENT_TYPE,
         message_id=event.id,
         type=event.type,
         correlation_id=event.correlationid,
@@ -46,7 +51,6 @@ class RabbitBus:
         self._prefetch = prefetch
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
-        self._exchange: AbstractRobustExchange | None = None
         self._ready = asyncio.Event()
         self._connector: asyncio.Task[None] | None = None
         self._subscriptions: list[tuple[str, Handler]] = []
@@ -72,17 +76,24 @@ class RabbitBus:
         delay = 0.5
         while True:
             try:
-                connection = await aio_pika.connect_robust(self._url, reconnect_interval=1.0)
-                break
+                await self._connect_once()
+                return
             except (OSError, aio_pika.exceptions.AMQPError) as exc:
+                # Also when the broker refuses a declaration: RabbitMQ can do that while
+                # another service declares the same queue at the same moment on first boot.
                 log.warning("amqp.connect_failed", error=str(exc), retry_in=delay)
+                if self._connection is not None:
+                    with contextlib.suppress(Exception):
+                        await self._connection.close()
+                    self._connection = self._channel = None
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
-        self._connection = connection
-        self._channel = await connection.channel(publisher_confirms=True)
-        assert self._channel is not None
+
+    async def _connect_once(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url, reconnect_interval=1.0)
+        self._channel = await self._connection.channel(publisher_confirms=True)
         await self._channel.set_qos(prefetch_count=self._prefetch)
-        self._exchange = await declare_topology(self._channel, self.topology)
+        await declare_topology(self._channel, self.topology)
         for consumer, handler in self._subscriptions:
             await self._consume(consumer, handler)
         self._ready.set()
@@ -98,13 +109,31 @@ class RabbitBus:
             await self._connection.close()
 
     async def publish(self, event: CloudEvent) -> None:
-        if not self.connected or self._exchange is None:
+        await self.publish_encoded(
+            EncodedEvent(event.id, event.type, event.model_dump_json().encode())
+        )
+
+    async def publish_encoded(self, event: EncodedEvent) -> None:
+        if not self.connected or self._channel is None:
             raise BusUnavailableError("not connected to RabbitMQ")
+        properties = spec.Basic.Properties(
+            content_type=CONTENT_TYPE,
+            message_id=event.id,
+            message_type=event.type,
+            delivery_mode=PERSISTENT,
+        )
         try:
-            # Not mandatory: an event no queue is bound to is simply not wanted (the topology
-            # binds every consumer), and tracking returns costs about half of each publish.
-            await self._exchange.publish(
-                to_message(event), routing_key=event.type, mandatory=False, timeout=10
+            # Straight to aiormq: aio-pika's Message and its properties cost more than the
+            # publish itself. Not mandatory: an event no queue is bound to is not wanted (the
+            # topology binds every consumer), and tracking returns costs about half a publish.
+            channel = await self._channel.get_underlay_channel()
+            await channel.basic_publish(
+                event.body,
+                exchange=self.topology.exchange,
+                routing_key=event.type,
+                properties=properties,
+                mandatory=False,
+                timeout=10,
             )
         except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
             raise BusUnavailableError(f"RabbitMQ did not confirm: {exc!r}") from exc

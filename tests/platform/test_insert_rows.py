@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from services.intake.tables import customer, idempotency_key
 from shared.db import insert_rows
@@ -71,3 +72,22 @@ async def test_a_naive_time_is_refused_on_every_backend(system: System) -> None:
         async with db.transaction() as session:
             await insert_rows(session, idempotency_key, [naive])
     assert await system.count_rows("intake", "idempotency_key") == 0
+
+
+async def test_rows_roll_back_with_their_transaction(system: System) -> None:
+    """On PostgreSQL the rows go straight through asyncpg: they must still be inside the
+    session's transaction, even as its first statement, and fail as SQLAlchemy errors do."""
+    db = system.runtime("intake").db
+    person = {"id": uuid.uuid4(), "email": "once@example.com", "name": "О", "language": "ru"}
+    with pytest.raises(RuntimeError, match="after the insert"):
+        async with db.transaction() as session:
+            await insert_rows(session, customer, [person])
+            raise RuntimeError("after the insert")
+    assert await system.count_rows("intake", "customer") == 0
+
+    async with db.transaction() as session:
+        await insert_rows(session, customer, [person])
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as session:
+            await insert_rows(session, customer, [{**person, "id": uuid.uuid4()}])
+    assert await system.count_rows("intake", "customer") == 1
