@@ -7,6 +7,7 @@ Several replicas may relay at once: on PostgreSQL each takes its rows with SKIP 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    or_,
     select,
     update,
 )
@@ -100,6 +102,15 @@ class Outbox:
             .scalar_subquery()
         )
         return await execute_count(session, delete(self.table).where(self.table.c.id.in_(expired)))
+
+    async def forget_published(self, session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> int:
+        """Delete the published events that mention these tickets, before their retention
+        ends: a customer's erasure (clauses 19, 24) reaches the copies kept here too."""
+        if not ticket_ids:
+            return 0
+        mentions = (cast(self.table.c.envelope, Text).like(f"%{tid}%") for tid in ticket_ids)
+        statement = delete(self.table).where(self.table.c.published_at.is_not(None), or_(*mentions))
+        return await execute_count(session, statement)
 
     async def pending(self, session: AsyncSession) -> int:
         query = select(func.count()).where(self.table.c.published_at.is_(None))

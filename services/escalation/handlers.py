@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import structlog
+
 from services.escalation import escalations, repository
 from services.escalation.domain.escalations import breach_reason
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     Category,
+    CustomerErased,
     EscalationSource,
     SlaBreached,
     TicketCreated,
     TicketEscalationRequested,
 )
 from shared.inbox import EventHandler, HandlerContext
+
+log = structlog.get_logger(__name__)
 
 
 async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -69,8 +74,18 @@ async def on_sla_breached(ctx: HandlerContext, event: CloudEvent) -> None:
     )
 
 
+async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
+    """The customer's own words go (clauses 19, 24); sources, times and outcomes' existence
+    stay for the reports (clause 22). Tickets never seen here are fine."""
+    payload = CustomerErased.model_validate(event.data)
+    blanked = await repository.erase_customer_words(ctx.session, payload.ticket_ids)
+    await ctx.outbox.forget_published(ctx.session, payload.ticket_ids)
+    log.info("escalation.customer_erased", tickets=len(payload.ticket_ids), reasons=blanked)
+
+
 HANDLERS: Mapping[str, EventHandler] = {
     TicketCreated.event_type: on_ticket_created,
     TicketEscalationRequested.event_type: on_escalation_requested,
     SlaBreached.event_type: on_sla_breached,
+    CustomerErased.event_type: on_customer_erased,
 }

@@ -23,6 +23,7 @@ from services.escalation.tables import (
     incident_update,
     ticket,
 )
+from shared.contracts.events import EscalationSource
 from shared.db import execute_count, insert_ignoring_conflicts
 
 
@@ -80,6 +81,31 @@ async def open_escalation_of(session: AsyncSession, ticket_id: uuid.UUID) -> Row
 
 async def add_reason(session: AsyncSession, **values: Any) -> None:
     await session.execute(escalation_reason.insert().values(id=uuid.uuid4(), **values))
+
+
+async def erase_customer_words(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> int:
+    """Blank what the customer of these tickets wrote or was told (clauses 19, 24): their
+    requests and complaint subjects, and the outcome of each review. A breach's reason is
+    the desk's own text and stays. Idempotent; returns how many reasons were blanked."""
+    if not ticket_ids:
+        return 0
+    theirs = select(escalation.c.id).where(escalation.c.ticket_id.in_(ticket_ids))
+    blanked = await execute_count(
+        session,
+        update(escalation_reason)
+        .where(
+            escalation_reason.c.escalation_id.in_(theirs),
+            escalation_reason.c.source != EscalationSource.sla_breach.value,
+            escalation_reason.c.reason != "",
+        )
+        .values(reason=""),
+    )
+    await session.execute(
+        update(escalation)
+        .where(escalation.c.ticket_id.in_(ticket_ids), escalation.c.outcome.is_not(None))
+        .values(outcome=None)
+    )
+    return blanked
 
 
 async def get_escalation(

@@ -8,7 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.intake import handlers, imap, smtp, tables
-from services.intake.api import articles, credentials, feedback, inbound, queue, tickets
+from services.intake.api import (
+    articles,
+    credentials,
+    feedback,
+    inbound,
+    privacy,
+    queue,
+    tickets,
+)
 from shared.bus import Bus
 from shared.errors import document_problem_responses
 from shared.runtime import ServiceRuntime, build_app
@@ -34,6 +42,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         credentials.router,
         inbound.router,
         articles.router,
+        privacy.router,
     ):
         app.include_router(router)
     serve_http = app.router.lifespan_context

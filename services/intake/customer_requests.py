@@ -33,6 +33,7 @@ from services.intake.service import (
 )
 from shared.contracts.events import (
     Actor,
+    TicketConsentChanged,
     TicketEscalationRequested,
     TicketSatisfactionRated,
     TicketStatus,
@@ -155,6 +156,20 @@ async def set_consent(
                 row.customer_id,
                 public=True,
                 share_with_partners=request.share_with_partners,
+            )
+            await publish(
+                runtime,
+                session,
+                row.id,
+                TicketConsentChanged(
+                    ticket_id=row.id,
+                    number=format_number(row.number),
+                    share_with_partners=request.share_with_partners,
+                    changed_at=now,
+                    customer=customer_ref(row).model_copy(
+                        update={"share_with_partners": request.share_with_partners}
+                    ),
+                ),
             )
     return ConsentOut(id=row.id, share_with_partners=request.share_with_partners)
 

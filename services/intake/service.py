@@ -117,6 +117,7 @@ def customer_ref(row: Row[Any]) -> CustomerRef:
         name=row.name,
         language=Language(row.language),
         is_new=row.customer_is_new,
+        share_with_partners=row.share_with_partners,
     )
 
 
@@ -411,7 +412,8 @@ async def file_tickets(
     events, answers, remembered = [], [], []
     for f, ref in zip(filings, refs, strict=True):
         number = format_number(numbers[f.ticket_id])
-        # The customer alone holds the key (clause 19): never to a partner.
+        # The customer alone holds the key (clause 19): the receipt mails it to them, and a
+        # partner never sees it, neither in its answer nor in a webhook.
         token = f.token if f.partner_id is None else None
         event = TicketCreated(
             ticket_id=f.ticket_id,
@@ -423,7 +425,7 @@ async def file_tickets(
             received_at=f.received_at,
             customer=ref,
             partner_id=f.partner_id,
-            access_token=token,  # for the receipt link
+            access_token=f.token,  # for the receipt link
             suggested_articles=list(f.suggestions),
         )
         events.append(

@@ -17,6 +17,7 @@ from services.sla.domain.book import PolicyBook
 from shared.contracts.api import article_path
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
+    CustomerErased,
     CustomerRef,
     DevelopmentFixReleased,
     EscalationClosed,
@@ -26,6 +27,7 @@ from shared.contracts.events import (
     SlaExtended,
     SlaMet,
     SlaTarget,
+    TicketConsentChanged,
     TicketCreated,
     TicketMessageAdded,
     TicketStatusChanged,
@@ -67,9 +69,7 @@ async def _fan_out_to_partner(ctx: HandlerContext, event: CloudEvent, ticket_id:
     contact = await repository.get_contact(ctx.session, ticket_id)
     if contact is None or contact.partner_id is None:
         return
-    body = webhooks.partner_view(
-        event.model_dump(mode="json"), consented=contact.share_with_partners
-    )
+    body = webhooks.partner_view(event.model_dump(mode="json"))
     for hook in await repository.webhooks_of(ctx.session, contact.partner_id):
         if webhooks.wants(hook.event_types, event.type):
             await repository.add_delivery(
@@ -106,9 +106,9 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
         payload.customer.language,
         payload.subject,
         payload.partner_id,
-        payload.share_with_partners,
     )
-    await repository.save_contact(ctx.session, payload.ticket_id, contact)
+    if not await repository.save_contact(ctx.session, payload.ticket_id, contact):
+        return  # erased before its ticket.created got here: nothing to keep, no one to tell
     await repository.note_received(ctx.session, payload.ticket_id, payload.received_at)
     policy = book.at(payload.received_at)
     calendar = book.calendar(policy.version)
@@ -148,13 +148,17 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
     """Every stage, in words the customer understands (clause 6); the report on resolution."""
     payload = TicketStatusChanged.model_validate(event.data)
     known = await repository.get_contact(ctx.session, payload.ticket_id)
-    contact = _contact(payload.number, known.subject if known else "", payload.customer)
+    erased = known is not None and known.erased
+    # An erased customer gets no report, so the note (which may name them) is not kept either.
+    note = None if erased else payload.note
     await repository.add_stage(
-        ctx.session, payload.ticket_id, payload.changed_at, payload.to_status, payload.note
+        ctx.session, payload.ticket_id, payload.changed_at, payload.to_status, note
     )
-    notification = notifications.for_status_change(contact, payload)
-    if notification is not None:
-        await _record(ctx, event, payload.ticket_id, notification)
+    if not erased:
+        contact = _contact(payload.number, known.subject if known else "", payload.customer)
+        notification = notifications.for_status_change(contact, payload)
+        if notification is not None:
+            await _record(ctx, event, payload.ticket_id, notification)
     await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
@@ -164,6 +168,8 @@ async def on_sla_met(ctx: HandlerContext, event: CloudEvent) -> None:
     if payload.target is not SlaTarget.resolution:
         return
     contact = await _known_contact(ctx, payload.ticket_id)
+    if contact.erased:
+        return
     stages = await repository.stages_of(ctx.session, payload.ticket_id)
     resolved = [s for s in stages if s.status == "resolved" and s.at <= payload.met_at]
     if not resolved:
@@ -187,15 +193,23 @@ async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
     contact = _contact(payload.number, known.subject if known else "", payload.customer)
     notification = notifications.for_message(contact, payload)
     if notification is not None:
-        await _record(ctx, event, payload.ticket_id, notification)
+        if known is None or not known.erased:
+            await _record(ctx, event, payload.ticket_id, notification)
         await _fan_out_to_partner(ctx, event, payload.ticket_id)
+
+
+async def on_consent_changed(ctx: HandlerContext, event: CloudEvent) -> None:
+    """The partner working on the ticket learns the customer's contact, or that it is gone."""
+    payload = TicketConsentChanged.model_validate(event.data)
+    await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
 async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
     """A fix that takes longer is always told, with the reason (clause 26)."""
     payload = SlaExtended.model_validate(event.data)
     contact = await _known_contact(ctx, payload.ticket_id)
-    await _record(ctx, event, payload.ticket_id, notifications.for_extension(contact, payload))
+    if not contact.erased:
+        await _record(ctx, event, payload.ticket_id, notifications.for_extension(contact, payload))
     await _fan_out_to_partner(ctx, event, payload.ticket_id)
 
 
@@ -210,9 +224,11 @@ async def _tell_ticket(
     contact = await repository.get_contact(ctx.session, ticket_id)
     if contact is None:
         return False
-    context = {"number": contact.number, "name": contact.name, "subject": contact.subject}
-    notification = Notification(template, contact.email, contact.language, context | extra)
-    await _record(ctx, event, ticket_id, notification)
+    # An erased customer is mailed no more; the partner still hears (intake blanked the data).
+    if not contact.erased:
+        context = {"number": contact.number, "name": contact.name, "subject": contact.subject}
+        notification = Notification(template, contact.email, contact.language, context | extra)
+        await _record(ctx, event, ticket_id, notification)
     await _fan_out_to_partner(ctx, event, ticket_id)
     return True
 
@@ -264,6 +280,15 @@ async def on_fix_released(ctx: HandlerContext, event: CloudEvent) -> None:
     await _tell_tickets(ctx, event, payload.ticket_ids, "fix_released", extra)
 
 
+async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
+    """Forget the customer on every ticket they filed (clauses 19, 24); numbers, times and
+    statuses stay for the reports (clause 22). Tickets never seen here are fine."""
+    payload = CustomerErased.model_validate(event.data)
+    deliveries = await repository.erase_tickets(ctx.session, payload.ticket_ids, payload.erased_at)
+    await ctx.outbox.forget_published(ctx.session, payload.ticket_ids)
+    log.info("notify.customer_erased", tickets=len(payload.ticket_ids), deliveries=deliveries)
+
+
 def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
     async def receipt(ctx: HandlerContext, event: CloudEvent) -> None:
         await on_ticket_created(ctx, event, book)
@@ -272,6 +297,7 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         TicketCreated.event_type: receipt,
         TicketStatusChanged.event_type: on_status_changed,
         TicketMessageAdded.event_type: on_message_added,
+        TicketConsentChanged.event_type: on_consent_changed,
         SlaExtended.event_type: on_sla_extended,
         SlaMet.event_type: on_sla_met,
         EscalationOpened.event_type: on_escalation_opened,
@@ -279,4 +305,5 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         IncidentTicketsLinked.event_type: on_incident_tickets_linked,
         IncidentUpdated.event_type: on_incident_updated,
         DevelopmentFixReleased.event_type: on_fix_released,
+        CustomerErased.event_type: on_customer_erased,
     }

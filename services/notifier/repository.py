@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import ColumnElement, Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.domain.notifications import Contact
@@ -21,6 +21,9 @@ from services.notifier.tables import (
 from shared.db import execute_count, insert_ignoring_conflicts
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Never sent, never retried: the customer's data was erased before it went out.
+CANCELLED = "cancelled"
+ERASED = "erased at the customer's request"
 
 
 async def add_delivery(session: AsyncSession, **values: Any) -> bool:
@@ -39,14 +42,16 @@ async def add_delivery(session: AsyncSession, **values: Any) -> bool:
 async def due_deliveries(
     session: AsyncSession, now: datetime, *, limit: int, lock: bool
 ) -> list[Row[Any]]:
+    """Due deliveries, each with its ticket's ``erased_at`` (None for beta mail)."""
     query = (
-        select(delivery)
+        select(delivery, ticket_contact.c.erased_at)
+        .outerjoin(ticket_contact, ticket_contact.c.ticket_id == delivery.c.ticket_id)
         .where(delivery.c.status == PENDING, delivery.c.next_attempt_at <= now)
         .order_by(delivery.c.next_attempt_at)
         .limit(limit)
     )
     if lock:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=delivery)
     return list((await session.execute(query)).all())
 
 
@@ -90,7 +95,8 @@ async def deliveries_for_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> 
     return list((await session.execute(query)).all())
 
 
-async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Contact) -> None:
+async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Contact) -> bool:
+    """Keep the ticket's contact; False when it was erased already (and so stays erased)."""
     values = {
         "number": contact.number,
         "email": contact.email,
@@ -98,15 +104,18 @@ async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Con
         "language": contact.language,
         "subject": contact.subject,
         "partner_id": contact.partner_id,
-        "share_with_partners": contact.share_with_partners,
     }
     statement = insert_ignoring_conflicts(
         session, ticket_contact, ["ticket_id"], ticket_id=ticket_id, **values
     )
-    if not await execute_count(session, statement):
-        await session.execute(
-            update(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id).values(**values)
-        )
+    if await execute_count(session, statement):
+        return True
+    statement = (
+        update(ticket_contact)
+        .where(ticket_contact.c.ticket_id == ticket_id, ticket_contact.c.erased_at.is_(None))
+        .values(**values)
+    )
+    return await execute_count(session, statement) == 1
 
 
 async def get_contact(session: AsyncSession, ticket_id: uuid.UUID) -> Contact | None:
@@ -121,7 +130,7 @@ async def get_contact(session: AsyncSession, ticket_id: uuid.UUID) -> Contact | 
         row.language,
         row.subject,
         row.partner_id,
-        row.share_with_partners,
+        erased=row.erased_at is not None,
     )
 
 
@@ -224,3 +233,78 @@ async def received_at_of(session: AsyncSession, ticket_id: uuid.UUID) -> datetim
     query = select(ticket_contact.c.received_at).where(ticket_contact.c.ticket_id == ticket_id)
     value: datetime | None = (await session.execute(query)).scalar_one_or_none()
     return value
+
+
+# -- erasure at the customer's request (clauses 19, 24) ----------------------------------------
+
+
+def _erased_delivery(row: Row[Any]) -> dict[str, Any]:
+    """What a delivery keeps once its customer is erased: no address, no context, and it is
+    never sent if it was not yet."""
+    values: dict[str, Any] = {"context": {}}
+    if row.channel == "email":
+        # Blank, yet unique per row: (event_id, channel, recipient) is unique, and one event
+        # (an incident update, a fix release) may have mailed several customers erased later.
+        values["recipient"] = f"erased:{row.id}"
+    if row.status in (PENDING, FAILED):
+        values["status"] = CANCELLED
+        values["last_error"] = ERASED
+    return values
+
+
+async def erase_delivery(session: AsyncSession, row: Row[Any]) -> None:
+    values = _erased_delivery(row)
+    await session.execute(update(delivery).where(delivery.c.id == row.id).values(**values))
+
+
+async def erase_tickets(session: AsyncSession, ticket_ids: list[uuid.UUID], at: datetime) -> int:
+    """Forget the customer of these tickets: contact, beta membership, mail, stage notes.
+
+    Idempotent. A ticket never seen gets an erased placeholder, so a ticket.created that
+    arrives late cannot bring the contact back. Returns how many deliveries were erased.
+    """
+    if not ticket_ids:
+        return 0
+    contacts = select(ticket_contact.c.ticket_id, ticket_contact.c.email).where(
+        ticket_contact.c.ticket_id.in_(ticket_ids)
+    )
+    rows = (await session.execute(contacts)).all()
+    emails = sorted({row.email for row in rows if row.email})
+    for ticket_id in sorted(set(ticket_ids) - {row.ticket_id for row in rows}):
+        await session.execute(
+            insert_ignoring_conflicts(
+                session,
+                ticket_contact,
+                ["ticket_id"],
+                ticket_id=ticket_id,
+                number="",
+                email="",
+                name="",
+                language="",
+                subject="",
+                erased_at=at,
+            )
+        )
+    await session.execute(
+        update(ticket_contact)
+        .where(ticket_contact.c.ticket_id.in_(ticket_ids))
+        .values(email="", name="", subject="")
+    )
+    await session.execute(
+        update(ticket_contact)
+        .where(ticket_contact.c.ticket_id.in_(ticket_ids), ticket_contact.c.erased_at.is_(None))
+        .values(erased_at=at)
+    )
+    await session.execute(
+        update(ticket_stage).where(ticket_stage.c.ticket_id.in_(ticket_ids)).values(note=None)
+    )
+    # The beta programme's opt-in is theirs too, and so is any invitation mailed to them.
+    own: ColumnElement[bool] = delivery.c.ticket_id.in_(ticket_ids)
+    if emails:
+        await session.execute(beta_member.delete().where(beta_member.c.email.in_(emails)))
+        invited = delivery.c.ticket_id.is_(None) & delivery.c.recipient.in_(emails)
+        own = or_(own, invited)
+    deliveries = list((await session.execute(select(delivery).where(own))).all())
+    for row in deliveries:
+        await erase_delivery(session, row)
+    return len(deliveries)

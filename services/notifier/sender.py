@@ -83,6 +83,11 @@ class DeliverySender:
             return len(due)
 
     async def _send_one(self, session: AsyncSession, row: Row[Any]) -> None:
+        if row.channel == "email" and row.erased_at is not None:
+            # Recorded by a handler that read the contact just before the erasure committed.
+            await repository.erase_delivery(session, row)
+            log.info("delivery.erased", delivery_id=str(row.id))
+            return
         try:
             if row.channel == "webhook":
                 reference = await self._post_webhook(session, row)

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    false,
     func,
 )
 
@@ -61,8 +60,10 @@ ticket_contact = Table(
     Column("language", String(2), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("partner_id", Uuid),
-    Column("share_with_partners", Boolean, nullable=False, server_default=false()),
     Column("received_at", UtcDateTime),
+    # Set when the customer's data was erased at their request (clauses 19, 24): the row keeps
+    # the ticket's number and language, blank contact fields, and no mail goes out any more.
+    Column("erased_at", UtcDateTime),
 )
 
 # Every stage seen, for the resolution report's timeline (clause 9); insert-only, so events

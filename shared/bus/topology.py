@@ -23,15 +23,18 @@ BINDINGS: Mapping[str, Sequence[str]] = {
     ),
     "escalation": (
         "credential.revoked",
+        "customer.erased",
         "ticket.created",
         "ticket.escalation_requested",
         "sla.breached",
     ),
     "notifier": (
         "credential.revoked",
+        "customer.erased",
         "ticket.created",
         "ticket.status_changed",
         "ticket.message_added",
+        "ticket.consent_changed",
         "sla.extended",
         "sla.met",
         "escalation.opened",

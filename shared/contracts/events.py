@@ -88,6 +88,13 @@ class CustomerRef(BaseModel):
     name: str
     language: Language
     is_new: bool = Field(description="first ticket of this customer: gets onboarding guidance")
+    share_with_partners: bool = Field(
+        default=False,
+        description=(
+            "the customer's consent, when the event happened, to show partners their email and "
+            "name (clauses 19, 24); a partner's webhook carries them only while it is on"
+        ),
+    )
 
 
 class ArticleSuggestion(BaseModel):
@@ -124,7 +131,7 @@ class TicketCreated(EventPayload):
         default=None,
         description=(
             "secret: the customer's key to the ticket, for their receipt only; never forwarded "
-            "to partners, and absent on a partner's ticket"
+            "to partners"
         ),
     )
     suggested_articles: list[ArticleSuggestion] = Field(
@@ -208,6 +215,19 @@ class TicketEscalationRequested(EventPayload):
     number: str
     reason: str
     requested_at: AwareDatetime
+    customer: CustomerRef
+
+
+class TicketConsentChanged(EventPayload):
+    """The customer gave or withdrew consent to show partners their contact (clauses 19, 24);
+    from now on partners' webhooks carry it, or stop carrying it."""
+
+    event_type: ClassVar[str] = "ticket.consent_changed"
+
+    ticket_id: uuid.UUID
+    number: str
+    share_with_partners: bool
+    changed_at: AwareDatetime
     customer: CustomerRef
 
 
@@ -457,15 +477,29 @@ class CredentialRevoked(EventPayload):
     revoked_at: AwareDatetime
 
 
+class CustomerErased(EventPayload):
+    """A customer's personal data was erased at their request (clauses 19, 24). Every service
+    forgets what it keeps of that customer on these tickets: contacts, words, mail. Numbers,
+    times, statuses and categories stay, for the reports (clause 22)."""
+
+    event_type: ClassVar[str] = "customer.erased"
+
+    customer_id: uuid.UUID
+    ticket_ids: list[uuid.UUID] = Field(description="every ticket the customer ever filed")
+    erased_at: AwareDatetime
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
     for model in (
         CredentialRevoked,
+        CustomerErased,
         TicketCreated,
         TicketStatusChanged,
         TicketMessageAdded,
         TicketComplexitySet,
         TicketEscalationRequested,
+        TicketConsentChanged,
         TicketSatisfactionRated,
         SlaTargetsSet,
         SlaMet,

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,7 +17,8 @@ import pytest
 
 from shared.auth import Role
 from shared.contracts.events import Channel, CustomerRef, Language, TicketCreated, TicketStatus
-from tests.support import System, WebhookReceiver, eventually
+from tests.intake.helpers import agent, bearer, issue, move, new_ticket
+from tests.support import System, WebhookReceiver, eventually, text_of
 
 
 @pytest.fixture
@@ -59,6 +61,7 @@ def _created(partner: uuid.UUID, *, consent: bool) -> TicketCreated:
             name="Ольга",
             language=Language.ru,
             is_new=False,
+            share_with_partners=consent,
         ),
         partner_id=partner,
         share_with_partners=consent,
@@ -161,3 +164,55 @@ async def test_subscription_rules(system: System, receiver: WebhookReceiver) -> 
     assert gone.status_code == 404
     gone = await notifier.delete(f"/v1/webhooks/{hook['id']}", headers=scoped)
     assert gone.status_code == 204
+
+
+async def test_the_partner_sees_the_contact_only_while_the_customer_consents(
+    system: System, receiver: WebhookReceiver
+) -> None:
+    """The customer's key reaches them by the receipt even on a partner's ticket; with it they
+    turn consent on and off, and each webhook carries the contact only while it is on."""
+    partner_id, acme = await issue(system, Role.partner, partner_name="Acme")
+    await _subscribe(system, uuid.UUID(partner_id), receiver.url, ["*"])
+    created = await new_ticket(system, "olga@example.com", headers=acme)
+    assert created["access_token"] is None  # never in the partner's answer
+    [receipt] = await system.wait_for_mail(1)
+    match = re.search(r"[?&]token=([\w-]+)", text_of(receipt))
+    assert match, text_of(receipt)
+    customer = bearer(match.group(1))
+    staff = await agent(system)
+    consent = f"/v1/tickets/{created['id']}/consent"
+
+    async def step(action: Any, event_type: str, count: int) -> dict[str, Any]:
+        await action()
+        requests = await eventually(
+            lambda: asyncio.sleep(0, receiver.requests), lambda r: len(r) >= count
+        )
+        matching = [
+            json.loads(r.body) for r in requests if json.loads(r.body)["type"] == event_type
+        ]
+        return matching[-1]
+
+    async def set_consent(on: bool) -> None:
+        response = await system.intake.put(
+            consent, json={"share_with_partners": on}, headers=customer
+        )
+        assert response.status_code == 200, response.text
+
+    async def to(status: str) -> None:
+        assert (await move(system, staff, created["id"], status)).status_code == 200
+
+    first = await step(lambda: asyncio.sleep(0), "ticket.created", 1)
+    given = await step(lambda: set_consent(True), "ticket.consent_changed", 2)
+    opened = await step(lambda: to("open"), "ticket.status_changed", 3)
+    withdrawn = await step(lambda: set_consent(False), "ticket.consent_changed", 4)
+    in_progress = await step(lambda: to("in_progress"), "ticket.status_changed", 5)
+
+    def contact(event: dict[str, Any]) -> tuple[str | None, str | None]:
+        return event["data"]["customer"].get("email"), event["data"]["customer"].get("name")
+
+    assert contact(first) == (None, None)
+    assert contact(given) == contact(opened) == ("olga@example.com", "Иван Петров")
+    assert contact(withdrawn) == contact(in_progress) == (None, None)
+    assert given["data"]["share_with_partners"] is True
+    assert withdrawn["data"]["share_with_partners"] is False
+    assert all(match.group(1) not in r.body.decode() for r in receiver.requests)

@@ -67,7 +67,9 @@ class Contact:
     language: str
     subject: str
     partner_id: uuid.UUID | None = None
-    share_with_partners: bool = False
+    # Erased at the customer's request (clauses 19, 24): the fields above are blank, and no
+    # mail goes to this ticket's customer any more.
+    erased: bool = False
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,13 @@ def wants(event_types: list[str], event_type: str) -> bool:
     return "*" in event_types or event_type in event_types
 
 
-def partner_view(envelope: dict[str, Any], *, consented: bool) -> dict[str, Any]:
-    """The event as a partner receives it: the customer's contact only with consent."""
+def partner_view(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The event as a partner receives it: the customer's contact only with the consent the
+    event itself carries, which is the consent at the moment it happened."""
     data = dict(envelope.get("data", {}))
     data.pop("access_token", None)  # the customer's key never leaves for a partner
     customer = data.get("customer")
-    if isinstance(customer, dict) and not consented:
+    if isinstance(customer, dict) and customer.get("share_with_partners") is not True:
         data["customer"] = {
             key: value for key, value in customer.items() if key not in PERSONAL_FIELDS
         }
