@@ -18,12 +18,17 @@ from shared.contracts.events import (
     CustomerErased,
     EscalationSource,
     SlaBreached,
+    TicketCategorySet,
     TicketCreated,
     TicketEscalationRequested,
 )
 from shared.inbox import EventHandler, HandlerContext
 
 log = structlog.get_logger(__name__)
+
+
+class TicketNotKnownYetError(RuntimeError):
+    """The ticket's ticket.created has not reached escalation yet: retried later."""
 
 
 async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -44,6 +49,23 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
             source=EscalationSource.complaint,
             reason=payload.subject,
             at=payload.received_at,
+            event_id=event.id,
+        )
+
+
+async def on_category_set(ctx: HandlerContext, event: CloudEvent) -> None:
+    """An agent found the ticket is a complaint after all: it is reviewed like any (clause 14)."""
+    payload = TicketCategorySet.model_validate(event.data)
+    if not await repository.set_category(ctx.session, payload.ticket_id, payload.category):
+        raise TicketNotKnownYetError(f"no ticket.created yet for {payload.ticket_id}")
+    if payload.category is Category.complaint:
+        await escalations.open_or_add(
+            ctx,
+            ticket_id=payload.ticket_id,
+            number=payload.number,
+            source=EscalationSource.complaint,
+            reason=payload.subject,
+            at=payload.set_at,
             event_id=event.id,
         )
 
@@ -85,6 +107,7 @@ async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
 
 HANDLERS: Mapping[str, EventHandler] = {
     TicketCreated.event_type: on_ticket_created,
+    TicketCategorySet.event_type: on_category_set,
     TicketEscalationRequested.event_type: on_escalation_requested,
     SlaBreached.event_type: on_sla_breached,
     CustomerErased.event_type: on_customer_erased,

@@ -51,6 +51,12 @@ async def add_ticket(session: AsyncSession, **values: Any) -> None:
     await session.execute(insert_ignoring_conflicts(session, ticket, ["ticket_id"], **values))
 
 
+async def set_category(session: AsyncSession, ticket_id: uuid.UUID, category: str) -> bool:
+    """False if the ticket's ticket.created has not been handled here yet."""
+    statement = update(ticket).where(ticket.c.ticket_id == ticket_id).values(category=category)
+    return await execute_count(session, statement) == 1
+
+
 async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
     return (await session.execute(select(ticket).where(ticket.c.ticket_id == ticket_id))).first()
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row
 
 from services.intake import repository
 from services.intake.access import actor_of
 from services.intake.api.models import (
+    CategoryIn,
+    CategoryOut,
     ComplexityIn,
     ComplexityOut,
     QueueItemOut,
@@ -27,7 +34,13 @@ from services.intake.service import (
     ticket_view,
 )
 from shared.auth import Principal
-from shared.contracts.events import PartnerRef, TicketComplexitySet, TicketStatus
+from shared.contracts.events import (
+    EventPayload,
+    PartnerRef,
+    TicketCategorySet,
+    TicketComplexitySet,
+    TicketStatus,
+)
 from shared.runtime import ServiceRuntime
 
 FINISHED = [status.value for status in lifecycle.FINISHED]
@@ -124,34 +137,75 @@ async def set_complexity(
 ) -> ComplexityOut:
     """The agent's judgement sets the resolution target (clause 8); the same value again
     changes nothing and publishes nothing."""
+
+    def event(row: Row[Any], at: datetime) -> TicketComplexitySet:
+        return TicketComplexitySet(
+            ticket_id=row.id,
+            number=format_number(row.number),
+            complexity=request.complexity,
+            set_at=at,
+        )
+
+    row = await _set_judgement(
+        runtime, ticket_id, agent, "complexity", request.complexity, event, open_only=True
+    )
+    return ComplexityOut(id=row.id, number=format_number(row.number), complexity=request.complexity)
+
+
+async def set_category(
+    runtime: ServiceRuntime, ticket_id: str, request: CategoryIn, agent: Principal
+) -> CategoryOut:
+    """The agent corrects what the customer chose or the words suggested (clause 18), at any
+    stage, so the reports count it right; a complaint goes to the senior review (clause 14).
+    The same value again changes nothing and publishes nothing."""
+
+    def event(row: Row[Any], at: datetime) -> TicketCategorySet:
+        return TicketCategorySet(
+            ticket_id=row.id,
+            number=format_number(row.number),
+            category=request.category,
+            previous=row.category,
+            subject=row.subject,
+            set_at=at,
+        )
+
+    row = await _set_judgement(
+        runtime, ticket_id, agent, "category", request.category, event, open_only=False
+    )
+    return CategoryOut(id=row.id, number=format_number(row.number), category=request.category)
+
+
+async def _set_judgement(
+    runtime: ServiceRuntime,
+    ticket_id: str,
+    agent: Principal,
+    field: str,
+    value: StrEnum,
+    event: Callable[[Row[Any], datetime], EventPayload],
+    *,
+    open_only: bool,
+) -> Row[Any]:
+    """An agent's judgement on a ticket: the field, its staff-only timeline entry and its
+    event, in one transaction."""
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
         row = await repository.get_ticket(session, parsed)
         if row is None:
             raise TicketNotFoundError()
-        lifecycle.check_open_for_requests(TicketStatus(row.status))
-        if row.complexity != request.complexity:
-            await repository.set_ticket(session, row.id, complexity=request.complexity)
+        if open_only:
+            lifecycle.check_open_for_requests(TicketStatus(row.status))
+        if getattr(row, field) != value:
+            await repository.set_ticket(session, row.id, **{field: value})
             await record(
                 session,
                 row.id,
                 now,
-                TimelineKind.complexity_set,
+                TimelineKind(f"{field}_set"),
                 actor_of(agent),
                 agent.subject,
                 public=False,
-                complexity=request.complexity,
+                **{field: value},
             )
-            await publish(
-                runtime,
-                session,
-                row.id,
-                TicketComplexitySet(
-                    ticket_id=row.id,
-                    number=format_number(row.number),
-                    complexity=request.complexity,
-                    set_at=now,
-                ),
-            )
-    return ComplexityOut(id=row.id, number=format_number(row.number), complexity=request.complexity)
+            await publish(runtime, session, row.id, event(row, now))
+    return row

@@ -35,6 +35,7 @@ from services.intake.api.models import (
     TimelineKind,
 )
 from services.intake.domain import lifecycle
+from services.intake.domain.categories import categorise
 from services.intake.domain.tickets import (
     INITIAL_STATUS,
     check_attachment_size,
@@ -49,6 +50,7 @@ from shared.auth import ForbiddenError
 from shared.contracts.events import (
     Actor,
     ArticleSuggestion,
+    Category,
     Channel,
     CustomerRef,
     EventPayload,
@@ -239,6 +241,7 @@ class Filing:
     """One request to file, with everything decided before its transaction."""
 
     request: TicketCreate
+    category: Category | None  # the customer's, or else what its words point to (clause 18)
     partner_id: uuid.UUID | None
     ticket_id: uuid.UUID
     token: str
@@ -307,6 +310,7 @@ def new_filing(
     ticket_id, received_at = uuid.uuid4(), datetime.now(UTC)
     return Filing(
         request=request,
+        category=request.category or categorise(request.subject, request.body),
         partner_id=partner_id,
         ticket_id=ticket_id,
         token=new_access_token(),
@@ -397,7 +401,7 @@ async def file_tickets(
                 "customer_id": ref.id,
                 "customer_is_new": ref.is_new,
                 "channel": _channel(f),
-                "category": f.request.category,
+                "category": f.category,
                 "subject": f.request.subject,
                 "body": f.request.body,
                 "status": INITIAL_STATUS,
@@ -419,7 +423,7 @@ async def file_tickets(
             ticket_id=f.ticket_id,
             number=number,
             channel=_channel(f),
-            category=f.request.category,
+            category=f.category,
             subject=f.request.subject,
             status=INITIAL_STATUS,
             received_at=f.received_at,

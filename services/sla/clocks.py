@@ -26,6 +26,7 @@ from shared.contracts.events import (
     SlaTarget,
     SlaTargetsSet,
     SlaWarning,
+    TicketCategorySet,
     TicketComplexitySet,
     TicketCreated,
     TicketMessageAdded,
@@ -123,6 +124,12 @@ class SlaClocks:
         policy = self.policy(record)
         minutes = policy.targets.resolution_minutes(payload.complexity.value)
         record.clock.set_resolution_budget(minutes + record.extension_minutes)
+        await self._store(session, record)
+
+    async def category_set(self, session: AsyncSession, payload: TicketCategorySet) -> None:
+        """Only the reports read the category; the targets do not depend on it (clause 7)."""
+        record = await self._existing(session, payload.ticket_id)
+        record.category = payload.category
         await self._store(session, record)
 
     async def escalation_opened(self, session: AsyncSession, payload: EscalationOpened) -> None:

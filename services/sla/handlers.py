@@ -9,6 +9,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     EscalationClosed,
     EscalationOpened,
+    TicketCategorySet,
     TicketComplexitySet,
     TicketCreated,
     TicketMessageAdded,
@@ -30,6 +31,9 @@ def make_handlers(clocks: SlaClocks) -> Mapping[str, EventHandler]:
     async def on_complexity_set(ctx: HandlerContext, event: CloudEvent) -> None:
         await clocks.complexity_set(ctx.session, TicketComplexitySet.model_validate(event.data))
 
+    async def on_category_set(ctx: HandlerContext, event: CloudEvent) -> None:
+        await clocks.category_set(ctx.session, TicketCategorySet.model_validate(event.data))
+
     async def on_escalation_opened(ctx: HandlerContext, event: CloudEvent) -> None:
         await clocks.escalation_opened(ctx.session, EscalationOpened.model_validate(event.data))
 
@@ -41,6 +45,7 @@ def make_handlers(clocks: SlaClocks) -> Mapping[str, EventHandler]:
         TicketStatusChanged.event_type: on_status_changed,
         TicketMessageAdded.event_type: on_message_added,
         TicketComplexitySet.event_type: on_complexity_set,
+        TicketCategorySet.event_type: on_category_set,
         EscalationOpened.event_type: on_escalation_opened,
         EscalationClosed.event_type: on_escalation_closed,
     }

@@ -206,6 +206,20 @@ class TicketComplexitySet(EventPayload):
     set_at: AwareDatetime
 
 
+class TicketCategorySet(EventPayload):
+    """An agent corrected the ticket's category (clause 18); a complaint is reviewed by a
+    senior (clause 14), and the reports count the ticket under its new category."""
+
+    event_type: ClassVar[str] = "ticket.category_set"
+
+    ticket_id: uuid.UUID
+    number: str
+    category: Category
+    previous: Category | None
+    subject: str = Field(description="the ticket's subject: a complaint review's reason")
+    set_at: AwareDatetime
+
+
 class TicketEscalationRequested(EventPayload):
     """The customer asked for a senior specialist's review (clause 11)."""
 
@@ -498,6 +512,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         TicketStatusChanged,
         TicketMessageAdded,
         TicketComplexitySet,
+        TicketCategorySet,
         TicketEscalationRequested,
         TicketConsentChanged,
         TicketSatisfactionRated,

@@ -159,6 +159,7 @@ class TimelineKind(StrEnum):
     message = "message"
     internal_note = "internal_note"
     complexity_set = "complexity_set"
+    category_set = "category_set"
     escalation_requested = "escalation_requested"
     rated = "rated"
     consent_changed = "consent_changed"
@@ -175,6 +176,7 @@ class TimelineEntryOut(BaseModel):
     note: str | None = None
     partner: PartnerRef | None = None
     complexity: Complexity | None = None
+    category: Category | None = None
     message_id: uuid.UUID | None = None
     reason: str | None = None
     score: int | None = None
@@ -250,6 +252,18 @@ class ComplexityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     complexity: Complexity
+
+
+class CategoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Category
+
+
+class CategoryOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    category: Category
 
 
 class ComplexityOut(BaseModel):

@@ -12,6 +12,8 @@ from services.intake import conversation, customer_requests, desk, service
 from services.intake.access import AgentDep, CallerDep
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
+    CategoryIn,
+    CategoryOut,
     ComplexityIn,
     ComplexityOut,
     ConsentIn,
@@ -111,6 +113,16 @@ async def transition(
     then); ``partner`` is required when moving to waiting_partner. A move the life cycle does
     not allow is a 409 naming the allowed ones."""
     return await desk.transition(runtime, ticket_id, body, agent)
+
+
+@router.put("/{ticket_id}/category", summary="Correct the category (agents)")
+async def set_category(
+    ticket_id: str, body: CategoryIn, runtime: RuntimeDep, agent: AgentDep
+) -> CategoryOut:
+    """Whether the customer chose it or intake read it from the words (clause 18); allowed
+    at any stage, so the reports count the ticket right. ``complaint`` opens a senior's
+    review (clause 14)."""
+    return await desk.set_category(runtime, ticket_id, body, agent)
 
 
 @router.put("/{ticket_id}/complexity", summary="Set the complexity (agents)")
