@@ -295,15 +295,21 @@ async def search(
     return [_summary_out(runtime, row) for row, _ in found]
 
 
-async def vote(runtime: ServiceRuntime, article_id: str, *, helpful: bool) -> VoteOut:
-    """Count an answer to "Did this help?"; anyone may answer, on a published article."""
+async def vote(
+    runtime: ServiceRuntime, article_id: str, *, helpful: bool, voter: uuid.UUID | None
+) -> VoteOut:
+    """Count an answer to "Did this help?"; anyone may answer, on a published article, and a
+    reader who gives their voter id counts once: a changed answer moves their vote."""
     parsed = _parse_id(article_id)
     async with runtime.db.transaction() as session:
-        row = await repository.count_vote(
-            session, parsed, helpful=helpful, status=ArticleStatus.published
-        )
-    if row is None:
-        raise ArticleNotFoundError()
+        if not await repository.lock_article(session, parsed, status=ArticleStatus.published):
+            raise ArticleNotFoundError()
+        previous = None
+        if voter is not None:
+            previous = await repository.record_vote(
+                session, parsed, voter, helpful=helpful, at=datetime.now(UTC)
+            )
+        row = await repository.count_vote(session, parsed, helpful=helpful, previous=previous)
     return VoteOut(id=row.id, helpful_votes=row.helpful_votes, unhelpful_votes=row.unhelpful_votes)
 
 

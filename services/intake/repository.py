@@ -14,6 +14,7 @@ from services.intake.tables import (
     article,
     article_search,
     article_search_vector,
+    article_vote,
     attachment,
     credential,
     customer,
@@ -24,7 +25,7 @@ from services.intake.tables import (
     ticket,
     timeline,
 )
-from shared.db import execute_count, insert_rows
+from shared.db import execute_count, insert_ignoring_conflicts, insert_rows
 
 
 async def upsert_customers(
@@ -280,6 +281,7 @@ async def update_article(
 
 
 async def delete_article(session: AsyncSession, article_id: uuid.UUID) -> bool:
+    await session.execute(delete(article_vote).where(article_vote.c.article_id == article_id))
     return await execute_count(session, delete(article).where(article.c.id == article_id)) == 1
 
 
@@ -304,18 +306,61 @@ async def any_article(session: AsyncSession, status: str) -> bool:
     return bool((await session.execute(query)).scalar_one())
 
 
+async def record_vote(
+    session: AsyncSession, article_id: uuid.UUID, voter: uuid.UUID, *, helpful: bool, at: datetime
+) -> bool | None:
+    """Keep a reader's answer; their previous one, or None if this is their first."""
+    first = insert_ignoring_conflicts(
+        session,
+        article_vote,
+        ["article_id", "voter"],
+        article_id=article_id,
+        voter=voter,
+        helpful=helpful,
+        voted_at=at,
+    )
+    if await execute_count(session, first):
+        return None
+    # Answered before (or a moment ago, concurrently): move that answer.
+    mine = (article_vote.c.article_id == article_id) & (article_vote.c.voter == voter)
+    query = select(article_vote.c.helpful).where(mine).with_for_update()
+    previous = bool((await session.execute(query)).scalar_one())
+    if previous != helpful:
+        await session.execute(update(article_vote).where(mine).values(helpful=helpful, voted_at=at))
+    return previous
+
+
+async def lock_article(session: AsyncSession, article_id: uuid.UUID, *, status: str) -> bool:
+    """Lock an article of ``status`` for a change; False if there is none such."""
+    query = (
+        select(article.c.id)
+        .where(article.c.id == article_id, article.c.status == status)
+        .with_for_update()
+    )
+    return (await session.execute(query)).first() is not None
+
+
 async def count_vote(
-    session: AsyncSession, article_id: uuid.UUID, *, helpful: bool, status: str
-) -> Row[Any] | None:
-    """Count one answer to "Did this help?" on an article of ``status``; None if none such."""
-    counter = article.c.helpful_votes if helpful else article.c.unhelpful_votes
+    session: AsyncSession, article_id: uuid.UUID, *, helpful: bool, previous: bool | None
+) -> Row[Any]:
+    """Count one answer to "Did this help?", moving the reader's ``previous`` answer if they
+    gave one."""
+    yes, no = article.c.helpful_votes, article.c.unhelpful_votes
+    counter, other = (yes, no) if helpful else (no, yes)
+    changes: dict[Any, Any] = {}
+    if previous is None:
+        changes[counter] = counter + 1
+    elif previous != helpful:
+        changes = {counter: counter + 1, other: other - 1}
+    else:
+        changes[counter] = counter  # the same answer again: nothing moves
     statement = (
         update(article)
-        .where(article.c.id == article_id, article.c.status == status)
-        .values({counter: counter + 1})
-        .returning(article.c.id, article.c.helpful_votes, article.c.unhelpful_votes)
+        .where(article.c.id == article_id)
+        .values(changes)
+        .returning(article.c.id, yes, no)
     )
-    return (await session.execute(statement)).first()
+    return (await session.execute(statement)).one()
 
 
 async def index_article(

@@ -202,7 +202,7 @@ inbound_mail = Table(
 )
 
 # Knowledge-base articles (clause 16), in Russian or English; only published ones are shown
-# to customers. "Did this help?" answers are counted on the row itself: they are anonymous.
+# to customers. "Did this help?" answers are counted on the row itself, for cheap reads.
 article = Table(
     "article",
     metadata,
@@ -219,6 +219,17 @@ article = Table(
     Column("helpful_votes", Integer, nullable=False, server_default="0"),
     Column("unhelpful_votes", Integer, nullable=False, server_default="0"),
     Index("ix_article_status_updated_at", "status", "updated_at"),
+)
+
+# One answer per reader who says who they are (a random id the site keeps for them): a later
+# answer replaces theirs instead of counting twice. Answers without one are only counted.
+article_vote = Table(
+    "article_vote",
+    metadata,
+    Column("article_id", Uuid, ForeignKey("article.id"), primary_key=True),
+    Column("voter", Uuid, primary_key=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("voted_at", UtcDateTime, nullable=False),
 )
 
 # Full-text search over articles, which table metadata cannot express, so migration

@@ -4,6 +4,8 @@ and receipt carry the articles that match it."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -238,6 +240,47 @@ async def test_did_this_help_is_counted(system: System) -> None:
     bad = await system.intake.post(votes, json={"helpful": "maybe"})
     assert bad.status_code == 422
     assert "helpful" in {p["field"] for p in bad.json()["errors"]}
+
+
+async def test_a_reader_who_gives_their_voter_id_counts_once(system: System) -> None:
+    staff = await agent(system)
+    article = await _write(system, staff, PAYMENT_EN)
+    votes = f"/v1/articles/{article['id']}/votes"
+    reader, other = str(uuid.uuid4()), str(uuid.uuid4())
+
+    async def answer(helpful: bool, voter: str | None) -> tuple[int, int]:
+        body: dict[str, Any] = {"helpful": helpful}
+        if voter is not None:
+            body["voter"] = voter
+        response = await system.intake.post(votes, json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["helpful_votes"], response.json()["unhelpful_votes"]
+
+    assert await answer(True, reader) == (1, 0)
+    assert await answer(True, reader) == (1, 0)  # the same answer again
+    assert await answer(False, reader) == (0, 1)  # changed their mind: the vote moves
+    assert await answer(True, other) == (1, 1)
+    assert await answer(True, None) == (2, 1)  # without an id, every answer counts
+    # Many at once from one reader still count once.
+    results = await asyncio.gather(
+        *(
+            system.intake.post(votes, json={"helpful": True, "voter": str(uuid.UUID(int=7))})
+            for _ in range(5)
+        )
+    )
+    assert {r.status_code for r in results} == {200}
+    shown = (await system.intake.get(f"/v1/articles/{article['id']}")).json()
+    assert (shown["helpful_votes"], shown["unhelpful_votes"]) == (3, 1)
+
+    bad = await system.intake.post(votes, json={"helpful": True, "voter": "me"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "voter"
+    missing = await system.intake.post(
+        f"/v1/articles/{uuid.uuid4()}/votes", json={"helpful": True, "voter": reader}
+    )
+    assert missing.status_code == 404
+    # An article goes for good with its votes.
+    path = f"/v1/articles/{article['id']}"
+    assert (await system.intake.delete(path, headers=staff)).status_code == 204
 
 
 def _search_counts(found: list[dict[str, Any]]) -> list[tuple[int, int]]:

@@ -88,6 +88,13 @@ class VoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     helpful: bool
+    voter: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "a random id the site keeps for this reader (in a cookie, say): their later answer "
+            "replaces the earlier one instead of counting twice; without it every answer counts"
+        ),
+    )
 
 
 class VoteOut(BaseModel):

@@ -92,4 +92,4 @@ async def delete_article(article_id: str, runtime: RuntimeDep, _agent: AgentDep)
 @router.post("/{article_id}/votes", summary='Answer "Did this help?"')
 async def vote(article_id: str, body: VoteIn, runtime: RuntimeDep) -> VoteOut:
     """Anyone, on a published article; the answers are counted and shown on the article."""
-    return await knowledge.vote(runtime, article_id, helpful=body.helpful)
+    return await knowledge.vote(runtime, article_id, helpful=body.helpful, voter=body.voter)
