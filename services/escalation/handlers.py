@@ -6,7 +6,9 @@ and a missed target each put the ticket in the senior queue.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
 import structlog
 
@@ -41,15 +43,9 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
         category=payload.category,
         received_at=payload.received_at,
     )
-    if payload.category is Category.complaint:  # clause 14: every complaint is reviewed
-        await escalations.open_or_add(
-            ctx,
-            ticket_id=payload.ticket_id,
-            number=payload.number,
-            source=EscalationSource.complaint,
-            reason=payload.subject,
-            at=payload.received_at,
-            event_id=event.id,
+    if payload.category is Category.complaint:
+        await _review_complaint(
+            ctx, event, payload.ticket_id, payload.number, payload.subject, payload.received_at
         )
 
 
@@ -59,15 +55,29 @@ async def on_category_set(ctx: HandlerContext, event: CloudEvent) -> None:
     if not await repository.set_category(ctx.session, payload.ticket_id, payload.category):
         raise TicketNotKnownYetError(f"no ticket.created yet for {payload.ticket_id}")
     if payload.category is Category.complaint:
-        await escalations.open_or_add(
-            ctx,
-            ticket_id=payload.ticket_id,
-            number=payload.number,
-            source=EscalationSource.complaint,
-            reason=payload.subject,
-            at=payload.set_at,
-            event_id=event.id,
+        await _review_complaint(
+            ctx, event, payload.ticket_id, payload.number, payload.subject, payload.set_at
         )
+
+
+async def _review_complaint(
+    ctx: HandlerContext,
+    event: CloudEvent,
+    ticket_id: uuid.UUID,
+    number: str,
+    subject: str,
+    at: datetime,
+) -> None:
+    """Clause 14: every complaint is reviewed by a senior; its subject is the reason."""
+    await escalations.open_or_add(
+        ctx,
+        ticket_id=ticket_id,
+        number=number,
+        source=EscalationSource.complaint,
+        reason=subject,
+        at=at,
+        event_id=event.id,
+    )
 
 
 async def on_escalation_requested(ctx: HandlerContext, event: CloudEvent) -> None:
