@@ -159,10 +159,33 @@ def _tune_gc() -> None:
 def serve(service: str, host: str, port: int | None) -> None:
     """Run one SERVICE alone (what docker compose and Kubernetes run)."""
     settings = _settings()
-    if not settings.amqp_url:
+    # The embedded defaults serve one process on one machine; a service alone, as compose and
+    # Kubernetes run it, would quietly keep state, or mail, where no one else can see it.
+    needs = [
+        (
+            "SVIFTDESK_AMQP_URL",
+            settings.amqp_url,
+            "the in-memory bus only joins services in one process",
+        ),
+        (
+            "SVIFTDESK_DATABASE_URL",
+            settings.database_url,
+            "replicas share their state in PostgreSQL; a SQLite file would be each one's own",
+        ),
+    ]
+    if service == "notifier":
+        needs.append(
+            (
+                "SVIFTDESK_SMTP_URL",
+                settings.smtp_url,
+                "without it mail is written to files in the container and no customer gets it",
+            )
+        )
+    missing = [f"{name} ({why})" for name, value, why in needs if not value]
+    if missing:
         raise click.ClickException(
-            "a service alone needs SVIFTDESK_AMQP_URL (the in-memory bus only joins services "
-            "in one process: use `sviftdesk run` for that)"
+            f"{service} alone needs " + "; ".join(missing) + ". To try SviftDesk on one "
+            "machine without them, `sviftdesk run` starts every service in one process."
         )
     try:
         app = app_factory(service)(settings)

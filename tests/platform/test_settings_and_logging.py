@@ -46,6 +46,39 @@ def test_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch) -> Non
     assert Settings().database_url_for("sla") == "postgresql+asyncpg://u@db/sviftdesk"
 
 
+@pytest.mark.parametrize(
+    ("service", "given", "missing"),
+    [
+        ("intake", {}, ["SVIFTDESK_AMQP_URL", "SVIFTDESK_DATABASE_URL"]),
+        ("sla", {"AMQP_URL": "amqp://guest:guest@127.0.0.1:1/"}, ["SVIFTDESK_DATABASE_URL"]),
+        (
+            "notifier",
+            {
+                "AMQP_URL": "amqp://guest:guest@127.0.0.1:1/",
+                "DATABASE_URL": "postgresql://u@127.0.0.1:1/sviftdesk",
+            },
+            ["SVIFTDESK_SMTP_URL"],
+        ),
+    ],
+)
+def test_a_service_alone_refuses_the_embedded_defaults(
+    monkeypatch: pytest.MonkeyPatch, service: str, given: dict[str, str], missing: list[str]
+) -> None:
+    """What compose and Kubernetes run must not keep its state, or its mail, to itself."""
+    for name in ("DATABASE_URL", "AMQP_URL", "SMTP_URL"):
+        monkeypatch.delenv(f"SVIFTDESK_{name}", raising=False)
+    for name, value in given.items():
+        monkeypatch.setenv(f"SVIFTDESK_{name}", value)
+    result = CliRunner().invoke(main, ["serve", service])
+    assert result.exit_code != 0
+    for variable in missing:
+        assert variable in result.output
+    named = {"SVIFTDESK_AMQP_URL", "SVIFTDESK_DATABASE_URL", "SVIFTDESK_SMTP_URL"}
+    for variable in named - set(missing):
+        assert variable not in result.output
+    assert "sviftdesk run" in result.output
+
+
 def test_logs_are_json_with_correlation_id_and_without_personal_data(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

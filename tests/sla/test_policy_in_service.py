@@ -78,6 +78,7 @@ def test_a_bad_policy_file_stops_the_service_naming_the_field(
     assert named in str(error.value)
     monkeypatch.setenv("SVIFTDESK_POLICY_FILE", str(path))
     monkeypatch.setenv("SVIFTDESK_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
+    monkeypatch.setenv("SVIFTDESK_DATABASE_URL", "postgresql+asyncpg://sviftdesk@127.0.0.1:1/x")
     monkeypatch.setenv("SVIFTDESK_SECRET_KEY", "k" * 40)
     result = CliRunner().invoke(main, ["serve", "sla"])
     assert result.exit_code != 0
