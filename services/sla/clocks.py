@@ -47,6 +47,12 @@ class ClockNotReadyError(RuntimeError):
     """An event about a ticket whose ticket.created has not been handled yet: retried later."""
 
 
+def _superseded(latest: datetime | None, this: datetime) -> bool:
+    """An agent's judgement older than the one applied already: events can arrive out of
+    order, and the later judgement stands."""
+    return latest is not None and this < latest
+
+
 class SlaClocks:
     def __init__(self, book: PolicyBook, outbox: Outbox, source: str) -> None:
         self.book, self._outbox, self._source = book, outbox, source
@@ -120,7 +126,9 @@ class SlaClocks:
 
     async def complexity_set(self, session: AsyncSession, payload: TicketComplexitySet) -> None:
         record = await self._existing(session, payload.ticket_id)
-        record.complexity = payload.complexity
+        if _superseded(record.complexity_set_at, payload.set_at):
+            return
+        record.complexity, record.complexity_set_at = payload.complexity, payload.set_at
         policy = self.policy(record)
         minutes = policy.targets.resolution_minutes(payload.complexity.value)
         record.clock.set_resolution_budget(minutes + record.extension_minutes)
@@ -129,7 +137,9 @@ class SlaClocks:
     async def category_set(self, session: AsyncSession, payload: TicketCategorySet) -> None:
         """Only the reports read the category; the targets do not depend on it (clause 7)."""
         record = await self._existing(session, payload.ticket_id)
-        record.category = payload.category
+        if _superseded(record.category_set_at, payload.set_at):
+            return
+        record.category, record.category_set_at = payload.category, payload.set_at
         await self._store(session, record)
 
     async def escalation_opened(self, session: AsyncSession, payload: EscalationOpened) -> None:

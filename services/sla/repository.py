@@ -66,6 +66,8 @@ class ClockRecord:
     first_reply_at: datetime | None
     auto_close_at: datetime | None = None
     auto_close_raised_at: datetime | None = None
+    category_set_at: datetime | None = None
+    complexity_set_at: datetime | None = None
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -107,6 +109,8 @@ def _record(row: Row[Any]) -> ClockRecord:
         first_reply_at=_aware(row.first_reply_at),
         auto_close_at=row.auto_close_at,
         auto_close_raised_at=row.auto_close_raised_at,
+        category_set_at=_aware(row.category_set_at),
+        complexity_set_at=_aware(row.complexity_set_at),
     )
 
 
@@ -127,6 +131,8 @@ def _values(record: ClockRecord, due: dict[SlaTarget, datetime | None]) -> dict[
         "first_reply_at": record.first_reply_at,
         "auto_close_at": record.auto_close_at,
         "auto_close_raised_at": record.auto_close_raised_at,
+        "category_set_at": record.category_set_at,
+        "complexity_set_at": record.complexity_set_at,
     }
     for target in record.clock.targets:
         prefix = PREFIX[target.name]

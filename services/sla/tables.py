@@ -64,6 +64,9 @@ clock = Table(
     Column("channel", String(16), nullable=False),
     Column("category", String(32)),
     Column("complexity", String(16)),
+    # When each was last set: events about them may arrive out of order; the latest wins.
+    Column("category_set_at", UtcDateTime),
+    Column("complexity_set_at", UtcDateTime),
     Column("status", String(32), nullable=False),
     Column("status_changed_at", UtcDateTime, nullable=False),
     Column("paused_at", UtcDateTime),

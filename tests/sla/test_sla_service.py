@@ -13,15 +13,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from services.sla.tables import clock
+from services.sla.tables import inbox as sla_inbox
 from services.sla.tables import outbox as sla_outbox
 from shared.auth import Role
 from shared.contracts.events import (
     Actor,
+    Category,
     Channel,
     Complexity,
     CustomerRef,
     EventPayload,
     Language,
+    TicketCategorySet,
     TicketComplexitySet,
     TicketCreated,
     TicketMessageAdded,
@@ -427,3 +431,50 @@ async def test_a_resolved_ticket_closes_by_itself_after_five_business_days(syste
     assert [d["ticket_id"] for d in await sla_events(system, "sla.auto_close_due")] == [
         str(ticket_id)
     ]
+
+
+async def test_the_later_judgement_stands_whatever_order_its_events_arrive_in(
+    open_system: System,
+) -> None:
+    """Two quick corrections may be handled in either order: the later one is what counts."""
+    system, t0 = open_system, datetime.now(UTC).replace(microsecond=0)
+    ticket_id = await new_ticket(system, t0)
+    await wait_events(system, "sla.targets_set", 1)
+
+    async def judged(newer: EventPayload, older: EventPayload) -> None:
+        await publish(system, newer, ticket_id)
+        stale = older.to_event(source="/sviftdesk/intake", subject=str(ticket_id))
+        await system.runtime("intake").bus.publish(stale)
+        await eventually(lambda: _handled(system, stale.id), bool)
+
+    def complexity(value: Complexity, hours: int) -> TicketComplexitySet:
+        return TicketComplexitySet(
+            ticket_id=ticket_id,
+            number="SC-000777",
+            complexity=value,
+            set_at=t0 + timedelta(hours=hours),
+        )
+
+    def category(value: Category, hours: int) -> TicketCategorySet:
+        return TicketCategorySet(
+            ticket_id=ticket_id,
+            number="SC-000777",
+            category=value,
+            previous=None,
+            subject="s",
+            set_at=t0 + timedelta(hours=hours),
+        )
+
+    await judged(complexity(Complexity.complex, 2), complexity(Complexity.simple, 1))
+    await judged(category(Category.question, 2), category(Category.complaint, 1))
+    view = await system.clients["sla"].get(f"/v1/tickets/{ticket_id}/sla", headers=agent(system))
+    assert view.json()["resolution"]["budget_minutes"] == 3 * 540  # complex, not simple
+    async with system.runtime("sla").db.sessions() as session:
+        row = (await session.execute(select(clock).where(clock.c.ticket_id == ticket_id))).one()
+    assert (row.complexity, row.category) == ("complex", "question")
+
+
+async def _handled(system: System, event_id: str) -> bool:
+    async with system.runtime("sla").db.sessions() as session:
+        query = select(sla_inbox.c.event_id).where(sla_inbox.c.event_id == event_id)
+        return (await session.execute(query)).first() is not None
