@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -234,6 +235,16 @@ def build_app(
         max_request_bytes=runtime.settings.max_request_bytes,
         path_limits=body_limits,
     )
+    if runtime.settings.cors_origins:
+        # Outside the body limit, so a 413 too tells the browser it may read the answer.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(runtime.settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+            max_age=600,
+        )
     app.include_router(
         ops_router(
             runtime.registry,

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     mail_from: str = "SviftDesk <support@sviftcommunity.ru>"
     mail_domain: str = "sviftcommunity.ru"
     site_url: str = "https://sviftcommunity.ru"
+    # Web pages allowed to call the API from the browser (the site's own origin, say), comma
+    # separated; unset: none, and only servers (the site's back end, partners) call it.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Where customers' mail links (beta opt-in and opt-out) reach the notifier's API.
     notifier_public_url: str = "http://localhost:8003"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
@@ -139,7 +142,7 @@ class Settings(BaseSettings):
             raise ValueError("must look like https://tracker.example/bugs")
         return value
 
-    @field_validator("support_addresses", mode="before")
+    @field_validator("support_addresses", "cors_origins", mode="before")
     @classmethod
     def _split_addresses(cls, value: object) -> object:
         if isinstance(value, str):
@@ -152,6 +155,19 @@ class Settings(BaseSettings):
         if not value or any("@" not in address for address in value):
             raise ValueError("needs one or more addresses, e.g. support@sviftcommunity.ru")
         return tuple(address.lower() for address in value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        origins = tuple(origin.rstrip("/") for origin in value)
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest:
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme and host only, "
+                    "e.g. https://sviftcommunity.ru"
+                )
+        return origins
 
     @field_validator("imap_url")
     @classmethod
