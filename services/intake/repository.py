@@ -121,6 +121,38 @@ async def queue(session: AsyncSession, finished: Collection[str], limit: int) ->
     return (await session.execute(query)).all()
 
 
+async def list_tickets(
+    session: AsyncSession,
+    *,
+    statuses: Collection[str],
+    categories: Collection[str],
+    channel: str | None,
+    claimed_by: uuid.UUID | None,
+    partner_id: uuid.UUID | None,
+    customer_email: str | None,
+    after_number: int | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Tickets by number (their order of arrival), after ``after_number``, as filtered."""
+    query = select(ticket).order_by(ticket.c.number).limit(limit)
+    if statuses:
+        query = query.where(ticket.c.status.in_(statuses))
+    if categories:
+        query = query.where(ticket.c.category.in_(categories))
+    if channel is not None:
+        query = query.where(ticket.c.channel == channel)
+    if claimed_by is not None:
+        query = query.where(ticket.c.claimed_by == claimed_by)
+    if partner_id is not None:
+        query = query.where(ticket.c.partner_id == partner_id)
+    if customer_email is not None:
+        owner = select(customer.c.id).where(customer.c.email == customer_email)
+        query = query.where(ticket.c.customer_id.in_(owner.scalar_subquery()))
+    if after_number is not None:
+        query = query.where(ticket.c.number > after_number)
+    return (await session.execute(query)).all()
+
+
 async def claim_oldest(
     session: AsyncSession,
     agent_id: uuid.UUID,

@@ -31,6 +31,9 @@ from services.intake.api.models import (
     TicketCreate,
     TicketCreatedOut,
     TicketOut,
+    TicketPageOut,
+    TicketQuery,
+    TicketSummaryOut,
     TimelineEntryOut,
     TimelineKind,
 )
@@ -43,10 +46,11 @@ from services.intake.domain.tickets import (
     format_number,
     hash_token,
     new_access_token,
+    parse_number,
     partner_sees_contact,
     tokens_match,
 )
-from shared.auth import ForbiddenError
+from shared.auth import ForbiddenError, UnauthorizedError
 from shared.contracts.events import (
     Actor,
     ArticleSuggestion,
@@ -494,6 +498,51 @@ async def read_ticket(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -
         viewer = viewer_of(row, caller)
         assert row is not None
         return await ticket_view(session, row, viewer)
+
+
+async def list_tickets(
+    runtime: ServiceRuntime, caller: Caller, query: TicketQuery
+) -> TicketPageOut:
+    """Staff see every ticket; a partner, those it filed (scope ``tickets:read``)."""
+    if caller.principal is None:
+        raise UnauthorizedError("A staff token, or a partner key with tickets:read, lists tickets.")
+    caller.require_partner_scope("tickets:read")
+    partner_id = caller.partner_id
+    if partner_id is None and not caller.is_staff:
+        raise ForbiddenError("Only staff and partners list tickets.")
+    if partner_id is not None and (query.mine or query.customer is not None):
+        raise ForbiddenError("A partner lists the tickets it filed; mine and customer are staff's.")
+    async with runtime.db.sessions() as session:
+        rows = await repository.list_tickets(
+            session,
+            statuses=query.status,
+            categories=query.category,
+            channel=query.channel,
+            claimed_by=caller.principal.subject if query.mine else None,
+            partner_id=partner_id,
+            customer_email=query.customer.lower() if query.customer else None,
+            after_number=parse_number(query.after) if query.after else None,
+            limit=query.limit + 1,  # one more tells whether another page follows
+        )
+    page = rows[: query.limit]
+    return TicketPageOut(
+        items=[
+            TicketSummaryOut(
+                id=row.id,
+                number=format_number(row.number),
+                status=row.status,
+                channel=row.channel,
+                category=row.category,
+                complexity=row.complexity,
+                subject=row.subject,
+                received_at=row.received_at,
+                customer_is_new=row.customer_is_new,
+                claimed_by=row.claimed_by,
+            )
+            for row in page
+        ],
+        next_after=format_number(page[-1].number) if len(rows) > query.limit else None,
+    )
 
 
 async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> TicketOut:

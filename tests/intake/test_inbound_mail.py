@@ -233,6 +233,13 @@ async def test_a_stranger_with_a_valid_tag_starts_a_new_ticket(system: System) -
     assert (await staff_view(system, first.ticket_id))["messages"] == []
 
 
+async def test_a_tag_no_ticket_could_have_starts_a_new_ticket(system: System) -> None:
+    """A number past what the database holds names no ticket: filed anew, never a failure."""
+    await deliver(system, plain("Вопрос"))
+    huge = await deliver(system, plain("Ответ", subject="Re: [SC-23547065208582453774] Вопрос"))
+    assert huge.outcome is InboundOutcome.ticket_created
+
+
 async def test_a_reply_reopens_a_resolved_ticket(system: System) -> None:
     created = await new_ticket(system, "ivan@example.com")
     staff = await agent(system)

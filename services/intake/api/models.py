@@ -342,6 +342,49 @@ class QueueItemOut(BaseModel):
     customer_is_new: bool = Field(description="gets onboarding guidance; not priority")
 
 
+class TicketQuery(BaseModel):
+    """Which tickets to list; every filter narrows the list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[TicketStatus] = Field(
+        default_factory=list, description="any of these (repeat the parameter)"
+    )
+    category: list[Category] = Field(
+        default_factory=list, description="any of these (repeat the parameter)"
+    )
+    channel: Channel | None = None
+    mine: bool = Field(default=False, description="only those the calling agent claimed")
+    customer: EmailStr | None = Field(default=None, description="only this customer's (staff)")
+    after: str | None = Field(
+        default=None,
+        pattern=r"^SC-\d{6,18}$",
+        description="a ticket number: the page starts after it (``next_after`` of the last page)",
+    )
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class TicketSummaryOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: TicketStatus
+    channel: Channel
+    category: Category | None
+    complexity: Complexity | None
+    subject: str
+    received_at: AwareDatetime
+    customer_is_new: bool
+    claimed_by: uuid.UUID | None = Field(description="the agent working on it; null if nobody")
+
+
+class TicketPageOut(BaseModel):
+    items: list[TicketSummaryOut] = Field(description="by arrival, oldest first")
+    next_after: str | None = Field(
+        description="the last number on this page: pass it as ``after`` for the next page; "
+        "null on the last page"
+    )
+
+
 class CredentialIn(BaseModel):
     """A staff token (agent, senior, admin: with ``email``) or a partner key (with
     ``partner_name`` and ``scopes``)."""

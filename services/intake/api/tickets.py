@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from services.intake import conversation, customer_requests, desk, service
 from services.intake.access import AgentDep, CallerDep
@@ -28,6 +28,8 @@ from services.intake.api.models import (
     TicketCreate,
     TicketCreatedOut,
     TicketOut,
+    TicketPageOut,
+    TicketQuery,
     TransitionIn,
     TransitionOut,
 )
@@ -64,6 +66,16 @@ async def create_ticket(
         scope=scope,
         partner_id=caller.partner_id,
     )
+
+
+@router.get("", summary="List tickets (staff: all; partners: their own)")
+async def list_tickets(
+    query: Annotated[TicketQuery, Query()], runtime: RuntimeDep, caller: CallerDep
+) -> TicketPageOut:
+    """By arrival, oldest first, a page at a time. Staff filter by status, category, channel,
+    their own claims (``mine``) or a customer's address; a partner's key (scope
+    ``tickets:read``) lists the tickets it filed."""
+    return await service.list_tickets(runtime, caller, query)
 
 
 @router.get("/{ticket_id}", summary="Read a ticket")

@@ -44,9 +44,14 @@ def format_number(sequence: int) -> str:
     return f"{NUMBER_PREFIX}{sequence:06d}"
 
 
+# The largest number the database can hold (a BIGINT); a larger one names no ticket.
+MAX_SEQUENCE = 2**63 - 1
+
+
 def parse_number(number: str) -> int | None:
     match = NUMBER_RE.match(number.strip().upper())
-    return int(match.group(1)) if match else None
+    sequence = int(match.group(1)) if match else None
+    return sequence if sequence is not None and sequence <= MAX_SEQUENCE else None
 
 
 def new_access_token() -> str:
