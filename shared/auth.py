@@ -69,6 +69,12 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _same(given: str, expected: str) -> bool:
+    # In constant time, and for any text: hmac refuses to compare non-ASCII str, and a token
+    # from a request may hold anything.
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 class TokenSigner:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 32:
@@ -88,7 +94,7 @@ class TokenSigner:
         except ValueError:
             return None
         payload = f"{prefix}.{body}.{nonce}"
-        if prefix != TOKEN_PREFIX or not hmac.compare_digest(signature, self._sign(payload)):
+        if prefix != TOKEN_PREFIX or not _same(signature, self._sign(payload)):
             return None
         try:
             claims = json.loads(_unb64(body))
@@ -105,7 +111,7 @@ class TokenSigner:
 
     def verify_value(self, purpose: str, token: str) -> str | None:
         body, _, signature = token.partition(".")
-        if not signature or not hmac.compare_digest(signature, self._sign(f"{purpose}:{body}")):
+        if not signature or not _same(signature, self._sign(f"{purpose}:{body}")):
             return None
         try:
             return _unb64(body).decode()

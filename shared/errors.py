@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.contracts.api import Problem
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -80,21 +82,41 @@ async def _http(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
 
+# Problem answers any operation may give, and those of an operation that takes a token.
+ANY_OPERATION = {
+    "400": "Malformed request",
+    "413": "Body too large",
+    "422": "Invalid field; the answer names it",
+}
+WITH_A_TOKEN = {"401": "No valid token, or a revoked one", "403": "The token does not allow this"}
+
+
 def document_problem_responses(app: FastAPI) -> None:
     """Make the OpenAPI document say what 4xx answers really are: application/problem+json
-    (FastAPI files a response model under application/json)."""
+    (FastAPI files a response model under application/json), on every operation that can
+    give them, so a client generated from it expects them."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, part in {**definition.pop("$defs", {}), "Problem": definition}.items():
+            components.setdefault(name, part)
+        problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path in schema.get("paths", {}).values():
             for operation in path.values():
-                for status, response in operation.get("responses", {}).items():
+                responses = operation.setdefault("responses", {})
+                for status, response in responses.items():
                     content = response.get("content", {})
-                    if str(status).startswith("4") and "application/json" in content:
+                    if str(status)[:1] in ("4", "5") and "application/json" in content:
                         content[PROBLEM_JSON] = content.pop("application/json")
+                possible = {**ANY_OPERATION, **(WITH_A_TOKEN if operation.get("security") else {})}
+                for status, description in possible.items():
+                    responses.setdefault(status, {"description": description, "content": problem})
+        app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

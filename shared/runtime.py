@@ -28,7 +28,7 @@ from shared.bus.memory import InMemoryBus
 from shared.bus.rabbit import RabbitBus
 from shared.bus.topology import Topology
 from shared.db import Database
-from shared.errors import install_error_handlers
+from shared.errors import document_problem_responses, install_error_handlers
 from shared.group_commit import GroupCommit
 from shared.http import install_http_basics, ops_router
 from shared.inbox import EventHandler, Inbox, idempotent_consumer
@@ -229,6 +229,7 @@ def build_app(
     app.state.registry = runtime.registry
     app.state.is_revoked = runtime.is_revoked  # for shared.auth, which cannot import us
     install_error_handlers(app)
+    document_problem_responses(app)
     install_http_basics(
         app,
         service=runtime.name,

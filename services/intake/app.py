@@ -18,7 +18,6 @@ from services.intake.api import (
     tickets,
 )
 from shared.bus import Bus
-from shared.errors import document_problem_responses
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
 
@@ -54,5 +53,4 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
             yield
 
     app.router.lifespan_context = lifespan
-    document_problem_responses(app)
     return app

@@ -95,6 +95,8 @@ def test_signatures_bind_the_body_and_the_time() -> None:
     assert not valid(body=b'{"release":"2.0"}')
     assert not valid(timestamp=str(now + 1))
     assert not valid(signature=None) and not valid(timestamp=None) and not valid(timestamp="x")
+    # Whatever a header holds is refused, never a failure.
+    assert not valid(signature="sha256=ü") and not valid(timestamp="²")
     assert not development.signature_valid(
         "t" * 32, timestamp=str(now), signature=signature, body=body, now=now
     )

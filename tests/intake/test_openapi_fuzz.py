@@ -12,15 +12,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from services.cli import migrate_services
 from services.intake import credentials
@@ -29,15 +21,8 @@ from services.intake.tables import SCHEMA
 from shared.auth import Role, load_signer
 from shared.db import Database
 from shared.settings import Settings
+from tests.openapi_fuzz import fuzz
 from tests.support import ticket_body
-
-EXAMPLES = 12
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 
 
 async def _admin_token(settings: Settings) -> str:
@@ -63,25 +48,6 @@ def fuzzed_app(tmp_path: Path) -> Iterator[tuple[Any, str]]:
         asgi.shutdown_lifespans()
 
 
-def _run(operation: Any, headers: dict[str, str], path_parameters: dict[str, str]) -> None:
-    wanted = {k: v for k, v in path_parameters.items() if k in operation.path}
-    strategy = operation.as_strategy(path_parameters=wanted or None)
-
-    @given(case=strategy)
-    @hypothesis_settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        response = case.call(headers=headers)
-        case.validate_response(response, checks=CHECKS, headers=headers)
-
-    check()
-
-
 def test_intake_never_breaks_its_own_openapi(fuzzed_app: tuple[Any, str]) -> None:
     app, admin_token = fuzzed_app
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -95,6 +61,6 @@ def test_intake_never_breaks_its_own_openapi(fuzzed_app: tuple[Any, str]) -> Non
     paths = {operation.path for operation in operations}
     assert {"/v1/tickets/{ticket_id}/transitions", "/v1/queue/claim", "/v1/feedback"} <= paths
     for operation in operations:
-        _run(operation, {}, {})
-        _run(operation, customer, ticket)
-        _run(operation, admin, ticket)
+        fuzz(operation, {}, {})
+        fuzz(operation, customer, ticket)
+        fuzz(operation, admin, ticket)

@@ -16,7 +16,7 @@ from services.escalation.api.views import forward_out
 from services.escalation.domain import development
 from services.escalation.unit import Unit
 from shared.auth import AgentDep, UnauthorizedError
-from shared.contracts.api import PROBLEM_RESPONSES
+from shared.contracts.api import PROBLEM_RESPONSES, Problem
 from shared.errors import ProblemError
 from shared.runtime import RuntimeDep
 
@@ -70,7 +70,10 @@ async def forwards_of(
             "content": {"application/json": {"schema": CallbackIn.model_json_schema()}},
         }
     },
-    responses={401: {"description": "bad, missing or stale signature"}},
+    responses={
+        401: {"model": Problem, "description": "bad, missing or stale signature"},
+        503: {"model": Problem, "description": "SVIFTDESK_TRACKER_SECRET is not set here"},
+    },
 )
 async def callback(request: Request, runtime: RuntimeDep) -> CallbackOut:
     secret = runtime.settings.tracker_secret

@@ -74,11 +74,12 @@ def signature_valid(
     secret: str, *, timestamp: str | None, signature: str | None, body: bytes, now: float
 ) -> bool:
     """The raw body is what was signed, at a time close to ours."""
-    if not timestamp or not signature or not timestamp.isdigit():
+    if not timestamp or not signature or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
         return False
-    return hmac.compare_digest(signature, sign(secret, int(timestamp), body))
+    # Bytes: hmac refuses to compare non-ASCII str, and a header may hold anything.
+    return hmac.compare_digest(signature.encode(), sign(secret, int(timestamp), body).encode())
 
 
 def retry_delay(attempts: int, delays_ms: tuple[int, ...]) -> float:
