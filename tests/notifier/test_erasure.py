@@ -121,20 +121,7 @@ async def test_an_erased_customer_is_forgotten_and_mailed_no_more(system: System
         lambda: _deliveries(system, first["id"]),
         lambda found: [d["status"] for d in found] == ["sent", "sent"],
     )
-    runtime = system.runtime("notifier")
-    async with runtime.db.transaction() as session:
-        await repository.add_delivery(
-            session,
-            event_id=str(uuid.uuid4()),
-            event_type="sla.extended",
-            ticket_id=uuid.UUID(second["id"]),
-            channel="email",
-            recipient=OLGA,
-            template="extension",
-            language="ru",
-            context={"number": second["number"], "name": "Ольга"},
-            next_attempt_at=datetime.now(UTC) + timedelta(days=1),
-        )
+    await _mail_olga(system, second, "sla.extended", "extension", timedelta(days=1))
     ivans_before = await _deliveries(system, ivan["id"])
     mails_to_olga = len(_to(system, OLGA))
 
@@ -219,23 +206,30 @@ async def test_an_erased_customer_is_forgotten_and_mailed_no_more(system: System
     assert kept == {(c.ticket_id, c.erased_at) for c in contacts}
 
     # A mail a handler recorded just before the erasure committed is stopped by the sender.
-    async with runtime.db.transaction() as session:
-        await repository.add_delivery(
-            session,
-            event_id=str(uuid.uuid4()),
-            event_type="incident.updated",
-            ticket_id=uuid.UUID(first["id"]),
-            channel="email",
-            recipient=OLGA,
-            template="incident_update",
-            language="ru",
-            context={"number": first["number"], "name": "Ольга"},
-            next_attempt_at=datetime.now(UTC),
-        )
-        wake_after_commit(session, "deliveries")
+    await _mail_olga(system, first, "incident.updated", "incident_update", timedelta(0))
     late = await eventually(
         lambda: _deliveries(system, first["id"]),
         lambda found: found[-1]["status"] == "cancelled",
     )
     assert "@" not in late[-1]["recipient"]
     assert len(_to(system, OLGA)) == mails_to_olga
+
+
+async def _mail_olga(
+    system: System, ticket: dict[str, Any], event_type: str, template: str, due_in: timedelta
+) -> None:
+    """A mail to Olga as a handler records it, due after ``due_in``."""
+    async with system.runtime("notifier").db.transaction() as session:
+        await repository.add_delivery(
+            session,
+            event_id=str(uuid.uuid4()),
+            event_type=event_type,
+            ticket_id=uuid.UUID(ticket["id"]),
+            channel="email",
+            recipient=OLGA,
+            template=template,
+            language="ru",
+            context={"number": ticket["number"], "name": "Ольга"},
+            next_attempt_at=datetime.now(UTC) + due_in,
+        )
+        wake_after_commit(session, "deliveries")
