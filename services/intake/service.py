@@ -459,7 +459,9 @@ async def file_tickets(
                     "scope": scope,
                     "fingerprint": fingerprint,
                     "status_code": 201,
-                    "response": answer.model_dump(mode="json"),
+                    # Without the customer's key: it is shown once and kept only hashed (a
+                    # retry gets the same ticket; the key is in the receipt mail).
+                    "response": answer.model_dump(mode="json") | {"access_token": None},
                     "created_at": f.received_at,
                 }
             )

@@ -117,8 +117,9 @@ class TicketCreatedOut(BaseModel):
     status: TicketStatus
     received_at: AwareDatetime
     access_token: str | None = Field(
-        description="the customer's key to this ticket; shown once, keep it secret. Not given "
-        "to a partner: it would let the partner act as the customer"
+        description="the customer's key to this ticket; shown once, keep it secret: a retry "
+        "with the same Idempotency-Key answers null (the receipt mail carries it too). Not "
+        "given to a partner: it would let the partner act as the customer"
     )
     customer_is_new: bool
     suggested_articles: list[SuggestedArticleOut] = Field(
