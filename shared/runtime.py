@@ -43,6 +43,8 @@ RETENTION_SECONDS = 600.0  # how often old outbox and inbox rows are purged
 RECANCEL_SECONDS = 1.0
 
 Worker = Callable[[], Coroutine[Any, Any, None]]
+# Deletes up to PURGE_BATCH rows older than a time, in the caller's transaction; how many went.
+Purge = Callable[[AsyncSession, datetime], Awaitable[int]]
 
 
 def event_source(service: str) -> str:
@@ -80,6 +82,9 @@ class ServiceRuntime:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     # Batched writers of the service's hot paths, by name (see shared.group_commit).
     group_commits: dict[str, GroupCommit[Any, Any]] = field(default_factory=dict)
+    # A service's own tables with a retention, by name, purged beside the outbox and inbox:
+    # each is given the time now and knows its own retention.
+    purges: dict[str, Purge] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         assert self.metadata.schema is not None
@@ -175,15 +180,20 @@ class ServiceRuntime:
         now = now or datetime.now(UTC)
         outbox_before = now - timedelta(hours=self.settings.outbox_retention_hours)
         inbox_before = now - timedelta(days=self.settings.inbox_retention_days)
-        outbox = await self._purge(lambda s: self.outbox.purge_published(s, outbox_before))
-        inbox = await self._purge(lambda s: self.inbox.purge(s, inbox_before))
+        outbox = await self._purge(self.outbox.purge_published, outbox_before)
+        inbox = await self._purge(self.inbox.purge, inbox_before)
         return outbox, inbox
 
-    async def _purge(self, batch: Callable[[AsyncSession], Awaitable[int]]) -> int:
+    async def purge_own(self, now: datetime | None = None) -> dict[str, int]:
+        """Run the service's own purges (``purges``); how many rows each deleted."""
+        now = now or datetime.now(UTC)
+        return {name: await self._purge(purge, now) for name, purge in self.purges.items()}
+
+    async def _purge(self, batch: Purge, at: datetime) -> int:
         total = 0
         while True:
             async with self.db.transaction() as session:
-                deleted = await batch(session)
+                deleted = await batch(session, at)
             total += deleted
             if deleted < PURGE_BATCH:
                 return total
@@ -192,8 +202,9 @@ class ServiceRuntime:
         while True:
             try:
                 outbox, inbox = await self.purge_expired()
-                if outbox or inbox:
-                    log.info("retention.purged", outbox=outbox, inbox=inbox)
+                own = {name: n for name, n in (await self.purge_own()).items() if n}
+                if outbox or inbox or own:
+                    log.info("retention.purged", outbox=outbox, inbox=inbox, **own)
             except Exception:
                 if cancelled():
                     raise

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     outbox_retention_hours: float = Field(default=168, gt=0)
     # Processed event ids are kept far longer than any redelivery can come (minutes).
     inbox_retention_days: float = Field(default=30, ge=1)
+    # A partner's or the site's Idempotency-Key is answered from memory this long; a retry
+    # later than that files a new ticket.
+    idempotency_retention_hours: float = Field(default=168, ge=1)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     # One file attached to a ticket or a message (sent base64 in JSON, so it also has to fit
     # under max_request_bytes once encoded).

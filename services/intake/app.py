@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import handlers, imap, smtp, tables
+from services.intake import handlers, imap, repository, smtp, tables
 from services.intake.api import (
     articles,
     credentials,
@@ -25,6 +27,12 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
     runtime = ServiceRuntime.create("intake", tables.metadata, {}, settings, bus)
     runtime.handlers = handlers.make_handlers(runtime)
+    remembered_for = timedelta(hours=runtime.settings.idempotency_retention_hours)
+
+    async def expired_idempotency_keys(session: AsyncSession, now: datetime) -> int:
+        return await repository.purge_idempotent(session, now - remembered_for)
+
+    runtime.purges["idempotency_keys"] = expired_idempotency_keys
     if runtime.settings.imap_url is not None:
         runtime.workers.append(imap.poller(runtime))
     app = build_app(

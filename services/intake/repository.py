@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, exists, func, literal_column, select, update
+from sqlalchemy import Row, case, delete, exists, func, literal_column, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.tables import (
@@ -26,6 +26,7 @@ from services.intake.tables import (
     timeline,
 )
 from shared.db import execute_count, insert_ignoring_conflicts, insert_rows
+from shared.outbox import PURGE_BATCH
 
 
 async def upsert_customers(
@@ -289,6 +290,17 @@ async def get_idempotent(session: AsyncSession, key: str, scope: str) -> Row[Any
 
 async def save_idempotent_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     await insert_rows(session, idempotency_key, rows)
+
+
+async def purge_idempotent(session: AsyncSession, before: datetime) -> int:
+    """Forget up to PURGE_BATCH keys remembered before ``before``; how many went."""
+    expired = (
+        select(idempotency_key.c.key, idempotency_key.c.scope)
+        .where(idempotency_key.c.created_at < before)
+        .limit(PURGE_BATCH)
+    )
+    primary_key = tuple_(idempotency_key.c.key, idempotency_key.c.scope)
+    return await execute_count(session, delete(idempotency_key).where(primary_key.in_(expired)))
 
 
 # The knowledge base (clause 16).

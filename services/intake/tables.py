@@ -172,6 +172,8 @@ idempotency_key = Table(
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+    # The purge past SVIFTDESK_IDEMPOTENCY_RETENTION_HOURS reads by it.
+    Index("ix_idempotency_key_created_at", "created_at"),
 )
 
 # Every message that reached the support address (SMTP, HTTP or IMAP), recorded once with its

@@ -58,3 +58,30 @@ async def test_old_published_events_and_processed_ids_are_purged_unpublished_kep
     assert await system.count_rows("notifier", "inbox") == before - 1
     # Run again: nothing more is due.
     assert await intake.purge_expired(now) == (0, 0)
+
+
+async def test_idempotency_keys_are_forgotten_after_their_retention(system: System) -> None:
+    intake = system.runtime("intake")
+    table = intake.metadata.tables["intake.idempotency_key"]
+    for key in ("old", "new"):
+        answer = await system.intake.post(
+            "/v1/tickets", json=ticket_body(f"{key}@example.com"), headers={"Idempotency-Key": key}
+        )
+        assert answer.status_code == 201, answer.text
+    now = datetime.now(UTC)
+    long_ago = now - timedelta(hours=intake.settings.idempotency_retention_hours + 1)
+    async with intake.db.transaction() as session:
+        await session.execute(update(table).where(table.c.key == "old").values(created_at=long_ago))
+
+    assert await intake.purge_own(now) == {"idempotency_keys": 1}
+    assert await intake.purge_own(now) == {"idempotency_keys": 0}
+    # The recent key still answers a retry with its ticket; the old one is a new request now.
+    again = await system.intake.post(
+        "/v1/tickets", json=ticket_body("new@example.com"), headers={"Idempotency-Key": "new"}
+    )
+    assert again.status_code == 201
+    assert await system.count_rows("intake", "ticket") == 2
+    await system.intake.post(
+        "/v1/tickets", json=ticket_body("old@example.com"), headers={"Idempotency-Key": "old"}
+    )
+    assert await system.count_rows("intake", "ticket") == 3
