@@ -12,6 +12,8 @@ from sqlalchemy import Row
 from services.intake import repository
 from services.intake.access import actor_of
 from services.intake.api.models import (
+    AssigneeIn,
+    AssigneeOut,
     CategoryIn,
     CategoryOut,
     ComplexityIn,
@@ -33,7 +35,7 @@ from services.intake.service import (
     record,
     ticket_view,
 )
-from shared.auth import Principal
+from shared.auth import Principal, Role
 from shared.contracts.events import (
     EventPayload,
     PartnerRef,
@@ -41,6 +43,7 @@ from shared.contracts.events import (
     TicketComplexitySet,
     TicketStatus,
 )
+from shared.errors import UnprocessableError
 from shared.runtime import ServiceRuntime
 
 FINISHED = [status.value for status in lifecycle.FINISHED]
@@ -130,6 +133,40 @@ async def transition(
         changed_at=now,
         allowed_moves=list(lifecycle.allowed_moves(target)),
     )
+
+
+async def assign(
+    runtime: ServiceRuntime, ticket_id: str, request: AssigneeIn, agent: Principal
+) -> AssigneeOut:
+    """Hand a ticket to another staff member, or back to the queue (an agent away, say):
+    nobody's ticket is stuck with one person. The same assignee again changes nothing."""
+    parsed = parse_ticket_id(ticket_id)
+    now = datetime.now(UTC)
+    async with runtime.db.transaction() as session:
+        row = await repository.get_ticket(session, parsed)
+        if row is None:
+            raise TicketNotFoundError()
+        if request.agent_id is not None:
+            staff = await repository.get_credential(session, request.agent_id)
+            if staff is None or staff.revoked_at is not None or staff.role == Role.partner:
+                raise UnprocessableError(
+                    "agent_id: no active staff member has this id (see `sviftdesk credentials "
+                    "list`)",
+                    errors=[{"field": "agent_id", "reason": "not an active staff member"}],
+                )
+        if row.claimed_by != request.agent_id:
+            await repository.assign(session, row.id, request.agent_id, now)
+            await record(
+                session,
+                row.id,
+                now,
+                TimelineKind.assigned,
+                actor_of(agent),
+                agent.subject,
+                public=False,
+                agent_id=str(request.agent_id) if request.agent_id else None,
+            )
+    return AssigneeOut(id=row.id, number=format_number(row.number), claimed_by=request.agent_id)
 
 
 async def set_complexity(

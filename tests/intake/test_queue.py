@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.intake import repository
 from shared.auth import Role
-from tests.intake.helpers import agent, events, issue, new_ticket, read
+from tests.intake.helpers import agent, bearer, events, issue, new_ticket, read
 from tests.support import System
 
 
@@ -94,3 +94,45 @@ async def test_concurrent_claims_never_give_a_ticket_twice(system: System) -> No
     # Each customer got the receipt and then heard that their ticket is open (clause 6).
     mails = await system.wait_for_mail(40)
     assert Counter(str(m["To"]) for m in mails) == {f"c{i}@example.com": 2 for i in range(20)}
+
+
+async def test_a_claimed_ticket_is_handed_on_or_back_to_the_queue(system: System) -> None:
+    anna = await agent(system)
+    boris_id, boris = await issue(system, email="boris@sviftcommunity.ru")
+    partner_id, _ = await issue(system, Role.partner, partner_name="Acme")
+    first = await new_ticket(system)
+    second = await new_ticket(system, "olga@example.com")
+    assert (await system.intake.post("/v1/queue/claim", headers=anna)).json()["id"] == first["id"]
+    url = f"/v1/tickets/{first['id']}/assignee"
+
+    handed = await system.intake.put(url, json={"agent_id": boris_id}, headers=anna)
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["claimed_by"] == boris_id
+    mine = await system.intake.get("/v1/tickets", params={"mine": "true"}, headers=boris)
+    assert [t["id"] for t in mine.json()["items"]] == [first["id"]]
+
+    # Back to the queue, where its arrival puts it: before the later ticket.
+    back = await system.intake.put(url, json={"agent_id": None}, headers=boris)
+    assert back.status_code == 200 and back.json()["claimed_by"] is None
+    queue = await system.intake.get("/v1/queue", headers=anna)
+    assert [t["id"] for t in queue.json()] == [first["id"], second["id"]]
+    entries = (await read(system, first["id"], anna))["timeline"]
+    assert [e["agent_id"] for e in entries if e["kind"] == "assigned"] == [boris_id, None]
+    customer = (await read(system, first["id"], bearer(first["access_token"])))["timeline"]
+    assert all(e["kind"] != "assigned" for e in customer)
+
+    revoked_id, _ = await issue(system, email="gone@sviftcommunity.ru")
+    admin = await agent(system, Role.admin)
+    revoke = await system.intake.post(f"/v1/credentials/{revoked_id}/revoke", headers=admin)
+    assert revoke.status_code == 200, revoke.text
+    for nobody in (partner_id, revoked_id, str(uuid.uuid4())):
+        refused = await system.intake.put(url, json={"agent_id": nobody}, headers=anna)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "agent_id"
+    assert (
+        await system.intake.put(url, json={"agent_id": None}, headers=bearer(first["access_token"]))
+    ).status_code in (401, 403)
+    missing = f"/v1/tickets/{uuid.uuid4()}/assignee"
+    assert (
+        await system.intake.put(missing, json={"agent_id": None}, headers=anna)
+    ).status_code == 404

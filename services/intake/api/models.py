@@ -161,6 +161,8 @@ class TimelineKind(StrEnum):
     internal_note = "internal_note"
     complexity_set = "complexity_set"
     category_set = "category_set"
+    # Handed to another agent, or put back in the queue (staff only).
+    assigned = "assigned"
     escalation_requested = "escalation_requested"
     rated = "rated"
     consent_changed = "consent_changed"
@@ -178,6 +180,7 @@ class TimelineEntryOut(BaseModel):
     partner: PartnerRef | None = None
     complexity: Complexity | None = None
     category: Category | None = None
+    agent_id: uuid.UUID | None = None
     message_id: uuid.UUID | None = None
     reason: str | None = None
     score: int | None = None
@@ -253,6 +256,21 @@ class ComplexityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     complexity: Complexity
+
+
+class AssigneeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: uuid.UUID | None = Field(
+        description="a staff member's credential id (`sviftdesk credentials list`); null puts "
+        "the ticket back in the queue, at the place its arrival gives it"
+    )
+
+
+class AssigneeOut(BaseModel):
+    id: uuid.UUID
+    number: str
+    claimed_by: uuid.UUID | None
 
 
 class CategoryIn(BaseModel):

@@ -12,6 +12,8 @@ from services.intake import conversation, customer_requests, desk, service
 from services.intake.access import AgentDep, CallerDep
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
+    AssigneeIn,
+    AssigneeOut,
     CategoryIn,
     CategoryOut,
     ComplexityIn,
@@ -125,6 +127,15 @@ async def transition(
     then); ``partner`` is required when moving to waiting_partner. A move the life cycle does
     not allow is a 409 naming the allowed ones."""
     return await desk.transition(runtime, ticket_id, body, agent)
+
+
+@router.put("/{ticket_id}/assignee", summary="Hand the ticket to someone, or back (agents)")
+async def assign(
+    ticket_id: str, body: AssigneeIn, runtime: RuntimeDep, agent: AgentDep
+) -> AssigneeOut:
+    """To another staff member by their credential id, or with null back to the queue, where
+    its arrival gives it its place again (clause 7)."""
+    return await desk.assign(runtime, ticket_id, body, agent)
 
 
 @router.put("/{ticket_id}/category", summary="Correct the category (agents)")
