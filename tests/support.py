@@ -189,6 +189,20 @@ class System:
 
         return await eventually(probe, lambda mails: len(mails) >= count, timeout=timeout)
 
+    async def has_handled(self, service: str, event_id: str) -> bool:
+        """Whether ``service`` has handled this event (its inbox holds the id)."""
+        runtime = self.runtime(service)
+        inbox = runtime.inbox.table
+        async with runtime.db.sessions() as session:
+            query = select(inbox.c.event_id).where(inbox.c.event_id == event_id)
+            return (await session.execute(query)).first() is not None
+
+    async def unpublished(self, service: str) -> int:
+        """How many of ``service``'s events its outbox still has to publish."""
+        runtime = self.runtime(service)
+        async with runtime.db.sessions() as session:
+            return await runtime.outbox.pending(session)
+
     async def count_rows(self, service: str, table: str) -> int:
         runtime = self.runtime(service)
         assert runtime.metadata.schema is not None

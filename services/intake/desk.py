@@ -155,7 +155,10 @@ async def assign(
                     errors=[{"field": "agent_id", "reason": "not an active staff member"}],
                 )
         if row.claimed_by != request.agent_id:
-            await repository.assign(session, row.id, request.agent_id, now)
+            claimed_at = now if request.agent_id is not None else None
+            await repository.set_ticket(
+                session, row.id, claimed_by=request.agent_id, claimed_at=claimed_at
+            )
             await record(
                 session,
                 row.id,

@@ -154,14 +154,6 @@ async def list_tickets(
     return (await session.execute(query)).all()
 
 
-async def assign(
-    session: AsyncSession, ticket_id: uuid.UUID, agent_id: uuid.UUID | None, at: datetime
-) -> None:
-    claimed_at = at if agent_id is not None else None
-    statement = update(ticket).where(ticket.c.id == ticket_id)
-    await session.execute(statement.values(claimed_by=agent_id, claimed_at=claimed_at))
-
-
 async def claim_oldest(
     session: AsyncSession,
     agent_id: uuid.UUID,

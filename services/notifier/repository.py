@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.domain.notifications import Contact
@@ -288,12 +288,12 @@ async def erase_tickets(session: AsyncSession, ticket_ids: list[uuid.UUID], at: 
     await session.execute(
         update(ticket_contact)
         .where(ticket_contact.c.ticket_id.in_(ticket_ids))
-        .values(email="", name="", subject="")
-    )
-    await session.execute(
-        update(ticket_contact)
-        .where(ticket_contact.c.ticket_id.in_(ticket_ids), ticket_contact.c.erased_at.is_(None))
-        .values(erased_at=at)
+        .values(
+            email="",
+            name="",
+            subject="",
+            erased_at=func.coalesce(ticket_contact.c.erased_at, at),  # the first erasure stands
+        )
     )
     await session.execute(
         update(ticket_stage).where(ticket_stage.c.ticket_id.in_(ticket_ids)).values(note=None)

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.escalation.tables import inbox
 from shared.contracts.events import (
     Category,
     CustomerErased,
@@ -34,18 +33,6 @@ async def _escalations(system: System, ticket_id: uuid.UUID) -> list[dict[str, A
     return list(response.json())
 
 
-async def _processed(system: System, event_id: str) -> bool:
-    async with system.runtime("escalation").db.sessions() as session:
-        query = select(inbox.c.event_id).where(inbox.c.event_id == event_id)
-        return (await session.execute(query)).first() is not None
-
-
-async def _unpublished(system: System) -> int:
-    runtime = system.runtime("escalation")
-    async with runtime.db.sessions() as session:
-        return await runtime.outbox.pending(session)
-
-
 async def _outbox(system: System) -> list[str]:
     runtime = system.runtime("escalation")
     async with runtime.db.sessions() as session:
@@ -65,7 +52,7 @@ async def _erase(system: System, ticket_ids: list[uuid.UUID]) -> str:
     )
     event = payload.to_event(source="/sviftdesk/intake")
     await system.runtime("escalation").bus.publish(event)
-    await eventually(lambda: _processed(system, event.id), bool)
+    await eventually(lambda: system.has_handled("escalation", event.id), bool)
     return event.id
 
 
@@ -104,7 +91,7 @@ async def test_the_customers_words_and_outcome_go_and_the_rest_stays(desk: Syste
     await eventually(lambda: _escalations(desk, other), lambda found: len(found) == 1)
 
     # Named with a ticket this service never saw: that is fine.
-    await eventually(lambda: _unpublished(desk), lambda n: n == 0)
+    await eventually(lambda: desk.unpublished("escalation"), lambda n: n == 0)
     await _erase(desk, [erased, uuid.uuid4()])
     # Nor do the copies of published events keep them (escalation.opened carries the reason).
     envelopes = await _outbox(desk)

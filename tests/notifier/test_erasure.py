@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from services.notifier import repository
-from services.notifier.tables import delivery, inbox, ticket_contact, ticket_stage
+from services.notifier.tables import delivery, ticket_contact, ticket_stage
 from shared.auth import Role
 from shared.contracts.events import (
     Actor,
@@ -73,17 +73,11 @@ async def _deliveries(system: System, ticket_id: str) -> list[dict[str, Any]]:
     return list(response.json())
 
 
-async def _processed(system: System, event_id: str) -> bool:
-    async with system.runtime("notifier").db.sessions() as session:
-        query = select(inbox.c.event_id).where(inbox.c.event_id == event_id)
-        return (await session.execute(query)).first() is not None
-
-
 async def _publish(system: System, payload: EventPayload) -> None:
     """As intake, sla or escalation would; back once the notifier has handled it."""
     event = payload.to_event(source="/sviftdesk/intake")
     await system.runtime("intake").bus.publish(event)
-    await eventually(lambda: _processed(system, event.id), bool)
+    await eventually(lambda: system.has_handled("notifier", event.id), bool)
 
 
 async def _rows(system: System, table: Any, ticket_ids: list[str]) -> list[Any]:

@@ -18,11 +18,7 @@ async def test_old_published_events_and_processed_ids_are_purged_unpublished_kep
     intake, notifier = system.runtime("intake"), system.runtime("notifier")
     outbox, inbox = intake.outbox.table, notifier.inbox.table
 
-    async def pending() -> int:
-        async with intake.db.sessions() as session:
-            return await intake.outbox.pending(session)
-
-    await eventually(pending, lambda n: n == 0)
+    await eventually(lambda: system.unpublished("intake"), lambda n: n == 0)
     await eventually(lambda: system.count_rows("notifier", "inbox"), lambda n: n >= 3)
     assert await system.count_rows("intake", "outbox") == 3
 

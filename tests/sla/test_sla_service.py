@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from services.sla.tables import clock
-from services.sla.tables import inbox as sla_inbox
 from services.sla.tables import outbox as sla_outbox
 from shared.auth import Role
 from shared.contracts.events import (
@@ -445,7 +444,7 @@ async def test_the_later_judgement_stands_whatever_order_its_events_arrive_in(
         await publish(system, newer, ticket_id)
         stale = older.to_event(source="/sviftdesk/intake", subject=str(ticket_id))
         await system.runtime("intake").bus.publish(stale)
-        await eventually(lambda: _handled(system, stale.id), bool)
+        await eventually(lambda: system.has_handled("sla", stale.id), bool)
 
     def complexity(value: Complexity, hours: int) -> TicketComplexitySet:
         return TicketComplexitySet(
@@ -472,9 +471,3 @@ async def test_the_later_judgement_stands_whatever_order_its_events_arrive_in(
     async with system.runtime("sla").db.sessions() as session:
         row = (await session.execute(select(clock).where(clock.c.ticket_id == ticket_id))).one()
     assert (row.complexity, row.category) == ("complex", "question")
-
-
-async def _handled(system: System, event_id: str) -> bool:
-    async with system.runtime("sla").db.sessions() as session:
-        query = select(sla_inbox.c.event_id).where(sla_inbox.c.event_id == event_id)
-        return (await session.execute(query)).first() is not None
