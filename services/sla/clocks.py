@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.sla import repository
 from services.sla.domain.book import PolicyBook
 from services.sla.domain.calendar import BusinessCalendar
-from services.sla.domain.clock import Alert, Target, TicketClock
+from services.sla.domain.clock import FINISHED, Alert, Target, TicketClock
 from services.sla.domain.policy import Policy
 from services.sla.repository import ClockRecord
 from shared.contracts.envelope import CloudEvent
@@ -33,7 +33,7 @@ from shared.contracts.events import (
     TicketStatusChanged,
 )
 from shared.db import wake_after_commit
-from shared.errors import NotFoundError
+from shared.errors import ConflictError, NotFoundError
 from shared.logging import current_correlation_id
 from shared.outbox import Outbox
 
@@ -200,6 +200,12 @@ class SlaClocks:
         record = await repository.get_clock(session, ticket_id, lock=True)
         if record is None:
             raise ClockNotFoundError()
+        if record.status in FINISHED:
+            # Clause 26 promises more time for work still to do; a finished ticket has none.
+            raise ConflictError(
+                f"The ticket is {record.status}: only a ticket still being worked on can be"
+                " extended (reopen it first)."
+            )
         minutes = business_days * self.policy(record).targets.business_day_minutes
         record.extension_minutes += minutes
         record.clock.resolution.budget += minutes
@@ -271,7 +277,8 @@ class SlaClocks:
         """Re-derive the clocks from the facts; tell of every target newly met."""
         clock = record.clock
         before = {target.name: target.met_at for target in clock.targets}
-        clock.replay(record.history, record.first_reply_at, self.calendar(record))
+        paused = frozenset(self.policy(record).targets.pause_while)
+        clock.replay(record.history, record.first_reply_at, self.calendar(record), paused)
         self._plan_auto_close(record)
         for target in clock.targets:
             if target.met_at is not None and target.met_at != before[target.name]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from services.sla.domain.calendar import BusinessCalendar
 from services.sla.domain.clock import Alert, TicketClock
 from services.sla.domain.policy import load_policy
 
 MSK = ZoneInfo("Europe/Moscow")
-CALENDAR = BusinessCalendar(load_policy())
+POLICY = load_policy()
+CALENDAR = BusinessCalendar(POLICY)
+PAUSE = frozenset(POLICY.targets.pause_while)
 
 
 def msk(*args: int) -> datetime:
@@ -43,15 +47,38 @@ def test_the_november_holidays_do_not_count() -> None:
 def test_waiting_on_the_customer_pauses_both_clocks() -> None:
     clock = clock_at(msk(2025, 11, 17, 9, 0), first=600)
     paused = [(msk(2025, 11, 17, 10, 0), "waiting_customer")]  # 60 business minutes used
-    clock.replay(paused, None, CALENDAR)
+    clock.replay(paused, None, CALENDAR, PAUSE)
     assert clock.paused_at == msk(2025, 11, 17, 10, 0)
     assert clock.first_response.due_at(CALENDAR) is None
     assert clock.first_response.elapsed(msk(2025, 11, 18, 12, 0), CALENDAR) == 60
     resumed = [*paused, (msk(2025, 11, 18, 9, 0), "in_progress")]
-    clock.replay(resumed, None, CALENDAR)
+    clock.replay(resumed, None, CALENDAR, PAUSE)
     # 540 minutes left from Tue 09:00 → Tue 18:00.
     assert clock.first_response.due_at(CALENDAR) == msk(2025, 11, 18, 18, 0)
     assert clock.resolution.elapsed(msk(2025, 11, 18, 9, 30), CALENDAR) == 90
+
+
+@pytest.mark.parametrize("waiting", ["waiting_partner", "in_development"])
+def test_waiting_on_a_partner_or_development_pauses_like_waiting_on_the_customer(
+    waiting: str,
+) -> None:
+    """Clauses 12, 17, 25: the desk cannot act while a partner or development works."""
+    clock = clock_at(msk(2025, 11, 17, 9, 0), first=600)
+    history = [(msk(2025, 11, 17, 10, 0), waiting), (msk(2025, 11, 20, 9, 0), "in_progress")]
+    clock.replay(history[:1], None, CALENDAR, PAUSE)
+    assert clock.paused_at == msk(2025, 11, 17, 10, 0)
+    assert clock.resolution.due_at(CALENDAR) is None
+    clock.replay(history, None, CALENDAR, PAUSE)
+    # Mon 9–10 used; Tue and Wed waiting count for nothing; Thu 09:00 + 540 min = Thu 18:00.
+    assert clock.first_response.due_at(CALENDAR) == msk(2025, 11, 20, 18, 0)
+
+
+def test_a_policy_that_does_not_pause_for_partners_keeps_the_clock_running() -> None:
+    clock = clock_at(msk(2025, 11, 17, 9, 0), first=600)
+    only_customer = frozenset({"waiting_customer"})
+    clock.replay([(msk(2025, 11, 17, 10, 0), "waiting_partner")], None, CALENDAR, only_customer)
+    assert clock.paused_at is None
+    assert clock.first_response.due_at(CALENDAR) == msk(2025, 11, 18, 10, 0)
 
 
 def test_facts_in_any_order_give_the_same_clock() -> None:
@@ -61,8 +88,8 @@ def test_facts_in_any_order_give_the_same_clock() -> None:
         (msk(2025, 11, 18, 11, 0), "resolved"),
     ]
     forward, backward = clock_at(msk(2025, 11, 17, 9, 0)), clock_at(msk(2025, 11, 17, 9, 0))
-    forward.replay(facts, msk(2025, 11, 18, 10, 0), CALENDAR)
-    backward.replay(list(reversed(facts)), msk(2025, 11, 18, 10, 0), CALENDAR)
+    forward.replay(facts, msk(2025, 11, 18, 10, 0), CALENDAR, PAUSE)
+    backward.replay(list(reversed(facts)), msk(2025, 11, 18, 10, 0), CALENDAR, PAUSE)
     assert forward == backward
     assert forward.first_response.used == 60 + 60  # Mon 9–10, Tue 9–10
     assert forward.resolution.met_at == msk(2025, 11, 18, 11, 0)
@@ -71,13 +98,13 @@ def test_facts_in_any_order_give_the_same_clock() -> None:
 
 def test_meeting_a_target_stops_it_and_reports_the_time_taken() -> None:
     clock = clock_at(msk(2025, 11, 17, 9, 0))
-    clock.replay([], msk(2025, 11, 17, 11, 30), CALENDAR)
+    clock.replay([], msk(2025, 11, 17, 11, 30), CALENDAR, PAUSE)
     assert clock.first_response.met_at == msk(2025, 11, 17, 11, 30)
     assert clock.first_response.used == 150
     assert clock.first_response.due_at(CALENDAR) is None
     # The resolution summary answers too, when it comes before any reply.
     other = clock_at(msk(2025, 11, 17, 9, 0))
-    other.replay([(msk(2025, 11, 17, 10, 0), "resolved")], None, CALENDAR)
+    other.replay([(msk(2025, 11, 17, 10, 0), "resolved")], None, CALENDAR, PAUSE)
     assert other.first_response.met_at == msk(2025, 11, 17, 10, 0)
 
 
@@ -109,6 +136,6 @@ def test_alerts_fall_due_once_each_and_the_next_check_follows() -> None:
 def test_reopening_resumes_the_resolution_clock_where_it_stopped() -> None:
     clock = clock_at(msk(2025, 11, 17, 9, 0), resolution=540)
     history = [(msk(2025, 11, 17, 13, 0), "resolved"), (msk(2025, 11, 18, 9, 0), "in_progress")]
-    clock.replay(history, None, CALENDAR)
+    clock.replay(history, None, CALENDAR, PAUSE)
     assert clock.resolution.met_at is None
     assert clock.resolution.due_at(CALENDAR) == msk(2025, 11, 18, 9, 0) + timedelta(hours=5)

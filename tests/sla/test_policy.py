@@ -61,6 +61,7 @@ def test_bundled_policy_is_the_sviftcommunity_desk() -> None:
     assert targets.escalation_review_days == 1
     assert targets.warning_threshold == 0.75
     assert targets.auto_close_days == 5
+    assert targets.pause_while == {"waiting_customer", "waiting_partner", "in_development"}
     assert targets.resolution_minutes("standard") == 2 * 540
     assert targets.resolution_minutes(None) == 3 * 540
 
@@ -71,6 +72,14 @@ def test_defaults_fill_what_a_file_leaves_out(tmp_path: Path) -> None:
     assert policy.targets.first_response_minutes == 24 * 60
     assert policy.targets.warning_threshold == 0.75
     assert policy.effective_at == datetime(2025, 1, 1, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+def test_a_desk_chooses_which_waiting_statuses_pause_its_clocks(tmp_path: Path) -> None:
+    text = GOOD + '\n[targets]\npause_while = ["waiting_customer"]\n'
+    assert load_policy(write(tmp_path, text)).targets.pause_while == {"waiting_customer"}
+    # Only a waiting status can pause: "in_progress" is the desk's own work.
+    message = error_of(tmp_path, text.replace('"waiting_customer"', '"in_progress"'))
+    assert "targets.pause_while" in message
 
 
 def test_several_intervals_a_day_are_sorted_and_may_touch(tmp_path: Path) -> None:

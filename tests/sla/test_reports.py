@@ -394,7 +394,8 @@ async def test_report_figures_on_a_hand_built_set_of_tickets(sla: System) -> Non
     ("params", "field"),
     [
         ({"from": "2025-11-17T00:00:00", "to": "2025-12-01T00:00:00+03:00"}, "from"),
-        ({"from": "2025-11-17T00:00:00+03:00", "to": "2025-12-01"}, "to"),
+        ({"from": "2025-11-17T00:00:00+03:00", "to": "2025-12-01T00:00"}, "to"),
+        ({"from": "2025-11-17T00:00:00+03:00", "to": "2025-02-30"}, "to"),
         ({"from": "last monday", "to": "2025-12-01T00:00:00+03:00"}, "from"),
         ({"to": "2025-12-01T00:00:00+03:00"}, "from"),
         ({"from": "2025-12-01T00:00:00+03:00", "to": "2025-11-17T00:00:00+03:00"}, "to"),
@@ -412,6 +413,21 @@ async def test_report_bad_input_names_the_field(
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == field
     assert field in response.json()["detail"]
+
+
+async def test_report_takes_plain_dates_as_days_of_the_desk(sla: System) -> None:
+    """Clause 22's reports read by people: from=2025-11-17&to=2025-11-30 is those whole days in
+    Moscow, and an unencoded +03:00 (a space once decoded) still means +03:00."""
+    for params in (
+        {"from": "2025-11-17", "to": "2025-11-30"},
+        {"from": "2025-11-17T00:00:00 03:00", "to": "2025-12-01T00:00:00 03:00"},
+    ):
+        response = await sla.clients["sla"].get(
+            "/v1/reports/sla", params=params, headers=staff(sla)
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["from"], body["to"]) == (PERIOD["from"], PERIOD["to"])
 
 
 async def test_report_is_for_staff_only(sla: System) -> None:

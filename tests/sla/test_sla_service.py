@@ -240,6 +240,78 @@ async def test_pause_while_waiting_on_the_customer(open_system: System) -> None:
     assert met["within_target"] is True
 
 
+def status_change(
+    ticket_id: uuid.UUID, old: TicketStatus, new: TicketStatus, when: datetime
+) -> TicketStatusChanged:
+    return TicketStatusChanged(
+        ticket_id=ticket_id,
+        number="SC-000777",
+        from_status=old,
+        to_status=new,
+        actor=Actor.agent,
+        changed_at=when,
+        customer=CUSTOMER,
+    )
+
+
+async def sla_view(system: System, ticket_id: uuid.UUID) -> dict[str, Any]:
+    response = await system.clients["sla"].get(
+        f"/v1/tickets/{ticket_id}/sla", headers=agent(system)
+    )
+    return dict(response.json())
+
+
+@pytest.mark.parametrize("waiting", [TicketStatus.waiting_partner, TicketStatus.in_development])
+async def test_waiting_on_a_partner_or_development_pauses_the_clocks(
+    open_system: System, waiting: TicketStatus
+) -> None:
+    """Clauses 12, 17, 25: a bug with development or a question with a partner does not breach
+    while the desk cannot act (the bundled policy's pause_while)."""
+    system = open_system
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    ticket_id = await new_ticket(system, t0)
+    await wait_events(system, "sla.targets_set", 1)
+    await publish(
+        system,
+        status_change(ticket_id, TicketStatus.in_progress, waiting, t0 + timedelta(hours=1)),
+        ticket_id,
+    )
+    paused = await eventually(lambda: sla_view(system, ticket_id), lambda v: v["paused"])
+    assert paused["first_response"]["state"] == "paused"
+    assert paused["first_response"]["due_at"] is None
+    assert paused["resolution"]["due_at"] is None
+    await publish(
+        system,
+        status_change(ticket_id, waiting, TicketStatus.in_progress, t0 + timedelta(hours=4)),
+        ticket_id,
+    )
+    resumed = await eventually(lambda: sla_view(system, ticket_id), lambda v: v["paused"] is False)
+    # Three hours waiting do not count: due 24 h + 3 h after arrival.
+    assert at(resumed["first_response"]["due_at"]) == t0 + timedelta(hours=27)
+
+
+async def test_a_finished_ticket_cannot_be_extended(open_system: System) -> None:
+    """Clause 26 is about work still to do: no "we need more time" mail for a closed ticket."""
+    system = open_system
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    ticket_id = await new_ticket(system, t0)
+    await wait_events(system, "sla.targets_set", 1)
+    await publish(
+        system,
+        status_change(ticket_id, TicketStatus.in_progress, TicketStatus.resolved, t0),
+        ticket_id,
+    )
+    await eventually(lambda: sla_view(system, ticket_id), lambda v: v["status"] == "resolved")
+    response = await system.clients["sla"].post(
+        f"/v1/tickets/{ticket_id}/sla/extension",
+        json={"business_days": 1, "reason": "Нужно больше времени."},
+        headers=agent(system),
+    )
+    assert response.status_code == 409, response.text
+    assert "resolved" in response.json()["detail"]
+    assert await sla_events(system, "sla.extended") == []
+
+
 async def test_extension_moves_the_target_and_carries_the_reason(open_system: System) -> None:
     system = open_system
     t0 = datetime.now(UTC).replace(microsecond=0)

@@ -71,6 +71,7 @@ class TicketSlaOut(BaseModel):
     policy_version: str
     received_at: AwareDatetime
     clock_starts_at: AwareDatetime
+    status: str = Field(description="the ticket's status as the clocks last heard of it")
     paused: bool
     complexity: str | None
     extension_minutes: int

@@ -6,12 +6,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import AwareDatetime
 
 from services.sla import repository
 from services.sla.api.models import ReportRowOut, SlaReportOut
 from services.sla.domain.book import PolicyBook
-from services.sla.domain.report import GroupBy, ReportPeriodError, check_period, to_csv
+from services.sla.domain.report import (
+    GroupBy,
+    ReportPeriodError,
+    check_period,
+    parse_bound,
+    to_csv,
+)
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.errors import UnprocessableError
@@ -36,10 +41,24 @@ async def sla_report(
     request: Request,
     runtime: RuntimeDep,
     _staff: AgentDep,
-    start: Annotated[
-        AwareDatetime, Query(alias="from", description="ISO 8601 with offset, inclusive")
+    start_text: Annotated[
+        str,
+        Query(
+            alias="from",
+            max_length=64,
+            description="inclusive: a date-time with offset, or a date (from its start)",
+            examples=["2025-11-01", "2025-11-01T00:00:00+03:00"],
+        ),
     ],
-    end: Annotated[AwareDatetime, Query(alias="to", description="ISO 8601 with offset, exclusive")],
+    end_text: Annotated[
+        str,
+        Query(
+            alias="to",
+            max_length=64,
+            description="exclusive: a date-time with offset, or a date (to its end)",
+            examples=["2025-11-30", "2025-12-01T00:00:00+03:00"],
+        ),
+    ],
     group_by: Annotated[GroupBy | None, Query(description="one row per value; none: overall")] = (
         None
     ),
@@ -49,11 +68,14 @@ async def sla_report(
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
+    book: PolicyBook = request.app.state.book
+    zone = book.at(datetime.now(UTC)).tz
     try:
+        start = parse_bound(start_text, "from", zone, end=False)
+        end = parse_bound(end_text, "to", zone, end=True)
         check_period(start, end)
     except ReportPeriodError as exc:
         raise _refuse(exc.field, str(exc)) from None
-    book: PolicyBook = request.app.state.book
     async with runtime.db.sessions() as session:
         groups = await repository.sla_report(
             session,

@@ -63,6 +63,7 @@ def sla_view(record: ClockRecord, calendar: BusinessCalendar) -> TicketSlaOut:
         policy_version=clock.policy_version,
         received_at=clock.received_at,
         clock_starts_at=record.clock_starts_at,
+        status=record.status,
         paused=paused,
         complexity=record.complexity,
         extension_minutes=record.extension_minutes,

@@ -1,8 +1,9 @@
 """A ticket's SLA clocks: the first-response and resolution targets on the business calendar.
 
 Plain Python, no I/O. A target has a budget of business minutes; it runs from the ticket's
-arrival (a calendar makes closed time count for nothing), pauses while the ticket waits on the
-customer, and stops when met. ``used`` holds the business minutes consumed up to
+arrival (a calendar makes closed time count for nothing), pauses while the ticket waits on
+someone else (the customer, a partner, development: the policy's ``pause_while``), and stops
+when met. ``used`` holds the business minutes consumed up to
 ``running_since``, so no history needs replaying:
 
     elapsed(now) = used + between(running_since, now)      while running
@@ -20,8 +21,8 @@ from enum import StrEnum
 from services.sla.domain.calendar import BusinessCalendar
 from shared.contracts.events import SlaTarget
 
-# Ticket statuses as the clocks see them (SPEC: "The SLA clock, exactly").
-PAUSED = frozenset({"waiting_customer"})
+# Ticket statuses as the clocks see them (SPEC: "The SLA clock, exactly"). Which waiting
+# statuses pause the clocks is the policy's choice (``targets.pause_while``).
 FINISHED = frozenset({"resolved", "closed"})
 
 
@@ -123,11 +124,12 @@ class TicketClock:
         history: Sequence[tuple[datetime, str]],
         first_reply_at: datetime | None,
         calendar: BusinessCalendar,
+        paused: frozenset[str],
     ) -> None:
         """Set both targets from the ticket's status history and its first agent reply.
 
         Everything is derived from facts in time order, so events that arrive out of order or
-        twice give the same clock. Waiting on the customer pauses both targets; a resolved or
+        twice give the same clock. A ``paused`` status pauses both targets; a resolved or
         closed ticket stops them; the first public reply (or the resolution summary, if it comes
         first) meets the first response.
         """
@@ -136,12 +138,11 @@ class TicketClock:
         answers = [
             moment for moment in (first_reply_at, finished[0] if finished else None) if moment
         ]
-        _replay(
-            self.first_response, self.received_at, ordered, calendar, min(answers, default=None)
-        )
-        _replay(self.resolution, self.received_at, ordered, calendar, None)
+        first_answer = min(answers, default=None)
+        _replay(self.first_response, self.received_at, ordered, calendar, paused, first_answer)
+        _replay(self.resolution, self.received_at, ordered, calendar, paused, None)
         latest = ordered[-1] if ordered else None
-        self.paused_at = latest[0] if latest and latest[1] in PAUSED else None
+        self.paused_at = latest[0] if latest and latest[1] in paused else None
 
     def set_resolution_budget(self, minutes: int) -> None:
         """A new budget counts from the ticket's start, like the one it replaces."""
@@ -172,6 +173,7 @@ def _replay(
     received_at: datetime,
     history: Sequence[tuple[datetime, str]],
     calendar: BusinessCalendar,
+    paused: frozenset[str],
     stop_at: datetime | None,
 ) -> None:
     """Walk the history: the target runs from arrival, stops while paused or finished, and for
@@ -181,7 +183,7 @@ def _replay(
     for at, status in history:
         if stop_at is not None and at >= stop_at:
             break
-        runs = status not in PAUSED and status not in FINISHED
+        runs = status not in paused and status not in FINISHED
         if running and not runs:
             used += max(calendar.between(start, at), 0)
             running = False

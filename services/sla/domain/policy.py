@@ -49,6 +49,8 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Complexity = Literal["simple", "standard", "complex"]
+# The statuses in which the desk waits on someone else, so the clocks may pause in them.
+WaitingStatus = Literal["waiting_customer", "waiting_partner", "in_development"]
 
 DAY_MINUTES = 24 * 60
 
@@ -216,6 +218,11 @@ class Targets(_Model):
     warning_threshold: float = Field(0.75, gt=0, lt=1)
     # Business days a resolved ticket waits for the customer before it closes by itself.
     auto_close_days: PositiveInt = 5
+    # While a ticket waits on the customer, a partner (clauses 17, 25) or development (clause
+    # 12), the desk cannot act: its clocks pause in these statuses.
+    pause_while: frozenset[WaitingStatus] = frozenset(
+        {"waiting_customer", "waiting_partner", "in_development"}
+    )
 
     def resolution_minutes(self, complexity: Complexity | None) -> int:
         """The resolution target in business minutes; ``None`` means not yet assessed."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,40 @@ class ReportPeriodError(ValueError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(reason)
         self.field = field
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A "+03:00" written unencoded in a URL arrives as " 03:00": a query decodes "+" as a space.
+_SPACED_OFFSET = re.compile(r"(.+\d) (\d{2}(?::?\d{2})?)")
+BOUND_FORMAT = (
+    "a date (2025-11-17: that whole day on the desk's clock) or a date-time with an offset"
+    " (2025-11-17T09:00:00+03:00; in a URL write + as %2B)"
+)
+
+
+def parse_bound(text: str, field: str, zone: ZoneInfo, *, end: bool) -> datetime:
+    """A report period's bound: a plain date is a day of the desk's time zone, from its start
+    (``from``) or to its end (``to``, so ``from=2025-12-01&to=2025-12-31`` is all December)."""
+    text = text.strip()
+    if len(text) > 64:
+        raise ReportPeriodError(field, f"too long: expected {BOUND_FORMAT}")
+    if _DAY.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            what = f"{text!r} is not a date: expected {BOUND_FORMAT}"
+            raise ReportPeriodError(field, what) from None
+        moment = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        return moment + timedelta(days=1) if end else moment
+    if spaced := _SPACED_OFFSET.fullmatch(text):
+        text = f"{spaced[1]}+{spaced[2]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ReportPeriodError(field, f"{text!r} is not {BOUND_FORMAT}") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ReportPeriodError(field, f"{text!r} has no UTC offset: expected {BOUND_FORMAT}")
+    return moment
 
 
 def check_period(start: datetime, end: datetime) -> None:
