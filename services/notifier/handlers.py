@@ -22,6 +22,7 @@ from shared.contracts.events import (
     DevelopmentFixReleased,
     EscalationClosed,
     EscalationOpened,
+    IncidentDeclared,
     IncidentTicketsLinked,
     IncidentUpdated,
     SlaExtended,
@@ -260,6 +261,13 @@ async def on_escalation_closed(ctx: HandlerContext, event: CloudEvent) -> None:
         raise ContactNotKnownYetError(f"no contact yet for ticket {payload.ticket_id}")
 
 
+async def on_incident_declared(ctx: HandlerContext, event: CloudEvent) -> None:
+    """Clause 23: the customers of the tickets linked at once hear of the incident at once."""
+    payload = IncidentDeclared.model_validate(event.data)
+    extra: dict[str, object] = {"title": payload.title, "text": payload.summary}
+    await _tell_tickets(ctx, event, payload.ticket_ids, "incident_update", extra)
+
+
 async def on_incident_tickets_linked(ctx: HandlerContext, event: CloudEvent) -> None:
     payload = IncidentTicketsLinked.model_validate(event.data)
     extra: dict[str, object] = {"title": payload.title, "text": payload.latest}
@@ -302,6 +310,7 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         SlaMet.event_type: on_sla_met,
         EscalationOpened.event_type: on_escalation_opened,
         EscalationClosed.event_type: on_escalation_closed,
+        IncidentDeclared.event_type: on_incident_declared,
         IncidentTicketsLinked.event_type: on_incident_tickets_linked,
         IncidentUpdated.event_type: on_incident_updated,
         DevelopmentFixReleased.event_type: on_fix_released,

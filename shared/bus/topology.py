@@ -40,6 +40,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "sla.met",
         "escalation.opened",
         "escalation.closed",
+        "incident.declared",
         "incident.tickets_linked",
         "incident.updated",
         "development.fix_released",

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.auth import Role
 from shared.contracts.events import (
     DevelopmentFixReleased,
     EscalationClosed,
@@ -15,7 +16,7 @@ from shared.contracts.events import (
     EventPayload,
     IncidentUpdated,
 )
-from tests.support import System, text_of, ticket_body
+from tests.support import System, eventually, text_of, ticket_body
 
 
 async def _tickets(system: System, count: int) -> list[dict[str, Any]]:
@@ -53,6 +54,33 @@ async def test_one_incident_update_reaches_every_linked_customer(system: System)
     for mail in notices:
         assert "резервный шлюз" in text_of(mail)
     assert len(mails) == 7
+
+
+async def test_declaring_an_incident_tells_its_customers_at_once(system: System) -> None:
+    """Clause 23: the customers of the tickets linked at declaration hear of it then, not only
+    at the first update; the others hear nothing."""
+    tickets = await _tickets(system, 3)
+    token = system.runtime("escalation").signer.issue(uuid.uuid4(), Role.agent)
+    body = {
+        "title": "Сбой входа в приложение",
+        "summary": "Вход временно недоступен; мы уже работаем над этим.",
+        "ticket_ids": [t["id"] for t in tickets[:2]],
+    }
+
+    async def declare() -> int:
+        # Escalation learns of the tickets from ticket.created: retry until it has.
+        response = await system.clients["escalation"].post(
+            "/v1/incidents", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        return response.status_code
+
+    assert await eventually(declare, lambda status: status == 201) == 201
+    await system.wait_for_mail(3 + 2)
+    await asyncio.sleep(0.5)
+    notices = [m for m in system.mail() if "Сбой входа" in str(m["Subject"])]
+    assert sorted(str(m["To"]) for m in notices) == ["client0@example.com", "client1@example.com"]
+    for mail in notices:
+        assert "уже работаем" in text_of(mail)
 
 
 async def test_escalation_opened_and_closed_are_told(system: System) -> None:
