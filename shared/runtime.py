@@ -28,7 +28,7 @@ from shared.bus.memory import InMemoryBus
 from shared.bus.rabbit import RabbitBus
 from shared.bus.topology import Topology
 from shared.db import Database
-from shared.errors import document_problem_responses, install_error_handlers
+from shared.errors import document_problem_responses, install_error_handlers, refuse_nul_text
 from shared.group_commit import GroupCommit
 from shared.http import install_http_basics, ops_router
 from shared.inbox import EventHandler, Inbox, idempotent_consumer
@@ -235,7 +235,13 @@ def build_app(
         async with runtime.running():
             yield
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1",
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_text)],
+    )
     app.state.runtime = runtime
     app.state.registry = runtime.registry
     app.state.is_revoked = runtime.is_revoked  # for shared.auth, which cannot import us

@@ -45,6 +45,12 @@ async def _nothing_stored(system: System) -> None:
             "unknown field",
         ),
         ({"channel": "web"}, "customer", "Field required"),
+        (ticket_body(subject="Оплата\u0000"), "subject", "NUL"),
+        (
+            {**ticket_body(), "customer": {"email": "a@example.com", "name": "Иван\u0000"}},
+            "customer.name",
+            "NUL",
+        ),
     ],
 )
 async def test_invalid_ticket_is_refused_naming_the_field(
@@ -58,6 +64,36 @@ async def test_invalid_ticket_is_refused_naming_the_field(
     assert reason_part in problems[field]
     assert field in response.json()["detail"]
     await _nothing_stored(system)
+
+
+async def test_a_nul_character_is_refused_by_every_service_naming_the_field(
+    system: System,
+) -> None:
+    """PostgreSQL text cannot hold U+0000: it was a plain 500 (the anonymous feedback form too)
+    with the customer's address in the log line. Now a 422 that names the field."""
+    cases = [
+        (
+            system.intake.post(
+                "/v1/feedback",
+                json={"kind": "feedback", "text": "Спасибо\u0000", "email": "a@example.com"},
+            ),
+            "text",
+        ),
+        (system.intake.get("/v1/articles/search", params={"q": "оплата\x00"}), "q"),
+        (
+            system.clients["sla"].post(
+                "/v1/calendar/add", json={"start": "2025-11-17T10:00:00+03:00\u0000", "minutes": 1}
+            ),
+            "start",
+        ),
+    ]
+    for call, field in cases:
+        response = await call
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [
+            {"field": field, "reason": "contains a NUL character (U+0000), which text may not hold"}
+        ]
+    assert await system.count_rows("intake", "feedback") == 0
 
 
 async def test_malformed_json_is_a_400(system: System) -> None:
