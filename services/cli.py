@@ -7,6 +7,7 @@ import contextlib
 import gc
 import importlib
 import signal
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ from shared.settings import PORTS, SERVICES, Settings, SettingsError, load_setti
 
 SERVICE_CHOICE = click.Choice(SERVICES)
 GC_THRESHOLD = 10_000
+# How long `run` waits for its servers to stop before cancelling them.
+SHUTDOWN_GRACE_SECONDS = 15.0
 
 
 def app_factory(service: str) -> Callable[..., FastAPI]:
@@ -83,43 +86,109 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _parse_ports(values: tuple[str, ...]) -> dict[str, int]:
+    ports = dict(PORTS)
+    for value in values:
+        name, _, number = value.partition("=")
+        if name not in PORTS or not number.isdecimal() or not 0 < int(number) < 65536:
+            raise click.BadParameter(
+                f"{value!r}: expected SERVICE=PORT, SERVICE one of {', '.join(SERVICES)}",
+                param_hint="--port",
+            )
+        ports[name] = int(number)
+    return ports
+
+
+def _bind(host: str, port: int, what: str) -> socket.socket:
+    """The listening socket, bound here so that a port in use is one line, not a traceback
+    from each of four servers."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(
+            f"{what} cannot listen on {host}:{port}: {exc.strerror}. Is another SviftDesk "
+            f"(a `make run`?) running? Stop it, or choose other ports with --port/--smtp-port."
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port",
+    "port_options",
+    multiple=True,
+    metavar="SERVICE=PORT",
+    help="listen elsewhere than 8001-8004, e.g. --port intake=9001 (repeatable)",
+)
+@click.option("--smtp-port", type=click.IntRange(0, 65535), help="intake's SMTP port (0: off)")
 @click.option("--no-migrate", is_flag=True, help="skip migrations at start")
-def run(host: str, no_migrate: bool) -> None:
-    """Run all four services in one process on ports 8001–8004."""
+def run(host: str, port_options: tuple[str, ...], smtp_port: int | None, no_migrate: bool) -> None:
+    """Run all four services in one process (ports 8001-8004 unless --port says otherwise).
+
+    Ctrl-C stops them gracefully; a second Ctrl-C stops at once."""
     settings = _settings()
+    ports = _parse_ports(port_options)
     if "smtp_listen_host" not in settings.model_fields_set:
         # Mail is heard where HTTP is (loopback by default), unless ops say otherwise.
         settings = settings.model_copy(update={"smtp_listen_host": host})
+    if smtp_port is not None:
+        settings = settings.model_copy(update={"smtp_listen_port": smtp_port})
+    sockets = {name: _bind(host, ports[name], name) for name in SERVICES}
+    if settings.smtp_listen_port:
+        # Only a check: intake's listener binds the port itself once it starts.
+        _bind(settings.smtp_listen_host, settings.smtp_listen_port, "intake's SMTP").close()
     try:
-        asyncio.run(_run_all(settings, host, migrate_first=not no_migrate))
+        asyncio.run(_run_all(settings, host, sockets, migrate_first=not no_migrate))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        for sock in sockets.values():
+            sock.close()
 
 
-async def _run_all(settings: Settings, host: str, *, migrate_first: bool) -> None:
+async def _run_all(
+    settings: Settings, host: str, sockets: dict[str, socket.socket], *, migrate_first: bool
+) -> None:
     if migrate_first:
         await migrate_services(settings)
     bus: Bus = make_bus(settings)
     await bus.start()
-    servers = [
-        _Server(
+    servers = {
+        name: _Server(
             uvicorn.Config(
                 app_factory(name)(settings, bus=bus),
                 host=host,
-                port=PORTS[name],
+                port=sockets[name].getsockname()[1],
                 log_config=None,
                 access_log=False,
             )
         )
         for name in SERVICES
-    ]
+    }
     loop = asyncio.get_running_loop()
+    serving = asyncio.gather(
+        *(server.serve(sockets=[sockets[name]]) for name, server in servers.items())
+    )
+    signals = 0
 
     def stop(*_: Any) -> None:
-        for server in servers:
+        # A server still starting (its broker accepts and never answers) does not look at
+        # should_exit: after a grace period, or at a second signal, it is cancelled.
+        nonlocal signals
+        signals += 1
+        for server in servers.values():
             server.should_exit = True
+        if signals == 1:
+            click.echo("stopping (Ctrl-C again to stop at once)", err=True)
+            loop.call_later(SHUTDOWN_GRACE_SECONDS, serving.cancel)
+        else:
+            serving.cancel()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
@@ -131,12 +200,13 @@ async def _run_all(settings: Settings, host: str, *, migrate_first: bool) -> Non
     )
     click.echo(
         f"SviftDesk on {where}: "
-        + ", ".join(f"{name} http://{host}:{PORTS[name]}" for name in SERVICES)
+        + ", ".join(f"{name} http://{host}:{sockets[name].getsockname()[1]}" for name in SERVICES)
         + smtp,
         err=True,
     )
     try:
-        await asyncio.gather(*(server.serve() for server in servers))
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
     finally:
         await bus.close()
 

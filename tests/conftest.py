@@ -85,15 +85,26 @@ async def pg_url(pg_template: str) -> AsyncIterator[str]:
     await _drop_database(name)
 
 
-@pytest.fixture
-async def amqp_prefix() -> AsyncIterator[str]:
-    """Exchange and queue names of this test alone; deleted afterwards."""
-    prefix = f"sviftdesk-test-{uuid.uuid4().hex[:10]}"
-    try:
+@pytest.fixture(scope="session")
+def amqp_server() -> str:
+    """RabbitMQ, checked once per run: a broker that is down or hangs fails (or skips) every
+    test on the real servers at once, instead of costing each of them a connect time-out."""
+
+    async def check() -> None:
         connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(check())
     except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
         _unavailable("RabbitMQ", exc)
-    await connection.close()
+    return AMQP_URL
+
+
+@pytest.fixture
+async def amqp_prefix(amqp_server: str) -> AsyncIterator[str]:
+    """Exchange and queue names of this test alone; deleted afterwards."""
+    prefix = f"sviftdesk-test-{uuid.uuid4().hex[:10]}"
     yield prefix
     await delete_topology(Topology(prefix=prefix))
 

@@ -14,6 +14,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
     AbstractRobustExchange,
 )
+from aio_pika.connection import make_url
 from aiormq import spec
 
 from shared.bus import BusUnavailableError, EncodedEvent, Handler, ParkedEvent
@@ -27,6 +28,8 @@ ERROR_HEADER = "x-sviftdesk-error"
 
 
 CONTENT_TYPE = "application/cloudevents+json"
+CONNECT_TIMEOUT_SECONDS = 10.0
+CLOSE_TIMEOUT_SECONDS = 5.0
 PERSISTENT = int(aio_pika.DeliveryMode.PERSISTENT)
 
 
@@ -90,7 +93,10 @@ class RabbitBus:
                 delay = min(delay * 2, 10.0)
 
     async def _connect_once(self) -> None:
-        self._connection = await aio_pika.connect_robust(self._url, reconnect_interval=1.0)
+        # Built before connecting and kept, so that close() can stop its reconnect task even
+        # mid-handshake; the timeout turns a broker that never answers into a retry here.
+        self._connection = aio_pika.RobustConnection(make_url(self._url, reconnect_interval=1.0))
+        await self._connection.connect(timeout=CONNECT_TIMEOUT_SECONDS)
         self._channel = await self._connection.channel(publisher_confirms=True)
         await self._channel.set_qos(prefetch_count=self._prefetch)
         await declare_topology(self._channel, self.topology)
@@ -100,13 +106,18 @@ class RabbitBus:
         log.info("amqp.connected")
 
     async def close(self) -> None:
+        """Bounded: a broker that accepts connections and never answers must not keep a
+        stopping process alive (aio-pika's robust connect can swallow a cancellation)."""
+        self._ready.clear()
         if self._connector is not None:
             self._connector.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connector
-        self._ready.clear()
+            await asyncio.wait([self._connector], timeout=CLOSE_TIMEOUT_SECONDS)
         if self._connection is not None:
-            await self._connection.close()
+            try:
+                async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                    await self._connection.close()
+            except TimeoutError:
+                log.warning("amqp.close_timed_out")
 
     async def publish(self, event: CloudEvent) -> None:
         await self.publish_encoded(
