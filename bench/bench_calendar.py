@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from services.sla.domain.calendar import BusinessCalendar
-from services.sla.domain.policy import WEEKDAYS, load_policy
+from shared.policy.calendar import BusinessCalendar
+from shared.policy.policy import WEEKDAYS, load_policy
 
 GOAL = 50.0
 MAX_HOURS = 9 * 20  # up to four weeks of business hours

@@ -13,7 +13,6 @@ import structlog
 from services.notifier import repository
 from services.notifier.domain import notifications, webhooks
 from services.notifier.domain.notifications import Contact, Notification
-from services.sla.domain.book import PolicyBook
 from shared.contracts.api import article_path
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
@@ -35,6 +34,7 @@ from shared.contracts.events import (
 )
 from shared.db import wake_after_commit
 from shared.inbox import EventHandler, HandlerContext
+from shared.policy.book import PolicyBook
 
 log = structlog.get_logger(__name__)
 

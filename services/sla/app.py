@@ -7,12 +7,12 @@ from fastapi import FastAPI
 from services.sla import handlers, tables
 from services.sla.api import calendar, reports, tickets
 from services.sla.clocks import SlaClocks
-from services.sla.domain.book import PolicyBook, read_book
-from services.sla.domain.policy import PolicyError
 from services.sla.gauges import SlaGauges
 from services.sla.scanner import BreachScanner
 from shared import revocation
 from shared.bus import Bus
+from shared.policy.book import PolicyBook, read_book
+from shared.policy.policy import PolicyError
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings, SettingsError, load_settings
 

@@ -9,10 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sla import repository
-from services.sla.domain.book import PolicyBook
-from services.sla.domain.calendar import BusinessCalendar
 from services.sla.domain.clock import FINISHED, Alert, Target, TicketClock
-from services.sla.domain.policy import Policy
 from services.sla.repository import ClockRecord
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
@@ -36,6 +33,9 @@ from shared.db import wake_after_commit
 from shared.errors import ConflictError, NotFoundError
 from shared.logging import current_correlation_id
 from shared.outbox import Outbox
+from shared.policy.book import PolicyBook
+from shared.policy.calendar import BusinessCalendar
+from shared.policy.policy import Policy
 
 
 class ClockNotFoundError(NotFoundError):

@@ -15,9 +15,9 @@ import structlog
 from prometheus_client import CollectorRegistry, Gauge
 
 from services.sla import repository
-from services.sla.domain.book import PolicyBook
 from shared.contracts.events import SlaTarget
 from shared.db import Database
+from shared.policy.book import PolicyBook
 from shared.wakeup import cancelled
 
 log = structlog.get_logger(__name__)

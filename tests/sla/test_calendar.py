@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.sla.domain.calendar import BusinessCalendar, NaiveDatetimeError
-from services.sla.domain.policy import WEEKDAYS, Interval, Policy, load_policy
+from shared.policy.calendar import BusinessCalendar, NaiveDatetimeError
+from shared.policy.policy import WEEKDAYS, Interval, Policy, load_policy
 
 MSK = ZoneInfo("Europe/Moscow")
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.sla.domain.calendar import BusinessCalendar
 from services.sla.domain.clock import Alert, TicketClock
-from services.sla.domain.policy import load_policy
+from shared.policy.calendar import BusinessCalendar
+from shared.policy.policy import load_policy
 
 MSK = ZoneInfo("Europe/Moscow")
 POLICY = load_policy()

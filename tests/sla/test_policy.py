@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.sla.domain.policy import (
+from shared.policy.policy import (
     BUNDLED_POLICY_FILE,
     Interval,
     Policy,

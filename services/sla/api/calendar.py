@@ -9,10 +9,10 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Query, Request
 
 from services.sla.api.models import AddIn, AddOut, BetweenIn, BetweenOut, OpenOut, PolicyOut
-from services.sla.domain.book import PolicyBook
-from services.sla.domain.calendar import BusinessCalendar
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.errors import UnprocessableError
+from shared.policy.book import PolicyBook
+from shared.policy.calendar import BusinessCalendar
 
 T = TypeVar("T")
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from services.sla import repository
 from services.sla.api.models import ReportRowOut, SlaReportOut
-from services.sla.domain.book import PolicyBook
 from services.sla.domain.report import (
     GroupBy,
     ReportPeriodError,
@@ -20,6 +19,7 @@ from services.sla.domain.report import (
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.errors import UnprocessableError
+from shared.policy.book import PolicyBook
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from services.sla import repository
 from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
 from services.sla.clocks import ClockNotFoundError, SlaClocks
-from services.sla.domain.calendar import BusinessCalendar
 from services.sla.domain.clock import Target
 from services.sla.repository import ClockRecord
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
+from shared.policy.calendar import BusinessCalendar
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/tickets", tags=["ticket SLA"], responses=PROBLEM_RESPONSES)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from services.sla.domain.calendar import BusinessCalendar
 from shared.contracts.events import SlaTarget
+from shared.policy.calendar import BusinessCalendar
 
 # Ticket statuses as the clocks see them (SPEC: "The SLA clock, exactly"). Which waiting
 # statuses pause the clocks is the policy's choice (``targets.pause_while``).

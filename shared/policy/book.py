@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from services.sla.domain.calendar import BusinessCalendar
-from services.sla.domain.policy import BUNDLED_POLICY_FILE, Policy, load_policies, policy_at
+from shared.policy.calendar import BusinessCalendar
+from shared.policy.policy import BUNDLED_POLICY_FILE, Policy, load_policies, policy_at
 
 
 class UnknownPolicyVersionError(LookupError):

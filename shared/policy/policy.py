@@ -42,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-BUNDLED_POLICY_FILE = Path(__file__).resolve().parent.parent / "policy" / "sviftcommunity.toml"
+BUNDLED_POLICY_FILE = Path(__file__).resolve().parent / "sviftcommunity.toml"
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Index = date.weekday(), so a date's schedule is WEEKDAYS[d.weekday()].

@@ -41,7 +41,7 @@ from typing import Final
 
 import holidays as holidays_lib
 
-from services.sla.domain.policy import DAY_MINUTES, WEEKDAYS, Interval, Policy
+from shared.policy.policy import DAY_MINUTES, WEEKDAYS, Interval, Policy
 
 FIRST_YEAR: Final = 2000
 LAST_YEAR: Final = 2100
