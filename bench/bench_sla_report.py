@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.scratch import create_database, drop_database
 from services.cli import migrate_services
 from services.sla import repository
-from services.sla.app import load_book
 from services.sla.domain.report import GroupBy, aggregate
 from services.sla.gauges import SlaGauges
 from shared.db import Database
+from shared.policy.book import load_book
 from shared.settings import Settings
 
 GOAL_MS = 1000.0

@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.scratch import create_database, drop_database
 from services.cli import migrate_services
-from services.sla.app import load_book
 from services.sla.clocks import SlaClocks
 from services.sla.tables import outbox as outbox_table
 from shared.db import Database
 from shared.outbox import Outbox
+from shared.policy.book import load_book
 from shared.settings import Settings
 
 COLUMNS = (

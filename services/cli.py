@@ -427,7 +427,7 @@ def credentials_revoke(credential_id: uuid.UUID) -> None:
 
 
 def _consumers(settings: Settings) -> tuple[str, ...]:
-    from shared.bus.topology import BINDINGS
+    from shared.contracts.consumers import BINDINGS
 
     return tuple(BINDINGS)
 

@@ -8,9 +8,9 @@ from services.notifier import handlers, tables
 from services.notifier.api import beta, deliveries, webhooks
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
-from services.sla.app import load_book
 from shared import revocation
 from shared.bus import Bus
+from shared.policy.book import load_book
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings, load_settings
 

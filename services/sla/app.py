@@ -11,18 +11,9 @@ from services.sla.gauges import SlaGauges
 from services.sla.scanner import BreachScanner
 from shared import revocation
 from shared.bus import Bus
-from shared.policy.book import PolicyBook, read_book
-from shared.policy.policy import PolicyError
+from shared.policy.book import load_book
 from shared.runtime import ServiceRuntime, build_app
-from shared.settings import Settings, SettingsError, load_settings
-
-
-def load_book(settings: Settings) -> PolicyBook:
-    """The policy file, validated: a bad one stops the service naming the bad field."""
-    try:
-        return read_book(settings.policy_file)
-    except (PolicyError, OSError) as exc:
-        raise SettingsError(f"SVIFTDESK_POLICY_FILE: {exc}") from None
+from shared.settings import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:

@@ -154,7 +154,7 @@ class RabbitBus:
         if not set(event_types) <= declared:
             raise ValueError(
                 f"{consumer} handles {sorted(set(event_types) - declared)} "
-                "which shared.bus.topology.BINDINGS does not bind"
+                "which shared.contracts.consumers.BINDINGS does not bind"
             )
         self._subscriptions.append((consumer, handler))
         if self._ready.is_set():

@@ -13,49 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-# Which service consumes which event types. Every service declares all of it at start-up, so
-# an event published before its consumer first runs already has a queue to wait in.
-BINDINGS: Mapping[str, Sequence[str]] = {
-    "intake": (
-        "incident.resolved",
-        "development.forwarded",
-        "sla.auto_close_due",
-    ),
-    "escalation": (
-        "credential.revoked",
-        "customer.erased",
-        "ticket.created",
-        "ticket.category_set",
-        "ticket.escalation_requested",
-        "sla.breached",
-    ),
-    "notifier": (
-        "credential.revoked",
-        "customer.erased",
-        "ticket.created",
-        "ticket.status_changed",
-        "ticket.message_added",
-        "ticket.consent_changed",
-        "sla.extended",
-        "sla.met",
-        "escalation.opened",
-        "escalation.closed",
-        "incident.declared",
-        "incident.tickets_linked",
-        "incident.updated",
-        "development.fix_released",
-    ),
-    "sla": (
-        "credential.revoked",
-        "ticket.created",
-        "ticket.status_changed",
-        "ticket.message_added",
-        "ticket.complexity_set",
-        "ticket.category_set",
-        "escalation.opened",
-        "escalation.closed",
-    ),
-}
+from shared.contracts.consumers import BINDINGS, DEFAULT_PREFIX, EVENTS_EXCHANGE
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
@@ -73,14 +31,14 @@ def topic_matches(pattern: str, routing_key: str) -> bool:
 
 @dataclass(frozen=True)
 class Topology:
-    prefix: str = "sviftdesk"
+    prefix: str = DEFAULT_PREFIX
     retry_delays_ms: Sequence[int] = (1_000, 10_000, 60_000, 300_000)
     delivery_limit: int = 10
     bindings: Mapping[str, Sequence[str]] = field(default_factory=lambda: dict(BINDINGS))
 
     @property
     def exchange(self) -> str:
-        return f"{self.prefix}.events"
+        return f"{self.prefix}.{EVENTS_EXCHANGE}"
 
     @property
     def parking_exchange(self) -> str:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shared.bus.topology import BINDINGS, Topology
+from shared.contracts.consumers import BINDINGS, DEFAULT_PREFIX, EVENTS_EXCHANGE
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EVENT_TYPES, EventPayload
 
@@ -24,8 +24,8 @@ def payload_schema(model: type[EventPayload]) -> dict[str, Any]:
     return schema
 
 
-def asyncapi(topology: Topology | None = None) -> dict[str, Any]:
-    topology = topology or Topology()
+def asyncapi(prefix: str = DEFAULT_PREFIX) -> dict[str, Any]:
+    exchange = f"{prefix}.{EVENTS_EXCHANGE}"
     consumers = {
         event_type: sorted(c for c, types in BINDINGS.items() if event_type in types)
         for event_type in EVENT_TYPES
@@ -57,12 +57,12 @@ def asyncapi(topology: Topology | None = None) -> dict[str, Any]:
         }
         channels[key] = {
             "address": event_type,
-            "description": f"routing key {event_type} on exchange {topology.exchange}",
+            "description": f"routing key {event_type} on exchange {exchange}",
             "messages": {key: {"$ref": f"#/components/messages/{key}"}},
             "bindings": {
                 "amqp": {
                     "is": "routingKey",
-                    "exchange": {"name": topology.exchange, "type": "topic", "durable": True},
+                    "exchange": {"name": exchange, "type": "topic", "durable": True},
                 }
             },
         }
@@ -77,7 +77,7 @@ def asyncapi(topology: Topology | None = None) -> dict[str, Any]:
             "version": "1",
             "description": (
                 "Every event is a CloudEvents 1.0 JSON envelope on the topic exchange "
-                f"{topology.exchange}; the routing key is the event type."
+                f"{exchange}; the routing key is the event type."
             ),
         },
         "defaultContentType": "application/cloudevents+json",

@@ -7,7 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 from shared.policy.calendar import BusinessCalendar
-from shared.policy.policy import BUNDLED_POLICY_FILE, Policy, load_policies, policy_at
+from shared.policy.policy import BUNDLED_POLICY_FILE, Policy, PolicyError, load_policies, policy_at
+from shared.settings import Settings, SettingsError
 
 
 class UnknownPolicyVersionError(LookupError):
@@ -46,3 +47,11 @@ def read_book(path: Path | None) -> PolicyBook:
     """The policy file's versions (the bundled sviftcommunity policy when none is given);
     raises PolicyError or OSError naming what is wrong."""
     return PolicyBook(load_policies(path or BUNDLED_POLICY_FILE))
+
+
+def load_book(settings: Settings) -> PolicyBook:
+    """SVIFTDESK_POLICY_FILE, validated: a bad one stops the service naming the bad field."""
+    try:
+        return read_book(settings.policy_file)
+    except (PolicyError, OSError) as exc:
+        raise SettingsError(f"SVIFTDESK_POLICY_FILE: {exc}") from None

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from services.cli import app_factory
-from shared.bus.topology import BINDINGS, Topology, topic_matches
+from shared.bus.topology import Topology, topic_matches
 from shared.contracts import catalogue
+from shared.contracts.consumers import BINDINGS
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EVENT_TYPES, UnknownEventError, parse_payload
 from shared.settings import SERVICES, Settings

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.sla.app import create_app, load_book
+from services.sla.app import create_app
+from shared.policy.book import load_book
 from shared.settings import Settings, SettingsError
 
 TWO_VERSIONS = """
