@@ -172,8 +172,10 @@ async def change_status(
     at: datetime,
     note: str | None = None,
     partner: PartnerRef | None = None,
+    cause: str | None = None,
 ) -> None:
-    """Move the ticket from the status it was read with; every move is an event (clause 6)."""
+    """Move the ticket from the status it was read with; every move is an event (clause 6).
+    ``cause``: the event type of another service's decision that made the move."""
     current = TicketStatus(row.status)
     values: dict[str, Any] = {"status": target}
     if target is TicketStatus.resolved:
@@ -207,6 +209,7 @@ async def change_status(
             actor=actor,
             changed_at=at,
             customer=customer_ref(row),
+            cause=cause,
         ),
     )
 

@@ -15,6 +15,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
     "intake": (
         "incident.resolved",
         "development.forwarded",
+        "development.fix_released",
         "sla.auto_close_due",
     ),
     "escalation": (

@@ -177,6 +177,13 @@ class TicketStatusChanged(EventPayload):
     actor: Actor
     changed_at: AwareDatetime
     customer: CustomerRef
+    cause: str | None = Field(
+        default=None,
+        description=(
+            "the event type of another service's decision that made the move (incident.resolved,"
+            " development.fix_released, …); none when a person moved it"
+        ),
+    )
 
 
 class TicketMessageAdded(EventPayload):

@@ -4,6 +4,7 @@ it: every stage told, the report measured by the sla service, and what other ser
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,12 @@ from typing import Any
 from sqlalchemy import select
 
 from services.intake.tables import ticket as ticket_table
-from shared.contracts.events import DevelopmentForwarded, IncidentResolved, SlaAutoCloseDue
+from shared.contracts.events import (
+    DevelopmentFixReleased,
+    DevelopmentForwarded,
+    IncidentResolved,
+    SlaAutoCloseDue,
+)
 from tests.intake.helpers import agent, move, new_ticket, read
 from tests.support import System, eventually, text_of
 
@@ -109,3 +115,39 @@ async def test_other_services_move_tickets_on(system: System) -> None:
         return any("закрыто" in str(m["Subject"]) for m in mails)
 
     await eventually(lambda: system.wait_for_mail(1), _closed)
+
+
+async def test_a_released_fix_brings_the_bug_back_to_an_agent_and_is_told_once(
+    system: System,
+) -> None:
+    """Clause 12: the fix ships, the ticket comes back to work (so its clocks run again and an
+    agent confirms with the customer), and the customer hears of it in one mail."""
+    staff = await agent(system)
+    created = await new_ticket(system, "bug@example.com")
+    bug, number = created["id"], created["number"]
+    assert (await move(system, staff, bug, "in_development")).status_code == 200
+    await system.wait_for_mail(2)  # the receipt, and "in development"
+    bus = system.runtime("intake").bus
+    released = DevelopmentFixReleased(
+        release="2.4.1",
+        notes="Исправлена ошибка оплаты.",
+        forward_ids=[uuid.uuid4()],
+        ticket_ids=[uuid.UUID(bug)],
+        released_at=datetime.now(UTC),
+    ).to_event(source="/sviftdesk/escalation")
+    await bus.publish(released)
+    await bus.publish(released)  # redelivered: no second move, no second mail
+    await _wait_status(system, staff, bug, "in_progress")
+    await eventually(
+        lambda: system.wait_for_mail(3),
+        lambda mails: any("2.4.1" in text_of(m) for m in mails),
+    )
+    await asyncio.sleep(1)  # time for a second mail, if one were coming
+    mails = [m for m in system.mail() if f"[{number}]" in str(m["Subject"])]
+    assert len(mails) == 3, [str(m["Subject"]) for m in mails]
+    sla = system.clients["sla"]
+    view = await eventually(
+        lambda: sla.get(f"/v1/tickets/{bug}/sla", headers=staff),
+        lambda response: response.json()["status"] == "in_progress",
+    )
+    assert view.json()["paused"] is False

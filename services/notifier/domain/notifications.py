@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from shared.contracts.events import (
     Actor,
+    DevelopmentFixReleased,
     SlaExtended,
     TicketMessageAdded,
     TicketStatus,
@@ -85,8 +86,11 @@ def _base(contact: Contact) -> dict[str, Any]:
 
 
 def for_status_change(contact: Contact, change: TicketStatusChanged) -> Notification | None:
-    """A stage in words; the resolution itself is told by the report (see for_report)."""
+    """A stage in words; the resolution itself is told by the report (see for_report), and a
+    move caused by a released fix by the fix notice (one mail for one thing to know)."""
     if change.to_status is TicketStatus.resolved:
+        return None
+    if change.cause == DevelopmentFixReleased.event_type:
         return None
     words = STATUS_WORDS[contact.language]
     template = "status_changed"
