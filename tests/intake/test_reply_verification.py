@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import time
 import uuid
 from collections.abc import AsyncIterator
 from email.mime.text import MIMEText
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from services.intake.domain.replies import dmarc_pass
 from shared.auth import Role, TokenSigner
 from shared.contracts.mail import (
     message_id,
@@ -134,6 +136,13 @@ async def test_a_forged_tag_only_reply_waits_for_an_agent(desk: System) -> None:
     assert added["data"]["author"] == "customer"
     assert added["data"]["message_id"] == held[0]["id"]
     assert (await read(desk, ticket_id, staff))["messages"][1]["unverified"] is True
+    # A closed ticket is final: what was held there stays held.
+    for status in ("resolved", "closed"):
+        assert (await move(desk, staff, ticket_id, status)).status_code == 200
+    late = f"/v1/tickets/{ticket_id}/messages/{held[1]['id']}/accept"
+    refused = await desk.intake.post(late, headers=staff)
+    assert refused.status_code == 409 and "closed" in refused.json()["detail"]
+    assert (await read(desk, ticket_id, staff))["messages"][1]["unverified"] is True
 
 
 async def test_our_message_id_and_reply_address_speak_for_the_customer(desk: System) -> None:
@@ -236,6 +245,14 @@ def test_signed_references_are_ours_alone() -> None:
     assert found == "SC-000042"  # mail systems may change an address's case
     assert ticket_number_in_addresses([address], ["help@sviftcommunity.ru"], ours) is None
     assert ticket_number_in_addresses([address], [SUPPORT], theirs) is None
+
+
+def test_a_hostile_authentication_results_header_is_read_in_linear_time() -> None:
+    # Runs of one character class, and of unclosed comments: what backtracking patterns choke on.
+    for filler in ("a" * 1_000_000, "(" * 1_000_000, "=" * 1_000_000):
+        started = time.process_time()
+        assert not dmarc_pass([f"{OUR_MTA}; dmarc=pass {filler}"], [OUR_MTA], "example.com")
+        assert time.process_time() - started < 2.0  # linear: a few hundredths of a second
 
 
 def test_trusted_mtas_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
