@@ -94,6 +94,9 @@ class Settings(BaseSettings):
         default=2525, ge=0, le=65535, description="the SMTP listener's port; 0 turns it off"
     )
     support_addresses: Annotated[tuple[str, ...], NoDecode] = ("support@sviftcommunity.ru",)
+    # The receiving MTAs whose Authentication-Results header intake believes: a DMARC pass there
+    # lets a reply tagged only by its subject speak for the customer. Unset: nobody's.
+    mail_authserv_ids: Annotated[tuple[str, ...], NoDecode] = ()
     # A whole inbound message, headers and attachments included (552 over SMTP, 413 by HTTP).
     max_mail_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     # More than this many messages from one sender within the window are kept, not filed.
@@ -145,7 +148,7 @@ class Settings(BaseSettings):
             raise ValueError("must look like https://tracker.example/bugs")
         return value
 
-    @field_validator("support_addresses", "cors_origins", mode="before")
+    @field_validator("support_addresses", "cors_origins", "mail_authserv_ids", mode="before")
     @classmethod
     def _split_addresses(cls, value: object) -> object:
         if isinstance(value, str):

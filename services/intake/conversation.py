@@ -2,7 +2,8 @@
 
 A customer's reply while we wait for them resumes the work, one after resolution reopens the
 ticket, and one on a closed ticket starts a new ticket linked to it (clause 18); an agent's
-first public reply is the first response (clause 2).
+first public reply is the first response (clause 2). A mail reply that only its subject ties
+to the ticket is kept unverified, for staff only, until an agent accepts it as the customer's.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from services.intake.api.models import (
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
 from services.intake.service import (
+    TicketNotFoundError,
     Viewer,
     attachment_rows,
     change_status,
@@ -39,9 +41,9 @@ from services.intake.service import (
     record,
     viewer_of,
 )
-from shared.auth import ForbiddenError
+from shared.auth import ForbiddenError, Principal
 from shared.contracts.events import Actor, Channel, Language, TicketMessageAdded, TicketStatus
-from shared.errors import NotFoundError
+from shared.errors import ConflictError, NotFoundError
 from shared.runtime import ServiceRuntime
 
 
@@ -142,11 +144,13 @@ async def add_customer_reply(
     body: str,
     attachments: list[AttachmentIn],
     at: datetime,
+    verified: bool,
 ) -> uuid.UUID:
     """The customer's reply, in the caller's transaction, for a caller that already knows it
-    is the customer (an email from the ticket's own address). It moves the ticket as a web
-    reply does: resumes one waiting on the customer, reopens a resolved one."""
-    target = lifecycle.after_customer_reply(TicketStatus(row.status))
+    is the customer (an email from the ticket's own address, ``verified`` if it proves so). It
+    moves the ticket as a web reply does: resumes one waiting on the customer, reopens a
+    resolved one. Unverified, it is only kept for staff, and moves nothing."""
+    target = lifecycle.after_customer_reply(TicketStatus(row.status)) if verified else None
     message_id = uuid.uuid4()
     files = attachment_rows(
         runtime, attachments, field="attachments", ticket_id=row.id, message_id=message_id, at=at
@@ -164,8 +168,66 @@ async def add_customer_reply(
         files=files,
         at=at,
         target=target,
+        unverified=not verified,
     )
     return message_id
+
+
+async def accept_message(
+    runtime: ServiceRuntime, ticket_id: str, message_id: uuid.UUID, agent: Principal
+) -> MessageOut:
+    """An agent vouches for an unverified mail reply: from now on it is the customer's reply,
+    with what a reply does (it resumes a ticket waiting on them, reopens a resolved one)."""
+    parsed, now = parse_ticket_id(ticket_id), datetime.now(UTC)
+    async with runtime.db.transaction() as session:
+        row = await repository.get_ticket(session, parsed)
+        if row is None:
+            raise TicketNotFoundError()
+        found = await repository.get_message(session, row.id, message_id)
+        if found is None:
+            raise NotFoundError("No message with this id on this ticket.")
+        if not found.unverified or not await repository.mark_verified(session, found.id):
+            raise ConflictError("This message is not waiting to be accepted: it already counts.")
+        target = lifecycle.after_customer_reply(TicketStatus(row.status))
+        await record(
+            session,
+            row.id,
+            now,
+            TimelineKind.message_accepted,
+            actor_of(agent),
+            agent.subject,
+            public=False,
+            message_id=str(found.id),
+            agent_id=str(agent.subject),
+        )
+        await _announce(
+            runtime,
+            session,
+            row,
+            message_id=found.id,
+            author=Actor.customer,
+            author_id=row.customer_id,
+            internal=False,
+            first_response=False,
+            body=found.body,
+            at=now,
+            target=target,
+        )
+        files = await repository.attachments_of(session, row.id)
+    return MessageOut(
+        id=found.id,
+        author=Actor.customer,
+        internal=False,
+        first_response=False,
+        unverified=False,
+        body=found.body,
+        created_at=found.created_at,
+        attachments=[
+            AttachmentOut(id=f.id, filename=f.filename, content_type=f.content_type, size=f.size)
+            for f in files
+            if f.message_id == found.id
+        ],
+    )
 
 
 async def _append(
@@ -182,8 +244,10 @@ async def _append(
     files: list[dict[str, Any]],
     at: datetime,
     target: TicketStatus | None,
+    unverified: bool = False,
 ) -> None:
-    """The message, its files, its timeline entry and event, and the move it causes."""
+    """The message, its files, its timeline entry and event, and the move it causes; an
+    unverified one gets a staff-only entry, and no event or move until it is accepted."""
     await repository.add_message(
         session,
         id=message_id,
@@ -192,10 +256,53 @@ async def _append(
         author_id=author_id,
         internal=internal,
         first_response=first_response,
+        unverified=unverified,
         body=body,
         created_at=at,
     )
     await repository.add_attachments(session, files)
+    if unverified:
+        await record(
+            session,
+            row.id,
+            at,
+            TimelineKind.unverified_message,
+            author,
+            author_id,
+            public=False,
+            message_id=str(message_id),
+        )
+        return
+    await _announce(
+        runtime,
+        session,
+        row,
+        message_id=message_id,
+        author=author,
+        author_id=author_id,
+        internal=internal,
+        first_response=first_response,
+        body=body,
+        at=at,
+        target=target,
+    )
+
+
+async def _announce(
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    row: Row[Any],
+    *,
+    message_id: uuid.UUID,
+    author: Actor,
+    author_id: uuid.UUID | None,
+    internal: bool,
+    first_response: bool,
+    body: str,
+    at: datetime,
+    target: TicketStatus | None,
+) -> None:
+    """A message's timeline entry and event, and the move it causes."""
     await record(
         session,
         row.id,

@@ -6,8 +6,10 @@ listener that answers "accepted" only after ``receive`` returns never loses mail
 
 - automatic mail, bounces and our own mail are recorded and go no further (no loops);
 - a sender writing too often is throttled: kept, not filed, not confirmed;
-- a reply whose ticket (by the subject tag or our Message-ID) belongs to the sender joins
-  that ticket, as a web reply would; on a closed ticket it starts a new one, linked;
+- a reply whose ticket (by the subject tag, our Message-ID or reply address) belongs to the
+  sender joins that ticket: as a web reply would if it proves who wrote it (domain/replies.py),
+  else kept on the ticket, unverified, for an agent to accept; on a closed ticket it starts a
+  new one, linked;
 - anything else from a readable sender is a new ticket of the email channel;
 - unreadable mail is kept as rejected, logged, and listed for staff; never a crash.
 """
@@ -38,6 +40,7 @@ from services.intake.api.models import (
     TicketCreate,
 )
 from services.intake.domain.mail import InboundMail, parse
+from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from shared.contracts.events import (
     ArticleSuggestion,
@@ -245,7 +248,7 @@ async def _record(
                 )
             else:
                 decision, ticket_id, number = await _file(
-                    runtime, session, mail, request, suggestions, now
+                    runtime, session, mail, recipients, request, suggestions, now
                 )
         await inbound_repository.add(
             session,
@@ -279,6 +282,7 @@ async def _file(
     runtime: ServiceRuntime,
     session: AsyncSession,
     mail: InboundMail,
+    recipients: Sequence[str],
     request: TicketCreate,
     suggestions: Sequence[ArticleSuggestion],
     now: datetime,
@@ -286,8 +290,17 @@ async def _file(
     """A reply of the ticket's own customer joins it; anything else is a new ticket, filed
     by the web form's own code but in this transaction, so that the mail's record and its
     ticket commit together before the sender is told the mail was accepted."""
-    replied = await _replied_ticket(session, mail)
+    thread = thread_of(
+        mail,
+        recipients=recipients,
+        support_addresses=runtime.settings.support_addresses,
+        authserv_ids=runtime.settings.mail_authserv_ids,
+        signer=runtime.signer,
+    )
+    replied = await _replied_ticket(session, mail, thread)
     if replied is not None and TicketStatus(replied.status) is not TicketStatus.closed:
+        assert thread is not None
+        verified = thread.proof is not None
         await conversation.add_customer_reply(
             runtime,
             session,
@@ -295,8 +308,18 @@ async def _file(
             body=request.body,
             attachments=request.attachments,
             at=now,
+            verified=verified,
         )
-        return _Decision(InboundOutcome.message_added), replied.id, format_number(replied.number)
+        decision = (
+            _Decision(InboundOutcome.message_added)
+            if verified
+            else _Decision(
+                InboundOutcome.unverified,
+                "only the subject names the ticket, and anyone can copy it: kept on the "
+                "ticket for an agent to accept",
+            )
+        )
+        return decision, replied.id, format_number(replied.number)
     filing = service.new_filing(runtime, request, suggestions=suggestions)
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
@@ -307,11 +330,12 @@ async def _file(
     return _Decision(InboundOutcome.ticket_created), created.id, created.number
 
 
-async def _replied_ticket(session: AsyncSession, mail: InboundMail) -> Row[Any] | None:
+async def _replied_ticket(
+    session: AsyncSession, mail: InboundMail, thread: Thread | None
+) -> Row[Any] | None:
     """The ticket this mail answers, if it names one and the sender is its customer: only
     the customer adds to a ticket by mail (anyone can copy a subject line)."""
-    number = mail.ticket_number
-    sequence = parse_number(number) if number else None
+    sequence = parse_number(thread.number) if thread is not None else None
     if sequence is None:
         return None
     row = await inbound_repository.ticket_by_number(session, sequence)

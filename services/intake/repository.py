@@ -192,10 +192,28 @@ async def add_message(session: AsyncSession, **values: Any) -> None:
 async def messages_of(
     session: AsyncSession, ticket_id: uuid.UUID, *, internal: bool
 ) -> Sequence[Row[Any]]:
+    """A ticket's messages; ``internal``: the staff view, with notes and unverified mail."""
     query = select(message).where(message.c.ticket_id == ticket_id)
     if not internal:
-        query = query.where(message.c.internal.is_(False))
+        query = query.where(message.c.internal.is_(False), message.c.unverified.is_(False))
     return (await session.execute(query.order_by(message.c.created_at, message.c.id))).all()
+
+
+async def get_message(
+    session: AsyncSession, ticket_id: uuid.UUID, message_id: uuid.UUID
+) -> Row[Any] | None:
+    query = select(message).where(message.c.id == message_id, message.c.ticket_id == ticket_id)
+    return (await session.execute(query)).first()
+
+
+async def mark_verified(session: AsyncSession, message_id: uuid.UUID) -> bool:
+    """Clear the unverified flag; False if it was already clear (accepted meanwhile)."""
+    statement = (
+        update(message)
+        .where(message.c.id == message_id, message.c.unverified.is_(True))
+        .values(unverified=False)
+    )
+    return await execute_count(session, statement) == 1
 
 
 async def add_attachments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -217,7 +235,7 @@ async def get_attachment(
     session: AsyncSession, ticket_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> Row[Any] | None:
     query = (
-        select(attachment, message.c.internal)
+        select(attachment, (message.c.internal | message.c.unverified).label("internal"))
         .outerjoin(message, message.c.id == attachment.c.message_id)
         .where(attachment.c.id == attachment_id, attachment.c.ticket_id == ticket_id)
     )

@@ -592,6 +592,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
                 author=m.author,
                 internal=m.internal,
                 first_response=m.first_response,
+                unverified=m.unverified,
                 body=m.body,
                 created_at=m.created_at,
                 attachments=files.get(m.id, []),

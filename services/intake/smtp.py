@@ -1,7 +1,8 @@
 """Intake's SMTP listener (aiosmtpd): mail to the support addresses becomes tickets (clause 3).
 
 It runs in the service's own event loop, beside the HTTP app, so it shares the runtime's
-database. A recipient that is not a support address is refused at RCPT (550); a message over
+database. A recipient that is not a support address (or one with a ``+detail``, as our
+per-ticket reply addresses have) is refused at RCPT (550); a message over
 SVIFTDESK_MAX_MAIL_BYTES is refused at DATA (552); a message is answered 250 only once it is
 committed, and 451 if it could not be, so the sending server keeps it and tries again.
 """
@@ -16,6 +17,7 @@ import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.intake import inbound_mail
+from shared.contracts.mail import is_support_address
 from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -38,7 +40,7 @@ class InboundHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        if address.strip().lower() not in self.addresses:
+        if not is_support_address(address, self.addresses):
             return "550 5.1.1 No such mailbox here: this server takes support mail only"
         envelope.rcpt_tos.append(address)
         return "250 OK"

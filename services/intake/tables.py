@@ -88,6 +88,9 @@ message = Table(
     Column("internal", Boolean, nullable=False),
     # The first public reply of an agent: the first response (clause 2).
     Column("first_response", Boolean, nullable=False),
+    # A mail reply of the customer's address that only the subject ties to the ticket: staff
+    # see it, marked; it is the customer's reply only once an agent accepts it (issue 14).
+    Column("unverified", Boolean, nullable=False, server_default=false()),
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_message_ticket_id_created_at", "ticket_id", "created_at"),

@@ -22,10 +22,10 @@ from services.notifier.domain.messages import (
     build_email,
     render,
     retry_delay,
+    thread_headers,
 )
 from services.notifier.mailer import Mailer
 from shared.auth import TokenSigner
-from shared.contracts.mail import message_id
 from shared.db import Database
 from shared.settings import Settings
 from shared.wakeup import Wakeup, cancelled
@@ -118,7 +118,7 @@ class DeliverySender:
 
     async def _mail(self, row: Row[Any]) -> str:
         number = row.context.get("number")
-        mid = message_id(str(row.id), number or "beta", self._settings.mail_domain)
+        mid, reply_to = thread_headers(str(row.id), number, self._settings, self._signer)
         context = {**row.context, "site_url": self._settings.site_url, **self._links(row.recipient)}
         subject, text, html = render(row.template, row.language, context)
         message = build_email(
@@ -130,6 +130,7 @@ class DeliverySender:
             html=html,
             message_id=mid,
             language=row.language,
+            reply_to=reply_to,
         )
         await self._mailer.send(message)
         return mid

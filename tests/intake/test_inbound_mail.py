@@ -190,15 +190,21 @@ async def test_broken_mail_is_kept_and_listed_for_staff(
     assert (await system.intake.get("/v1/inbound/email/rejected")).status_code == 401
 
 
-async def test_replies_thread_by_tag_and_by_our_message_id(system: System) -> None:
+def signed_message_id(system: System, number: str) -> str:
+    """A Message-ID of ours, as the notifier writes it on a mail about ticket ``number``."""
+    signer = system.runtime("intake").signer
+    return our_message_id(str(uuid.uuid4()), number, "sviftcommunity.ru", signer)
+
+
+async def test_replies_thread_by_our_message_id_and_a_bare_tag_waits(system: System) -> None:
     first = await deliver(system, plain("Не проходит оплата."))
     assert first.number is not None
     by_tag = await deliver(
         system, plain("Карта Visa.", subject=f"Re: [{first.number}] Не проходит оплата")
     )
-    assert by_tag.outcome is InboundOutcome.message_added
+    assert by_tag.outcome is InboundOutcome.unverified
     assert by_tag.ticket_id == first.ticket_id
-    ours = our_message_id(str(uuid.uuid4()), first.number, "sviftcommunity.ru")
+    ours = signed_message_id(system, first.number)
     reply = (
         "Спасибо, помогло!\n\n"
         "24.11.2026, 10:15, SviftDesk <support@sviftcommunity.ru> пишет:\n"
@@ -211,6 +217,7 @@ async def test_replies_thread_by_tag_and_by_our_message_id(system: System) -> No
     assert by_header.ticket_id == first.ticket_id
     ticket = await staff_view(system, first.ticket_id)
     assert [m["body"] for m in ticket["messages"]] == ["Карта Visa.", "Спасибо, помогло!"]
+    assert [m["unverified"] for m in ticket["messages"]] == [True, False]
     assert {m["author"] for m in ticket["messages"]} == {"customer"}
     assert await system.count_rows("intake", "ticket") == 1
     # The full original, quoted history and all, is kept.
@@ -244,8 +251,9 @@ async def test_a_reply_reopens_a_resolved_ticket(system: System) -> None:
     created = await new_ticket(system, "ivan@example.com")
     staff = await agent(system)
     assert (await move(system, staff, created["id"], "resolved")).status_code == 200
+    ours = signed_message_id(system, created["number"])
     outcome = await deliver(
-        system, plain("Снова не работает.", subject=f"Re: [{created['number']}] Решено")
+        system, plain("Снова не работает.", subject="Re: Решено", References=ours)
     )
     assert outcome.outcome is InboundOutcome.message_added
     ticket = await read(system, created["id"], staff)

@@ -90,18 +90,28 @@ def test_quoted_reply_is_trimmed_and_the_original_kept() -> None:
     mail = parse(_raw(message), max_attachment_bytes=LIMIT)
     assert mail.text == "Спасибо, помогло!"
     assert "Попробуйте очистить кэш." in mail.full_text
-    assert mail.ticket_number == "SC-000123"
+    assert mail.references == [
+        "<sviftdesk.5f4785ab-9679-428a-8fe9-9408a8381bd8.SC-000123@sviftcommunity.ru>"
+    ]
 
 
-def test_threading_by_our_message_id_alone() -> None:
+def test_where_a_reply_was_addressed_and_what_its_mta_found() -> None:
     message = MIMEText("ещё вопрос", "plain", "utf-8")
     message["From"] = "a@example.com"
-    message["Subject"] = "Re: ваш ответ"
-    ours = "<sviftdesk.5f4785ab-9679-428a-8fe9-9408a8381bd8.SC-000777@sviftcommunity.ru>"
-    message["References"] = f"<x@example.com> {ours}"
-    assert parse(_raw(message), max_attachment_bytes=LIMIT).ticket_number == "SC-000777"
-    message.replace_header("References", "<someone-else@example.com>")
-    assert parse(_raw(message), max_attachment_bytes=LIMIT).ticket_number is None
+    message["Delivered-To"] = "support+sc-000777.0123@sviftcommunity.ru"
+    message["To"] = "Поддержка <support@sviftcommunity.ru>, b@example.com"
+    message["Authentication-Results"] = "mx.sviftcommunity.ru; dmarc=pass header.from=example.com"
+    message["Authentication-Results"] = "forged.example; dmarc=pass"
+    mail = parse(_raw(message), max_attachment_bytes=LIMIT)
+    assert mail.addressed_to == [
+        "support+sc-000777.0123@sviftcommunity.ru",
+        "support@sviftcommunity.ru",
+        "b@example.com",
+    ]
+    assert mail.authentication_results == [
+        "mx.sviftcommunity.ru; dmarc=pass header.from=example.com",
+        "forged.example; dmarc=pass",
+    ]
 
 
 def test_forwarded_mail_and_attachments_within_the_limit() -> None:
@@ -201,5 +211,5 @@ def test_our_own_mail_reads_back_with_its_tag_and_is_automatic() -> None:
     assert mail.subject == (
         "[SC-000042] Ваше обращение SC-000042 получено, спасибо за терпение и понимание"
     )
-    assert mail.ticket_number == "SC-000042"
+    assert mail.references == []  # our own Message-ID is its id, not a reference
     assert mail.automatic is not None  # a loop back to us never opens a ticket

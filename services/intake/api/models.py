@@ -148,6 +148,12 @@ class MessageOut(BaseModel):
     author: Actor
     internal: bool = Field(description="an agents-only note; customers never see these")
     first_response: bool = Field(description="the first public reply of an agent")
+    unverified: bool = Field(
+        default=False,
+        description="a mail from the customer's address that only its subject ties to the "
+        "ticket (anyone can write that): staff only, not the customer's reply until an agent "
+        "accepts it",
+    )
     body: str
     created_at: AwareDatetime
     attachments: list[AttachmentOut]
@@ -168,6 +174,9 @@ class TimelineKind(StrEnum):
     consent_changed = "consent_changed"
     # A customer wrote about a closed ticket: the new ticket and the old one point at each other.
     follow_up = "follow_up"
+    # Mail that names the ticket by its subject only, and an agent accepting it (staff only).
+    unverified_message = "unverified_message"
+    message_accepted = "message_accepted"
 
 
 class TimelineEntryOut(BaseModel):
@@ -437,6 +446,8 @@ class InboundOutcome(StrEnum):
 
     ticket_created = "ticket_created"
     message_added = "message_added"  # a reply of the ticket's customer
+    # Names the customer's ticket by its subject alone: kept there for an agent to accept.
+    unverified = "unverified"
     ignored = "ignored"  # automatic mail, a bounce, or our own mail: never a ticket
     throttled = "throttled"  # the sender wrote too often: kept, not filed
     rejected = "rejected"  # unreadable: kept for staff to look at

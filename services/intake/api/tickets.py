@@ -98,6 +98,20 @@ async def add_message(
     return await conversation.add_message(runtime, ticket_id, body, caller)
 
 
+@router.post(
+    "/{ticket_id}/messages/{message_id}/accept",
+    summary="Accept an unverified mail reply as the customer's (agents)",
+)
+async def accept_message(
+    ticket_id: str, message_id: uuid.UUID, runtime: RuntimeDep, agent: AgentDep
+) -> MessageOut:
+    """A mail from the customer's address that only its subject tied to the ticket is kept
+    ``unverified``: anyone can forge a From line. Once an agent accepts it, it is the customer's
+    reply and does what one does (resumes a ticket waiting on them, reopens a resolved one).
+    409 if it is not waiting to be accepted, or the ticket is closed."""
+    return await conversation.accept_message(runtime, ticket_id, message_id, agent)
+
+
 @router.get(
     "/{ticket_id}/attachments/{attachment_id}",
     summary="Download an attachment",

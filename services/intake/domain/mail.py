@@ -15,9 +15,7 @@ import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import parseaddr
-
-from shared.contracts.mail import ticket_number_in, ticket_number_in_message_id
+from email.utils import getaddresses, parseaddr
 
 
 @dataclass(frozen=True)
@@ -39,18 +37,10 @@ class InboundMail:
     attachments: list[Attachment]
     automatic: str | None = None  # why this mail must not open a ticket, if it must not
     defects: list[str] = field(default_factory=list)
-
-    @property
-    def ticket_number(self) -> str | None:
-        """The ticket this mail answers: by the tag in the subject, else by our Message-IDs."""
-        tagged = ticket_number_in(self.subject)
-        if tagged:
-            return tagged
-        for reference in self.references:
-            number = ticket_number_in_message_id(reference)
-            if number:
-                return number
-        return None
+    # Where it was addressed (Delivered-To, X-Original-To, To, Cc): a per-ticket reply address.
+    addressed_to: list[str] = field(default_factory=list)
+    # Authentication-Results headers, topmost (the last MTA's) first.
+    authentication_results: list[str] = field(default_factory=list)
 
 
 _LOWER = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
@@ -168,6 +158,9 @@ def _part_text(part: Message) -> str:
     return decode_bytes(payload, part.get_content_charset())
 
 
+_ADDRESSED = ("Delivered-To", "X-Original-To", "To", "Cc")
+
+
 def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
     """Read one RFC 5322 message. Never raises: broken mail is read as far as it goes and its
     defects are listed, so it can be kept and reported."""
@@ -219,4 +212,14 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
         attachments=attachments,
         automatic=_automatic(message, sender),
         defects=defects,
+        addressed_to=[
+            address
+            for _, address in getaddresses(
+                [decode_header_value(v) for h in _ADDRESSED for v in message.get_all(h, [])]
+            )
+            if "@" in address
+        ],
+        authentication_results=[
+            " ".join(str(v).split()) for v in message.get_all("Authentication-Results", [])
+        ],
     )

@@ -6,14 +6,21 @@ No I/O beyond reading the bundled templates.
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from shared.contracts.mail import AUTOMATIC_HEADERS, tagged_subject
+from shared.contracts.mail import (
+    AUTOMATIC_HEADERS,
+    ValueSigner,
+    message_id,
+    reply_address,
+    tagged_subject,
+)
+from shared.settings import Settings
 
 BETA_LINK_PURPOSE = "beta-membership"
 
@@ -49,6 +56,17 @@ def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, 
     return " ".join(subject.split()), text, html
 
 
+def thread_headers(
+    delivery_id: str, number: str | None, settings: Settings, signer: ValueSigner
+) -> tuple[str, str | None]:
+    """The Message-ID and Reply-To of a mail: signed, so that intake takes a reply quoting
+    either as the customer's own words, and a forged From with a copied subject as unverified."""
+    sender = parseaddr(settings.mail_from)[1].lower()
+    support = sender if sender in settings.support_addresses else settings.support_addresses[0]
+    reply_to = reply_address(support, number, signer) if number else None
+    return message_id(delivery_id, number, settings.mail_domain, signer), reply_to
+
+
 def build_email(
     *,
     sender: str,
@@ -59,10 +77,13 @@ def build_email(
     html: str,
     message_id: str,
     language: str,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
     # The ticket tag lets a reply thread back; mail about no ticket has none.
     message["Subject"] = tagged_subject(number, subject) if number else subject
     message["Message-ID"] = message_id
