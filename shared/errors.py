@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sqlalchemy_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.contracts.api import Problem
+
+log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -88,6 +92,7 @@ ANY_OPERATION = {
     "400": "Malformed request",
     "413": "Body too large",
     "422": "Invalid field; the answer names it",
+    "503": "The database is not reachable just now: retry after Retry-After seconds",
 }
 WITH_A_TOKEN = {"401": "No valid token, or a revoked one", "403": "The token does not allow this"}
 
@@ -173,7 +178,53 @@ async def refuse_nul_text(request: Request) -> None:
         )
 
 
+# A database that is restarting, unreachable or busy is a wait, not an error: the client is
+# told to come back (with its Idempotency-Key, which gets it its one ticket).
+DATABASE_RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = (
+    sqlalchemy_exc.OperationalError,
+    sqlalchemy_exc.InterfaceError,
+    sqlalchemy_exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+# PostgreSQL's SQLSTATEs of a server that cannot serve now: connection exceptions (class 08),
+# a server shutting down or starting (57P01-57P03), too many connections, and a database that
+# does not take connections (55000, as during a failover or maintenance).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "55000")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database cannot be reached now (not a bug in a query)."""
+    if isinstance(error, sqlalchemy_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        for cause in (error.orig, getattr(error.orig, "__cause__", None)):
+            sqlstate = getattr(cause, "sqlstate", None)
+            if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+                return True
+    return isinstance(error, UNAVAILABLE)
+
+
+async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    if not database_unavailable(exc):
+        raise exc  # a real bug: the server error middleware answers 500
+    log.warning("http.database_unavailable", error=type(exc).__name__)
+    response = problem(
+        503,
+        "Service unavailable",
+        f"The database is not reachable just now; try again in "
+        f"{DATABASE_RETRY_AFTER_SECONDS} seconds (with the same Idempotency-Key, if any).",
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    for error in (sqlalchemy_exc.DBAPIError, *UNAVAILABLE):
+        app.add_exception_handler(error, _unavailable)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ProblemError, _problem)
     app.add_exception_handler(StarletteHTTPException, _http)
