@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.contracts.api import Problem
 
 PROBLEM_JSON = "application/problem+json"
+
+log = structlog.get_logger(__name__)
 
 
 class ProblemError(Exception):
@@ -82,6 +85,14 @@ async def _http(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
 
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # The route's template, not the path: a path can hold an address or a key. The traceback
+    # is logged without the error's text (shared.logging), and the caller learns nothing.
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    log.error("request.failed", method=request.method, route=route, exc_info=exc)
+    return problem(500, "Internal error", "Something failed on our side; it has been logged.")
+
+
 # Problem answers any operation may give, and those of an operation that takes a token.
 ANY_OPERATION = {
     "400": "Malformed request",
@@ -126,3 +137,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ProblemError, _problem)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unhandled)

@@ -88,6 +88,17 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Where customers' mail links (beta opt-in and opt-out) reach the notifier's API.
     notifier_public_url: str = "http://localhost:8003"
+    # Off the public port: the API's description (/docs, /redoc, /openapi.json) can be turned
+    # off, and /metrics moved to a port of its own that only the monitoring network reaches.
+    public_docs: bool = True
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="0: /metrics on the API port; else intake serves it on this port, sla on +1, "
+        "notifier on +2, escalation on +3",
+    )
+    metrics_host: str = "0.0.0.0"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = True
 
