@@ -31,6 +31,7 @@ from shared.settings import Settings, SettingsError, key_weakness
 # sd2: a key id and an expiry inside. sd1 tokens (no expiry) are refused as expired.
 TOKEN_PREFIX = "sd2"
 LEGACY_PREFIXES = ("sd1",)
+CUSTOMER_KEY_PURPOSE = "ticket-access"
 
 
 class Role(StrEnum):
@@ -188,6 +189,16 @@ class TokenSigner:
     @staticmethod
     def _sign(key: bytes, payload: str) -> str:
         return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+
+
+def customer_key(signer: TokenSigner, seed: str) -> tuple[str, str]:
+    """A ticket's new customer key, made from ``seed``: (key id, key)."""
+    return signer.derive(CUSTOMER_KEY_PURPOSE, seed)
+
+
+def remade_customer_key(signer: TokenSigner, key_id: str, seed: str) -> str | None:
+    """The key ``customer_key`` made; None if the key that made it is no longer listed."""
+    return signer.rederive(key_id, CUSTOMER_KEY_PURPOSE, seed)
 
 
 def token_hash(token: str) -> str:

@@ -4,6 +4,7 @@ partners' idempotent retries; consent before a partner sees a customer's contact
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 
 from shared.auth import Role, TokenSigner
@@ -212,9 +213,9 @@ async def _customer_key(system: System, ticket_id: str) -> str:
     customer is to receive it by mail (the notifier does not send it yet), so the test plays
     that part."""
     from services.intake import repository
-    from services.intake.domain.tickets import hash_token, new_access_token
+    from services.intake.domain.tickets import hash_token
 
-    token = new_access_token()
+    token = secrets.token_urlsafe(32)
     async with system.runtime("intake").db.transaction() as session:
         await repository.set_ticket(
             session, uuid.UUID(ticket_id), access_token_hash=hash_token(token)
