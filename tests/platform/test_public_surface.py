@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,12 +21,17 @@ from fastapi import FastAPI
 
 from services.intake import repository
 from services.intake import service as intake_service
+from shared.bus.memory import InMemoryBus
+from shared.bus.topology import Topology
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.events import CredentialRevoked
 from shared.logging import configure_logging
 from shared.settings import Settings
 from tests.conftest import free_port
 from tests.support import System, eventually, ticket_body
 
-pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+# Nothing here depends on where the data is kept.
+embedded = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
 SECURITY = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 
@@ -33,6 +40,7 @@ def _secured(response: httpx.Response) -> bool:
     return all(response.headers.get(name) == value for name, value in SECURITY.items())
 
 
+@embedded
 async def test_every_answer_carries_the_security_headers(settings: Settings) -> None:
     async with System.start(settings.model_copy(update={"max_request_bytes": 2048})) as system:
         for name in ("intake", "sla", "notifier", "escalation"):
@@ -56,6 +64,7 @@ async def test_every_answer_carries_the_security_headers(settings: Settings) -> 
         assert answer.headers["strict-transport-security"].startswith("max-age=")
 
 
+@embedded
 async def test_docs_and_metrics_can_leave_the_public_port(settings: Settings) -> None:
     port = free_port()
     private = settings.model_copy(
@@ -103,6 +112,7 @@ async def _served(app: FastAPI) -> AsyncIterator[str]:
         await task
 
 
+@embedded
 async def test_no_personal_data_reaches_the_logs_whatever_fails(
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
@@ -158,3 +168,36 @@ async def test_no_personal_data_reaches_the_logs_whatever_fails(
     for known in KNOWN:
         assert known not in logged, known
     assert logging.getLogger().handlers  # the redacting handler stays for what follows
+
+
+async def test_a_failing_consumer_logs_no_personal_data(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What a handler's error says (a query's values, a customer's words) stays out of the
+    retry and parking logs; the parked event itself is for ops, as before."""
+    configure_logging("INFO", json=True)
+    bus = InMemoryBus(Topology(retry_delays_ms=(10,)))
+    await bus.start()
+
+    async def handler(_event: CloudEvent) -> None:
+        raise RuntimeError(f"no template for {NAME} <{ADDRESS}>")
+
+    try:
+        await bus.subscribe("notifier", ["credential.revoked"], handler)
+        await bus.publish(
+            CredentialRevoked(credential_id=uuid.uuid4(), revoked_at=datetime.now(UTC)).to_event(
+                source="/sviftdesk/intake"
+            )
+        )
+        [parked] = await eventually(lambda: bus.parked("notifier"), lambda found: len(found) == 1)
+        assert ADDRESS in parked.error
+    finally:
+        await bus.close()
+        output = capsys.readouterr().err
+        configure_logging("INFO", json=False)
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert [line["error"] for line in lines if line["event"].startswith("event.")] == [
+        "RuntimeError",
+        "RuntimeError",
+    ]
+    assert NAME not in output and ADDRESS not in output
