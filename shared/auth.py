@@ -217,8 +217,8 @@ def load_signer(settings: Settings) -> TokenSigner:
         return TokenSigner(*keys, **lifetimes)
     if settings.amqp_url:
         raise SettingsError(
-            "SVIFTDESK_SECRET_KEYS: required when services run apart (SVIFTDESK_AMQP_URL is "
-            "set), so that all of them accept the same tokens"
+            "SVIFTDESK_SECRET_KEY (or SVIFTDESK_SECRET_KEYS): required when services run apart "
+            "(SVIFTDESK_AMQP_URL is set), so that all of them accept the same tokens"
         )
     path: Path = settings.var_dir / "secret_key"
     if not path.exists():
