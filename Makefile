@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench docs clean
+.PHONY: install run test lint format bench docs clean compose
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ docs: install
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(BIN)/python bench/run.py
+
+## docker compose's settings, with a generated secret key and passwords (kept once written).
+deploy/.env:
+	$(PYTHON) deploy/make_env.py deploy/.env
+
+## PostgreSQL, RabbitMQ, Mailpit and the four services in containers.
+compose: deploy/.env
+	docker compose -f deploy/docker-compose.yml up --build
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -349,7 +349,11 @@ def _issue(**fields: Any) -> None:
     except (ProblemError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     who = issued.email or issued.partner_name
-    click.echo(f"{issued.role} {who}: id {issued.id}; the token, shown only now:", err=True)
+    click.echo(
+        f"{issued.role} {who}: id {issued.id}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC;"
+        " the token, shown only now:",
+        err=True,
+    )
     click.echo(issued.token)
 
 

@@ -1,8 +1,9 @@
 """Who is calling: staff and partner tokens that every service can verify on its own.
 
 Staff (agent, senior, admin) and partners hold bearer tokens signed with the deployment's
-secret (HMAC-SHA256), so any service checks them without asking another. Intake issues them
-(``sviftdesk agents create``) and keeps their hashes, so it can list and revoke them.
+secret (HMAC-SHA256), so any service checks them without asking another. A token names the
+key that signed it and when it expires, so keys rotate without logging everyone out. Intake
+issues them (``sviftdesk agents create``) and keeps their hashes, so it can list and revoke them.
 Customers hold per-ticket access tokens, which only intake knows (see services/intake).
 """
 
@@ -16,6 +17,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,9 +26,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import ProblemError
-from shared.settings import Settings, SettingsError
+from shared.settings import Settings, SettingsError, key_weakness
 
-TOKEN_PREFIX = "sd1"
+# sd2: a key id and an expiry inside. sd1 tokens (no expiry) are refused as expired.
+TOKEN_PREFIX = "sd2"
+LEGACY_PREFIXES = ("sd1",)
+CUSTOMER_KEY_PURPOSE = "ticket-access"
 
 
 class Role(StrEnum):
@@ -75,51 +80,125 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-class TokenSigner:
-    def __init__(self, secret: bytes) -> None:
-        if len(secret) < 32:
-            raise SettingsError("SVIFTDESK_SECRET_KEY: must be at least 32 bytes")
-        self._secret = secret
+def key_id(key: bytes) -> str:
+    """A short public name of a key, carried in tokens so verification picks the key."""
+    return _b64(hashlib.sha256(b"sviftdesk-key-id:" + key).digest()[:6])
 
-    def issue(self, subject: uuid.UUID, role: Role, scopes: Iterable[str] = ()) -> str:
-        claims = {"sub": str(subject), "role": role.value, "scopes": sorted(scopes)}
+
+class TokenSigner:
+    """Signs with the first key, verifies with any: a new key is put first, the old one kept
+    second until every token signed under it has expired, then removed."""
+
+    def __init__(
+        self,
+        *keys: bytes,
+        staff_ttl: timedelta = timedelta(hours=12),
+        partner_ttl: timedelta = timedelta(days=90),
+    ) -> None:
+        if not keys:
+            raise SettingsError("SVIFTDESK_SECRET_KEYS: needs at least one key")
+        for key in keys:
+            reason = key_weakness(key.decode(errors="replace"))
+            if reason is not None:
+                raise SettingsError(f"SVIFTDESK_SECRET_KEYS: {reason}")
+        self._keys = {key_id(key): key for key in keys}
+        self._signing_id = key_id(keys[0])
+        self._ttl = {Role.partner: partner_ttl}
+        self._staff_ttl = staff_ttl
+
+    def lifetime(self, role: Role) -> timedelta:
+        return self._ttl.get(role, self._staff_ttl)
+
+    def issue(
+        self,
+        subject: uuid.UUID,
+        role: Role,
+        scopes: Iterable[str] = (),
+        *,
+        now: datetime | None = None,
+    ) -> str:
+        expires = (now or datetime.now(UTC)) + self.lifetime(role)
+        claims = {
+            "sub": str(subject),
+            "role": role.value,
+            "scopes": sorted(scopes),
+            "exp": int(expires.timestamp()),
+        }
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         # A random nonce makes every token distinct, even for the same claims.
-        payload = f"{TOKEN_PREFIX}.{body}.{_b64(secrets.token_bytes(12))}"
-        return f"{payload}.{self._sign(payload)}"
+        payload = f"{TOKEN_PREFIX}.{self._signing_id}.{body}.{_b64(secrets.token_bytes(12))}"
+        return f"{payload}.{self._sign(self._keys[self._signing_id], payload)}"
+
+    def authenticate(self, token: str, *, now: datetime | None = None) -> Principal:
+        """The token's principal, or UnauthorizedError saying why not."""
+        parts = token.split(".")
+        if parts[0] in LEGACY_PREFIXES:
+            raise UnauthorizedError("This token has expired: ask an admin for a new one.")
+        if len(parts) != 5 or parts[0] != TOKEN_PREFIX:
+            raise UnauthorizedError("This token is not valid here.")
+        _prefix, kid, body, _nonce, signature = parts
+        key = self._keys.get(kid)
+        payload = token.rpartition(".")[0]
+        if key is None or not _same(signature, self._sign(key, payload)):
+            raise UnauthorizedError("This token is not valid here.")
+        try:
+            claims = json.loads(_unb64(body))
+            principal = Principal(
+                uuid.UUID(claims["sub"]), Role(claims["role"]), frozenset(claims["scopes"])
+            )
+            expires = int(claims["exp"])
+        except (ValueError, KeyError, TypeError):
+            raise UnauthorizedError("This token is not valid here.") from None
+        if (now or datetime.now(UTC)).timestamp() >= expires:
+            raise UnauthorizedError("This token has expired: ask an admin for a new one.")
+        return principal
 
     def verify(self, token: str) -> Principal | None:
         try:
-            prefix, body, nonce, signature = token.split(".")
-        except ValueError:
-            return None
-        payload = f"{prefix}.{body}.{nonce}"
-        if prefix != TOKEN_PREFIX or not _same(signature, self._sign(payload)):
-            return None
-        try:
-            claims = json.loads(_unb64(body))
-            return Principal(
-                uuid.UUID(claims["sub"]), Role(claims["role"]), frozenset(claims["scopes"])
-            )
-        except (ValueError, KeyError, TypeError):
+            return self.authenticate(token)
+        except UnauthorizedError:
             return None
 
     def sign_value(self, purpose: str, value: str) -> str:
         """A token that proves we issued ``value`` for ``purpose`` (e.g. an opt-out link)."""
         body = _b64(value.encode())
-        return f"{body}.{self._sign(f'{purpose}:{body}')}"
+        return f"{body}.{self._sign(self._keys[self._signing_id], f'{purpose}:{body}')}"
 
     def verify_value(self, purpose: str, token: str) -> str | None:
         body, _, signature = token.partition(".")
-        if not signature or not _same(signature, self._sign(f"{purpose}:{body}")):
+        # No key id in these links (they are kept short): any listed key may have signed.
+        if not signature or not any(
+            _same(signature, self._sign(key, f"{purpose}:{body}")) for key in self._keys.values()
+        ):
             return None
         try:
             return _unb64(body).decode()
         except (ValueError, UnicodeDecodeError):
             return None
 
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._secret, payload.encode(), hashlib.sha256).digest())
+    def derive(self, purpose: str, seed: str) -> tuple[str, str]:
+        """A secret made from a public ``seed`` under the signing key: (key id, secret).
+        Whoever holds the seed alone learns nothing; any service with the key recomputes it."""
+        return self._signing_id, self._sign(self._keys[self._signing_id], f"{purpose}:{seed}")
+
+    def rederive(self, kid: str, purpose: str, seed: str) -> str | None:
+        """``derive``'s secret under the key ``kid``; None once that key is no longer listed."""
+        key = self._keys.get(kid)
+        return None if key is None else self._sign(key, f"{purpose}:{seed}")
+
+    @staticmethod
+    def _sign(key: bytes, payload: str) -> str:
+        return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+
+
+def customer_key(signer: TokenSigner, seed: str) -> tuple[str, str]:
+    """A ticket's new customer key, made from ``seed``: (key id, key)."""
+    return signer.derive(CUSTOMER_KEY_PURPOSE, seed)
+
+
+def remade_customer_key(signer: TokenSigner, key_id: str, seed: str) -> str | None:
+    """The key ``customer_key`` made; None if the key that made it is no longer listed."""
+    return signer.rederive(key_id, CUSTOMER_KEY_PURPOSE, seed)
 
 
 def token_hash(token: str) -> str:
@@ -129,19 +208,24 @@ def token_hash(token: str) -> str:
 
 def load_signer(settings: Settings) -> TokenSigner:
     """The deployment's signer. The embedded default keeps a generated key under var/."""
-    if settings.secret_key is not None:
-        return TokenSigner(settings.secret_key.get_secret_value().encode())
+    lifetimes = {
+        "staff_ttl": timedelta(hours=settings.staff_token_hours),
+        "partner_ttl": timedelta(days=settings.partner_key_days),
+    }
+    keys = settings.signing_keys()
+    if keys:
+        return TokenSigner(*keys, **lifetimes)
     if settings.amqp_url:
         raise SettingsError(
-            "SVIFTDESK_SECRET_KEY: required when services run apart (SVIFTDESK_AMQP_URL is set), "
-            "so that all of them accept the same tokens"
+            "SVIFTDESK_SECRET_KEY (or SVIFTDESK_SECRET_KEYS): required when services run apart "
+            "(SVIFTDESK_AMQP_URL is set), so that all of them accept the same tokens"
         )
     path: Path = settings.var_dir / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
-    return TokenSigner(path.read_text().strip().encode())
+    return TokenSigner(path.read_text().strip().encode(), **lifetimes)
 
 
 bearer = HTTPBearer(auto_error=False, description="a staff or partner token")
@@ -163,9 +247,7 @@ def require(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[
     ) -> Principal:
         if credentials is None:
             raise UnauthorizedError("Send a bearer token in the Authorization header.")
-        principal = signer_of(request).verify(credentials.credentials)
-        if principal is None:
-            raise UnauthorizedError("This token is not valid here.")
+        principal = signer_of(request).authenticate(credentials.credentials)
         is_revoked = getattr(request.app.state, "is_revoked", None)
         if is_revoked is not None and await is_revoked(principal.subject):
             raise UnauthorizedError("This token was revoked.")

@@ -73,12 +73,18 @@ def create_engine(url: str, schema: str) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, execution_options={"schema_translate_map": {schema: None}}
+            url, execution_options={"schema_translate_map": {schema: None}}, hide_parameters=True
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    # hide_parameters: an error's text never quotes a row's values (they are customers' data).
     return create_async_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        hide_parameters=True,
     )
 
 

@@ -18,6 +18,8 @@ log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
+log = structlog.get_logger(__name__)
+
 
 class ProblemError(Exception):
     """Base of client errors: status, a short title and a detail a person can act on."""
@@ -85,6 +87,14 @@ async def _problem(_request: Request, exc: Exception) -> JSONResponse:
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # The route's template, not the path: a path can hold an address or a key. The traceback
+    # is logged without the error's text (shared.logging), and the caller learns nothing.
+    route = getattr(request.scope.get("route"), "path", "unmatched")
+    log.error("request.failed", method=request.method, route=route, exc_info=exc)
+    return problem(500, "Internal error", "Something failed on our side; it has been logged.")
 
 
 # Problem answers any operation may give, and those of an operation that takes a token.
@@ -228,3 +238,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ProblemError, _problem)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unhandled)

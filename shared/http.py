@@ -118,10 +118,43 @@ class HttpBasics:
         await response(scope, receive, send)
 
 
+# On every answer, errors and 413s included. No page of ours is meant to be framed or sniffed,
+# and no link followed from one may tell the next site where it came from (a customer's key
+# can be in the address).
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+# Only where the request came over TLS (uvicorn sets the scheme from a trusted proxy's
+# X-Forwarded-Proto): sent over plain HTTP, it would lock out a deployment without TLS.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        added = SECURITY_HEADERS + ((HSTS,) if scope.get("scheme") == "https" else ())
+
+        async def secured_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *added]
+            await send(message)
+
+        await self.app(scope, receive, secured_send)
+
+
 Check = Callable[[], Awaitable[None]]
 
 
-def ops_router(registry: CollectorRegistry, checks: dict[str, Check]) -> APIRouter:
+def ops_router(
+    registry: CollectorRegistry, checks: dict[str, Check], *, metrics: bool = True
+) -> APIRouter:
     router = APIRouter(tags=["ops"])
 
     @router.get("/healthz", summary="The process is alive")
@@ -141,9 +174,11 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, Check]) -> APIRout
         response.status_code = 200 if ready else 503
         return {"status": "ready" if ready else "not ready", "checks": results}
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    if metrics:
+
+        @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+        async def serve_metrics() -> Response:
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
 
@@ -162,3 +197,10 @@ def install_http_basics(
         max_bytes=max_request_bytes,
         path_limits=path_limits,
     )
+
+
+def install_security_headers(app: FastAPI) -> None:
+    """Around everything, Starlette's own error middleware included, so that a 500, a 413 or
+    a CORS answer carries the headers too (``add_middleware`` would put it inside)."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,10 +30,10 @@ from shared.bus.topology import Topology
 from shared.db import Database
 from shared.errors import document_problem_responses, install_error_handlers, refuse_nul_text
 from shared.group_commit import GroupCommit
-from shared.http import install_http_basics, ops_router
+from shared.http import install_http_basics, install_security_headers, ops_router
 from shared.inbox import EventHandler, Inbox, idempotent_consumer
 from shared.outbox import PURGE_BATCH, Outbox, OutboxRelay
-from shared.settings import Settings, load_settings
+from shared.settings import SERVICES, Settings, load_settings
 from shared.wakeup import cancelled
 
 log = structlog.get_logger(__name__)
@@ -133,6 +133,13 @@ class ServiceRuntime:
         if not self.bus.connected:
             raise ConnectionError("event bus not connected")
 
+    @property
+    def metrics_port(self) -> int | None:
+        """Where /metrics is served off the API port (SVIFTDESK_METRICS_PORT + the service's
+        place, so the four fit in one process); None: on the API port."""
+        port = self.settings.metrics_port
+        return port + SERVICES.index(self.name) if port else None
+
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         if self.owns_bus:
@@ -146,10 +153,17 @@ class ServiceRuntime:
         tasks += [asyncio.create_task(work(), name=f"{self.name}-worker") for work in self.workers]
         tasks.append(asyncio.create_task(self._watch_outbox(), name=f"{self.name}-gauge"))
         tasks.append(asyncio.create_task(self._keep_tidy(), name=f"{self.name}-retention"))
+        if self.metrics_port is not None:
+            server, _thread = start_http_server(
+                self.metrics_port, addr=self.settings.metrics_host, registry=self.registry
+            )
         try:
             yield
         finally:
             await self._shut_down(tasks)
+            if self.metrics_port is not None:
+                await asyncio.to_thread(server.shutdown)
+                server.server_close()
 
     async def _shut_down(self, tasks: list[asyncio.Task[None]]) -> None:
         # Bounded at every step: a stuck connection must not keep a stopping service alive.
@@ -235,12 +249,16 @@ def build_app(
         async with runtime.running():
             yield
 
+    docs = runtime.settings.public_docs
     app = FastAPI(
         title=title,
         description=description,
         version="1",
         lifespan=lifespan,
         dependencies=[Depends(refuse_nul_text)],
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = runtime
     app.state.registry = runtime.registry
@@ -267,8 +285,10 @@ def build_app(
         ops_router(
             runtime.registry,
             {"database": runtime.check_database, "broker": runtime.check_broker},
+            metrics=not runtime.settings.metrics_port,
         )
     )
+    install_security_headers(app)
     return app
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SERVICES = ("intake", "sla", "notifier", "escalation")
@@ -15,6 +17,19 @@ PORTS = {"intake": 8001, "sla": 8002, "notifier": 8003, "escalation": 8004}
 
 class SettingsError(RuntimeError):
     """A bad configuration value; the message names the variable and the reason."""
+
+
+def key_weakness(key: str) -> str | None:
+    """Why a secret key is too weak to sign with, or None. A key is 32 characters or more of
+    something random (``openssl rand -hex 32``); typed words and repeated characters are not."""
+    if len(key) < 32:
+        return "a key must be at least 32 characters long"
+    counts = Counter(key)
+    # Shannon entropy of its characters: random hex is about 4 bits each, a phrase far less.
+    bits = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    if len(counts) < 10 or bits < 3.0:
+        return "a key is too guessable: generate one, e.g. openssl rand -hex 32"
+    return None
 
 
 class Settings(BaseSettings):
@@ -31,6 +46,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="signs staff and partner tokens; generated under var/ if unset"
     )
+    # Several keys at once, comma separated: the first signs, all verify (key rotation).
+    secret_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    # A staff token works this long after it was issued, a partner key this many days.
+    staff_token_hours: float = Field(default=12, gt=0, le=24 * 31)
+    partner_key_days: float = Field(default=90, gt=0, le=3660)
     var_dir: Path = Path("var")
     bus_prefix: str = Field(
         default="sviftdesk", pattern=r"^[a-z][a-z0-9_.-]*$", description="exchange/queue prefix"
@@ -68,6 +88,17 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Where customers' mail links (beta opt-in and opt-out) reach the notifier's API.
     notifier_public_url: str = "http://localhost:8003"
+    # Off the public port: the API's description (/docs, /redoc, /openapi.json) can be turned
+    # off, and /metrics moved to a port of its own that only the monitoring network reaches.
+    public_docs: bool = True
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="0: /metrics on the API port; else intake serves it on this port, sla on +1, "
+        "notifier on +2, escalation on +3",
+    )
+    metrics_host: str = "0.0.0.0"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = True
 
@@ -106,6 +137,42 @@ class Settings(BaseSettings):
         default=None, description="imaps://user:pass@host/INBOX to poll; unset: no polling"
     )
     imap_poll_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and (reason := key_weakness(value.get_secret_value())):
+            raise ValueError(reason)
+        return value
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _strong_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for number, key in enumerate(value, 1):
+            if reason := key_weakness(key.get_secret_value()):
+                raise ValueError(f"key {number}: {reason}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_to_give_keys(self) -> Settings:
+        if self.secret_key is not None and self.secret_keys:
+            raise ValueError(
+                "set SVIFTDESK_SECRET_KEYS alone (the new key first, the old one after it), "
+                "not SVIFTDESK_SECRET_KEY beside it"
+            )
+        return self
+
+    def signing_keys(self) -> tuple[bytes, ...]:
+        """The configured keys, the signing one first; empty: use the generated one."""
+        keys = self.secret_keys or ((self.secret_key,) if self.secret_key else ())
+        return tuple(key.get_secret_value().encode() for key in keys)
 
     @field_validator("database_url")
     @classmethod
@@ -218,7 +285,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = [
+            # A check across fields names its variables in its message.
             f"SVIFTDESK_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"]
             for err in exc.errors()
         ]
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -22,7 +22,7 @@ import pytest
 from services.cli import migrate_services
 from shared.bus.topology import Topology
 from shared.settings import SERVICES, Settings
-from tests.support import SmtpSink, System
+from tests.support import TEST_SECRET_KEY, SmtpSink, System
 
 PG_ADMIN_URL = os.environ.get("SVIFTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("SVIFTDESK_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -161,7 +161,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         amqp_url=AMQP_URL,
         bus_prefix=request.getfixturevalue("amqp_prefix"),
         smtp_url=sink.url,
-        secret_key="test-secret-" + "x" * 40,
+        secret_key=TEST_SECRET_KEY,
         **common,
     )
 

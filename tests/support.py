@@ -27,6 +27,9 @@ from shared.settings import SERVICES, Settings
 
 T = TypeVar("T")
 
+# A key as an operator makes one (openssl rand -hex 32): weak ones are refused at start.
+TEST_SECRET_KEY = "3f9c2b7e8a1d4c6f0b5e9a2d7c4f1e8b6a3d0c9f2e5b8a1d4c7f0e3b6a9d2c5f"
+
 # A policy open around the clock: business minutes are wall minutes, so a test can aim
 # targets and gauges at "now".
 ALWAYS_OPEN = """

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.intake import repository
 from shared.auth import (
+    LEGACY_PREFIXES,
     TOKEN_PREFIX,
     ForbiddenError,
     Principal,
@@ -83,11 +84,9 @@ async def caller(
     if credentials is None:
         return Caller()
     token = credentials.credentials
-    if not token.startswith(f"{TOKEN_PREFIX}."):
+    if not token.startswith((f"{TOKEN_PREFIX}.", *(f"{p}." for p in LEGACY_PREFIXES))):
         return Caller(customer_token=token)
-    principal = signer_of(request).verify(token)
-    if principal is None:
-        raise UnauthorizedError("This token is not valid here.")
+    principal = signer_of(request).authenticate(token)
     await ensure_active(runtime, principal)
     return Caller(principal=principal)
 

@@ -42,7 +42,7 @@ async def issue(
         check_staff(role, email)
         chosen, partner_name = [], None
     credential_id, now = uuid.uuid4(), datetime.now(UTC)
-    token = signer.issue(credential_id, role, chosen)
+    token = signer.issue(credential_id, role, chosen, now=now)
     async with db.transaction() as session:
         await repository.add_credential(
             session,
@@ -63,6 +63,7 @@ async def issue(
         created_at=now,
         revoked_at=None,
         token=token,
+        expires_at=now + signer.lifetime(role),
     )
 
 

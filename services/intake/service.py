@@ -45,12 +45,12 @@ from services.intake.domain.tickets import (
     clean_filename,
     format_number,
     hash_token,
-    new_access_token,
+    new_access_seed,
     parse_number,
     partner_sees_contact,
     tokens_match,
 )
-from shared.auth import ForbiddenError, UnauthorizedError
+from shared.auth import ForbiddenError, UnauthorizedError, customer_key
 from shared.contracts.events import (
     Actor,
     ArticleSuggestion,
@@ -251,7 +251,9 @@ class Filing:
     category: Category | None  # the customer's, or else what its words point to (clause 18)
     partner_id: uuid.UUID | None
     ticket_id: uuid.UUID
-    token: str
+    token: str  # the customer's key, answered once, stored hashed
+    access_seed: str  # what the key is made from: only this travels to the receipt
+    access_key_id: str
     received_at: datetime
     attachments: list[dict[str, Any]]
     idempotency: tuple[str, str, str] | None  # key, scope, fingerprint
@@ -315,12 +317,16 @@ def new_filing(
     """Everything about a new ticket that is decided before its transaction; an oversized
     attachment is refused here, so it fails only its own request."""
     ticket_id, received_at = uuid.uuid4(), datetime.now(UTC)
+    seed = new_access_seed()
+    key_id, token = customer_key(runtime.signer, seed)
     return Filing(
         request=request,
         category=request.category or categorise(request.subject, request.body),
         partner_id=partner_id,
         ticket_id=ticket_id,
-        token=new_access_token(),
+        token=token,
+        access_seed=seed,
+        access_key_id=key_id,
         received_at=received_at,
         attachments=attachment_rows(
             runtime,
@@ -436,7 +442,10 @@ async def file_tickets(
             received_at=f.received_at,
             customer=ref,
             partner_id=f.partner_id,
-            access_token=f.token,  # for the receipt link
+            # Not the key itself: the notifier remakes it as it writes the receipt, so what
+            # rests in the outbox, the queues and a parked delivery opens nothing.
+            access_seed=f.access_seed,
+            access_key_id=f.access_key_id,
             suggested_articles=list(f.suggestions),
         )
         events.append(

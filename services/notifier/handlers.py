@@ -132,6 +132,10 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
             ),
             "first_answer_by": notifications.format_moment(first_answer_by, language),
             "ticket_id": str(payload.ticket_id),
+            # What the sender remakes the customer's key from, as it writes the mail; an event
+            # of an earlier version carries the key itself.
+            "access_seed": payload.access_seed,
+            "access_key_id": payload.access_key_id,
             "access_token": payload.access_token,
             # Knowledge-base articles that may answer it at once (clause 16); the sender puts
             # the site's address before each path.

@@ -25,7 +25,7 @@ from services.notifier.domain.messages import (
     thread_headers,
 )
 from services.notifier.mailer import Mailer
-from shared.auth import TokenSigner
+from shared.auth import TokenSigner, remade_customer_key
 from shared.db import Database
 from shared.settings import Settings
 from shared.wakeup import Wakeup, cancelled
@@ -110,7 +110,8 @@ class DeliverySender:
             )
             return
         # Once the receipt is out, the customer's key is no longer ours to keep (clause 19).
-        kept = {key: value for key, value in row.context.items() if key != "access_token"}
+        secret = webhooks.ACCESS_FIELDS
+        kept = {key: value for key, value in row.context.items() if key not in secret}
         await repository.mark_sent(
             session, row.id, message_id=reference, at=datetime.now(UTC), context=kept
         )
@@ -120,6 +121,10 @@ class DeliverySender:
         number = row.context.get("number")
         mid, reply_to = thread_headers(str(row.id), number, self._settings, self._signer)
         context = {**row.context, "site_url": self._settings.site_url, **self._links(row.recipient)}
+        seed, key_id = context.pop("access_seed", None), context.pop("access_key_id", None)
+        if seed and key_id:
+            # Made only now, in memory, for the mail; a key rotated out since leaves no link.
+            context["access_token"] = remade_customer_key(self._signer, key_id, seed)
         subject, text, html = render(row.template, row.language, context)
         message = build_email(
             sender=self._settings.mail_from,

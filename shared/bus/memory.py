@@ -16,6 +16,7 @@ import structlog
 from shared.bus import EncodedEvent, Handler, ParkedEvent
 from shared.bus.topology import Topology, topic_matches
 from shared.contracts.envelope import CloudEvent
+from shared.logging import describe_error
 from shared.wakeup import cancelled
 
 log = structlog.get_logger(__name__)
@@ -102,7 +103,9 @@ class InMemoryBus:
     ) -> None:
         delays = self.topology.retry_delays_ms
         if attempt <= len(delays):
-            log.warning("event.retry", consumer=sub.consumer, attempt=attempt, error=str(exc))
+            log.warning(
+                "event.retry", consumer=sub.consumer, attempt=attempt, error=describe_error(exc)
+            )
             loop = asyncio.get_running_loop()
             timer: asyncio.TimerHandle | None = None
 
@@ -114,7 +117,12 @@ class InMemoryBus:
             timer = loop.call_later(delays[attempt - 1] / 1000, requeue)
             self._timers.add(timer)
         else:
-            log.error("event.parked", consumer=sub.consumer, attempts=attempt, error=str(exc))
+            log.error(
+                "event.parked",
+                consumer=sub.consumer,
+                attempts=attempt,
+                error=describe_error(exc),
+            )
             error = f"{type(exc).__name__}: {exc}"
             self._parked.setdefault(sub.consumer, []).append(
                 ParkedEvent(sub.consumer, event, error)

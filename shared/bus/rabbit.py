@@ -20,6 +20,7 @@ from aiormq import spec
 from shared.bus import BusUnavailableError, EncodedEvent, Handler, ParkedEvent
 from shared.bus.topology import Topology
 from shared.contracts.envelope import CloudEvent
+from shared.logging import describe_error
 
 log = structlog.get_logger(__name__)
 
@@ -181,7 +182,7 @@ class RabbitBus:
             event = CloudEvent.model_validate_json(message.body)
         except ValueError as exc:
             # Not ours to retry: reject straight to the parking queue for a person to read.
-            log.error("amqp.undecodable", consumer=consumer, error=str(exc))
+            log.error("amqp.undecodable", consumer=consumer, error=describe_error(exc))
             await message.reject(requeue=False)
             return
         try:
@@ -211,10 +212,14 @@ class RabbitBus:
         )
         if attempt <= len(delays):
             target, routing_key = "", self.topology.wait_queue(consumer, delays[attempt - 1])
-            log.warning("event.retry", consumer=consumer, attempt=attempt, error=str(exc))
+            log.warning(
+                "event.retry", consumer=consumer, attempt=attempt, error=describe_error(exc)
+            )
         else:
             target, routing_key = self.topology.parking_exchange, consumer
-            log.error("event.parked", consumer=consumer, attempts=attempt, error=str(exc))
+            log.error(
+                "event.parked", consumer=consumer, attempts=attempt, error=describe_error(exc)
+            )
         try:
             exchange = (
                 self._channel.default_exchange

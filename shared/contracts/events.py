@@ -131,9 +131,19 @@ class TicketCreated(EventPayload):
         default=None,
         description=(
             "secret: the customer's key to the ticket, for their receipt only; never forwarded "
-            "to partners"
+            "to partners. Sent by earlier versions only: now access_seed and access_key_id"
         ),
     )
+    access_seed: str | None = Field(
+        default=None,
+        max_length=100,
+        description=(
+            "what the customer's key is made from, with the deployment's secret key named by "
+            "access_key_id (HMAC-SHA256), at the moment the receipt is written; useless alone; "
+            "never forwarded to partners"
+        ),
+    )
+    access_key_id: str | None = Field(default=None, max_length=20)
     suggested_articles: list[ArticleSuggestion] = Field(
         default_factory=list,
         description="up to three published articles that may answer it, for the receipt",

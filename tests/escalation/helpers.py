@@ -123,6 +123,7 @@ class FakeTracker:
     bug per Idempotency-Key."""
 
     answers: list[int] = field(default_factory=lambda: [201])
+    answer_body: bytes | None = None  # instead of {"reference": …}
     requests: list[TrackerRequest] = field(default_factory=list)
     filed: dict[str, str] = field(default_factory=dict)
     port: int = 0
@@ -158,6 +159,7 @@ class FakeTracker:
                 key = headers["idempotency-key"]
                 reference = self.filed.setdefault(key, f"BUG-{len(self.filed) + 1}")
                 answer = json.dumps({"reference": reference}).encode()
+                answer = answer if self.answer_body is None else self.answer_body
             writer.write(
                 f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
                 f"content-length: {len(answer)}\r\nconnection: close\r\n\r\n".encode()

@@ -214,6 +214,29 @@ async def test_the_fix_notice_must_be_signed_and_tells_every_linked_ticket(
     assert again.status_code == 202 and again.json()["id"] not in ids
 
 
+async def test_a_hostile_tracker_answer_or_callback_is_refused_not_a_failure(
+    desk: System, tracker: FakeTracker
+) -> None:
+    # An answer nested past any parser's stack: the forward is filed, without a reference.
+    tracker.answer_body = b'{"reference":' + b"[" * 200_000
+    [ticket_id] = await new_tickets(desk, 1)
+    client = desk.clients["escalation"]
+    response = await client.post(
+        forward_path(ticket_id), json={"summary": "Ошибка 502"}, headers=staff(desk, Role.agent)
+    )
+    assert response.status_code == 202, response.text
+    [forwarded] = await wait_events(desk, "development.forwarded", 1)
+    assert forwarded["tracker_reference"] is None
+    assert len(tracker.requests) == 1
+
+    # A timestamp of any length is a refusal, never a failure.
+    raw = json.dumps({"release": "1", "forward_ids": [forwarded["forward_id"]]}).encode()
+    for timestamp in ("9" * 30, "1" * 5_000, "-1", "1e9", "١٧٠٠٠٠٠٠٠٠"):
+        headers = {**signed(raw), "X-SviftDesk-Timestamp": timestamp.encode()}
+        refused = await client.post("/v1/development/callback", content=raw, headers=headers)
+        assert refused.status_code == 401, (timestamp[:10], refused.text)
+
+
 async def test_forwarding_needs_an_agent_a_known_ticket_and_a_summary(desk: System) -> None:
     client, agent = desk.clients["escalation"], staff(desk, Role.agent)
     [ticket_id] = await new_tickets(desk, 1)

@@ -4,11 +4,12 @@ partners' idempotent retries; consent before a partner sees a customer's contact
 from __future__ import annotations
 
 import asyncio
+import secrets
 import uuid
 
 from shared.auth import Role, TokenSigner
 from tests.intake.helpers import agent, bearer, events, issue, move, new_ticket, read
-from tests.support import System, eventually, ticket_body
+from tests.support import TEST_SECRET_KEY, System, eventually, ticket_body
 
 
 async def test_a_customer_token_opens_its_own_ticket_only(system: System) -> None:
@@ -36,7 +37,7 @@ async def test_a_customer_token_opens_its_own_ticket_only(system: System) -> Non
 async def test_staff_endpoints_refuse_customers_and_strangers(system: System) -> None:
     ticket = await new_ticket(system)
     customer = bearer(ticket["access_token"])
-    forged = bearer(TokenSigner(b"not-our-secret" * 4).issue(uuid.uuid4(), Role.admin))
+    forged = bearer(TokenSigner(TEST_SECRET_KEY[::-1].encode()).issue(uuid.uuid4(), Role.admin))
     for headers in (customer, forged, {}):
         for method, url, body in [
             ("GET", "/v1/queue", None),
@@ -117,7 +118,7 @@ async def test_credentials_are_for_admins_and_a_revoked_token_stops_working(
         json={"role": "partner", "partner_name": "PayCo", "scopes": ["tickets:write"]},
         headers=admin,
     )
-    assert made.status_code == 201 and made.json()["token"].startswith("sd1.")
+    assert made.status_code == 201 and made.json()["token"].startswith("sd2.")
     filed = await system.intake.post(
         "/v1/tickets", json=ticket_body(), headers=bearer(made.json()["token"])
     )
@@ -212,9 +213,9 @@ async def _customer_key(system: System, ticket_id: str) -> str:
     customer is to receive it by mail (the notifier does not send it yet), so the test plays
     that part."""
     from services.intake import repository
-    from services.intake.domain.tickets import hash_token, new_access_token
+    from services.intake.domain.tickets import hash_token
 
-    token = new_access_token()
+    token = secrets.token_urlsafe(32)
     async with system.runtime("intake").db.transaction() as session:
         await repository.set_ticket(
             session, uuid.UUID(ticket_id), access_token_hash=hash_token(token)

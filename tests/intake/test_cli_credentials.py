@@ -30,7 +30,7 @@ async def test_tokens_from_the_command_line(system: System) -> None:
     made = await _cli(system, "agents", "create", "--email", "Anna@SviftCommunity.ru")
     assert made.exit_code == 0, made.output
     token = made.stdout.strip()
-    assert token.startswith("sd1.") and "\n" not in token
+    assert token.startswith("sd2.") and "\n" not in token
     assert "shown only now" in made.stderr
     queue = await system.intake.get("/v1/queue", headers=bearer(token))
     assert queue.status_code == 200

@@ -18,7 +18,7 @@ from shared.inbox import HandlerContext
 from shared.runtime import make_topology
 from shared.settings import Settings
 from tests.conftest import AMQP_URL, TEST_RETRY_DELAYS_MS
-from tests.support import FlakyBus, System, TcpProxy, eventually, ticket_body
+from tests.support import TEST_SECRET_KEY, FlakyBus, System, TcpProxy, eventually, ticket_body
 
 
 async def _post_tickets(system: System, count: int, start: int = 0) -> None:
@@ -117,7 +117,7 @@ def _cli(settings: Settings, *args: str) -> str:
         "SVIFTDESK_BUS_PREFIX": settings.bus_prefix,
         # The same topology as the services under test, so nothing is declared twice over.
         "SVIFTDESK_RETRY_DELAYS_MS": ",".join(str(d) for d in settings.retry_delays_ms),
-        "SVIFTDESK_SECRET_KEY": "x" * 40,
+        "SVIFTDESK_SECRET_KEY": TEST_SECRET_KEY,
     }
     result = CliRunner().invoke(main, list(args), env=env)
     assert result.exit_code == 0, result.output

@@ -10,9 +10,11 @@ import click
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from services.cli import main
 from shared.settings import PORTS, SERVICES, Settings
+from tests.support import TEST_SECRET_KEY
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 KUBE = DEPLOY / "kubernetes"
@@ -212,6 +214,10 @@ def test_the_shipped_settings_are_valid_configuration(monkeypatch: pytest.Monkey
     for path in (KUBE / "config.env", KUBE / "secret.example.env"):
         for key, value in _env_file(path).items():
             monkeypatch.setenv(key, value)
+    # The placeholder key is refused on purpose, so that no one ships it; a real one passes.
+    with pytest.raises(ValidationError, match="secret_key"):
+        Settings()
+    monkeypatch.setenv("SVIFTDESK_SECRET_KEY", TEST_SECRET_KEY)
     settings = Settings()
     assert settings.database_url and settings.database_url.startswith("postgresql+asyncpg://")
     assert settings.amqp_url and settings.smtp_url

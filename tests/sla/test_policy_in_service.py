@@ -12,6 +12,7 @@ from services.cli import main
 from services.sla.app import create_app
 from shared.policy.book import load_book
 from shared.settings import Settings, SettingsError
+from tests.support import TEST_SECRET_KEY
 
 TWO_VERSIONS = """
 [[policy]]
@@ -80,7 +81,7 @@ def test_a_bad_policy_file_stops_the_service_naming_the_field(
     monkeypatch.setenv("SVIFTDESK_POLICY_FILE", str(path))
     monkeypatch.setenv("SVIFTDESK_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
     monkeypatch.setenv("SVIFTDESK_DATABASE_URL", "postgresql+asyncpg://sviftdesk@127.0.0.1:1/x")
-    monkeypatch.setenv("SVIFTDESK_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SVIFTDESK_SECRET_KEY", TEST_SECRET_KEY)
     result = CliRunner().invoke(main, ["serve", "sla"])
     assert result.exit_code != 0
     assert named in result.output

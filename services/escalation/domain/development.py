@@ -74,7 +74,10 @@ def signature_valid(
     secret: str, *, timestamp: str | None, signature: str | None, body: bytes, now: float
 ) -> bool:
     """The raw body is what was signed, at a time close to ours."""
-    if not timestamp or not signature or not (timestamp.isascii() and timestamp.isdigit()):
+    # Seconds since 1970 fit in 12 digits; a longer one would be slow or fail to convert.
+    if not timestamp or not signature or len(timestamp) > 12:
+        return False
+    if not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
         return False
@@ -90,11 +93,18 @@ def retry_delay(attempts: int, delays_ms: tuple[int, ...]) -> float:
     return delays_ms[min(max(attempts, 1), len(delays_ms)) - 1] / 1000
 
 
+MAX_ANSWER_BYTES = 64 * 1024
+
+
 def tracker_reference(body: bytes) -> str | None:
-    """The tracker's id for the bug, if its answer is JSON with a ``reference`` string."""
+    """The tracker's id for the bug, if its answer is JSON with a ``reference`` string.
+    Whatever else it answers, the forward is filed: a large or deeply nested answer is
+    ignored, not parsed to the end of the stack."""
+    if len(body) > MAX_ANSWER_BYTES:
+        return None
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     reference = data.get("reference") if isinstance(data, dict) else None
     if (

@@ -439,6 +439,10 @@ class CredentialOut(BaseModel):
 
 class CredentialIssuedOut(CredentialOut):
     token: str = Field(description="shown once: keep it secret")
+    expires_at: AwareDatetime = Field(
+        description="when the token stops working (SVIFTDESK_STAFF_TOKEN_HOURS, "
+        "SVIFTDESK_PARTNER_KEY_DAYS); then issue a new one"
+    )
 
 
 class InboundOutcome(StrEnum):

@@ -54,8 +54,10 @@ def parse_number(number: str) -> int | None:
     return sequence if sequence is not None and sequence <= MAX_SEQUENCE else None
 
 
-def new_access_token() -> str:
-    return secrets.token_urlsafe(32)
+def new_access_seed() -> str:
+    """What the customer's key is made from (``shared.auth.customer_key``): useless without
+    the deployment's secret, so it may rest in the outbox and the queues."""
+    return secrets.token_urlsafe(16)
 
 
 def hash_token(token: str) -> str:

@@ -17,6 +17,8 @@ DELIVERY_HEADER = "X-SviftDesk-Delivery"
 
 # Personal data a partner sees only with the customer's consent (clauses 19, 24).
 PERSONAL_FIELDS = ("email", "name")
+# The customer's key, or what it is made from: for their receipt only.
+ACCESS_FIELDS = ("access_token", "access_seed", "access_key_id")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -32,7 +34,8 @@ def partner_view(envelope: dict[str, Any]) -> dict[str, Any]:
     """The event as a partner receives it: the customer's contact only with the consent the
     event itself carries, which is the consent at the moment it happened."""
     data = dict(envelope.get("data", {}))
-    data.pop("access_token", None)  # the customer's key never leaves for a partner
+    for field in ACCESS_FIELDS:  # the customer's key never leaves for a partner
+        data.pop(field, None)
     customer = data.get("customer")
     if isinstance(customer, dict) and customer.get("share_with_partners") is not True:
         data["customer"] = {
