@@ -10,6 +10,7 @@ as from outside.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import smtplib
 import time
 import uuid
@@ -191,7 +192,7 @@ async def test_guessed_references_do_not(desk: System) -> None:
     tampered = ours[:-25] + ("A" if ours[-25] != "A" else "B") + ours[-24:]
     old_shape = f"<sviftdesk.{uuid.uuid4()}.{number}@sviftcommunity.ru>"
     guessed_token = f"support+{number.lower()}.{'0' * 32}@{domain}"
-    other_ticket = reply_address(SUPPORT, "SC-999999", TokenSigner(b"k" * 32))
+    other_ticket = reply_address(SUPPORT, "SC-999999", TokenSigner(secrets.token_hex(32).encode()))
     for forged in (tampered, old_shape):
         answer = await by_http(desk, reply("Верните деньги.", "Re: Оплата", In_Reply_To=forged))
         assert answer["outcome"] == "ticket_created", forged  # a stranger's new request
@@ -235,7 +236,10 @@ async def test_a_dmarc_pass_from_our_own_mta_speaks_for_the_customer(desk: Syste
 
 
 def test_signed_references_are_ours_alone() -> None:
-    ours, theirs = TokenSigner(b"o" * 32), TokenSigner(b"t" * 32)
+    ours, theirs = (
+        TokenSigner(secrets.token_hex(32).encode()),
+        TokenSigner(secrets.token_hex(32).encode()),
+    )
     mid = message_id(str(uuid.uuid4()), "SC-000042", "sviftcommunity.ru", ours)
     assert ticket_number_in_message_ids(["<x@example.com>", mid], ours) == "SC-000042"
     assert ticket_number_in_message_ids([mid], theirs) is None
