@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench_sla_report.py",
     "bench_notifier.py",
     "bench_intake.py",
+    "bench_categories.py",
 ]
 
 failed = []

@@ -210,7 +210,14 @@ async def set_category(
         )
 
     row = await _set_judgement(
-        runtime, ticket_id, agent, "category", request.category, event, open_only=False
+        runtime,
+        ticket_id,
+        agent,
+        "category",
+        request.category,
+        event,
+        open_only=False,
+        also={"category_confidence": None},  # a person's judgement, no longer the words' guess
     )
     return CategoryOut(id=row.id, number=format_number(row.number), category=request.category)
 
@@ -224,6 +231,7 @@ async def _set_judgement(
     event: Callable[[Row[Any], datetime], EventPayload],
     *,
     open_only: bool,
+    also: dict[str, Any] | None = None,
 ) -> Row[Any]:
     """An agent's judgement on a ticket: the field, its staff-only timeline entry and its
     event, in one transaction."""
@@ -236,7 +244,7 @@ async def _set_judgement(
         if open_only:
             lifecycle.check_open_for_requests(TicketStatus(row.status))
         if getattr(row, field) != value:
-            await repository.set_ticket(session, row.id, **{field: value})
+            await repository.set_ticket(session, row.id, **{field: value}, **(also or {}))
             await record(
                 session,
                 row.id,

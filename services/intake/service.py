@@ -249,6 +249,7 @@ class Filing:
 
     request: TicketCreate
     category: Category | None  # the customer's, or else what its words point to (clause 18)
+    category_confidence: float | None  # how sure the words were; None for the customer's
     partner_id: uuid.UUID | None
     ticket_id: uuid.UUID
     token: str  # the customer's key, answered once, stored hashed
@@ -319,9 +320,11 @@ def new_filing(
     ticket_id, received_at = uuid.uuid4(), datetime.now(UTC)
     seed = new_access_seed()
     key_id, token = customer_key(runtime.signer, seed)
+    guess = None if request.category else categorise(request.subject, request.body)
     return Filing(
         request=request,
-        category=request.category or categorise(request.subject, request.body),
+        category=request.category if guess is None else guess.category,
+        category_confidence=None if guess is None else guess.confidence,
         partner_id=partner_id,
         ticket_id=ticket_id,
         token=token,
@@ -415,6 +418,7 @@ async def file_tickets(
                 "customer_is_new": ref.is_new,
                 "channel": _channel(f),
                 "category": f.category,
+                "category_confidence": f.category_confidence,
                 "subject": f.request.subject,
                 "body": f.request.body,
                 "status": INITIAL_STATUS,
@@ -437,6 +441,7 @@ async def file_tickets(
             number=number,
             channel=_channel(f),
             category=f.category,
+            category_confidence=f.category_confidence,
             subject=f.request.subject,
             status=INITIAL_STATUS,
             received_at=f.received_at,
@@ -578,6 +583,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
         status=status,
         channel=row.channel,
         category=row.category,
+        category_confidence=row.category_confidence if staff else None,
         subject=row.subject,
         body=row.body,
         received_at=row.received_at,

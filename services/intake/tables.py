@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -51,6 +52,8 @@ ticket = Table(
     Column("customer_is_new", Boolean, nullable=False),
     Column("channel", String(16), nullable=False),
     Column("category", String(32)),
+    # How sure the words were of the category they gave (clause 18); NULL when a person chose it.
+    Column("category_confidence", Float),
     Column("subject", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("status", String(32), nullable=False),

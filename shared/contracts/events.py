@@ -35,6 +35,7 @@ class Category(StrEnum):
     onboarding = "onboarding"
     partner_issue = "partner_issue"
     testing_help = "testing_help"
+    individual_solution = "individual_solution"  # clause 20: a solution made for one customer
     other = "other"
 
 
@@ -117,6 +118,15 @@ class TicketCreated(EventPayload):
     number: str = Field(pattern=r"^SC-\d{6,}$")
     channel: Channel
     category: Category | None
+    category_confidence: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "how sure the words were of the category they gave it (clause 18); null when the "
+            "customer chose it"
+        ),
+    )
     subject: str
     status: TicketStatus
     received_at: AwareDatetime

@@ -205,6 +205,11 @@ class TicketOut(BaseModel):
     status: TicketStatus
     channel: Channel
     category: Category | None
+    category_confidence: float | None = Field(
+        default=None,
+        description="staff only: how sure the words were of the category they gave it "
+        "(clause 18); null when the customer chose it or an agent corrected it",
+    )
     subject: str
     body: str
     received_at: AwareDatetime
