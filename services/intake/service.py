@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
@@ -254,6 +254,15 @@ class Filing:
     idempotency: tuple[str, str, str] | None  # key, scope, fingerprint
     correlation_id: str | None
     suggestions: Sequence[ArticleSuggestion] = ()
+    # A complaint over the anonymous form's burst limit: filed without the category, so it
+    # does not open a review of its own, and the agents are told why.
+    held_complaint: bool = False
+
+
+HELD_COMPLAINT_NOTE = (
+    "Filed as a complaint through the web form, one of several from one client address: not "
+    "sent to a senior's review on its own. Set the category to complaint to have it reviewed."
+)
 
 
 async def create_ticket(
@@ -263,12 +272,15 @@ async def create_ticket(
     idempotency_key: str | None,
     scope: str,
     partner_id: uuid.UUID | None = None,
+    may_review_complaint: Callable[[], Awaitable[bool]] | None = None,
 ) -> TicketCreatedOut:
     """Register a request (clause 9) and stage ``ticket.created`` in the same transaction.
 
     Requests filed at the same moment share one transaction (group commit), and each answer
     waits for its commit. A partner's ticket is of the partner channel and belongs to that
-    partner; the partner does not get the customer's access token.
+    partner; the partner does not get the customer's access token. ``may_review_complaint``
+    (anonymous filings) says whether a complaint may open its review by itself (clause 14):
+    a burst of them from one client opens one.
     """
     idempotency = None
     if idempotency_key is not None:
@@ -289,6 +301,13 @@ async def create_ticket(
         idempotency=idempotency,
         suggestions=suggestions,
     )
+    held = (
+        filing.category is Category.complaint
+        and may_review_complaint is not None
+        and not await may_review_complaint()
+    )
+    if held:
+        filing = replace(filing, category=None, held_complaint=True)
     try:
         return await _filings(runtime).submit(filing)
     except IntegrityError:
@@ -417,6 +436,18 @@ async def file_tickets(
         ],
     )
     await repository.add_attachments(session, [row for f in filings for row in f.attachments])
+    for f in filings:
+        if f.held_complaint:
+            await record(
+                session,
+                f.ticket_id,
+                f.received_at,
+                TimelineKind.category_set,
+                Actor.system,
+                None,
+                public=False,
+                note=HELD_COMPLAINT_NOTE,
+            )
     events, answers, remembered = [], [], []
     for f, ref in zip(filings, refs, strict=True):
         number = format_number(numbers[f.ticket_id])
@@ -574,7 +605,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
             email=row.email if shown else None,
             language=Language(row.language),
         ),
-        customer_is_new=row.customer_is_new,
+        customer_is_new=None if viewer is Viewer.customer else row.customer_is_new,
         complexity=row.complexity,
         share_with_partners=row.share_with_partners,
         first_response_at=row.first_response_at,

@@ -152,4 +152,5 @@ async def test_erasure_waits_for_open_tickets_then_forgets_the_customer(system: 
     assert (
         await system.intake.post(ERASURE, json={"email": "ivan@example.com"}, headers=admin)
     ).status_code == 404
-    assert (await new_ticket(system))["customer_is_new"] is True
+    again = await new_ticket(system)
+    assert (await read(system, again["id"], admin))["customer_is_new"] is True

@@ -3,10 +3,7 @@ address, mail one person from many, or spend a partner's key without end (issue 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from ipaddress import ip_network
-from typing import Any
 
 import httpx
 import pytest
@@ -14,31 +11,11 @@ import pytest
 from shared.auth import Role
 from shared.ratelimit import client_address
 from shared.settings import Settings
-from tests.intake.helpers import agent, issue, new_ticket
-from tests.support import System, ticket_body
+from tests.intake.helpers import Limited, agent, from_address, issue, new_ticket
+from tests.support import ticket_body
 
 # The limits' counts are in memory on either backend: these run on the embedded one alone.
 EMBEDDED = pytest.mark.parametrize("backend", ["embedded"])
-Limited = Callable[..., AbstractAsyncContextManager[System]]
-
-
-@pytest.fixture
-def limited(settings: Settings, request: pytest.FixtureRequest) -> Limited:
-    """Start the system with some limits lowered (the test settings lift them all)."""
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
-
-    @asynccontextmanager
-    async def start(**limits: Any) -> AsyncIterator[System]:
-        async with System.start(settings.model_copy(update=limits), smtp_sink=sink) as system:
-            yield system
-
-    return start
-
-
-def from_address(system: System, address: str, service: str = "intake") -> httpx.AsyncClient:
-    """A client whose socket address is ``address``, as uvicorn would report it."""
-    transport = httpx.ASGITransport(app=system.apps[service], client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url=f"http://{service}")
 
 
 def assert_too_many(response: httpx.Response, field: str) -> None:

@@ -4,6 +4,7 @@ on them."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -36,6 +37,7 @@ from services.intake.api.models import (
     TransitionOut,
 )
 from services.intake.domain.tickets import content_disposition
+from shared.contracts.events import Channel
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
@@ -57,22 +59,31 @@ async def create_ticket(
         ),
     ] = None,
 ) -> TicketCreatedOut:
-    """Anyone may file (the web form). A partner files with its key (scope ``tickets:write``):
-    the ticket is then of the partner channel and only that partner reads it."""
+    """Anyone may file (the web form): the channel is then ``web``, whatever was sent, and
+    the answer is the same whatever the address's history. A partner files with its key
+    (scope ``tickets:write``): the ticket is then of the partner channel and only that partner
+    reads it."""
     caller.require_partner_scope("tickets:write")
     await limit_write(
         request, runtime, caller, customer=body.customer.email, field="customer.email"
     )
+    anonymous = caller.principal is None
     scope = "public"
     if caller.principal is not None and (caller.is_staff or caller.partner_id is not None):
         scope = f"{caller.principal.role.value}:{caller.principal.subject}"
-    return await service.create_ticket(
+    if anonymous:
+        body = body.model_copy(update={"channel": Channel.web})
+    created = await service.create_ticket(
         runtime,
         body,
         idempotency_key=idempotency_key,
         scope=scope,
         partner_id=caller.partner_id,
+        may_review_complaint=partial(runtime.limiter.may_review_complaint, request)
+        if anonymous
+        else None,
     )
+    return created.model_copy(update={"customer_is_new": None}) if anonymous else created
 
 
 @router.get("", summary="List tickets (staff: all; partners: their own)")
