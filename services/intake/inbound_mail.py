@@ -29,7 +29,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import conversation, inbound_repository, knowledge, service
+from services.intake import conversation, inbound_repository, knowledge, repository, service
 from services.intake.api.models import (
     AttachmentIn,
     InboundMailOut,
@@ -296,6 +296,7 @@ async def _file(
             attachments=request.attachments,
             at=now,
         )
+        await repository.prove_addresses(session, [replied.customer_id], now)
         return _Decision(InboundOutcome.message_added), replied.id, format_number(replied.number)
     filing = service.new_filing(runtime, request, suggestions=suggestions)
     if replied is not None:

@@ -124,7 +124,14 @@ def customer_ref(row: Row[Any]) -> CustomerRef:
         language=Language(row.language),
         is_new=row.customer_is_new,
         share_with_partners=row.share_with_partners,
+        address_proven=address_proven(Channel(row.channel), row.proven_at is not None),
     )
+
+
+def address_proven(channel: Channel, by_mail: bool) -> bool:
+    """Whether mail about a ticket may quote its words to its address: not when the
+    anonymous web form filed it, until the address has written to us itself."""
+    return by_mail or Channel(channel) is not Channel.web
 
 
 async def publish(
@@ -403,7 +410,7 @@ async def file_tickets(
     refs: list[CustomerRef] = []
     for f in filings:
         email = f.request.customer.email.lower()
-        customer_id, just_created = customers[email]
+        customer_id, just_created, by_mail = customers[email]
         # Only the first of a new customer's tickets is marked new (clause 15). Built without
         # validating again what the request's model already validated (the email, chiefly).
         refs.append(
@@ -413,9 +420,16 @@ async def file_tickets(
                 name=f.request.customer.name,
                 language=f.request.customer.language,
                 is_new=just_created and email not in seen,
+                address_proven=address_proven(_channel(f), by_mail),
             )
         )
         seen.add(email)
+    # A mail from the address is the address writing to us itself.
+    await repository.prove_addresses(
+        session,
+        [ref.id for f, ref in zip(filings, refs, strict=True) if _channel(f) is Channel.email],
+        max(f.received_at for f in filings),
+    )
     numbers = await repository.insert_tickets(
         session,
         [
@@ -423,6 +437,7 @@ async def file_tickets(
                 "id": f.ticket_id,
                 "customer_id": ref.id,
                 "customer_is_new": ref.is_new,
+                "customer_name": f.request.customer.name,
                 "channel": _channel(f),
                 "category": f.category,
                 "subject": f.request.subject,
