@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # later than that files a new ticket.
     idempotency_retention_hours: float = Field(default=168, ge=1)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # The request line and headers together (431 past it); ours need a few hundred bytes.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
     # One file attached to a ticket or a message (sent base64 in JSON, so it also has to fit
     # under max_request_bytes once encoded).
     max_attachment_bytes: int = Field(default=128 * 1024, ge=1)
