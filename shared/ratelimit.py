@@ -51,13 +51,22 @@ class TooManyRequestsError(ProblemError):
 
     def __init__(self, *, field: str, what: str, limit: RateLimitItem, retry_after: int) -> None:
         at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=retry_after)
-        reason = f"more than {limit.amount} per {_window(limit)} from {what}"
+        reason = f"more than {limit.amount} per {_window(limit)} {what}"
         super().__init__(
             f"Too many requests: {reason}. Try again in {retry_after} seconds, "
             f"after {at.isoformat().replace('+00:00', 'Z')}.",
             errors=[{"field": field, "reason": reason}],
         )
         self.headers = {"Retry-After": str(retry_after)}
+
+
+# How a refusal names what ran out, by the field the budget is about.
+ABOUT = {
+    "customer.email": "for this email address",
+    "email": "from this email address",
+    "ticket": "on this ticket",
+    "token": "with this link",
+}
 
 
 def _window(limit: RateLimitItem) -> str:
@@ -131,17 +140,16 @@ class RateLimiter:
         (an email address, a ticket), one of that customer's: a script cannot flood the desk
         from one address, nor mail one person from many."""
         await self._spend(
-            self.per_client, "client", self.client_of(request), "client", "this client address"
+            self.per_client, "client", self.client_of(request), "client", "from this address"
         )
         if customer is not None:
-            await self._spend(
-                self.per_customer, "customer", _hashed(customer), field, f"this {field}"
-            )
+            what = ABOUT.get(field, f"about this {field}")
+            await self._spend(self.per_customer, "customer", _hashed(customer), field, what)
 
     async def partner(self, partner_id: uuid.UUID) -> None:
         """Spend one of a partner key's requests (its quota)."""
         await self._spend(
-            self.per_partner, "partner", str(partner_id), "Authorization", "this partner key"
+            self.per_partner, "partner", str(partner_id), "Authorization", "with this partner key"
         )
 
     async def may_review_complaint(self, request: Request) -> bool:

@@ -54,6 +54,8 @@ async def test_one_persons_address_cannot_be_mailed_from_many(limited: Limited) 
         assert [a.status_code for a in answers[:2]] == [201, 201]
         for refused in answers[2:]:
             assert_too_many(refused, "customer.email")
+            [problem] = refused.json()["errors"]
+            assert problem["reason"] == "more than 2 per minute for this email address"
         await system.wait_for_mail(2)
         assert len(system.mail()) == 2
 
