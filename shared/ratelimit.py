@@ -8,6 +8,7 @@ moving window), so a burst at a window's edge gets no second helping.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import time
@@ -24,6 +25,8 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from shared.contracts.api import Problem
 from shared.errors import ProblemError
@@ -32,6 +35,8 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 
 Network = IPv4Network | IPv6Network
+STORAGE_TIMEOUT_SECONDS = 0.5
+STORAGE_RETRY_SECONDS = 5.0  # after a failure, requests go unlimited this long
 
 # For the OpenAPI document of every limited operation.
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
@@ -117,7 +122,16 @@ class RateLimiter:
 
     def __init__(self, settings: Settings, namespace: str) -> None:
         url = settings.rate_limit_storage_url
-        options = {"implementation": "redispy"} if url.startswith("redis") else {}
+        options: dict[str, Any] = {}
+        if url.startswith("redis"):
+            # An unreachable Redis costs a request at most a second, never a hang: it is
+            # asked once, without retries, and the request goes on without a limit.
+            options = {
+                "implementation": "redispy",
+                "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
+                "socket_timeout": STORAGE_TIMEOUT_SECONDS,
+                "retry": Retry(NoBackoff(), 0),
+            }
         storage = storage_from_string(_async_storage_url(url), **options)
         assert isinstance(storage, Storage)  # the async+ scheme gives the asyncio variant
         self.storage = storage
@@ -128,6 +142,7 @@ class RateLimiter:
         self.per_customer = parse_many(settings.rate_limit_per_customer)
         self.per_partner = parse_many(settings.rate_limit_per_partner)
         self.complaint_reviews = parse_many(settings.rate_limit_complaint_reviews)
+        self._storage_down_until = 0.0
 
     def client_of(self, request: Request) -> str:
         peer = request.client.host if request.client else None
@@ -170,12 +185,19 @@ class RateLimiter:
         self, limits: Sequence[RateLimitItem], kind: str, key: str
     ) -> tuple[RateLimitItem, int] | None:
         """Hit every window; the first one without room, and the seconds until it has."""
+        if time.monotonic() < self._storage_down_until:
+            return None
         try:
-            for limit in limits:
-                if not await self.strategy.hit(limit, self.namespace, kind, key):
-                    stats = await self.strategy.get_window_stats(limit, self.namespace, kind, key)
-                    return limit, max(1, math.ceil(stats.reset_time - time.time()))
-        except Exception:
-            # The shared storage is down: the desk keeps taking requests rather than stop.
-            log.warning("ratelimit.storage_unavailable", kind=kind, exc_info=True)
+            async with asyncio.timeout(STORAGE_TIMEOUT_SECONDS * 2):
+                for limit in limits:
+                    if not await self.strategy.hit(limit, self.namespace, kind, key):
+                        stats = await self.strategy.get_window_stats(
+                            limit, self.namespace, kind, key
+                        )
+                        return limit, max(1, math.ceil(stats.reset_time - time.time()))
+        except Exception as exc:
+            # The shared storage is down: the desk keeps taking requests rather than stop,
+            # and does not make each of them wait on the storage meanwhile.
+            self._storage_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
+            log.warning("ratelimit.storage_unavailable", kind=kind, error=type(exc).__name__)
         return None
