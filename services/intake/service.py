@@ -131,7 +131,7 @@ def customer_ref(row: Row[Any]) -> CustomerRef:
 def address_proven(channel: Channel, by_mail: bool) -> bool:
     """Whether mail about a ticket may quote its words to its address: not when the
     anonymous web form filed it, until the address has written to us itself."""
-    return by_mail or Channel(channel) is not Channel.web
+    return by_mail or channel is not Channel.web
 
 
 async def publish(
