@@ -24,6 +24,7 @@ from shared.db import Database
 from shared.logging import configure_logging
 from shared.migrations import upgrade
 from shared.runtime import make_bus
+from shared.serving import server_config
 from shared.settings import PORTS, SERVICES, Settings, SettingsError, load_settings
 
 SERVICE_CHOICE = click.Choice(SERVICES)
@@ -161,12 +162,11 @@ async def _run_all(
     await bus.start()
     servers = {
         name: _Server(
-            uvicorn.Config(
+            server_config(
                 app_factory(name)(settings, bus=bus),
                 host=host,
                 port=sockets[name].getsockname()[1],
-                log_config=None,
-                access_log=False,
+                max_header_bytes=settings.max_header_bytes,
             )
         )
         for name in SERVICES
@@ -262,7 +262,10 @@ def serve(service: str, host: str, port: int | None) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     _tune_gc()
-    uvicorn.run(app, host=host, port=port or PORTS[service], log_config=None, access_log=False)
+    config = server_config(
+        app, host=host, port=port or PORTS[service], max_header_bytes=settings.max_header_bytes
+    )
+    uvicorn.Server(config).run()
 
 
 @main.group()

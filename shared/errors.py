@@ -26,6 +26,7 @@ class ProblemError(Exception):
 
     status = 400
     title = "Bad request"
+    headers: dict[str, str] | None = None  # e.g. Retry-After on a 429
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
@@ -46,13 +47,17 @@ class UnprocessableError(ProblemError):
 
 
 def problem(
-    status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
@@ -81,7 +86,7 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _problem(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem(exc.status, exc.title, exc.detail, exc.errors)
+    return problem(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
 
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:

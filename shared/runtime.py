@@ -33,6 +33,7 @@ from shared.group_commit import GroupCommit
 from shared.http import install_http_basics, install_security_headers, ops_router
 from shared.inbox import EventHandler, Inbox, idempotent_consumer
 from shared.outbox import PURGE_BATCH, Outbox, OutboxRelay
+from shared.ratelimit import RateLimiter
 from shared.settings import SERVICES, Settings, load_settings
 from shared.wakeup import cancelled
 
@@ -96,6 +97,7 @@ class ServiceRuntime:
         )
         self.db.on_commit("outbox", self.relay.wake)
         self.signer = load_signer(self.settings)
+        self.limiter = RateLimiter(self.settings, self.name)
         # Services that learn of revoked credentials by event keep them here (not intake).
         self.revoked = self.metadata.tables.get(f"{self.metadata.schema}.revoked_credential")
         self._pending = Gauge(

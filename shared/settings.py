@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -77,6 +79,8 @@ class Settings(BaseSettings):
     # later than that files a new ticket.
     idempotency_retention_hours: float = Field(default=168, ge=1)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # The request line and headers together (431 past it); ours need a few hundred bytes.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
     # One file attached to a ticket or a message (sent base64 in JSON, so it also has to fit
     # under max_request_bytes once encoded).
     max_attachment_bytes: int = Field(default=128 * 1024, ge=1)
@@ -174,6 +178,19 @@ class Settings(BaseSettings):
         keys = self.secret_keys or ((self.secret_key,) if self.secret_key else ())
         return tuple(key.get_secret_value().encode() for key in keys)
 
+    # Abuse (issue 14): budgets of anonymous writes and partner keys, in the limits package's
+    # notation ("20/minute;200/hour": every window must have room). Where the counts live:
+    # memory:// is one process's own; redis://host:6379 lets replicas share one budget.
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_per_client: str = "20/minute;200/hour"
+    rate_limit_per_customer: str = "5/minute;20/hour;50/day"
+    rate_limit_per_partner: str = "600/minute"
+    # Complaints from one client that open a senior's review on their own; more within the
+    # window are filed as complaints and wait for an agent to confirm them.
+    rate_limit_complaint_reviews: str = "1/hour"
+    # Reverse proxies (CIDRs) whose X-Forwarded-For names the client; unset: the socket's peer.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:
@@ -213,6 +230,46 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must look like https://tracker.example/bugs")
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("memory", "redis", "rediss"):
+            raise ValueError("must be memory:// or redis://host:6379 (rediss:// with TLS)")
+        return value
+
+    @field_validator(
+        "rate_limit_per_client",
+        "rate_limit_per_customer",
+        "rate_limit_per_partner",
+        "rate_limit_complaint_reviews",
+    )
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit: e.g. 20/minute;200/hour") from None
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            try:
+                ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not an address or network, e.g. 10.0.0.0/8"
+                ) from None
         return value
 
     @field_validator("support_addresses", "cors_origins", "mail_authserv_ids", mode="before")

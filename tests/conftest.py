@@ -123,6 +123,15 @@ async def delete_topology(topology: Topology, delays: tuple[int, ...] | None = N
 
 
 TEST_RETRY_DELAYS_MS = (100, 300)
+UNLIMITED = {
+    name: "1000000/minute"
+    for name in (
+        "rate_limit_per_client",
+        "rate_limit_per_customer",
+        "rate_limit_per_partner",
+        "rate_limit_complaint_reviews",
+    )
+}
 
 
 @pytest.fixture(params=["embedded", "real"])
@@ -150,6 +159,8 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         "notify_retry_delays_ms": (100, 200),
         "relay_poll_seconds": 0.2,
         "log_json": False,
+        # Tests file many requests from one address in seconds; those of the limits lower them.
+        **UNLIMITED,
     }
     if backend == "embedded":
         settings = Settings(**common)

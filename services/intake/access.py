@@ -106,5 +106,24 @@ def active(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[P
     return dependency
 
 
+async def limit_write(
+    request: Request,
+    runtime: ServiceRuntime,
+    caller: Caller,
+    *,
+    customer: str | None = None,
+    field: str = "customer",
+) -> None:
+    """Spend the caller's budget for one write (429 once spent): staff have none; a partner
+    spends its key's quota; anyone else (the web form, a ticket's token) one of their
+    address's writes and one of the customer's (``customer``: an email address, a ticket)."""
+    if caller.is_staff:
+        return
+    if caller.partner_id is not None:
+        await runtime.limiter.partner(caller.partner_id)
+        return
+    await runtime.limiter.anonymous(request, customer=customer, field=field)
+
+
 AgentDep = Annotated[Principal, Depends(active(Role.agent))]
 AdminDep = Annotated[Principal, Depends(active(Role.admin))]

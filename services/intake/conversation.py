@@ -133,7 +133,9 @@ async def _follow_up(
         suggestions=suggestions,
     )
     created = await service.file_follow_up(runtime, session, closed, filing)
-    return FollowUpOut(follows_up=format_number(closed.number), ticket=created)
+    # To the customer, like any anonymous filing: nothing of the address's history.
+    anonymous = created.model_copy(update={"customer_is_new": None})
+    return FollowUpOut(follows_up=format_number(closed.number), ticket=anonymous)
 
 
 async def add_customer_reply(

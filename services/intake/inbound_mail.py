@@ -31,7 +31,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import conversation, inbound_repository, knowledge, service
+from services.intake import conversation, inbound_repository, knowledge, repository, service
 from services.intake.api.models import (
     AttachmentIn,
     InboundMailOut,
@@ -310,6 +310,8 @@ async def _file(
             at=now,
             verified=verified,
         )
+        if verified:
+            await repository.prove_addresses(session, [replied.customer_id], now)
         decision = (
             _Decision(InboundOutcome.message_added)
             if verified

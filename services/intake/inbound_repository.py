@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.repository import TICKET_CUSTOMER
 from services.intake.tables import customer, inbound_mail, ticket
 
 
 async def ticket_by_number(session: AsyncSession, sequence: int) -> Row[Any] | None:
     """A ticket with its customer, in the shape ``repository.get_ticket`` returns."""
     query = (
-        select(ticket, customer.c.email, customer.c.name, customer.c.language)
+        select(ticket, *TICKET_CUSTOMER)
         .join(customer, customer.c.id == ticket.c.customer_id)
         .where(ticket.c.number == sequence)
     )

@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake import repository
 from services.intake.api.models import (
     CustomerDataOut,
     ErasureOut,
@@ -27,7 +28,7 @@ from services.intake.api.models import (
     PrivacyRequestIn,
 )
 from services.intake.domain.tickets import format_number
-from services.intake.service import publish
+from services.intake.service import change_status, publish
 from services.intake.tables import (
     attachment,
     customer,
@@ -38,7 +39,7 @@ from services.intake.tables import (
     ticket,
     timeline,
 )
-from shared.contracts.events import CustomerErased, TicketStatus
+from shared.contracts.events import Actor, Channel, CustomerErased, TicketStatus
 from shared.db import execute_count
 from shared.errors import ConflictError, NotFoundError
 from shared.runtime import ServiceRuntime
@@ -174,7 +175,14 @@ async def erase(runtime: ServiceRuntime, request: PrivacyRequestIn) -> ErasureOu
         tickets = (
             (
                 await session.execute(
-                    select(ticket.c.id, ticket.c.number, ticket.c.status)
+                    select(
+                        ticket.c.id,
+                        ticket.c.number,
+                        ticket.c.status,
+                        ticket.c.channel,
+                        ticket.c.claimed_by,
+                        ticket.c.first_response_at,
+                    )
                     .where(ticket.c.customer_id == owner.id)
                     .order_by(ticket.c.number)
                     .with_for_update()
@@ -183,10 +191,18 @@ async def erase(runtime: ServiceRuntime, request: PrivacyRequestIn) -> ErasureOu
             if owner
             else []
         )
-        # Work in progress would lose its subject and conversation under the agent's hands.
+        # Work in progress would lose its subject and conversation under the agent's hands;
+        # but a web-form ticket nobody has taken up yet is no one's work, and anyone could
+        # have filed it to keep this address's owner from being forgotten: it is erased and
+        # closed with the rest.
         unfinished = [t for t in tickets if t.status != TicketStatus.closed]
-        if unfinished:
-            raise TicketsStillOpenError([format_number(t.number) for t in unfinished])
+        blocking = [
+            t
+            for t in unfinished
+            if t.channel != Channel.web or t.claimed_by is not None or t.first_response_at
+        ]
+        if blocking:
+            raise TicketsStillOpenError([format_number(t.number) for t in blocking])
         erased_feedback = await execute_count(
             session, update(feedback).where(feedback.c.email == email).values(text="", email=None)
         )
@@ -209,6 +225,20 @@ async def erase(runtime: ServiceRuntime, request: PrivacyRequestIn) -> ErasureOu
                 owner.id,
                 CustomerErased(customer_id=owner.id, ticket_ids=ids, erased_at=now),
             )
+            # After customer.erased, so that the other services have forgotten the customer
+            # when they hear of the closing: nobody is mailed.
+            for open_ticket in unfinished:
+                row = await repository.get_ticket(session, open_ticket.id)
+                assert row is not None
+                await change_status(
+                    runtime,
+                    session,
+                    row,
+                    TicketStatus.closed,
+                    actor=Actor.system,
+                    actor_id=None,
+                    at=now,
+                )
     log.info("privacy.erased", customer_id=str(owner.id) if owner else None, tickets=len(ids))
     return ErasureOut(
         customer_id=owner.id if owner else None,
@@ -221,7 +251,9 @@ async def erase(runtime: ServiceRuntime, request: PrivacyRequestIn) -> ErasureOu
 async def _forget_tickets(session: AsyncSession, ids: list[uuid.UUID]) -> None:
     if not ids:
         return
-    await session.execute(update(ticket).where(ticket.c.id.in_(ids)).values(subject="", body=""))
+    await session.execute(
+        update(ticket).where(ticket.c.id.in_(ids)).values(subject="", body="", customer_name=None)
+    )
     # Agents' replies and notes too: they quote the customer and call them by name.
     await session.execute(update(message).where(message.c.ticket_id.in_(ids)).values(body=""))
     await session.execute(delete(attachment).where(attachment.c.ticket_id.in_(ids)))

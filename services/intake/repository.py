@@ -31,9 +31,9 @@ from shared.outbox import PURGE_BATCH
 
 async def upsert_customers(
     session: AsyncSession, people: Sequence[tuple[str, str, str]]
-) -> dict[str, tuple[uuid.UUID, bool]]:
+) -> dict[str, tuple[uuid.UUID, bool, bool]]:
     """Each (email, name, language)'s customer id, creating customers on first contact; True
-    for the ones this call created."""
+    for the ones this call created; and whether the address has written to us itself."""
     fresh = {email: (name, language) for email, name, language in people}
     rows = [
         {"id": uuid.uuid4(), "email": email, "name": name, "language": language}
@@ -42,14 +42,28 @@ async def upsert_customers(
     created = await insert_rows(
         session, customer, rows, returning=("id", "email"), skip_conflicts_on=("email",)
     )
-    found = {row.email: (row.id, True) for row in created}
+    found = {row.email: (row.id, True, False) for row in created}
     missing = [email for email in fresh if email not in found]
     if missing:
         existing = await session.execute(
-            select(customer.c.id, customer.c.email).where(customer.c.email.in_(missing))
+            select(customer.c.id, customer.c.email, customer.c.proven_at).where(
+                customer.c.email.in_(missing)
+            )
         )
-        found.update((row.email, (row.id, False)) for row in existing)
+        found.update((row.email, (row.id, False, row.proven_at is not None)) for row in existing)
     return found
+
+
+async def prove_addresses(
+    session: AsyncSession, customer_ids: Sequence[uuid.UUID], at: datetime
+) -> None:
+    """These customers' addresses wrote to us themselves (by mail)."""
+    if customer_ids:
+        await session.execute(
+            update(customer)
+            .where(customer.c.id.in_(customer_ids), customer.c.proven_at.is_(None))
+            .values(proven_at=at)
+        )
 
 
 async def insert_tickets(
@@ -60,9 +74,18 @@ async def insert_tickets(
     return {row.id: int(row.number) for row in inserted}
 
 
+# A ticket's customer as its readers and its mail see them: the name it was filed with.
+TICKET_CUSTOMER = (
+    customer.c.email,
+    func.coalesce(ticket.c.customer_name, customer.c.name).label("name"),
+    customer.c.language,
+    customer.c.proven_at,
+)
+
+
 async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
     query = (
-        select(ticket, customer.c.email, customer.c.name, customer.c.language)
+        select(ticket, *TICKET_CUSTOMER)
         .join(customer, customer.c.id == ticket.c.customer_id)
         .where(ticket.c.id == ticket_id)
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
@@ -124,7 +124,14 @@ def customer_ref(row: Row[Any]) -> CustomerRef:
         language=Language(row.language),
         is_new=row.customer_is_new,
         share_with_partners=row.share_with_partners,
+        address_proven=address_proven(Channel(row.channel), row.proven_at is not None),
     )
+
+
+def address_proven(channel: Channel, by_mail: bool) -> bool:
+    """Whether mail about a ticket may quote its words to its address: not when the
+    anonymous web form filed it, until the address has written to us itself."""
+    return by_mail or channel is not Channel.web
 
 
 async def publish(
@@ -260,6 +267,15 @@ class Filing:
     idempotency: tuple[str, str, str] | None  # key, scope, fingerprint
     correlation_id: str | None
     suggestions: Sequence[ArticleSuggestion] = ()
+    # A complaint over the anonymous form's burst limit: filed without the category, so it
+    # does not open a review of its own, and the agents are told why.
+    held_complaint: bool = False
+
+
+HELD_COMPLAINT_NOTE = (
+    "Filed as a complaint through the web form, one of several from one client address: not "
+    "sent to a senior's review on its own. Set the category to complaint to have it reviewed."
+)
 
 
 async def create_ticket(
@@ -269,12 +285,15 @@ async def create_ticket(
     idempotency_key: str | None,
     scope: str,
     partner_id: uuid.UUID | None = None,
+    may_review_complaint: Callable[[], Awaitable[bool]] | None = None,
 ) -> TicketCreatedOut:
     """Register a request (clause 9) and stage ``ticket.created`` in the same transaction.
 
     Requests filed at the same moment share one transaction (group commit), and each answer
     waits for its commit. A partner's ticket is of the partner channel and belongs to that
-    partner; the partner does not get the customer's access token.
+    partner; the partner does not get the customer's access token. ``may_review_complaint``
+    (anonymous filings) says whether a complaint may open its review by itself (clause 14):
+    a burst of them from one client opens one.
     """
     idempotency = None
     if idempotency_key is not None:
@@ -295,6 +314,13 @@ async def create_ticket(
         idempotency=idempotency,
         suggestions=suggestions,
     )
+    held = (
+        filing.category is Category.complaint
+        and may_review_complaint is not None
+        and not await may_review_complaint()
+    )
+    if held:
+        filing = replace(filing, category=None, held_complaint=True)
     try:
         return await _filings(runtime).submit(filing)
     except IntegrityError:
@@ -396,7 +422,7 @@ async def file_tickets(
     refs: list[CustomerRef] = []
     for f in filings:
         email = f.request.customer.email.lower()
-        customer_id, just_created = customers[email]
+        customer_id, just_created, by_mail = customers[email]
         # Only the first of a new customer's tickets is marked new (clause 15). Built without
         # validating again what the request's model already validated (the email, chiefly).
         refs.append(
@@ -406,9 +432,16 @@ async def file_tickets(
                 name=f.request.customer.name,
                 language=f.request.customer.language,
                 is_new=just_created and email not in seen,
+                address_proven=address_proven(_channel(f), by_mail),
             )
         )
         seen.add(email)
+    # A mail from the address is the address writing to us itself.
+    await repository.prove_addresses(
+        session,
+        [ref.id for f, ref in zip(filings, refs, strict=True) if _channel(f) is Channel.email],
+        max(f.received_at for f in filings),
+    )
     numbers = await repository.insert_tickets(
         session,
         [
@@ -416,6 +449,7 @@ async def file_tickets(
                 "id": f.ticket_id,
                 "customer_id": ref.id,
                 "customer_is_new": ref.is_new,
+                "customer_name": f.request.customer.name,
                 "channel": _channel(f),
                 "category": f.category,
                 "category_confidence": f.category_confidence,
@@ -430,6 +464,18 @@ async def file_tickets(
         ],
     )
     await repository.add_attachments(session, [row for f in filings for row in f.attachments])
+    for f in filings:
+        if f.held_complaint:
+            await record(
+                session,
+                f.ticket_id,
+                f.received_at,
+                TimelineKind.category_set,
+                Actor.system,
+                None,
+                public=False,
+                note=HELD_COMPLAINT_NOTE,
+            )
     events, answers, remembered = [], [], []
     for f, ref in zip(filings, refs, strict=True):
         number = format_number(numbers[f.ticket_id])
@@ -592,7 +638,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
             email=row.email if shown else None,
             language=Language(row.language),
         ),
-        customer_is_new=row.customer_is_new,
+        customer_is_new=None if viewer is Viewer.customer else row.customer_is_new,
         complexity=row.complexity,
         share_with_partners=row.share_with_partners,
         first_response_at=row.first_response_at,

@@ -40,6 +40,9 @@ customer = Table(
     Column("name", String(200), nullable=False),
     Column("language", String(2), nullable=False),
     Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+    # When the address first wrote to us itself (by mail). Until then, mail about its web
+    # tickets quotes none of the submitter's words: anyone can type anyone's address.
+    Column("proven_at", UtcDateTime),
 )
 
 ticket = Table(
@@ -50,6 +53,9 @@ ticket = Table(
     Column("id", Uuid, nullable=False, unique=True),
     Column("customer_id", Uuid, ForeignKey("customer.id"), nullable=False, index=True),
     Column("customer_is_new", Boolean, nullable=False),
+    # The name this ticket was filed with (another filer's under the same address is theirs);
+    # NULL on tickets filed before it was kept: the customer's.
+    Column("customer_name", String(200)),
     Column("channel", String(16), nullable=False),
     Column("category", String(32)),
     # How sure the words were of the category they gave (clause 18); NULL when a person chose it.

@@ -6,6 +6,7 @@ Sending happens in the sender, after the commit, so a redelivered event never ma
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import structlog
@@ -44,6 +45,10 @@ class ContactNotKnownYetError(RuntimeError):
 
 
 def _contact(number: str, subject: str, customer: CustomerRef) -> Contact:
+    """Whom to write to, and what of theirs the mail may quote: nothing of an address that
+    has not written to us itself (anyone can type anyone's address into the web form)."""
+    if not customer.address_proven:
+        return Contact(number, customer.email, "", customer.language, "")
     return Contact(number, customer.email, customer.name, customer.language, subject)
 
 
@@ -100,13 +105,8 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
     while closed (clause 10), the first-response target (clause 2), onboarding for newcomers
     (clause 15). Times come from the same policy and calendar the sla service keeps."""
     payload = TicketCreated.model_validate(event.data)
-    contact = Contact(
-        payload.number,
-        payload.customer.email,
-        payload.customer.name,
-        payload.customer.language,
-        payload.subject,
-        payload.partner_id,
+    contact = replace(
+        _contact(payload.number, payload.subject, payload.customer), partner_id=payload.partner_id
     )
     if not await repository.save_contact(ctx.session, payload.ticket_id, contact):
         return  # erased before its ticket.created got here: nothing to keep, no one to tell
@@ -123,7 +123,7 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
         {
             "number": payload.number,
             "name": contact.name,
-            "subject": payload.subject,
+            "subject": contact.subject,
             "is_new": payload.customer.is_new,
             "starts_at": (
                 notifications.format_moment(starts_at, language)
@@ -139,9 +139,11 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
             "access_token": payload.access_token,
             # Knowledge-base articles that may answer it at once (clause 16); the sender puts
             # the site's address before each path.
+            # Chosen by the submitter's words, so not to an address that never wrote itself.
             "articles": [
                 {"title": a.title, "path": article_path(a.id), "snippet": a.snippet}
                 for a in payload.suggested_articles
+                if payload.customer.address_proven
             ],
         },
     )

@@ -96,6 +96,14 @@ class CustomerRef(BaseModel):
             "name (clauses 19, 24); a partner's webhook carries them only while it is on"
         ),
     )
+    address_proven: bool = Field(
+        default=True,
+        description=(
+            "the address has written to us itself (by mail), or staff or a partner filed the "
+            "ticket; false (the anonymous web form, where anyone can type anyone's address): "
+            "mail to it quotes none of the submitter's words, neither name nor subject"
+        ),
+    )
 
 
 class ArticleSuggestion(BaseModel):

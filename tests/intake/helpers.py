@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
@@ -130,3 +132,13 @@ async def events(system: System, event_type: str | None = None) -> list[dict[str
         rows = (await session.execute(select(outbox.c.envelope).order_by(outbox.c.id))).all()
     found = [row.envelope for row in rows]
     return [e for e in found if event_type is None or e["type"] == event_type]
+
+
+# Starts the system with some settings changed (tests/intake/conftest.py's ``limited``).
+Limited = Callable[..., AbstractAsyncContextManager[System]]
+
+
+def from_address(system: System, address: str, service: str = "intake") -> httpx.AsyncClient:
+    """A client whose socket address is ``address``, as uvicorn would report it."""
+    transport = httpx.ASGITransport(app=system.apps[service], client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url=f"http://{service}")

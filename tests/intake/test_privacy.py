@@ -107,8 +107,10 @@ async def test_erasure_waits_for_open_tickets_then_forgets_the_customer(system: 
 
     refused = await system.intake.post(ERASURE, json={"email": "ivan@example.com"}, headers=admin)
     assert refused.status_code == 409
-    assert first["number"] in refused.json()["detail"]
-    assert second["number"] in refused.json()["detail"]
+    assert first["number"] in refused.json()["detail"]  # an agent is answering it
+    # Nobody has taken the other up: filed by anyone through the form, it does not hold
+    # erasure off (issue 14).
+    assert second["number"] not in refused.json()["detail"]
     again = await system.intake.post(EXPORT, json={"email": "ivan@example.com"}, headers=admin)
     assert again.json()["tickets"] == before.json()["tickets"]  # nothing touched
 
@@ -152,4 +154,5 @@ async def test_erasure_waits_for_open_tickets_then_forgets_the_customer(system: 
     assert (
         await system.intake.post(ERASURE, json={"email": "ivan@example.com"}, headers=admin)
     ).status_code == 404
-    assert (await new_ticket(system))["customer_is_new"] is True
+    again = await new_ticket(system)
+    assert (await read(system, again["id"], admin))["customer_is_new"] is True

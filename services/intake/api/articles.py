@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.intake import knowledge
 from services.intake.access import AgentDep, CallerDep
@@ -20,6 +20,7 @@ from services.intake.api.article_models import (
 from services.intake.api.models import INTAKE_PROBLEMS
 from services.intake.domain.knowledge import ArticleStatus
 from shared.contracts.events import Language
+from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/articles", tags=["knowledge base"], responses=INTAKE_PROBLEMS)
@@ -89,7 +90,8 @@ async def delete_article(article_id: str, runtime: RuntimeDep, _agent: AgentDep)
     return Response(status_code=204)
 
 
-@router.post("/{article_id}/votes", summary='Answer "Did this help?"')
-async def vote(article_id: str, body: VoteIn, runtime: RuntimeDep) -> VoteOut:
+@router.post("/{article_id}/votes", summary='Answer "Did this help?"', responses=RATE_LIMITED)
+async def vote(article_id: str, body: VoteIn, request: Request, runtime: RuntimeDep) -> VoteOut:
     """Anyone, on a published article; the answers are counted and shown on the article."""
+    await runtime.limiter.anonymous(request)
     return await knowledge.vote(runtime, article_id, helpful=body.helpful, voter=body.voter)

@@ -14,6 +14,7 @@ from services.intake.access import AgentDep, active
 from services.intake.api.models import INTAKE_PROBLEMS, InboundMailOut, RejectedMailOut
 from shared.auth import Principal, Role
 from shared.errors import ProblemError
+from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
 RAW_MAIL_PATH = "/v1/inbound/email"
@@ -38,6 +39,7 @@ class NotStoredError(ProblemError):
 @router.post(
     "",
     summary="Receive one raw email (mail providers; partner key with mail:write)",
+    responses=RATE_LIMITED,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -45,13 +47,12 @@ class NotStoredError(ProblemError):
         }
     },
 )
-async def receive(
-    request: Request, runtime: RuntimeDep, _partner: MailPartnerDep
-) -> InboundMailOut:
+async def receive(request: Request, runtime: RuntimeDep, partner: MailPartnerDep) -> InboundMailOut:
     """The body is the whole RFC 5322 message. It is handled as if it came by SMTP: a new
     ticket, a reply on one, or kept and ignored (automatic, a bounce, throttled, unreadable),
     and the answer says which. Sending the same message again changes nothing. A 503 means
     it was not stored: send it again later."""
+    await runtime.limiter.partner(partner.subject)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in RAW_TYPES:
         raise UnsupportedMediaTypeError(

@@ -121,7 +121,11 @@ class TicketCreatedOut(BaseModel):
         "with the same Idempotency-Key answers null (the receipt mail carries it too). Not "
         "given to a partner: it would let the partner act as the customer"
     )
-    customer_is_new: bool
+    customer_is_new: bool | None = Field(
+        default=None,
+        description="first-time customer (onboarding, not priority); staff and partners only: "
+        "told to anyone else, it would say whether an address has written to us before",
+    )
     suggested_articles: list[SuggestedArticleOut] = Field(
         default_factory=list,
         description="up to three published articles that match the request, in the "
@@ -214,7 +218,11 @@ class TicketOut(BaseModel):
     body: str
     received_at: AwareDatetime
     customer: CustomerOut
-    customer_is_new: bool
+    customer_is_new: bool | None = Field(
+        default=None,
+        description="first-time customer (onboarding, not priority); staff and partners only: "
+        "told to anyone else, it would say whether an address has written to us before",
+    )
     complexity: Complexity | None
     share_with_partners: bool
     first_response_at: AwareDatetime | None

@@ -4,12 +4,13 @@ on them."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from services.intake import conversation, customer_requests, desk, service
-from services.intake.access import AgentDep, CallerDep
+from services.intake.access import AgentDep, CallerDep, limit_write
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
     AssigneeIn,
@@ -36,14 +37,17 @@ from services.intake.api.models import (
     TransitionOut,
 )
 from services.intake.domain.tickets import content_disposition
+from shared.contracts.events import Channel
+from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], responses=INTAKE_PROBLEMS)
 
 
-@router.post("", status_code=201, summary="File a request")
+@router.post("", status_code=201, summary="File a request", responses=RATE_LIMITED)
 async def create_ticket(
     body: TicketCreate,
+    request: Request,
     runtime: RuntimeDep,
     caller: CallerDep,
     idempotency_key: Annotated[
@@ -55,19 +59,31 @@ async def create_ticket(
         ),
     ] = None,
 ) -> TicketCreatedOut:
-    """Anyone may file (the web form). A partner files with its key (scope ``tickets:write``):
-    the ticket is then of the partner channel and only that partner reads it."""
+    """Anyone may file (the web form): the channel is then ``web``, whatever was sent, and
+    the answer is the same whatever the address's history. A partner files with its key
+    (scope ``tickets:write``): the ticket is then of the partner channel and only that partner
+    reads it."""
     caller.require_partner_scope("tickets:write")
+    await limit_write(
+        request, runtime, caller, customer=body.customer.email, field="customer.email"
+    )
+    anonymous = caller.principal is None
     scope = "public"
     if caller.principal is not None and (caller.is_staff or caller.partner_id is not None):
         scope = f"{caller.principal.role.value}:{caller.principal.subject}"
-    return await service.create_ticket(
+    if anonymous:
+        body = body.model_copy(update={"channel": Channel.web})
+    created = await service.create_ticket(
         runtime,
         body,
         idempotency_key=idempotency_key,
         scope=scope,
         partner_id=caller.partner_id,
+        may_review_complaint=partial(runtime.limiter.may_review_complaint, request)
+        if anonymous
+        else None,
     )
+    return created.model_copy(update={"customer_is_new": None}) if anonymous else created
 
 
 @router.get("", summary="List tickets (staff: all; partners: their own)")
@@ -87,14 +103,20 @@ async def read_ticket(ticket_id: str, runtime: RuntimeDep, caller: CallerDep) ->
     return await service.read_ticket(runtime, ticket_id, caller)
 
 
-@router.post("/{ticket_id}/messages", status_code=201, summary="Reply, or add an internal note")
+@router.post(
+    "/{ticket_id}/messages",
+    status_code=201,
+    summary="Reply, or add an internal note",
+    responses=RATE_LIMITED,
+)
 async def add_message(
-    ticket_id: str, body: MessageIn, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: str, body: MessageIn, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> MessageOut | FollowUpOut:
     """The customer (access token) or an agent. Internal notes are agents' only. A customer's
     reply resumes a ticket waiting on them and reopens a resolved one; on a closed ticket,
     which is final, it starts a new ticket linked to the old one (the answer is then a
     ``FollowUpOut`` with the new ticket's number and access token)."""
+    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     return await conversation.add_message(runtime, ticket_id, body, caller)
 
 
@@ -169,23 +191,39 @@ async def set_complexity(
     return await desk.set_complexity(runtime, ticket_id, body, agent)
 
 
-@router.post("/{ticket_id}/escalation", status_code=201, summary="Ask for a senior's review")
+@router.post(
+    "/{ticket_id}/escalation",
+    status_code=201,
+    summary="Ask for a senior's review",
+    responses=RATE_LIMITED,
+)
 async def request_escalation(
-    ticket_id: str, body: EscalationIn, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: str, body: EscalationIn, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> EscalationOut:
+    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     return await customer_requests.request_escalation(runtime, ticket_id, body, caller)
 
 
-@router.post("/{ticket_id}/rating", status_code=201, summary="Rate the answer, 1–5")
-async def rate(ticket_id: str, body: RatingIn, runtime: RuntimeDep, caller: CallerDep) -> RatingOut:
+@router.post(
+    "/{ticket_id}/rating", status_code=201, summary="Rate the answer, 1–5", responses=RATE_LIMITED
+)
+async def rate(
+    ticket_id: str, body: RatingIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+) -> RatingOut:
     """The customer, once the ticket is resolved; once per resolution."""
+    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     return await customer_requests.rate(runtime, ticket_id, body, caller)
 
 
-@router.put("/{ticket_id}/consent", summary="Share my contact with partners, or stop")
+@router.put(
+    "/{ticket_id}/consent",
+    summary="Share my contact with partners, or stop",
+    responses=RATE_LIMITED,
+)
 async def set_consent(
-    ticket_id: str, body: ConsentIn, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: str, body: ConsentIn, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> ConsentOut:
     """The customer's consent for partners working on this ticket to see their name and
     email (off unless turned on)."""
+    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     return await customer_requests.set_consent(runtime, ticket_id, body, caller)

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from services.notifier import repository
@@ -16,6 +16,7 @@ from shared.auth import AdminDep
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.db import wake_after_commit
 from shared.errors import NotFoundError
+from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/beta", tags=["beta programme"], responses=PROBLEM_RESPONSES)
@@ -45,7 +46,8 @@ class LinkNotValidError(NotFoundError):
         super().__init__("This link is not valid; use the link from one of our emails.")
 
 
-async def _set(runtime: RuntimeDep, token: str, opted_in: bool) -> MembershipOut:
+async def _set(request: Request, runtime: RuntimeDep, token: str, opted_in: bool) -> MembershipOut:
+    await runtime.limiter.anonymous(request, customer=token, field="token")
     email = runtime.signer.verify_value(BETA_LINK_PURPOSE, token)
     if email is None:
         raise LinkNotValidError()
@@ -65,20 +67,37 @@ async def _set(runtime: RuntimeDep, token: str, opted_in: bool) -> MembershipOut
 
 
 # GET as well as POST: these are links in mail, and a click must be enough.
-@router.post("/opt-in", summary="Join the beta programme", operation_id="beta_opt_in")
-@router.get("/opt-in", summary="Join (the link in our mail)", operation_id="beta_opt_in_link")
+@router.post(
+    "/opt-in", summary="Join the beta programme", operation_id="beta_opt_in", responses=RATE_LIMITED
+)
+@router.get(
+    "/opt-in",
+    summary="Join (the link in our mail)",
+    operation_id="beta_opt_in_link",
+    responses=RATE_LIMITED,
+)
 async def opt_in(
-    runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
+    request: Request, runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
 ) -> MembershipOut:
-    return await _set(runtime, token, True)
+    return await _set(request, runtime, token, True)
 
 
-@router.post("/opt-out", summary="Leave the beta programme", operation_id="beta_opt_out")
-@router.get("/opt-out", summary="Leave (the link in our mail)", operation_id="beta_opt_out_link")
+@router.post(
+    "/opt-out",
+    summary="Leave the beta programme",
+    operation_id="beta_opt_out",
+    responses=RATE_LIMITED,
+)
+@router.get(
+    "/opt-out",
+    summary="Leave (the link in our mail)",
+    operation_id="beta_opt_out_link",
+    responses=RATE_LIMITED,
+)
 async def opt_out(
-    runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
+    request: Request, runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
 ) -> MembershipOut:
-    return await _set(runtime, token, False)
+    return await _set(request, runtime, token, False)
 
 
 @router.post("/invitations", status_code=201, summary="Invite every opted-in customer (admins)")

@@ -14,6 +14,7 @@ from shared.auth import Principal, Role, require
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.contracts.events import EVENT_TYPES
 from shared.errors import NotFoundError
+from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
@@ -46,8 +47,9 @@ class WebhookCreatedOut(WebhookOut):
     secret: str = Field(description="signs every delivery; shown once, keep it safe")
 
 
-@router.post("", status_code=201, summary="Subscribe a URL to event types")
+@router.post("", status_code=201, summary="Subscribe a URL to event types", responses=RATE_LIMITED)
 async def subscribe(body: WebhookIn, runtime: RuntimeDep, partner: PartnerDep) -> WebhookCreatedOut:
+    await runtime.limiter.partner(partner.subject)
     secret = secrets.token_urlsafe(32)
     async with runtime.db.transaction() as session:
         webhook_id = await repository.add_webhook(

@@ -1,0 +1,105 @@
+"""How a service is served: uvicorn, with a bound on request headers (431 past it).
+
+uvicorn's httptools parser takes headers of any size, buffering them whole, so one client
+sending megabytes of headers would cost memory on every connection it opens; h11's bound
+answers a bare 400. Here the headers of each request are counted as they arrive.
+"""
+
+from __future__ import annotations
+
+import json
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from shared.errors import PROBLEM_JSON
+
+
+class _HeadersTooLargeError(Exception):
+    pass
+
+
+class HeaderLimitedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol that refuses a request whose request line and headers
+    pass ``max_header_bytes`` with 431, and closes the connection."""
+
+    max_header_bytes = 16 * 1024
+    _in_headers = True
+    _received = 0  # bytes since the request began, while its headers are not all in
+    _header_bytes = 0  # of the request line and the headers parsed so far
+    _refused = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        if self._in_headers:
+            self._received += len(data)
+        super().data_received(data)
+        # The parser holds a header it has not seen the end of, however long: bound the bytes.
+        if self._in_headers and self._received > self.max_header_bytes:
+            self._refuse()
+
+    def on_message_begin(self) -> None:
+        self._in_headers = True
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_headers, self._received, self._header_bytes = False, 0, 0
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_headers = True
+
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn answers a callback's exception as a bad request; ours is this one.
+        if self._header_bytes > self.max_header_bytes:
+            self._refuse()
+        else:
+            super().send_400_response(msg)
+
+    def _count(self, size: int) -> None:
+        self._header_bytes += size
+        if self._header_bytes > self.max_header_bytes:
+            raise _HeadersTooLargeError()
+
+    def _refuse(self) -> None:
+        if self._refused:
+            return
+        self._refused = True
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Request header fields too large",
+                "status": 431,
+                "detail": f"The request's headers are over the limit of {self.max_header_bytes} "
+                "bytes.",
+            }
+        ).encode()
+        head = (
+            "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            f"content-type: {PROBLEM_JSON}\r\n"
+            f"content-length: {len(body)}\r\n"
+            "connection: close\r\n\r\n"
+        )
+        self.transport.write(head.encode() + body)
+        self.transport.close()
+
+
+def server_config(app: FastAPI, *, host: str, port: int, max_header_bytes: int) -> uvicorn.Config:
+    """What ``sviftdesk run`` and ``serve`` give uvicorn for one service."""
+    protocol = type(
+        "HeaderLimitedProtocol", (HeaderLimitedProtocol,), {"max_header_bytes": max_header_bytes}
+    )
+    return uvicorn.Config(
+        app, host=host, port=port, http=protocol, log_config=None, access_log=False
+    )
