@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
             runtime.settings.smtp_url,
             runtime.settings.mail_dir,
             local_hostname=runtime.settings.mail_domain,
+            require_starttls=runtime.settings.smtp_require_starttls,
         ),
         runtime.settings,
         runtime.signer,

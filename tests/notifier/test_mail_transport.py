@@ -1,0 +1,100 @@
+"""Outgoing mail over smtp:// is upgraded with STARTTLS whenever the server offers it, and an
+operator can insist on it: then mail waits rather than go in clear (issue 14)."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+import uuid
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from services.notifier.mailer import SmtpMailer
+from shared.auth import Role
+from shared.settings import Settings
+from tests.conftest import free_port
+from tests.support import System, eventually, ticket_body
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"smtp_require_starttls": True})
+
+
+@pytest.mark.parametrize("backend", ["real"])  # the embedded backend writes files, no SMTP
+async def test_mail_waits_rather_than_go_in_clear_when_starttls_is_required(
+    system: System,
+) -> None:
+    assert system.smtp_sink is not None  # a server that offers no STARTTLS
+    response = await system.intake.post("/v1/tickets", json=ticket_body("olga@example.com"))
+    assert response.status_code == 201, response.text
+    admin = system.runtime("notifier").signer.issue(uuid.uuid4(), Role.admin)
+
+    async def parked() -> list[dict[str, Any]]:
+        answer = await system.clients["notifier"].get(
+            "/v1/deliveries/parked", headers={"Authorization": f"Bearer {admin}"}
+        )
+        return list(answer.json())
+
+    [entry] = await eventually(parked, bool)
+    assert entry["channel"] == "email" and "STARTTLS" in entry["last_error"]
+    assert system.smtp_sink.received() == []
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.sessions: list[Any] = []
+
+    async def handle_DATA(self, _server: Any, session: Any, _envelope: Any) -> str:
+        self.sessions.append(session)
+        return "250 OK"
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+    subprocess.run(
+        [*command.split(), "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+        check=True,
+        capture_output=True,
+    )
+    yield cert, key
+
+
+async def test_starttls_is_used_whenever_the_server_offers_it(
+    certificate: tuple[Path, Path],
+) -> None:
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    recorder, port = _Recorder(), free_port()
+    # A server that takes mail only after STARTTLS: plain mail would be refused.
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        server_hostname="tls.test",
+        tls_context=server_context,
+        require_starttls=True,
+    )
+    controller.start()
+    try:
+        mailer = SmtpMailer(
+            f"smtp://127.0.0.1:{port}",
+            local_hostname="sviftcommunity.ru",
+            tls_context=ssl.create_default_context(cafile=str(cert)),
+        )
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "a@example.com", "b@example.com", "Hi"
+        message.set_content("Hello")
+        await mailer.send(message)
+    finally:
+        controller.stop()
+    [session] = recorder.sessions
+    assert session.ssl is not None
