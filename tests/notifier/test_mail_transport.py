@@ -4,9 +4,7 @@ operator can insist on it: then mail waits rather than go in clear (issue 14).""
 from __future__ import annotations
 
 import ssl
-import subprocess
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from services.notifier.mailer import SmtpMailer
 from shared.auth import Role
 from shared.settings import Settings
 from tests.conftest import free_port
+from tests.notifier.tls import self_signed
 from tests.support import System, eventually, ticket_body
 
 
@@ -56,15 +55,8 @@ class _Recorder:
 
 
 @pytest.fixture
-def certificate(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
-    subprocess.run(
-        [*command.split(), "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-        check=True,
-        capture_output=True,
-    )
-    yield cert, key
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    return self_signed(tmp_path, "IP:127.0.0.1")
 
 
 async def test_starttls_is_used_whenever_the_server_offers_it(

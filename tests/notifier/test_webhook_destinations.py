@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.notifier.destinations import DestinationGuard
-from services.notifier.domain.webhooks import Address
+from services.notifier.domain.webhooks import Address, Network
 from shared.auth import Role
 from shared.settings import Settings
 from tests.notifier.test_webhooks import _auth, _created, _publish, _subscribe
+from tests.notifier.tls import self_signed
 from tests.support import System, WebhookReceiver, eventually
 
 PUBLIC = ipaddress.ip_address("93.184.216.34")  # never connected to: only ever "resolved"
@@ -35,9 +38,15 @@ async def fake_resolver(host: str, _port: int) -> list[Address]:
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def allowed_networks() -> tuple[Network, ...]:
+    return ()
+
+
+@pytest.fixture
+def settings(settings: Settings, allowed_networks: tuple[Network, ...]) -> Settings:
     """The operator's defaults: https only, no private network allowed."""
-    return settings.model_copy(update={"webhook_allow_http": False, "webhook_allowed_networks": ()})
+    update = {"webhook_allow_http": False, "webhook_allowed_networks": allowed_networks}
+    return settings.model_copy(update=update)
 
 
 def _guard(system: System) -> DestinationGuard:
@@ -122,3 +131,64 @@ async def test_a_name_rebound_inside_after_subscription_is_refused_at_send_and_p
         assert receiver.requests == []  # not one byte went inside
     finally:
         await receiver.stop()
+
+
+class TlsEndpoint:
+    """A partner's https endpoint on loopback: records the name each client asked for in TLS
+    (SNI) and in the Host header."""
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        self.names: list[str | None] = []
+        self.hosts: list[str] = []
+        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._context.load_cert_chain(cert, key)
+        self._context.sni_callback = lambda _sock, name, _ctx: self.names.append(name)
+        self.port = 0
+
+    async def __aenter__(self) -> TlsEndpoint:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._context)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            self.hosts += [
+                line[5:].strip() for line in head.split("\r\n") if line[:5].lower() == "host:"
+            ]
+            writer.write(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+            await writer.drain()
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+def partner_certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """partner.example's certificate, trusted by the notifier as a public CA's would be."""
+    cert, key = self_signed(tmp_path, "DNS:partner.example")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    return cert, key
+
+
+@pytest.mark.parametrize("allowed_networks", [(ipaddress.ip_network("127.0.0.0/8"),)])
+async def test_https_goes_to_the_checked_address_under_the_partners_name(
+    partner_certificate: tuple[Path, Path], system: System, hostile_dns: None
+) -> None:
+    """Connected to the address checked, the request still names the partner's host in TLS
+    (so its certificate is verified against it) and in Host."""
+    async with TlsEndpoint(*partner_certificate) as endpoint:
+        partner = uuid.uuid4()
+        url = f"https://partner.example:{endpoint.port}/hook"
+        await _subscribe(system, partner, url, ["ticket.created"])
+
+        async def partner_on_loopback(_host: str, _port: int) -> list[Address]:
+            return [ipaddress.ip_address("127.0.0.1")]  # an allowed network, in this test
+
+        _guard(system).resolver = partner_on_loopback
+        await _publish(system, _created(partner, consent=False))
+        await eventually(lambda: asyncio.sleep(0, endpoint.hosts), bool)
+        assert endpoint.names == ["partner.example"]
+        assert endpoint.hosts == [f"partner.example:{endpoint.port}"]

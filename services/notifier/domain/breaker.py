@@ -43,6 +43,8 @@ class Breaker:
         state.failures += 1
         if state.failures < self.failures_to_open:
             return None
+        if state.paused_until is not None and state.paused_until > now:
+            return None  # on its way when the pause began: the pause stands as it is
         if state.paused_until is not None:
             # The probe after a pause failed too: wait longer this time.
             state.pause = min(state.pause * 2, LONGEST_PAUSE)
