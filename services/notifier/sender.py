@@ -61,6 +61,12 @@ def lane_of(row: Row[Any]) -> str:
     return MAIL_LANE if row.channel == "email" else str(row.recipient)
 
 
+def _ordered(row: Row[Any]) -> tuple[str, str]:
+    """One delivery of a ticket in flight per lane, so that its customer (or partner) hears of
+    its stages in the order they came; a delivery of no ticket (beta mail) is its own."""
+    return lane_of(row), str(row.ticket_id or row.id)
+
+
 class DeliverySender:
     def __init__(
         self,
@@ -76,6 +82,7 @@ class DeliverySender:
         self._signer = signer
         self._wakeup = Wakeup()
         self._in_flight: dict[str, int] = {}
+        self._ordered: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.breaker = Breaker()
         self._http = httpx.AsyncClient(
@@ -119,6 +126,7 @@ class DeliverySender:
         }
         taken: list[Row[Any]] = []
         counts = dict(self._in_flight)
+        ordered = set(self._ordered)
         async with self._db.transaction() as session:
             due = await repository.due_deliveries(
                 session,
@@ -135,8 +143,12 @@ class DeliverySender:
                     await repository.erase_delivery(session, row)
                     log.info("delivery.erased", delivery_id=str(row.id))
                     erased += 1
-                elif counts.get(lane_of(row), 0) < self._capacity(lane_of(row)):
+                elif (
+                    counts.get(lane_of(row), 0) < self._capacity(lane_of(row))
+                    and _ordered(row) not in ordered
+                ):
                     counts[lane_of(row)] = counts.get(lane_of(row), 0) + 1
+                    ordered.add(_ordered(row))
                     taken.append(row)
             ids = {uuid.UUID(row.recipient) for row in taken if row.channel == "webhook"}
             subscriptions = await repository.webhooks_by_id(session, ids)
@@ -148,6 +160,7 @@ class DeliverySender:
             if self.breaker.paused_until(lane, datetime.now(UTC)) is not None:
                 continue  # paused while this was leased: it waits out its lease instead
             self._in_flight[lane] = self._in_flight.get(lane, 0) + 1
+            self._ordered.add(_ordered(row))
             task = asyncio.create_task(self._deliver(row, subscriptions.get(row.recipient)))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -182,6 +195,7 @@ class DeliverySender:
             # Its lease runs out and it is tried again: at least once, never lost.
             log.exception("delivery.record_failed", delivery_id=str(row.id))
         finally:
+            self._ordered.discard(_ordered(row))
             self._in_flight[lane] -= 1
             if not self._in_flight[lane]:
                 del self._in_flight[lane]

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from shared.auth import Role
 from shared.settings import Settings
@@ -119,6 +120,20 @@ async def test_slow_partners_hold_up_neither_the_customers_mail_nor_another_part
         await eventually(lambda: asyncio.sleep(0, receiver.requests), bool, timeout=10)
         # Each hostile endpoint has at most its lane's few deliveries on the way.
         assert tarpit.connections + trickle.connections <= 2 * 20
+        assert await _long_transactions(system) == 0
+
+
+async def _long_transactions(system: System) -> int:
+    """Transactions open for more than a second, while deliveries hang (PostgreSQL lists them;
+    the embedded backend has no server to ask)."""
+    if not system.settings.database_url:
+        return 0
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND xact_start < now() - interval '1 second' AND pid <> pg_backend_pid()"
+    )
+    async with system.runtime("notifier").db.sessions() as session:
+        return int((await session.execute(query)).scalar_one())
 
 
 @pytest.mark.parametrize("webhook_timeout", [2.0])
