@@ -137,6 +137,7 @@ async def _long_transactions(system: System) -> int:
 
 
 @pytest.mark.parametrize("webhook_timeout", [2.0])
+@pytest.mark.parametrize("backend", ["embedded"])  # the HTTP client alone
 async def test_a_trickling_endpoint_is_cut_off_at_its_deadline(system: System) -> None:
     """An answer a byte a second never trips a per-read timeout; the total deadline does."""
     async with HostileEndpoint("trickle") as trickle:

@@ -87,6 +87,7 @@ REFUSED = {
 }
 
 
+@pytest.mark.parametrize("backend", ["embedded"])  # no storage of its own to try
 async def test_inside_destinations_are_refused_at_subscription(
     system: System, hostile_dns: None
 ) -> None:
@@ -105,6 +106,7 @@ async def test_inside_destinations_are_refused_at_subscription(
     await _subscribe(system, partner, "https://partner.example/hook", ["*"])
 
 
+@pytest.mark.parametrize("backend", ["embedded"])  # no storage of its own to try
 async def test_a_name_rebound_inside_after_subscription_is_refused_at_send_and_parked(
     system: System, hostile_dns: None
 ) -> None:
@@ -174,6 +176,7 @@ def partner_certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tupl
 
 
 @pytest.mark.parametrize("allowed_networks", [(ipaddress.ip_network("127.0.0.0/8"),)])
+@pytest.mark.parametrize("backend", ["embedded"])  # no storage of its own to try
 async def test_https_goes_to_the_checked_address_under_the_partners_name(
     partner_certificate: tuple[Path, Path], system: System, hostile_dns: None
 ) -> None:
