@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -17,7 +18,7 @@ from shared.auth import Role
 from shared.settings import Settings
 from tests.conftest import free_port
 from tests.notifier.tls import self_signed
-from tests.support import System, eventually, ticket_body
+from tests.support import SmtpSink, System, eventually, ticket_body
 
 
 @pytest.fixture
@@ -90,3 +91,15 @@ async def test_starttls_is_used_whenever_the_server_offers_it(
         controller.stop()
     [session] = recorder.sessions
     assert session.ssl is not None
+
+
+async def test_a_password_never_crosses_in_clear(smtp_sink: SmtpSink) -> None:
+    """smtp:// with a user and password to a server without STARTTLS: nothing is sent."""
+    url = smtp_sink.url.replace("smtp://", "smtp://desk:secret@")
+    mailer = SmtpMailer(url, local_hostname="sviftcommunity.ru")
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@example.com", "b@example.com", "Hi"
+    message.set_content("Hello")
+    with pytest.raises(aiosmtplib.SMTPException, match="STARTTLS"):
+        await mailer.send(message)
+    assert smtp_sink.received() == []
