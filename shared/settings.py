@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from ipaddress import ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     )
     amqp_url: str | None = Field(default=None, description="RabbitMQ URL; unset: in-memory bus")
     smtp_url: str | None = Field(default=None, description="smtp://host:port; unset: .eml files")
+    # smtp:// upgrades to TLS when the server offers STARTTLS; this refuses to send without it.
+    smtp_require_starttls: bool = False
     policy_file: Path | None = Field(
         default=None, description="the policy file (calendar, targets)"
     )
@@ -66,7 +68,13 @@ class Settings(BaseSettings):
         1_800_000,
         7_200_000,
     )
+    # A whole webhook delivery, connection to answer: a slow or trickling endpoint is cut off.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Webhooks go to public https destinations only; these open plain http and the networks an
+    # operator lists (a partner on a private link, say), for what the operator knows to be safe.
+    webhook_allow_http: bool = False
+    webhook_allowed_networks: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
+    webhook_max_per_partner: int = Field(default=10, ge=1, le=1000)
     delivery_limit: int = Field(default=10, ge=1, le=1000)
     prefetch: int = Field(default=32, ge=1, le=10_000)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
@@ -262,7 +270,7 @@ class Settings(BaseSettings):
 
     @field_validator("trusted_proxies")
     @classmethod
-    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _proxy_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for network in value:
             try:
                 ip_network(network, strict=False)
@@ -278,6 +286,20 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _webhook_networks(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        networks = []
+        for part in (part.strip() for part in value.split(",")):
+            if part:
+                try:
+                    networks.append(ip_network(part))
+                except ValueError as exc:
+                    raise ValueError(f"{exc}; list networks like 10.20.0.0/16,fd00::/8") from None
+        return tuple(networks)
 
     @field_validator("support_addresses")
     @classmethod

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.notifier import handlers, tables
 from services.notifier.api import beta, deliveries, webhooks
+from services.notifier.destinations import DestinationGuard
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
 from shared import revocation
@@ -26,15 +27,21 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         settings,
         bus,
     )
+    guard = DestinationGuard(
+        allow_http=runtime.settings.webhook_allow_http,
+        allowed_networks=runtime.settings.webhook_allowed_networks,
+    )
     sender = DeliverySender(
         runtime.db,
         make_mailer(
             runtime.settings.smtp_url,
             runtime.settings.mail_dir,
             local_hostname=runtime.settings.mail_domain,
+            require_starttls=runtime.settings.smtp_require_starttls,
         ),
         runtime.settings,
         runtime.signer,
+        guard,
     )
     runtime.db.on_commit("deliveries", sender.wake)
     runtime.workers.append(sender.run)
@@ -44,6 +51,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         description="Receipts, stage updates and reports to customers; partner webhooks.",
     )
     app.state.sender = sender
+    app.state.webhook_guard = guard
     app.include_router(deliveries.router)
     app.include_router(webhooks.router)
     app.include_router(beta.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,13 +19,30 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
-    def __init__(self, url: str, *, local_hostname: str, timeout: float = 30.0) -> None:
+    """``smtps://`` is TLS from the start; ``smtp://`` upgrades with STARTTLS whenever the
+    server offers it, and insists on it when asked to or when it logs in (a password never
+    crosses in clear)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        local_hostname: str,
+        timeout: float = 30.0,
+        require_starttls: bool = False,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         parts = urlsplit(url)
         self._host = parts.hostname or "localhost"
         self._port = parts.port or (465 if parts.scheme == "smtps" else 25)
         self._tls = parts.scheme == "smtps"
         self._username = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else None
+        # None: STARTTLS if the server offers it; True: fail rather than send in clear.
+        self._start_tls: bool | None = (
+            False if self._tls else (True if require_starttls or self._username else None)
+        )
+        self._tls_context = tls_context
         self._timeout = timeout
         # Named in EHLO. Left unset, aiosmtplib looks up this machine's name for every mail,
         # a blocking DNS call in the event loop that can take a tenth of a second or more.
@@ -36,7 +54,8 @@ class SmtpMailer:
             hostname=self._host,
             port=self._port,
             use_tls=self._tls,
-            start_tls=False if not self._tls else None,
+            start_tls=self._start_tls,
+            tls_context=self._tls_context,
             username=self._username,
             password=self._password,
             timeout=self._timeout,
@@ -61,7 +80,11 @@ class FileMailer:
         os.replace(temporary, self._directory / name)
 
 
-def make_mailer(smtp_url: str | None, mail_dir: Path, *, local_hostname: str) -> Mailer:
+def make_mailer(
+    smtp_url: str | None, mail_dir: Path, *, local_hostname: str, require_starttls: bool = False
+) -> Mailer:
     if smtp_url:
-        return SmtpMailer(smtp_url, local_hostname=local_hostname)
+        return SmtpMailer(
+            smtp_url, local_hostname=local_hostname, require_starttls=require_starttls
+        )
     return FileMailer(mail_dir)

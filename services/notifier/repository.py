@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.domain.notifications import Contact
@@ -40,9 +41,16 @@ async def add_delivery(session: AsyncSession, **values: Any) -> bool:
 
 
 async def due_deliveries(
-    session: AsyncSession, now: datetime, *, limit: int, lock: bool
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int,
+    lock: bool,
+    without_mail: bool = False,
+    without_webhooks: Collection[str] = (),
 ) -> list[Row[Any]]:
-    """Due deliveries, each with its ticket's ``erased_at`` (None for beta mail)."""
+    """Due deliveries, each with its ticket's ``erased_at`` (None for beta mail), leaving out
+    the lanes that are full or paused so that they cannot crowd the others out of the batch."""
     query = (
         select(delivery, ticket_contact.c.erased_at)
         .outerjoin(ticket_contact, ticket_contact.c.ticket_id == delivery.c.ticket_id)
@@ -50,9 +58,43 @@ async def due_deliveries(
         .order_by(delivery.c.next_attempt_at)
         .limit(limit)
     )
+    if without_mail:
+        query = query.where(delivery.c.channel != "email")
+    if without_webhooks:
+        query = query.where(
+            or_(delivery.c.channel != "webhook", delivery.c.recipient.not_in(without_webhooks))
+        )
     if lock:
         query = query.with_for_update(skip_locked=True, of=delivery)
     return list((await session.execute(query)).all())
+
+
+async def lease(session: AsyncSession, delivery_ids: list[uuid.UUID], until: datetime) -> None:
+    """Taken for sending: not due again until ``until``, when a sender that died meanwhile
+    is presumed gone and another one tries."""
+    await session.execute(
+        update(delivery).where(delivery.c.id.in_(delivery_ids)).values(next_attempt_at=until)
+    )
+
+
+async def pause_endpoint(
+    session: AsyncSession, webhook_id: str, *, until: datetime, note: str
+) -> None:
+    """A paused endpoint's waiting deliveries say so in the log, and wait out the pause."""
+    await session.execute(
+        update(delivery)
+        .where(
+            delivery.c.channel == "webhook",
+            delivery.c.recipient == webhook_id,
+            delivery.c.status == PENDING,
+        )
+        .values(
+            last_error=note,
+            next_attempt_at=case(
+                (delivery.c.next_attempt_at < until, until), else_=delivery.c.next_attempt_at
+            ),
+        )
+    )
 
 
 async def mark_sent(
@@ -63,9 +105,10 @@ async def mark_sent(
     at: datetime,
     context: dict[str, Any],
 ) -> None:
+    # Still pending: an erasure while it was on its way has the last word.
     await session.execute(
         update(delivery)
-        .where(delivery.c.id == delivery_id)
+        .where(delivery.c.id == delivery_id, delivery.c.status == PENDING)
         .values(
             status=SENT,
             message_id=message_id,
@@ -85,7 +128,8 @@ async def mark_failed_attempt(
         values["status"] = FAILED
     else:
         values["next_attempt_at"] = retry_at
-    await session.execute(update(delivery).where(delivery.c.id == delivery_id).values(**values))
+    statement = update(delivery).where(delivery.c.id == delivery_id, delivery.c.status == PENDING)
+    await session.execute(statement.values(**values))
 
 
 async def deliveries_for_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[Row[Any]]:
@@ -145,8 +189,17 @@ async def webhooks_of(session: AsyncSession, partner_id: uuid.UUID) -> list[Row[
     return list((await session.execute(query)).all())
 
 
-async def get_webhook(session: AsyncSession, webhook_id: uuid.UUID) -> Row[Any] | None:
-    return (await session.execute(select(webhook).where(webhook.c.id == webhook_id))).first()
+async def count_webhooks(session: AsyncSession, partner_id: uuid.UUID) -> int:
+    query = select(func.count()).select_from(webhook).where(webhook.c.partner_id == partner_id)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def webhooks_by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[str, Row[Any]]:
+    """Subscriptions by their id as a delivery names them (its ``recipient``)."""
+    if not ids:
+        return {}
+    rows = (await session.execute(select(webhook).where(webhook.c.id.in_(ids)))).all()
+    return {str(row.id): row for row in rows}
 
 
 async def delete_webhook(

@@ -1,5 +1,12 @@
 """Sends recorded deliveries, by mail or by webhook; retries failures with growing delays and
-parks a delivery after its last try, where ops see it and can put it back in line."""
+parks a delivery after its last try, where ops see it and can put it back in line.
+
+Customers' mail and each partner endpoint are separate lanes, each with a few deliveries in
+flight at most, and every delivery has a total deadline: an endpoint that hangs, trickles or
+fails holds up only its own deliveries, and after repeated failures it is paused. No database
+transaction stays open while a message is on its way: a short one leases the delivery, another
+records how it went.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +20,15 @@ from typing import Any
 import httpx
 import structlog
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier import repository
+from services.notifier.destinations import (
+    DestinationGuard,
+    DestinationRefusedError,
+    GuardedTransport,
+)
 from services.notifier.domain import webhooks
+from services.notifier.domain.breaker import Breaker
 from services.notifier.domain.messages import (
     BETA_LINK_PURPOSE,
     build_email,
@@ -32,9 +44,27 @@ from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
 
+MAIL_LANE = "mail"  # every customer's mail; a webhook's lane is its subscription's id
+MAIL_CONCURRENCY = 4
+ENDPOINT_CONCURRENCY = 2
+MAIL_DEADLINE_SECONDS = 60.0
+# A leased delivery is tried again after its deadline and this much more, should the sender
+# that took it have died on the way.
+LEASE_MARGIN = timedelta(seconds=30)
+
 
 class WebhookRefusedError(RuntimeError):
     pass
+
+
+def lane_of(row: Row[Any]) -> str:
+    return MAIL_LANE if row.channel == "email" else str(row.recipient)
+
+
+def _ordered(row: Row[Any]) -> tuple[str, str]:
+    """One delivery of a ticket in flight per lane, so that its customer (or partner) hears of
+    its stages in the order they came; a delivery of no ticket (beta mail) is its own."""
+    return lane_of(row), str(row.ticket_id or row.id)
 
 
 class DeliverySender:
@@ -44,14 +74,22 @@ class DeliverySender:
         mailer: Mailer,
         settings: Settings,
         signer: TokenSigner,
+        guard: DestinationGuard,
         *,
         batch: int = 50,
     ) -> None:
         self._db, self._mailer, self._settings, self._batch = db, mailer, settings, batch
         self._signer = signer
         self._wakeup = Wakeup()
+        self._in_flight: dict[str, int] = {}
+        self._ordered: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.breaker = Breaker()
         self._http = httpx.AsyncClient(
-            timeout=settings.webhook_timeout_seconds, follow_redirects=False
+            transport=GuardedTransport(guard),
+            timeout=settings.webhook_timeout_seconds,
+            follow_redirects=False,
+            trust_env=False,  # a proxy from the environment would connect past the guard
         )
 
     def wake(self) -> None:
@@ -61,60 +99,148 @@ class DeliverySender:
         try:
             while True:
                 try:
-                    sent = await self.send_due()
+                    started = await self.start_due()
                 except Exception:
                     if cancelled():
                         raise
                     log.exception("delivery.sender_failed")
-                    sent = 0
+                    started = 0
                     await asyncio.sleep(1)
-                if sent < self._batch:
+                if not started:
                     await self._wakeup.wait(1.0)
         finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._http.aclose()
 
-    async def send_due(self) -> int:
+    def _capacity(self, lane: str) -> int:
+        return MAIL_CONCURRENCY if lane == MAIL_LANE else ENDPOINT_CONCURRENCY
+
+    async def start_due(self) -> int:
+        """Lease what is due in lanes with room, and send each in its own task; returns how
+        many deliveries it took up."""
+        now = datetime.now(UTC)
+        closed = self.breaker.paused(now) | {
+            lane for lane, count in self._in_flight.items() if count >= self._capacity(lane)
+        }
+        taken: list[Row[Any]] = []
+        counts = dict(self._in_flight)
+        ordered = set(self._ordered)
         async with self._db.transaction() as session:
             due = await repository.due_deliveries(
-                session, datetime.now(UTC), limit=self._batch, lock=self._db.is_postgres
+                session,
+                now,
+                limit=self._batch,
+                lock=self._db.is_postgres,
+                without_mail=MAIL_LANE in closed,
+                without_webhooks=sorted(closed - {MAIL_LANE}),
             )
+            erased = 0
             for row in due:
-                await self._send_one(session, row)
-            return len(due)
+                if row.channel == "email" and row.erased_at is not None:
+                    # Recorded by a handler that read the contact just before the erasure.
+                    await repository.erase_delivery(session, row)
+                    log.info("delivery.erased", delivery_id=str(row.id))
+                    erased += 1
+                elif (
+                    counts.get(lane_of(row), 0) < self._capacity(lane_of(row))
+                    and _ordered(row) not in ordered
+                ):
+                    counts[lane_of(row)] = counts.get(lane_of(row), 0) + 1
+                    ordered.add(_ordered(row))
+                    taken.append(row)
+            ids = {uuid.UUID(row.recipient) for row in taken if row.channel == "webhook"}
+            subscriptions = await repository.webhooks_by_id(session, ids)
+            deadline = max(self._settings.webhook_timeout_seconds, MAIL_DEADLINE_SECONDS)
+            until = now + timedelta(seconds=deadline) + LEASE_MARGIN
+            await repository.lease(session, [row.id for row in taken], until)
+        for row in taken:
+            lane = lane_of(row)
+            if self.breaker.paused_until(lane, datetime.now(UTC)) is not None:
+                continue  # paused while this was leased: it waits out its lease instead
+            self._in_flight[lane] = self._in_flight.get(lane, 0) + 1
+            self._ordered.add(_ordered(row))
+            task = asyncio.create_task(self._deliver(row, subscriptions.get(row.recipient)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(taken) + erased
 
-    async def _send_one(self, session: AsyncSession, row: Row[Any]) -> None:
-        if row.channel == "email" and row.erased_at is not None:
-            # Recorded by a handler that read the contact just before the erasure committed.
-            await repository.erase_delivery(session, row)
-            log.info("delivery.erased", delivery_id=str(row.id))
-            return
+    async def _deliver(self, row: Row[Any], subscription: Row[Any] | None) -> None:
+        lane = lane_of(row)
         try:
             if row.channel == "webhook":
-                reference = await self._post_webhook(session, row)
+                seconds = self._settings.webhook_timeout_seconds
+                sending = self._post_webhook(row, subscription)
             else:
-                reference = await self._mail(row)
-        except Exception as exc:
-            attempt = row.attempts + 1
-            delay = retry_delay(attempt, self._settings.notify_retry_delays_ms)
-            retry_at = None if delay is None else datetime.now(UTC) + timedelta(seconds=delay)
-            log.warning(
-                "delivery.failed",
-                delivery_id=str(row.id),
-                channel=row.channel,
-                attempt=attempt,
-                error=type(exc).__name__,
-                parked=retry_at is None,
-            )
-            await repository.mark_failed_attempt(
-                session, row.id, error=f"{type(exc).__name__}: {exc}", retry_at=retry_at
-            )
-            return
+                seconds = MAIL_DEADLINE_SECONDS
+                sending = self._mail(row)
+            try:
+                async with asyncio.timeout(seconds):
+                    reference = await sending
+            except Exception as exc:
+                if cancelled():
+                    raise
+                error = (
+                    f"no answer within {seconds:g} s"
+                    if isinstance(exc, TimeoutError)
+                    else f"{type(exc).__name__}: {exc}"
+                )
+                await self._failed(row, exc, error)
+            else:
+                await self._sent(row, reference)
+        except Exception:
+            if cancelled():
+                raise
+            # Its lease runs out and it is tried again: at least once, never lost.
+            log.exception("delivery.record_failed", delivery_id=str(row.id))
+        finally:
+            self._ordered.discard(_ordered(row))
+            self._in_flight[lane] -= 1
+            if not self._in_flight[lane]:
+                del self._in_flight[lane]
+            self.wake()
+
+    async def _failed(self, row: Row[Any], exc: Exception, error: str) -> None:
+        now = datetime.now(UTC)
+        attempt = row.attempts + 1
+        refused = isinstance(exc, DestinationRefusedError)
+        # A destination that is not public will not become one by waiting: parked at once.
+        delay = None if refused else retry_delay(attempt, self._settings.notify_retry_delays_ms)
+        retry_at = None if delay is None else now + timedelta(seconds=delay)
+        paused_until = None
+        if row.channel == "webhook" and not refused:
+            paused_until = self.breaker.failed(lane_of(row), now)
+        log.warning(
+            "delivery.failed",
+            delivery_id=str(row.id),
+            channel=row.channel,
+            attempt=attempt,
+            error=type(exc).__name__,
+            parked=retry_at is None,
+            endpoint_paused=paused_until is not None,
+        )
+        async with self._db.transaction() as session:
+            await repository.mark_failed_attempt(session, row.id, error=error, retry_at=retry_at)
+            if paused_until is not None:
+                note = (
+                    f"{error}; endpoint paused after {self.breaker.failures_to_open} failures "
+                    f"in a row, until {paused_until:%Y-%m-%d %H:%M:%S} UTC"
+                )
+                await repository.pause_endpoint(
+                    session, lane_of(row), until=paused_until, note=note
+                )
+
+    async def _sent(self, row: Row[Any], reference: str) -> None:
+        if row.channel == "webhook":
+            self.breaker.succeeded(lane_of(row))
         # Once the receipt is out, the customer's key is no longer ours to keep (clause 19).
         secret = webhooks.ACCESS_FIELDS
         kept = {key: value for key, value in row.context.items() if key not in secret}
-        await repository.mark_sent(
-            session, row.id, message_id=reference, at=datetime.now(UTC), context=kept
-        )
+        async with self._db.transaction() as session:
+            await repository.mark_sent(
+                session, row.id, message_id=reference, at=datetime.now(UTC), context=kept
+            )
         log.info("delivery.sent", delivery_id=str(row.id), channel=row.channel)
 
     async def _mail(self, row: Row[Any]) -> str:
@@ -149,23 +275,22 @@ class DeliverySender:
             "beta_opt_out_url": f"{base}/opt-out?token={token}",
         }
 
-    async def _post_webhook(self, session: AsyncSession, row: Row[Any]) -> str:
-        subscription = await repository.get_webhook(session, uuid.UUID(row.recipient))
+    async def _post_webhook(self, row: Row[Any], subscription: Row[Any] | None) -> str:
         if subscription is None:
             raise WebhookRefusedError("the subscription was removed")
         body = json.dumps(row.context, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = int(time.time())
-        response = await self._http.post(
-            subscription.url,
-            content=body,
-            headers={
-                "Content-Type": "application/cloudevents+json",
-                webhooks.EVENT_HEADER: row.event_type,
-                webhooks.DELIVERY_HEADER: str(row.id),
-                webhooks.TIMESTAMP_HEADER: str(timestamp),
-                webhooks.SIGNATURE_HEADER: webhooks.sign(subscription.secret, timestamp, body),
-            },
-        )
-        if not response.is_success:
-            raise WebhookRefusedError(f"HTTP {response.status_code}")
-        return str(response.status_code)
+        headers = {
+            "Content-Type": "application/cloudevents+json",
+            webhooks.EVENT_HEADER: row.event_type,
+            webhooks.DELIVERY_HEADER: str(row.id),
+            webhooks.TIMESTAMP_HEADER: str(timestamp),
+            webhooks.SIGNATURE_HEADER: webhooks.sign(subscription.secret, timestamp, body),
+        }
+        # Streamed and closed unread: the status is all we need, whatever the body's size.
+        async with self._http.stream(
+            "POST", subscription.url, content=body, headers=headers
+        ) as response:
+            if not response.is_success:
+                raise WebhookRefusedError(f"HTTP {response.status_code}")
+            return str(response.status_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from urllib.parse import urlsplit
@@ -23,10 +24,51 @@ async def _customer(system: System, email: str, language: str) -> str:
 
 
 async def _click(system: System, link: str) -> dict[str, object]:
+    """What a customer does: open the link (a page), then press its button (a POST)."""
     parts = urlsplit(link)
-    response = await system.clients["notifier"].get(f"{parts.path}?{parts.query}")
+    notifier = system.clients["notifier"]
+    page = await notifier.get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    [action] = re.findall(r'<form method="post" action="([^"]+)"', page.text)
+    response = await notifier.post(parts.path + html.unescape(action))
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+async def _invite(system: System) -> int:
+    admin = system.runtime("notifier").signer.issue(uuid.uuid4(), Role.admin)
+    response = await system.clients["notifier"].post(
+        "/v1/beta/invitations",
+        json={"feature": "Экспорт", "text_ru": "Попробуйте.", "text_en": "Try it."},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["recipients"])
+
+
+async def test_following_a_link_changes_nothing_until_the_customer_presses_the_button(
+    system: System,
+) -> None:
+    """Mail scanners and link previews open every link: opening one must not sign anyone up
+    (or out)."""
+    link = await _customer(system, "vera@example.com", "ru")
+    parts = urlsplit(link)
+    notifier = system.clients["notifier"]
+    for _ in range(2):  # a scanner, then a preview
+        page = await notifier.get(f"{parts.path}?{parts.query}")
+        assert page.status_code == 200 and "<button" in page.text
+        assert page.headers["x-frame-options"] == "DENY"
+        assert page.headers["referrer-policy"] == "no-referrer"
+    assert await _invite(system) == 0
+    assert await _click(system, link) == {"opted_in": True}
+    # A browser posting the form gets a page back, not JSON.
+    out = urlsplit(link.replace("opt-in", "opt-out"))
+    await notifier.get(f"{out.path}?{out.query}")
+    assert await _invite(system) == 1
+    done = await notifier.post(f"{out.path}?{out.query}", headers={"Accept": "text/html"})
+    assert done.status_code == 200 and "You have left the beta programme." in done.text
+    assert await _invite(system) == 0
 
 
 async def test_only_opted_in_customers_are_invited_once_in_their_language(system: System) -> None:

@@ -60,7 +60,8 @@ async def _ticket(system: System, email: str, name: str) -> dict[str, Any]:
     assert receipts[0]["recipient"] == email
     [receipt, *_] = [m for m in _to(system, email) if created["number"] in str(m["Subject"])]
     parts = urlsplit(LINK.findall(text_of(receipt))[0])
-    joined = await system.clients["notifier"].get(f"{parts.path}?{parts.query}")
+    # The link shows a page; its button POSTs.
+    joined = await system.clients["notifier"].post(f"{parts.path}?{parts.query}")
     assert joined.status_code == 200 and joined.json() == {"opted_in": True}
     return created
 

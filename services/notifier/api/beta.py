@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from services.notifier import repository
-from services.notifier.domain.messages import BETA_LINK_PURPOSE
+from services.notifier.domain.messages import BETA_LINK_PURPOSE, TEMPLATES
 from shared.auth import AdminDep
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.db import wake_after_commit
@@ -66,38 +69,114 @@ async def _set(request: Request, runtime: RuntimeDep, token: str, opted_in: bool
     return MembershipOut(opted_in=opted_in)
 
 
-# GET as well as POST: these are links in mail, and a click must be enough.
+# A link in our mail only shows a page; its button POSTs. Mail scanners and link previews
+# follow every link they see, and must not sign anyone in or out.
+_PAGES = {
+    True: (
+        "Бета-программа SviftDesk · SviftDesk beta programme",
+        [
+            "Участвуйте, и мы будем приглашать вас попробовать новые функции первыми.",
+            "Join, and we will invite you to try new features first.",
+        ],
+        "Участвовать · Join",
+        ["Вы участвуете в бета-программе.", "You are in the beta programme."],
+    ),
+    False: (
+        "Бета-программа SviftDesk · SviftDesk beta programme",
+        [
+            "Выйдите, и мы больше не будем присылать приглашения.",
+            "Leave, and we will send you no more invitations.",
+        ],
+        "Выйти · Leave",
+        ["Вы вышли из бета-программы.", "You have left the beta programme."],
+    ),
+}
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
+# No caching (the token is personal), no referrer (the token is in the URL), no framing (a
+# page elsewhere could frame the button and trick a click).
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _page(opted_in: bool, *, token: str | None) -> HTMLResponse:
+    title, ask, button, done = _PAGES[opted_in]
+    action = None if token is None else f"?{urlencode({'token': token})}"
+    html = _env.get_template("pages/beta.html.j2").render(
+        title=title, lines=done if token is None else ask, button=button, action=action
+    )
+    return HTMLResponse(html, headers=_PAGE_HEADERS)
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser posting the page's form gets a page back; an API client gets JSON."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def _show(runtime: RuntimeDep, token: str, opted_in: bool) -> HTMLResponse:
+    if runtime.signer.verify_value(BETA_LINK_PURPOSE, token) is None:
+        raise LinkNotValidError()
+    return _page(opted_in, token=token)
+
+
+Token = Annotated[str, Query(max_length=1000)]
+PAGE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/html": {"schema": {"type": "string"}}},
+        "description": "a page with a button that POSTs",
+    }
+}
+
+
 @router.post(
-    "/opt-in", summary="Join the beta programme", operation_id="beta_opt_in", responses=RATE_LIMITED
+    "/opt-in",
+    summary="Join the beta programme",
+    operation_id="beta_opt_in",
+    response_model=MembershipOut,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}, **RATE_LIMITED},
 )
+async def opt_in(request: Request, runtime: RuntimeDep, token: Token) -> Response:
+    membership = await _set(request, runtime, token, True)
+    return _page(True, token=None) if _wants_page(request) else _json(membership)
+
+
 @router.get(
     "/opt-in",
-    summary="Join (the link in our mail)",
+    summary="The page behind the link in our mail: its button joins",
     operation_id="beta_opt_in_link",
-    responses=RATE_LIMITED,
+    responses=PAGE,
 )
-async def opt_in(
-    request: Request, runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
-) -> MembershipOut:
-    return await _set(request, runtime, token, True)
+async def opt_in_page(runtime: RuntimeDep, token: Token) -> HTMLResponse:
+    return await _show(runtime, token, True)
 
 
 @router.post(
     "/opt-out",
     summary="Leave the beta programme",
     operation_id="beta_opt_out",
-    responses=RATE_LIMITED,
+    response_model=MembershipOut,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}, **RATE_LIMITED},
 )
+async def opt_out(request: Request, runtime: RuntimeDep, token: Token) -> Response:
+    membership = await _set(request, runtime, token, False)
+    return _page(False, token=None) if _wants_page(request) else _json(membership)
+
+
 @router.get(
     "/opt-out",
-    summary="Leave (the link in our mail)",
+    summary="The page behind the link in our mail: its button leaves",
     operation_id="beta_opt_out_link",
-    responses=RATE_LIMITED,
+    responses=PAGE,
 )
-async def opt_out(
-    request: Request, runtime: RuntimeDep, token: Annotated[str, Query(max_length=1000)]
-) -> MembershipOut:
-    return await _set(request, runtime, token, False)
+async def opt_out_page(runtime: RuntimeDep, token: Token) -> HTMLResponse:
+    return await _show(runtime, token, False)
+
+
+def _json(membership: MembershipOut) -> JSONResponse:
+    return JSONResponse(membership.model_dump())
 
 
 @router.post("/invitations", status_code=201, summary="Invite every opted-in customer (admins)")

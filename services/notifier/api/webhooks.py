@@ -6,14 +6,15 @@ import secrets
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from services.notifier import repository
+from services.notifier.destinations import DestinationGuard, DestinationRefusedError
 from shared.auth import Principal, Role, require
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.contracts.events import EVENT_TYPES
-from shared.errors import NotFoundError
+from shared.errors import NotFoundError, UnprocessableError
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
@@ -24,7 +25,7 @@ PartnerDep = Annotated[Principal, Depends(require(Role.partner, scope="webhooks"
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: HttpUrl = Field(description="where to POST events; https in production")
+    url: HttpUrl = Field(max_length=2000, description="where to POST events: a public https URL")
     events: list[str] = Field(min_length=1, max_length=50, description='event types, or ["*"]')
 
     @field_validator("events")
@@ -34,6 +35,10 @@ class WebhookIn(BaseModel):
         if unknown:
             raise ValueError(f"unknown event types {unknown}; known: {sorted(EVENT_TYPES)}")
         return sorted(set(events))
+
+
+def _refused(field: str, reason: str) -> UnprocessableError:
+    return UnprocessableError(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
 
 
 class WebhookOut(BaseModel):
@@ -48,10 +53,23 @@ class WebhookCreatedOut(WebhookOut):
 
 
 @router.post("", status_code=201, summary="Subscribe a URL to event types", responses=RATE_LIMITED)
-async def subscribe(body: WebhookIn, runtime: RuntimeDep, partner: PartnerDep) -> WebhookCreatedOut:
+async def subscribe(
+    body: WebhookIn, request: Request, runtime: RuntimeDep, partner: PartnerDep
+) -> WebhookCreatedOut:
     await runtime.limiter.partner(partner.subject)
+    guard: DestinationGuard = request.app.state.webhook_guard
+    try:
+        await guard.check(str(body.url))
+    except DestinationRefusedError as exc:
+        raise _refused("url", f"{exc}; webhooks go to public destinations only") from None
     secret = secrets.token_urlsafe(32)
+    limit = runtime.settings.webhook_max_per_partner
     async with runtime.db.transaction() as session:
+        # Counted under the insert's transaction; two racing requests may pass one over, once.
+        if await repository.count_webhooks(session, partner.subject) >= limit:
+            raise UnprocessableError(
+                f"You have {limit} subscriptions, the most a partner may; delete one first."
+            )
         webhook_id = await repository.add_webhook(
             session,
             partner_id=partner.subject,

@@ -1,0 +1,20 @@
+"""Partners' endpoints in these tests listen on loopback over plain http, which a webhook may
+reach only where the operator allows it, as an operator would for a partner on a private link."""
+
+from __future__ import annotations
+
+from ipaddress import ip_network
+
+import pytest
+
+from shared.settings import Settings
+
+LOOPBACK_ALLOWED = {
+    "webhook_allow_http": True,
+    "webhook_allowed_networks": (ip_network("127.0.0.0/8"),),
+}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update=LOOPBACK_ALLOWED)
