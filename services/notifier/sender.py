@@ -31,6 +31,7 @@ from services.notifier.domain import webhooks
 from services.notifier.domain.breaker import Breaker
 from services.notifier.domain.messages import (
     BETA_LINK_PURPOSE,
+    PERSONAL_TEMPLATES,
     build_email,
     render,
     retry_delay,
@@ -262,6 +263,7 @@ class DeliverySender:
             message_id=mid,
             language=row.language,
             reply_to=reply_to,
+            automatic=row.template not in PERSONAL_TEMPLATES,
         )
         await self._mailer.send(message)
         return mid

@@ -140,7 +140,12 @@ async def test_agent_replies_are_sent_and_notes_never(system: System) -> None:
     await asyncio.sleep(1)
     mails = system.mail()
     assert len(mails) == 2
-    assert any("Попробуйте очистить кэш браузера." in text_of(m) for m in mails)
+    [answer] = [m for m in mails if "Попробуйте очистить кэш браузера." in text_of(m)]
+    # A person's reply reads as personal: not marked bulk or automatic, so no mail system
+    # files it away; the receipt is automatic.
+    assert answer["Precedence"] is None and answer["Auto-Submitted"] is None
+    [receipt] = [m for m in mails if m is not answer]
+    assert receipt["Auto-Submitted"] == "auto-generated"
     assert not any("Внутренняя заметка" in text_of(m) for m in mails)
 
 

@@ -5,6 +5,7 @@ No I/O beyond reading the bundled templates.
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -48,12 +49,29 @@ def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, 
         html = _env.get_template(html_name).render(**context)
     else:
         paragraphs = [
-            Markup("<br>\n").join(escape(line) for line in block.strip().splitlines())
+            Markup("<br>\n").join(_linked(line) for line in block.strip().splitlines())
             for block in text.split("\n\n")
             if block.strip()
         ]
         html = _env.get_template("layout.html.j2").render(language=language, paragraphs=paragraphs)
     return " ".join(subject.split()), text, html
+
+
+# Mail a person wrote (an agent's reply, a senior's outcome), sent without the automatic marks.
+PERSONAL_TEMPLATES = frozenset({"agent_reply", "escalation_closed"})
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _linked(line: str) -> Markup:
+    """A line of the text part for the HTML part: escaped, its addresses made links (most
+    mail programs show the HTML part, where a bare address may not be clickable)."""
+    out, last = Markup(), 0
+    for found in _URL.finditer(line):
+        url = found.group().rstrip(".,;:!?)»")
+        out += escape(line[last : found.start()])
+        out += Markup('<a href="{0}">{0}</a>').format(url)
+        last = found.start() + len(url)
+    return out + escape(line[last:])
 
 
 def thread_headers(
@@ -78,7 +96,11 @@ def build_email(
     message_id: str,
     language: str,
     reply_to: str | None = None,
+    automatic: bool = True,
 ) -> EmailMessage:
+    """``automatic``: a notice the desk sends by itself, marked so (RFC 3834) that
+    auto-responders stay quiet; a person's reply is not, so mail systems do not bury it as
+    bulk."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
@@ -88,8 +110,9 @@ def build_email(
     message["Subject"] = tagged_subject(number, subject) if number else subject
     message["Message-ID"] = message_id
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    for name, value in AUTOMATIC_HEADERS.items():
-        message[name] = value
+    if automatic:
+        for name, value in AUTOMATIC_HEADERS.items():
+            message[name] = value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     # After the body: building it moves Content-* headers into the parts.
