@@ -53,6 +53,17 @@ async def test_english_receipt_and_returning_customer(system: System) -> None:
     assert "first request" not in text_of(by_number[False])
 
 
+async def test_an_internationalised_address_is_mailed_in_a_form_servers_take(
+    system: System,
+) -> None:
+    """ivan@пример.рф was accepted and then mailed with an encoded-word To: that no server
+    delivers; the domain travels in its IDNA form."""
+    response = await system.intake.post("/v1/tickets", json=ticket_body("ivan@пример.рф"))
+    assert response.status_code == 201, response.text
+    [mail] = await system.wait_for_mail(1)
+    assert str(mail["To"]) == "ivan@xn--e1afmkfd.xn--p1ai"
+
+
 async def test_delivery_is_recorded_and_event_carries_the_request_id(system: System) -> None:
     response = await system.intake.post(
         "/v1/tickets", json=ticket_body(), headers={"X-Request-ID": "req-42abc"}

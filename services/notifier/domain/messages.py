@@ -5,12 +5,15 @@ No I/O beyond reading the bundled templates.
 
 from __future__ import annotations
 
+import contextlib
+import email.policy
 import re
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
+import idna
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
@@ -74,6 +77,16 @@ def _linked(line: str) -> Markup:
     return out + escape(line[last:])
 
 
+def mail_address(address: str) -> tuple[str, bool]:
+    """The address as mail carries it: an internationalised domain in its ASCII (IDNA) form,
+    which every server takes; and whether the local part still needs SMTPUTF8."""
+    local, _, domain = address.rpartition("@")
+    # Validated at the door; a domain idna cannot encode goes as it is.
+    with contextlib.suppress(idna.IDNAError):
+        domain = idna.encode(domain, uts46=True).decode("ascii")
+    return f"{local}@{domain}", not local.isascii()
+
+
 def thread_headers(
     delivery_id: str, number: str | None, settings: Settings, signer: ValueSigner
 ) -> tuple[str, str | None]:
@@ -101,9 +114,11 @@ def build_email(
     """``automatic``: a notice the desk sends by itself, marked so (RFC 3834) that
     auto-responders stay quiet; a person's reply is not, so mail systems do not bury it as
     bulk."""
-    message = EmailMessage()
+    address, international = mail_address(recipient)
+    # An address with letters beyond ASCII before the @ can travel only as SMTPUTF8 mail.
+    message = EmailMessage(policy=email.policy.SMTPUTF8 if international else email.policy.default)
     message["From"] = sender
-    message["To"] = recipient
+    message["To"] = address
     if reply_to is not None:
         message["Reply-To"] = reply_to
     # The ticket tag lets a reply thread back; mail about no ticket has none.
