@@ -83,6 +83,11 @@ TICKET_CUSTOMER = (
 )
 
 
+async def ticket_id_by_number(session: AsyncSession, sequence: int) -> uuid.UUID | None:
+    found = await session.scalar(select(ticket.c.id).where(ticket.c.number == sequence))
+    return found if isinstance(found, uuid.UUID) else None
+
+
 async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
     query = (
         select(ticket, *TICKET_CUSTOMER)

@@ -88,6 +88,17 @@ class Viewer(StrEnum):
     staff = "staff"
 
 
+async def ticket_id_of(runtime: ServiceRuntime, ref: str) -> str:
+    """A ticket's id from its id or its number (SC-000042); anything else as it came, to be
+    refused where it is parsed. A number names a ticket for those who may see it only."""
+    sequence = parse_number(ref) if ref[:3].upper() == "SC-" else None
+    if sequence is None:
+        return ref
+    async with runtime.db.sessions() as session:
+        found = await repository.ticket_id_by_number(session, sequence)
+    return ref if found is None else str(found)
+
+
 def parse_ticket_id(ticket_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(ticket_id)

@@ -150,6 +150,11 @@ async def _write_lock(session: AsyncSession) -> None:
         await session.execute(update(clock).where(false()).values(number=clock.c.number))
 
 
+async def ticket_id_by_number(session: AsyncSession, number: str) -> uuid.UUID | None:
+    found = await session.scalar(select(clock.c.ticket_id).where(clock.c.number == number))
+    return found if isinstance(found, uuid.UUID) else None
+
+
 async def get_clock(
     session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
 ) -> ClockRecord | None:

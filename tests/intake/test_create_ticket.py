@@ -138,6 +138,11 @@ async def test_ticket_readable_with_its_token_and_by_nobody_else(system: System)
     assert ticket["number"] == mine["number"]
     assert ticket["customer"]["email"] == "ivan@example.com"
     assert ticket["received_at"].endswith("Z") or "+" in ticket["received_at"]
+    # The number people read works wherever the id does.
+    by_number = await system.intake.get(
+        f"/v1/tickets/{mine['number'].lower()}", headers=auth(mine["access_token"])
+    )
+    assert by_number.status_code == 200 and by_number.json()["id"] == mine["id"]
 
     for path, headers in [
         (f"/v1/tickets/{mine['id']}", auth(other["access_token"])),  # someone else's token
@@ -145,6 +150,9 @@ async def test_ticket_readable_with_its_token_and_by_nobody_else(system: System)
         (f"/v1/tickets/{mine['id']}", {}),
         ("/v1/tickets/not-a-uuid", auth(mine["access_token"])),
         ("/v1/tickets/00000000-0000-0000-0000-000000000000", auth(mine["access_token"])),
+        (f"/v1/tickets/{other['number']}", auth(mine["access_token"])),  # by its number
+        ("/v1/tickets/SC-999999", auth(mine["access_token"])),
+        ("/v1/tickets/SC-99999999999999999999999", auth(mine["access_token"])),
     ]:
         response = await system.intake.get(path, headers=headers)
         assert response.status_code == 404, (path, response.text)

@@ -7,7 +7,7 @@ import uuid
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from services.intake import conversation, customer_requests, desk, service
 from services.intake.access import AgentDep, CallerDep, limit_write
@@ -86,6 +86,14 @@ async def create_ticket(
     return created.model_copy(update={"customer_is_new": None}) if anonymous else created
 
 
+async def _ticket_ref(ticket_id: str, runtime: RuntimeDep) -> str:
+    """Wherever an id goes, the number people read (SC-000042) goes too."""
+    return await service.ticket_id_of(runtime, ticket_id)
+
+
+TicketRef = Annotated[str, Depends(_ticket_ref)]
+
+
 @router.get("", summary="List tickets (staff: all; partners: their own)")
 async def list_tickets(
     query: Annotated[TicketQuery, Query()], runtime: RuntimeDep, caller: CallerDep
@@ -97,7 +105,7 @@ async def list_tickets(
 
 
 @router.get("/{ticket_id}", summary="Read a ticket")
-async def read_ticket(ticket_id: str, runtime: RuntimeDep, caller: CallerDep) -> TicketOut:
+async def read_ticket(ticket_id: TicketRef, runtime: RuntimeDep, caller: CallerDep) -> TicketOut:
     """With the ticket's access token, a staff token, or the key of the partner that filed
     it (scope ``tickets:read``). Only staff see internal notes and the whole timeline."""
     return await service.read_ticket(runtime, ticket_id, caller)
@@ -110,7 +118,7 @@ async def read_ticket(ticket_id: str, runtime: RuntimeDep, caller: CallerDep) ->
     responses=RATE_LIMITED,
 )
 async def add_message(
-    ticket_id: str, body: MessageIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef, body: MessageIn, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> MessageOut | FollowUpOut:
     """The customer (access token) or an agent. Internal notes are agents' only. A customer's
     reply resumes a ticket waiting on them and reopens a resolved one; on a closed ticket,
@@ -125,7 +133,7 @@ async def add_message(
     summary="Accept an unverified mail reply as the customer's (agents)",
 )
 async def accept_message(
-    ticket_id: str, message_id: uuid.UUID, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, message_id: uuid.UUID, runtime: RuntimeDep, agent: AgentDep
 ) -> MessageOut:
     """A mail from the customer's address that only its subject tied to the ticket is kept
     ``unverified``: anyone can forge a From line. Once an agent accepts it, it is the customer's
@@ -141,7 +149,7 @@ async def accept_message(
     responses={200: {"content": {"application/octet-stream": {}}, "description": "the file"}},
 )
 async def download_attachment(
-    ticket_id: str, attachment_id: uuid.UUID, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef, attachment_id: uuid.UUID, runtime: RuntimeDep, caller: CallerDep
 ) -> Response:
     found = await conversation.read_attachment(runtime, ticket_id, attachment_id, caller)
     return Response(
@@ -157,7 +165,7 @@ async def download_attachment(
 
 @router.post("/{ticket_id}/transitions", summary="Move the ticket (agents)")
 async def transition(
-    ticket_id: str, body: TransitionIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: TransitionIn, runtime: RuntimeDep, agent: AgentDep
 ) -> TransitionOut:
     """``note`` is what the customer reads (the resolution summary when resolving, required
     then); ``partner`` is required when moving to waiting_partner. A move the life cycle does
@@ -167,7 +175,7 @@ async def transition(
 
 @router.put("/{ticket_id}/assignee", summary="Hand the ticket to someone, or back (agents)")
 async def assign(
-    ticket_id: str, body: AssigneeIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: AssigneeIn, runtime: RuntimeDep, agent: AgentDep
 ) -> AssigneeOut:
     """To another staff member by their credential id, or with null back to the queue, where
     its arrival gives it its place again (clause 7)."""
@@ -176,7 +184,7 @@ async def assign(
 
 @router.put("/{ticket_id}/category", summary="Correct the category (agents)")
 async def set_category(
-    ticket_id: str, body: CategoryIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: CategoryIn, runtime: RuntimeDep, agent: AgentDep
 ) -> CategoryOut:
     """Whether the customer chose it or intake read it from the words (clause 18); allowed
     at any stage, so the reports count the ticket right. ``complaint`` opens a senior's
@@ -186,7 +194,7 @@ async def set_category(
 
 @router.put("/{ticket_id}/complexity", summary="Set the complexity (agents)")
 async def set_complexity(
-    ticket_id: str, body: ComplexityIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: ComplexityIn, runtime: RuntimeDep, agent: AgentDep
 ) -> ComplexityOut:
     return await desk.set_complexity(runtime, ticket_id, body, agent)
 
@@ -198,7 +206,11 @@ async def set_complexity(
     responses=RATE_LIMITED,
 )
 async def request_escalation(
-    ticket_id: str, body: EscalationIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef,
+    body: EscalationIn,
+    request: Request,
+    runtime: RuntimeDep,
+    caller: CallerDep,
 ) -> EscalationOut:
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     return await customer_requests.request_escalation(runtime, ticket_id, body, caller)
@@ -208,7 +220,7 @@ async def request_escalation(
     "/{ticket_id}/rating", status_code=201, summary="Rate the answer, 1–5", responses=RATE_LIMITED
 )
 async def rate(
-    ticket_id: str, body: RatingIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef, body: RatingIn, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> RatingOut:
     """The customer, once the ticket is resolved; once per resolution."""
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
@@ -221,7 +233,7 @@ async def rate(
     responses=RATE_LIMITED,
 )
 async def set_consent(
-    ticket_id: str, body: ConsentIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef, body: ConsentIn, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> ConsentOut:
     """The customer's consent for partners working on this ticket to see their name and
     email (off unless turned on)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from services.sla import repository
 from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
@@ -25,11 +26,21 @@ def _clocks(request: Request) -> SlaClocks:
     return clocks
 
 
-def _ticket_id(value: str) -> uuid.UUID:
+async def _ticket_id(ticket_id: str, runtime: RuntimeDep) -> uuid.UUID:
+    """The ticket's id, or its number as people read it (SC-000042)."""
     try:
-        return uuid.UUID(value)
+        return uuid.UUID(ticket_id)
     except ValueError:
-        raise ClockNotFoundError() from None
+        pass
+    if len(ticket_id) <= 32 and ticket_id[:3].upper() == "SC-":
+        async with runtime.db.sessions() as session:
+            found = await repository.ticket_id_by_number(session, ticket_id.upper())
+        if found is not None:
+            return found
+    raise ClockNotFoundError()
+
+
+TicketId = Annotated[uuid.UUID, Depends(_ticket_id)]
 
 
 def _target(target: Target, calendar: BusinessCalendar, now: datetime, paused: bool) -> TargetOut:
@@ -74,11 +85,11 @@ def sla_view(record: ClockRecord, calendar: BusinessCalendar) -> TicketSlaOut:
 
 @router.get("/{ticket_id}/sla", summary="Targets, business time used and left, met or breached")
 async def read_sla(
-    ticket_id: str, request: Request, runtime: RuntimeDep, _agent: AgentDep
+    ticket_id: TicketId, request: Request, runtime: RuntimeDep, _agent: AgentDep
 ) -> TicketSlaOut:
     clocks = _clocks(request)
     async with runtime.db.sessions() as session:
-        record = await repository.get_clock(session, _ticket_id(ticket_id))
+        record = await repository.get_clock(session, ticket_id)
     if record is None:
         raise ClockNotFoundError()
     return sla_view(record, clocks.calendar(record))
@@ -89,13 +100,13 @@ async def read_sla(
     summary="Extend the resolution target, with the reason the customer reads",
 )
 async def extend(
-    ticket_id: str, body: ExtensionIn, request: Request, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketId, body: ExtensionIn, request: Request, runtime: RuntimeDep, agent: AgentDep
 ) -> TicketSlaOut:
     clocks = _clocks(request)
     async with runtime.db.transaction() as session:
         record = await clocks.extend(
             session,
-            _ticket_id(ticket_id),
+            ticket_id,
             business_days=body.business_days,
             reason=body.reason,
             agent_id=agent.subject,
