@@ -47,6 +47,8 @@ async def open_system(
         yield system
 
 
+S = TicketStatus
+
 CUSTOMER = CustomerRef(
     id=uuid.uuid4(), email="c@example.com", name="C", language=Language.ru, is_new=False
 )
@@ -163,31 +165,51 @@ async def test_no_alert_twice_across_restarts_and_replicas(
     assert len(await sla_events(system, "sla.warning")) == 10  # both targets of each ticket
 
 
+def status_change(
+    ticket_id: uuid.UUID, old: TicketStatus, new: TicketStatus, when: datetime
+) -> TicketStatusChanged:
+    return TicketStatusChanged(
+        ticket_id=ticket_id,
+        number="SC-000777",
+        from_status=old,
+        to_status=new,
+        actor=Actor.agent,
+        changed_at=when,
+        customer=CUSTOMER,
+    )
+
+
+async def sla_view(system: System, ticket_id: uuid.UUID | str) -> dict[str, Any]:
+    response = await system.clients["sla"].get(
+        f"/v1/tickets/{ticket_id}/sla", headers=agent(system)
+    )
+    return dict(response.json())
+
+
 async def test_pause_while_waiting_on_the_customer(open_system: System) -> None:
     system = open_system
     t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
     ticket_id = await new_ticket(system, t0)
     await wait_events(system, "sla.targets_set", 1)
 
-    def change(old: TicketStatus, new: TicketStatus, when: datetime) -> TicketStatusChanged:
-        return TicketStatusChanged(
-            ticket_id=ticket_id,
-            number="SC-000777",
-            from_status=old,
-            to_status=new,
-            actor=Actor.agent,
-            changed_at=when,
-            customer=CUSTOMER,
-        )
-
     await publish(
         system,
-        change(TicketStatus.in_progress, TicketStatus.waiting_customer, t0 + timedelta(hours=1)),
+        status_change(
+            ticket_id,
+            TicketStatus.in_progress,
+            TicketStatus.waiting_customer,
+            t0 + timedelta(hours=1),
+        ),
         ticket_id,
     )
     await publish(
         system,
-        change(TicketStatus.waiting_customer, TicketStatus.in_progress, t0 + timedelta(hours=3)),
+        status_change(
+            ticket_id,
+            TicketStatus.waiting_customer,
+            TicketStatus.in_progress,
+            t0 + timedelta(hours=3),
+        ),
         ticket_id,
     )
 
@@ -238,27 +260,6 @@ async def test_pause_while_waiting_on_the_customer(open_system: System) -> None:
     assert met["target"] == "first_response"
     assert met["business_minutes"] == 150  # 4.5 h less the 2 h paused
     assert met["within_target"] is True
-
-
-def status_change(
-    ticket_id: uuid.UUID, old: TicketStatus, new: TicketStatus, when: datetime
-) -> TicketStatusChanged:
-    return TicketStatusChanged(
-        ticket_id=ticket_id,
-        number="SC-000777",
-        from_status=old,
-        to_status=new,
-        actor=Actor.agent,
-        changed_at=when,
-        customer=CUSTOMER,
-    )
-
-
-async def sla_view(system: System, ticket_id: uuid.UUID | str) -> dict[str, Any]:
-    response = await system.clients["sla"].get(
-        f"/v1/tickets/{ticket_id}/sla", headers=agent(system)
-    )
-    return dict(response.json())
 
 
 @pytest.mark.parametrize("waiting", [TicketStatus.waiting_partner, TicketStatus.in_development])
