@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; unset: SQLite files under var/"
     )
-    amqp_url: str | None = Field(default=None, description="RabbitMQ URL; unset: in-memory bus")
+    amqp_url: str | None = Field(default=None, description="RabbitMQ URL; unset: var/bus.db")
     smtp_url: str | None = Field(default=None, description="smtp://host:port; unset: .eml files")
     policy_file: Path | None = Field(
         default=None, description="the policy file (calendar, targets)"

@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 
 from services.cli import app_factory
 from shared.bus import Bus
-from shared.bus.memory import InMemoryBus
-from shared.runtime import ServiceRuntime, make_topology
+from shared.runtime import ServiceRuntime, make_bus
 from shared.settings import SERVICES, Settings
 
 T = TypeVar("T")
@@ -117,7 +116,6 @@ class System:
     settings: Settings
     apps: dict[str, FastAPI]
     clients: dict[str, httpx.AsyncClient]
-    bus: InMemoryBus | None
     smtp_sink: SmtpSink | None
     _stack: AsyncExitStack = field(repr=False)
 
@@ -135,7 +133,7 @@ class System:
         async with AsyncExitStack() as stack:
             shared: Bus | None = bus
             if shared is None and not settings.amqp_url:
-                shared = InMemoryBus(make_topology(settings))
+                shared = make_bus(settings)
             if shared is not None:
                 await shared.start()
                 stack.push_async_callback(shared.close)
@@ -152,7 +150,6 @@ class System:
                 settings,
                 apps,
                 clients,
-                shared if isinstance(shared, InMemoryBus) else getattr(shared, "inner", None),
                 smtp_sink,
                 stack,
             )
@@ -275,9 +272,9 @@ class TcpProxy:
 
 
 class FlakyBus:
-    """The in-memory bus behind a switch, to play a broker outage on the embedded backend."""
+    """The embedded bus behind a switch, to play a broker outage on the embedded backend."""
 
-    def __init__(self, inner: InMemoryBus, *, refuse_every: int = 0) -> None:
+    def __init__(self, inner: Bus, *, refuse_every: int = 0) -> None:
         self.inner = inner
         self.available = False
         self.refuse_every, self.attempts = refuse_every, 0  # refuse each n-th publish
