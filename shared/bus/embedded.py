@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS delivery (
     parked INTEGER NOT NULL DEFAULT 0,
     error TEXT
 );
-CREATE INDEX IF NOT EXISTS ix_delivery_ready ON delivery (consumer, parked, visible_at);
+CREATE INDEX IF NOT EXISTS ix_delivery_ready ON delivery (consumer, parked, id);
 """
 
 
@@ -159,10 +159,11 @@ class EmbeddedBus:
             wait = self._poll_seconds
             if room > 0:
                 now = time.time()
-                for delivery in self._ready(consumer, now, room):
+                ready = self._ready(consumer, now, room)
+                for delivery in ready:
                     consumer.in_flight.add(delivery.id)
                     consumer.queue.put_nowait(delivery)
-                if (due := self._next_due(consumer.name, now)) is not None:
+                if len(ready) < room and (due := self._next_due(consumer.name, now)) is not None:
                     wait = min(wait, max(due - now, 0.0))
             # Woken by a publish, by a worker done with a row, or when the next retry is due.
             await consumer.wakeup.wait(wait)

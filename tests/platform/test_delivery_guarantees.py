@@ -8,6 +8,7 @@ from collections import Counter
 import aio_pika
 import pytest
 from click.testing import CliRunner
+from structlog.testing import capture_logs
 
 from services.cli import main
 from shared.bus.rabbit import RabbitBus
@@ -184,3 +185,27 @@ async def test_a_service_connects_once_the_broker_accepts_its_queues(amqp_prefix
             assert bus.connected
         finally:
             await bus.close()
+
+
+async def test_a_burst_of_filings_beside_busy_consumers_loses_no_write(settings: Settings) -> None:
+    """SQLite has one writer: filings, relays and consumers queue for it, and none fails with
+    "database is locked" (a consumer's retry, a relay's or a sender's failure before)."""
+    if settings.amqp_url:
+        pytest.skip("SQLite's single writer is the embedded backend's")
+    bus = FlakyBus(make_bus(settings))
+    async with System.start(settings, bus=bus, wait_connected=False) as system:
+        await _post_tickets(system, 100)  # a backlog for every consumer, released at once
+        with capture_logs() as logs:
+            bus.available = True
+            responses = await asyncio.gather(
+                *(
+                    system.intake.post("/v1/tickets", json=ticket_body(f"burst{n}@example.com"))
+                    for n in range(50)
+                )
+            )
+            assert [r.status_code for r in responses] == [201] * 50, [r.text for r in responses]
+            await system.wait_for_mail(150, timeout=90)
+            await asyncio.sleep(0.5)
+        assert len(_recipients(system)) == 150
+    trouble = [entry for entry in logs if entry["log_level"] in ("warning", "error", "critical")]
+    assert trouble == []
