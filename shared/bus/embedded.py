@@ -158,13 +158,16 @@ class EmbeddedBus:
             room = window - len(consumer.in_flight)
             wait = self._poll_seconds
             if room > 0:
-                now = time.time()
-                ready = self._ready(consumer, now, room)
-                for delivery in ready:
-                    consumer.in_flight.add(delivery.id)
-                    consumer.queue.put_nowait(delivery)
-                if len(ready) < room and (due := self._next_due(consumer.name, now)) is not None:
-                    wait = min(wait, max(due - now, 0.0))
+                try:
+                    now = time.time()
+                    ready = self._ready(consumer, now, room)
+                    for delivery in ready:
+                        consumer.in_flight.add(delivery.id)
+                        consumer.queue.put_nowait(delivery)
+                    if len(ready) < room and (due := self._next_due(consumer.name, now)):
+                        wait = min(wait, max(due - now, 0.0))
+                except sqlite3.Error:  # the file busy past busy_timeout: again at the next poll
+                    log.exception("bus.take_failed", consumer=consumer.name)
             # Woken by a publish, by a worker done with a row, or when the next retry is due.
             await consumer.wakeup.wait(wait)
 
@@ -198,12 +201,23 @@ class EmbeddedBus:
             except Exception as exc:
                 if cancelled():  # stopping: not the handler's failure; delivered after restart
                     raise
-                self._retry_or_park(consumer.name, delivery, exc)
+                self._settle(consumer.name, delivery, exc)
             else:
-                self._conn().execute("DELETE FROM delivery WHERE id = ?", (delivery.id,))
+                self._settle(consumer.name, delivery, None)
             finally:
                 consumer.in_flight.discard(delivery.id)
                 consumer.wakeup.set()
+
+    def _settle(self, consumer: str, delivery: _Delivery, exc: Exception | None) -> None:
+        """Acknowledge (``exc`` None), or set aside for a retry, or park."""
+        try:
+            if exc is None:
+                self._conn().execute("DELETE FROM delivery WHERE id = ?", (delivery.id,))
+            else:
+                self._retry_or_park(consumer, delivery, exc)
+        except (sqlite3.Error, BusUnavailableError):
+            # The row stays as it was and is delivered again; the inbox makes that harmless.
+            log.exception("bus.settle_failed", consumer=consumer)
 
     def _retry_or_park(self, consumer: str, delivery: _Delivery, exc: Exception) -> None:
         delays = self.topology.retry_delays_ms
