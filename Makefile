@@ -14,7 +14,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## Start all four services in one process (SQLite + in-memory bus unless configured).
+## Start all four services in one process (SQLite, the bus too, unless configured).
 run: install
 	$(BIN)/sviftdesk run
 

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from services import SERVICE_APPS
 from shared.auth import TokenSigner, load_signer
 from shared.bus import Bus
+from shared.bus.rabbit import RabbitBus
 from shared.db import Database
 from shared.logging import configure_logging
 from shared.migrations import upgrade
@@ -192,7 +193,7 @@ async def _run_all(
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
-    where = "embedded (SQLite + in-memory bus)" if not settings.amqp_url else "RabbitMQ"
+    where = "embedded (SQLite, events in var/bus.db)" if not settings.amqp_url else "RabbitMQ"
     smtp = (
         f", intake SMTP {settings.smtp_listen_host}:{settings.smtp_listen_port}"
         if settings.smtp_listen_port
@@ -235,7 +236,7 @@ def serve(service: str, host: str, port: int | None) -> None:
         (
             "SVIFTDESK_AMQP_URL",
             settings.amqp_url,
-            "the in-memory bus only joins services in one process",
+            "the embedded bus joins only the services of one process",
         ),
         (
             "SVIFTDESK_DATABASE_URL",
@@ -274,16 +275,14 @@ def dlq() -> None:
 
 
 async def _with_bus(settings: Settings, action: Callable[[Bus], Any]) -> Any:
-    if not settings.amqp_url:
-        raise click.ClickException(
-            "the dead-letter queues live in RabbitMQ: set SVIFTDESK_AMQP_URL "
-            "(the embedded bus keeps parked events in its own process)"
-        )
+    """``action`` on RabbitMQ, or on the embedded bus's file under SVIFTDESK_VAR_DIR (beside a
+    running `sviftdesk run` too: its consumers see replayed events within a second)."""
     bus = make_bus(settings)
     await bus.start()
     try:
-        async with asyncio.timeout(15):
-            await bus.wait_connected()  # type: ignore[attr-defined]
+        if isinstance(bus, RabbitBus):
+            async with asyncio.timeout(15):
+                await bus.wait_connected()
         return await action(bus)
     finally:
         await bus.close()

@@ -6,6 +6,7 @@ SQLite each service has its own file and the schema name is translated away.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from collections import namedtuple
@@ -96,11 +97,17 @@ class Database:
     sessions: async_sessionmaker[AsyncSession]
     # Hooks run after a commit that marked their topic (e.g. "outbox"): wake a worker at once.
     _commit_hooks: dict[str, list[Callable[[], None]]] = field(default_factory=dict)
+    # SQLite takes one writer at a time, and one kept waiting polls with growing sleeps: in a
+    # burst, some waited past busy_timeout and failed with "database is locked". Here they
+    # queue, first come first served, and each is let in the moment the one before commits.
+    _writer: asyncio.Lock | None = None
+    _writing: asyncio.Task[Any] | None = None
 
     @classmethod
     def connect(cls, url: str, schema: str) -> Database:
         engine = create_engine(url, schema)
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        writer = asyncio.Lock() if is_sqlite(url) else None
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False), _writer=writer)
 
     @property
     def is_postgres(self) -> bool:
@@ -108,13 +115,30 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits when the block ends, rolls back if it raises."""
-        async with self.sessions() as session:
+        """One unit of work: commits when the block ends, rolls back if it raises.
+
+        On SQLite, units of work take turns (see ``_writer``): hold none across network I/O."""
+        async with self._turn(), self.sessions() as session:
             async with session.begin():
                 yield session
             for topic in session.info.pop("wake", ()):
                 for hook in self._commit_hooks.get(topic, ()):
                     hook()
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if self._writer is None or self._writing is task:
+            # PostgreSQL locks rows, not the database; a unit nested in the writer's own
+            # task goes on as before, or it would wait for itself.
+            yield
+            return
+        async with self._writer:
+            self._writing = task
+            try:
+                yield
+            finally:
+                self._writing = None
 
     def on_commit(self, topic: str, hook: Callable[[], None]) -> None:
         self._commit_hooks.setdefault(topic, []).append(hook)

@@ -159,24 +159,39 @@ class OutboxRelay:
 
         The batch is published at once, its confirms awaited together: the broker confirms
         many in one frame. Events go out as stored, without being parsed again."""
-        async with self._db.transaction() as session:
-            rows = await self._take(session)
-            outcomes = await asyncio.gather(
-                *(
-                    self._bus.publish_encoded(EncodedEvent(event_id, event_type, envelope.encode()))
-                    for _, event_id, event_type, envelope in rows
-                ),
-                return_exceptions=True,
-            )
-            done = [row[0] for row, outcome in zip(rows, outcomes, strict=True) if outcome is None]
-            if done:
-                await self._mark_published(session, done)
-            failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
-            if failures and not done:
-                raise failures[0]
-            if failures:  # the rest wait for the next round
-                log.warning("outbox.partly_published", failed=len(failures), error=str(failures[0]))
+        if self._db.is_postgres:
+            # The rows stay locked until marked, so that other replicas' relays skip them.
+            async with self._db.transaction() as session:
+                done = await self._publish(await self._take(session))
+                if done:
+                    await self._mark_published(session, done)
             return len(done)
+        # SQLite: one relay per file, so nothing is held while the broker confirms; the
+        # database's one writer is needed only to mark what was published.
+        async with self._db.sessions() as session:
+            rows = await self._take(session)
+        done = await self._publish(rows)
+        if done:
+            async with self._db.transaction() as session:
+                await self._mark_published(session, done)
+        return len(done)
+
+    async def _publish(self, rows: Sequence[Any]) -> list[int]:
+        """Publish the rows at once; the ids of those the broker took."""
+        outcomes = await asyncio.gather(
+            *(
+                self._bus.publish_encoded(EncodedEvent(event_id, event_type, envelope.encode()))
+                for _, event_id, event_type, envelope in rows
+            ),
+            return_exceptions=True,
+        )
+        done = [row[0] for row, outcome in zip(rows, outcomes, strict=True) if outcome is None]
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures and not done:
+            raise failures[0]
+        if failures:  # the rest wait for the next round
+            log.warning("outbox.partly_published", failed=len(failures), error=str(failures[0]))
+        return done
 
     async def _take(self, session: AsyncSession) -> Sequence[Any]:
         """The oldest unpublished events: (id, event id, type, envelope as JSON text)."""

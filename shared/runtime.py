@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import revocation
 from shared.auth import load_signer
 from shared.bus import Bus
-from shared.bus.memory import InMemoryBus
+from shared.bus.embedded import EmbeddedBus
 from shared.bus.rabbit import RabbitBus
 from shared.bus.topology import Topology
 from shared.db import Database
@@ -65,7 +65,10 @@ def make_bus(settings: Settings) -> Bus:
     topology = make_topology(settings)
     if settings.amqp_url:
         return RabbitBus(settings.amqp_url, topology, prefetch=settings.prefetch)
-    return InMemoryBus(topology)
+    # One file for the whole process: `sviftdesk run` hands the same bus to every service.
+    return EmbeddedBus(
+        settings.var_dir / "bus.db", topology, poll_seconds=settings.relay_poll_seconds
+    )
 
 
 @dataclass

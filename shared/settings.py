@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; unset: SQLite files under var/"
     )
-    amqp_url: str | None = Field(default=None, description="RabbitMQ URL; unset: in-memory bus")
+    amqp_url: str | None = Field(default=None, description="RabbitMQ URL; unset: var/bus.db")
     smtp_url: str | None = Field(default=None, description="smtp://host:port; unset: .eml files")
     # smtp:// upgrades to TLS when the server offers STARTTLS; this refuses to send without it.
     smtp_require_starttls: bool = False

@@ -1,6 +1,6 @@
 """Fixtures shared by the suite: both backends, and a whole SviftDesk system in-process.
 
-``backend`` runs a test twice: on the embedded default (SQLite files + in-memory bus) and on
+``backend`` runs a test twice: on the embedded default (SQLite files, the bus too) and on
 the real servers (a fresh PostgreSQL database + RabbitMQ names of its own). Under CI an
 unreachable server is a failure; on a laptop it is a skip.
 """

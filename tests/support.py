@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 
 from services.cli import app_factory
 from shared.bus import Bus
-from shared.bus.memory import InMemoryBus
-from shared.runtime import ServiceRuntime, make_topology
+from shared.runtime import ServiceRuntime, make_bus
 from shared.settings import SERVICES, Settings
 
 T = TypeVar("T")
@@ -120,7 +119,6 @@ class System:
     settings: Settings
     apps: dict[str, FastAPI]
     clients: dict[str, httpx.AsyncClient]
-    bus: InMemoryBus | None
     smtp_sink: SmtpSink | None
     _stack: AsyncExitStack = field(repr=False)
 
@@ -138,7 +136,7 @@ class System:
         async with AsyncExitStack() as stack:
             shared: Bus | None = bus
             if shared is None and not settings.amqp_url:
-                shared = InMemoryBus(make_topology(settings))
+                shared = make_bus(settings)
             if shared is not None:
                 await shared.start()
                 stack.push_async_callback(shared.close)
@@ -155,7 +153,6 @@ class System:
                 settings,
                 apps,
                 clients,
-                shared if isinstance(shared, InMemoryBus) else getattr(shared, "inner", None),
                 smtp_sink,
                 stack,
             )
@@ -187,10 +184,16 @@ class System:
         ]
 
     async def wait_for_mail(self, count: int, *, timeout: float = 20.0) -> list[EmailMessage]:
-        async def probe() -> list[EmailMessage]:
-            return self.mail()
+        # Counted, and parsed once there: parsing every message at each poll cost the system
+        # under test more CPU than sending them, enough to miss the timeout on a busy machine.
+        async def probe() -> int:
+            if self.smtp_sink is not None:
+                return len(self.smtp_sink.received())
+            directory = self.settings.mail_dir
+            return sum(1 for _ in directory.glob("*.eml")) if directory.exists() else 0
 
-        return await eventually(probe, lambda mails: len(mails) >= count, timeout=timeout)
+        await eventually(probe, lambda sent: sent >= count, timeout=timeout)
+        return self.mail()
 
     async def has_handled(self, service: str, event_id: str) -> bool:
         """Whether ``service`` has handled this event (its inbox holds the id)."""
@@ -278,9 +281,9 @@ class TcpProxy:
 
 
 class FlakyBus:
-    """The in-memory bus behind a switch, to play a broker outage on the embedded backend."""
+    """The embedded bus behind a switch, to play a broker outage on the embedded backend."""
 
-    def __init__(self, inner: InMemoryBus, *, refuse_every: int = 0) -> None:
+    def __init__(self, inner: Bus, *, refuse_every: int = 0) -> None:
         self.inner = inner
         self.available = False
         self.refuse_every, self.attempts = refuse_every, 0  # refuse each n-th publish

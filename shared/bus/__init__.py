@@ -1,4 +1,4 @@
-"""The event bus: RabbitMQ through aio-pika, or an in-memory bus for the embedded default."""
+"""The event bus: RabbitMQ through aio-pika, or a SQLite file for the embedded default."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -24,8 +25,8 @@ from fastapi import FastAPI
 from services.intake import repository
 from services.intake import service as intake_service
 from shared import errors
-from shared.bus import memory
-from shared.bus.memory import InMemoryBus
+from shared.bus import embedded as embedded_bus
+from shared.bus.embedded import EmbeddedBus
 from shared.bus.topology import Topology
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import CredentialRevoked
@@ -183,12 +184,12 @@ async def test_no_personal_data_reaches_the_logs_whatever_fails(
 
 
 async def test_a_failing_consumer_logs_no_personal_data(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """What a handler's error says (a query's values, a customer's words) stays out of the
     retry and parking logs; the parked event itself is for ops, as before."""
-    _json_logs(monkeypatch, memory)
-    bus = InMemoryBus(Topology(retry_delays_ms=(10,)))
+    _json_logs(monkeypatch, embedded_bus)
+    bus = EmbeddedBus(tmp_path / "bus.db", Topology(retry_delays_ms=(10,)), poll_seconds=0.05)
     await bus.start()
 
     async def handler(_event: CloudEvent) -> None:
