@@ -143,7 +143,10 @@ class SecurityHeaders:
 
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *added]
+                # A route that set one of them (a stricter page policy) keeps its own.
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [h for h in added if h[0] not in present]
             await send(message)
 
         await self.app(scope, receive, secured_send)

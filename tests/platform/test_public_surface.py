@@ -132,6 +132,9 @@ async def test_no_personal_data_reaches_the_logs_whatever_fails(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _json_logs(monkeypatch, errors)
+    # A server started with access_log=False (as `serve` runs) turns the access logger off for
+    # the whole process; this test reads it.
+    monkeypatch.setattr(logging.getLogger("uvicorn.access"), "propagate", True)
     body = ticket_body(ADDRESS, subject=SUBJECT)
     body["customer"]["name"] = NAME
 
