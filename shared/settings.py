@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # More than this many messages from one sender within the window are kept, not filed.
     mail_throttle_messages: int = Field(default=20, ge=1)
     mail_throttle_window_seconds: int = Field(default=3600, ge=1)
+    # Reading one message (off the event loop) may take this long; past it the message is kept
+    # unread and listed for agents. Reading is linear, so only a parser bug gets near it.
+    mail_parse_seconds: float = Field(default=5.0, gt=0)
     imap_url: SecretStr | None = Field(
         default=None, description="imaps://user:pass@host/INBOX to poll; unset: no polling"
     )

@@ -14,10 +14,13 @@ listener that answers "accepted" only after ``receive`` returns never loses mail
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import re
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
@@ -37,7 +40,7 @@ from services.intake.api.models import (
     RejectedMailOut,
     TicketCreate,
 )
-from services.intake.domain.mail import InboundMail, parse
+from services.intake.domain.mail import TOO_MANY_PARTS, InboundMail, parse
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from shared.contracts.events import (
     ArticleSuggestion,
@@ -58,6 +61,7 @@ _UNREADABLE = frozenset(
         "StartBoundaryNotFoundDefect",
         "MultipartInvariantViolationDefect",
         "MissingHeaderBodySeparatorDefect",
+        TOO_MANY_PARTS,
     }
 )
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -93,6 +97,8 @@ def _first_look(
     runtime: ServiceRuntime, mail: InboundMail, envelope_sender: str | None
 ) -> _Decision | None:
     """Mail that never becomes a ticket, whatever the database holds; None for the rest."""
+    if mail.unread is not None:
+        return _Decision(InboundOutcome.rejected, mail.unread)
     if mail.sender is None:
         return _Decision(InboundOutcome.rejected, "no usable From address")
     # Loops first: an empty auto-reply or bounce is noise, not broken mail.
@@ -143,24 +149,42 @@ def ticket_request(mail: InboundMail) -> TicketCreate:
     ).model_copy(update={"attachments": _attachments(mail)})
 
 
-def _read(raw: bytes, max_attachment_bytes: int) -> InboundMail:
-    """The parser does not raise by design; should it ever, the mail is still kept (as
-    rejected, with the reason) rather than lost."""
+def _unread(why: str) -> InboundMail:
+    return InboundMail(
+        sender=None,
+        sender_name="",
+        subject="",
+        text="",
+        full_text="",
+        message_id=None,
+        references=[],
+        attachments=[],
+        defects=[why],
+        unread=why,
+    )
+
+
+# Reading runs beside the event loop, so that HTTP and SMTP go on answering meanwhile. A
+# reading past its budget cannot be stopped in a thread: it finishes here, unheard, and the
+# few threads bound how many can ever run at once.
+_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mail-reader")
+
+
+async def _read(runtime: ServiceRuntime, raw: bytes) -> InboundMail:
+    """The parsed message. It does not raise by design; should it ever, or take longer than
+    SVIFTDESK_MAIL_PARSE_SECONDS, the mail is still kept (as rejected, with the reason) rather
+    than lost or refused."""
+    settings = runtime.settings
+    read = functools.partial(parse, raw, max_attachment_bytes=settings.max_attachment_bytes)
     try:
-        return parse(raw, max_attachment_bytes=max_attachment_bytes)
+        async with asyncio.timeout(settings.mail_parse_seconds):
+            return await asyncio.get_running_loop().run_in_executor(_READERS, read)
+    except TimeoutError:
+        log.warning("inbound_mail.over_budget", seconds=settings.mail_parse_seconds, size=len(raw))
+        return _unread(f"not read within {settings.mail_parse_seconds:g} seconds")
     except Exception as exc:
         log.warning("inbound_mail.unparsable", error=type(exc).__name__)
-        return InboundMail(
-            sender=None,
-            sender_name="",
-            subject="",
-            text="",
-            full_text="",
-            message_id=None,
-            references=[],
-            attachments=[],
-            defects=[f"could not be parsed: {type(exc).__name__}"],
-        )
+        return _unread(f"could not be parsed: {type(exc).__name__}")
 
 
 async def receive(
@@ -174,7 +198,7 @@ async def receive(
     """Record one raw message and do what it asks, in one transaction; a resent message
     changes nothing and answers as the first time. Raises only if the database fails, so
     that the sender is told to try again."""
-    mail = _read(raw, runtime.settings.max_attachment_bytes)
+    mail = await _read(runtime, raw)
     key = fingerprint(mail, raw)
     async with runtime.db.sessions() as session:
         seen = await inbound_repository.by_fingerprint(session, key)

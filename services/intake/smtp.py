@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -64,9 +65,18 @@ class InboundHandler:
         return f"250 2.0.0 Accepted ({what})"
 
 
+class _Listener(SMTP):
+    def __init__(self, handler: InboundHandler, *, line_length_limit: int, **options: Any) -> None:
+        # Real mailers send lines far over RFC 5321's 1,000 (HTML in one line): any line of a
+        # message within the size limit is taken, never answered "500 Line too long".
+        self.line_length_limit = line_length_limit
+        super().__init__(handler, **options)
+
+
 def _protocol(runtime: ServiceRuntime, handler: InboundHandler) -> SMTP:
-    return SMTP(
+    return _Listener(
         handler,
+        line_length_limit=runtime.settings.max_mail_bytes + 2,
         data_size_limit=runtime.settings.max_mail_bytes,
         enable_SMTPUTF8=True,
         hostname=runtime.settings.mail_domain,
