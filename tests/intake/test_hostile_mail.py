@@ -16,8 +16,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from services.intake import imap, inbound_mail
+from services.intake.domain.knowledge import plain_text, snippet
 from services.intake.domain.mail import parse
 from shared.auth import Role
 from shared.settings import Settings
@@ -236,3 +240,49 @@ async def test_a_hostile_article_body_is_cleaned_quickly(system: System) -> None
     assert time.process_time() - started < CPU_SECONDS
     assert created.status_code == 201, created.text[:500]
     assert [item["title"] for item in listed.json()] == ["Brackets"]
+
+
+# Parts that made a pattern or decoder start over at every position, by where they go.
+_UNITS = ["<", "<a", "<!--", "<script>", "[", "![a](", "=?utf-8?q?a?= ", "a =?x?q?b?=", ';"', " "]
+_PLACES = ["html", "text", "subject", "references", "content-type", "filename", "from"]
+
+
+def _placed(place: str, part: str) -> bytes:
+    body, content_type, headers = "x", "text/plain", ""
+    if place == "html":
+        body, content_type = part, "text/html"
+    elif place == "text":
+        body = part
+    elif place == "content-type":
+        content_type = "text/plain; " + part
+    elif place == "filename":
+        headers = f'Content-Disposition: attachment; filename="{part}"\r\n'
+    else:
+        headers = {"subject": "Subject", "references": "References", "from": "Reply-To"}[place]
+        headers = f"{headers}: {part}\r\n"
+    return _mail("a@example.com", body, content_type=content_type, headers=headers)
+
+
+def _cpu(work: Callable[[], object]) -> float:
+    """The least CPU time of three runs: the least disturbed by the machine's other work."""
+    spent = []
+    for _ in range(3):
+        started = time.process_time()
+        work()
+        spent.append(time.process_time() - started)
+    return min(spent)
+
+
+@examples(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(unit=st.sampled_from(_UNITS), place=st.sampled_from(_PLACES))
+def test_reading_time_grows_linearly_with_size(unit: str, place: str) -> None:
+    """At eight times the size, eight times the time (with room for noise), never 64 times."""
+    n = 12_000 // len(unit) + 1
+
+    def read(copies: int) -> Callable[[], object]:
+        raw = _placed(place, unit * copies)
+        text = (unit * copies)[:50_000]
+        return lambda: (parse(raw, max_attachment_bytes=10**6), plain_text(text), snippet(text))
+
+    small, large = _cpu(read(n)), _cpu(read(8 * n))
+    assert large <= 20 * small + 0.05, f"{unit!r} in {place}: {small:.4f} s, then {large:.4f} s"
