@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SERVICES = ("intake", "sla", "notifier", "escalation")
@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     # Reading one message (off the event loop) may take this long; past it the message is kept
     # unread and listed for agents. Reading is linear, so only a parser bug gets near it.
     mail_parse_seconds: float = Field(default=5.0, gt=0)
+    # The SMTP door's own limits, per connecting address: beyond the connections it is refused
+    # (421, try later); beyond the messages per minute, per address or per envelope sender,
+    # mail is kept as throttled. A header section over its limit is refused (552).
+    smtp_connections_per_address: int = Field(default=10, ge=1)
+    smtp_messages_per_minute: int = Field(default=30, ge=1)
+    max_mail_header_bytes: int = Field(default=128 * 1024, ge=1024)
+    # STARTTLS is offered when both are set (PEM files).
+    smtp_tls_cert_file: Path | None = None
+    smtp_tls_key_file: Path | None = None
     imap_url: SecretStr | None = Field(
         default=None, description="imaps://user:pass@host/INBOX to poll; unset: no polling"
     )
@@ -174,6 +183,14 @@ class Settings(BaseSettings):
                     "e.g. https://sviftcommunity.ru"
                 )
         return origins
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.smtp_tls_cert_file is None) != (self.smtp_tls_key_file is None):
+            raise ValueError(
+                "SVIFTDESK_SMTP_TLS_CERT_FILE and SVIFTDESK_SMTP_TLS_KEY_FILE go together"
+            )
+        return self
 
     @field_validator("imap_url")
     @classmethod

@@ -194,10 +194,12 @@ async def receive(
     envelope_sender: str | None,
     recipients: Sequence[str],
     via: str,
+    throttled: str | None = None,
 ) -> InboundMailOut:
     """Record one raw message and do what it asks, in one transaction; a resent message
     changes nothing and answers as the first time. Raises only if the database fails, so
-    that the sender is told to try again."""
+    that the sender is told to try again. ``throttled`` (why the door throttled it) keeps
+    the message without filing it."""
     mail = await _read(runtime, raw)
     key = fingerprint(mail, raw)
     async with runtime.db.sessions() as session:
@@ -205,7 +207,7 @@ async def receive(
     if seen is not None:
         return _answer(seen, duplicate=True)
     try:
-        answer = await _record(runtime, mail, raw, key, envelope_sender, recipients, via)
+        answer = await _record(runtime, mail, raw, key, envelope_sender, recipients, via, throttled)
     except IntegrityError:
         # The same message, delivered twice at once: the other delivery recorded it.
         async with runtime.db.sessions() as session:
@@ -234,10 +236,13 @@ async def _record(
     envelope_sender: str | None,
     recipients: Sequence[str],
     via: str,
+    throttled: str | None,
 ) -> InboundMailOut:
     now = datetime.now(UTC)
     mail_id = uuid.uuid4()
     decision = _first_look(runtime, mail, envelope_sender)
+    if decision is None and throttled is not None:
+        decision = _Decision(InboundOutcome.throttled, throttled)
     if len(mail.attachments) > MAX_ATTACHMENTS:
         left_out = len(mail.attachments) - MAX_ATTACHMENTS
         mail.defects.append(f"{left_out} attachments over the limit of {MAX_ATTACHMENTS}")
@@ -355,10 +360,12 @@ def _answer(row: Row[Any], *, duplicate: bool) -> InboundMailOut:
     )
 
 
-async def rejected(runtime: ServiceRuntime, *, limit: int) -> list[RejectedMailOut]:
-    """Mail that could not be read, newest first, for staff to look at."""
+async def rejected(
+    runtime: ServiceRuntime, *, limit: int, outcome: InboundOutcome = InboundOutcome.rejected
+) -> list[RejectedMailOut]:
+    """Mail that could not be read (or was throttled), newest first, for staff to look at."""
     async with runtime.db.sessions() as session:
-        rows = await inbound_repository.with_outcome(session, InboundOutcome.rejected, limit)
+        rows = await inbound_repository.with_outcome(session, outcome, limit)
     return [
         RejectedMailOut(
             id=row.id,
