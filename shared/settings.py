@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     # Reading one message (off the event loop) may take this long; past it the message is kept
     # unread and listed for agents. Reading is linear, so only a parser bug gets near it.
     mail_parse_seconds: float = Field(default=5.0, gt=0)
+    # Throttled mail is kept for agents to look at, then purged: a flood must not fill the disk.
+    throttled_mail_retention_days: float = Field(default=30, gt=0)
     # The SMTP door's own limits, per connecting address: beyond the connections it is refused
     # (421, try later); beyond the messages per minute, per address or per envelope sender,
     # mail is kept as throttled. A header section over its limit is refused (552).

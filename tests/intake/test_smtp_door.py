@@ -11,10 +11,13 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from services.intake.tables import inbound_mail
 from shared.settings import Settings, SettingsError, load_settings
 from tests.conftest import free_port
 from tests.intake.helpers import agent
@@ -105,6 +108,20 @@ async def test_a_flood_from_one_envelope_sender_is_kept_as_throttled(
             "/v1/inbound/email/rejected", params={"outcome": "ticket_created"}, headers=staff
         )
         assert bad.status_code == 422 and "outcome" in bad.text
+
+        # Kept for the retention period, then purged; filed mail stays.
+        intake = system.runtime("intake")
+        now = datetime.now(UTC)
+        long_ago = now - timedelta(days=intake.settings.throttled_mail_retention_days, hours=1)
+        async with intake.db.transaction() as session:
+            await session.execute(
+                update(inbound_mail)
+                .where(inbound_mail.c.id == uuid.UUID(throttled[1]["id"]))
+                .values(received_at=long_ago)
+            )
+        assert (await intake.purge_own(now))["throttled_mail"] == 1
+        assert (await intake.purge_own(now))["throttled_mail"] == 0
+        assert await system.count_rows("intake", "inbound_mail") == 3
 
 
 @pytest.mark.parametrize("backend", ["embedded"])
