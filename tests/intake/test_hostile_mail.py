@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from services.intake import imap, inbound_mail
 from services.intake.domain.knowledge import plain_text, snippet
-from services.intake.domain.mail import parse
+from services.intake.domain.mail import TOO_MANY_PARTS, parse
+from services.intake.domain.markup import html_to_text
 from shared.auth import Role
 from shared.settings import Settings
 from tests.conftest import free_port
@@ -286,3 +287,36 @@ def test_reading_time_grows_linearly_with_size(unit: str, place: str) -> None:
 
     small, large = _cpu(read(n)), _cpu(read(8 * n))
     assert large <= 20 * small + 0.05, f"{unit!r} in {place}: {small:.4f} s, then {large:.4f} s"
+
+
+def test_charsets_off_the_allow_list_are_read_as_unlabelled_and_recorded() -> None:
+    utf7 = _mail("a@example.com", "+BB8EQAQ4BDIENQRC-", content_type="text/plain; charset=utf-7")
+    read = parse(utf7, max_attachment_bytes=100)
+    assert read.text == "+BB8EQAQ4BDIENQRC-"  # not run through the UTF-7 decoder
+    assert "unknown charset 'utf-7'" in read.defects
+    alias = _mail("a@example.com", "x", content_type="text/plain; charset=cp1251")
+    alias = alias.replace(b"x\r\n", "Привет".encode("cp1251") + b"\r\n")
+    assert parse(alias, max_attachment_bytes=100).text == "Привет"
+    subject = _mail("a@example.com", "x").replace(
+        b"Subject: help", b"Subject: =?punycode?q?bcher-kva?= =?utf-8?q?ok?="
+    )
+    read = parse(subject, max_attachment_bytes=100)
+    assert read.subject == "bcher-kvaok"
+    assert "unknown charset 'punycode' in a header" in read.defects
+
+
+def test_html_is_read_as_a_person_sees_it() -> None:
+    page = (
+        "<!DOCTYPE html><html><head><title>t</title></head><body><!-- note -->"
+        "<p>1 &lt; 2 and 3 > 2</p><p>a < b</p><ul><li>one<li>two</ul>"
+        "<SCRIPT type='x'>alert(1)</script ><div>end<br/>line</div></body></html>"
+    )
+    assert html_to_text(page) == "1 < 2 and 3 > 2\na < b\n\n• one\n• two\nend\nline"
+    assert html_to_text("before<!-- never closed <p>after") == "before"
+    assert html_to_text("text <style>never closed") == "text"
+
+
+def test_mail_nested_past_any_client_is_kept_unread() -> None:
+    assert parse(_nested("a@example.com", 10), max_attachment_bytes=100).text == "hello"
+    deep = parse(_nested("a@example.com", 100), max_attachment_bytes=100)
+    assert TOO_MANY_PARTS in deep.defects and deep.sender == "a@example.com"

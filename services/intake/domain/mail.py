@@ -216,6 +216,11 @@ class _BoundedHeaders(Compat32):
         long = name.lower() in ("references", "in-reply-to")
         return name, value[: MAX_REFERENCES_CHARS if long else MAX_HEADER_CHARS]
 
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        # Raw 8-bit bytes stay surrogate escapes, which decode_header_value reads as Cyrillic
+        # if need be (compat32 would wrap them in a Header, and str() of it loses them).
+        return value
+
 
 _POLICY = _BoundedHeaders()
 # Where a part that contains others begins (a multipart, or a message inside the message).

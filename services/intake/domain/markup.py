@@ -12,7 +12,7 @@ import re
 
 _NAME = re.compile(r"(/?)([A-Za-z][A-Za-z0-9]*)")
 # Where a line ends: at a <br>, and at the end of these blocks.
-_BLOCKS = frozenset({"p", "div", "li", "tr"} | {f"h{n}" for n in range(1, 7)})
+_BLOCKS = frozenset({"p", "div", "li", "tr", "ul", "ol", "table"} | {f"h{n}" for n in range(1, 7)})
 # Elements whose content is not text for a reader: skipped up to their end tag.
 _HIDDEN = {
     name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style", "head")
