@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from services.intake import imap, inbound_mail
 from services.intake.domain.knowledge import plain_text, snippet
-from services.intake.domain.mail import TOO_MANY_PARTS, parse
+from services.intake.domain.mail import MAX_DEFECTS, TOO_MANY_PARTS, parse
 from services.intake.domain.markup import html_to_text
 from shared.auth import Role
 from shared.settings import Settings
@@ -317,6 +317,15 @@ def test_html_is_read_as_a_person_sees_it() -> None:
     assert html_to_text(page) == "1 < 2 and 3 > 2\na < b\n\n• one\n• two\nend\nline"
     assert html_to_text("before<!-- never closed <p>after") == "before"
     assert html_to_text("text <style>never closed") == "text"
+
+
+def test_defects_are_listed_once_each_and_bounded() -> None:
+    parts = "".join(
+        f"--b\r\nContent-Type: text/plain; charset=x-{n % 200}\r\n\r\nx\r\n" for n in range(2000)
+    )
+    raw = _mail("a@example.com", parts + "--b--", content_type="multipart/mixed; boundary=b")
+    defects = parse(raw, max_attachment_bytes=100).defects
+    assert len(defects) == MAX_DEFECTS and len(set(defects)) == MAX_DEFECTS
 
 
 def test_mail_nested_past_any_client_is_kept_unread() -> None:

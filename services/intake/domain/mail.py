@@ -38,6 +38,7 @@ MAX_REFERENCES_CHARS = 16384
 MAX_MULTIPARTS = 64
 # The column an attachment's type is kept in.
 MAX_CONTENT_TYPE_CHARS = 127
+MAX_DEFECTS = 50
 TOO_MANY_PARTS = "TooManyPartsDefect"
 
 
@@ -305,5 +306,6 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
         references=references,
         attachments=attachments,
         automatic=_automatic(message, sender),
-        defects=defects,
+        # Each kind once, and a bounded list: 30,000 parts in a bad charset are one finding.
+        defects=list(dict.fromkeys(defects))[:MAX_DEFECTS],
     )
