@@ -145,6 +145,20 @@ class Settings(BaseSettings):
     # More than this many messages from one sender within the window are kept, not filed.
     mail_throttle_messages: int = Field(default=20, ge=1)
     mail_throttle_window_seconds: int = Field(default=3600, ge=1)
+    # Reading one message (off the event loop) may take this long; past it the message is kept
+    # unread and listed for agents. Reading is linear, so only a parser bug gets near it.
+    mail_parse_seconds: float = Field(default=5.0, gt=0)
+    # Throttled mail is kept for agents to look at, then purged: a flood must not fill the disk.
+    throttled_mail_retention_days: float = Field(default=30, gt=0)
+    # The SMTP door's own limits, per connecting address: beyond the connections it is refused
+    # (421, try later); beyond the messages per minute, per address or per envelope sender,
+    # mail is kept as throttled. A header section over its limit is refused (552).
+    smtp_connections_per_address: int = Field(default=10, ge=1)
+    smtp_messages_per_minute: int = Field(default=30, ge=1)
+    max_mail_header_bytes: int = Field(default=128 * 1024, ge=1024)
+    # STARTTLS is offered when both are set (PEM files).
+    smtp_tls_cert_file: Path | None = None
+    smtp_tls_key_file: Path | None = None
     imap_url: SecretStr | None = Field(
         default=None, description="imaps://user:pass@host/INBOX to poll; unset: no polling"
     )
@@ -320,6 +334,14 @@ class Settings(BaseSettings):
                     "e.g. https://sviftcommunity.ru"
                 )
         return origins
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.smtp_tls_cert_file is None) != (self.smtp_tls_key_file is None):
+            raise ValueError(
+                "SVIFTDESK_SMTP_TLS_CERT_FILE and SVIFTDESK_SMTP_TLS_KEY_FILE go together"
+            )
+        return self
 
     @field_validator("imap_url")
     @classmethod

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import handlers, imap, repository, smtp, tables
+from services.intake import handlers, imap, inbound_repository, repository, smtp, tables
 from services.intake.api import (
     articles,
     credentials,
@@ -33,6 +33,12 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         return await repository.purge_idempotent(session, now - remembered_for)
 
     runtime.purges["idempotency_keys"] = expired_idempotency_keys
+    throttled_for = timedelta(days=runtime.settings.throttled_mail_retention_days)
+
+    async def expired_throttled_mail(session: AsyncSession, now: datetime) -> int:
+        return await inbound_repository.purge_throttled(session, now - throttled_for)
+
+    runtime.purges["throttled_mail"] = expired_throttled_mail
     if runtime.settings.imap_url is not None:
         runtime.workers.append(imap.poller(runtime))
     app = build_app(

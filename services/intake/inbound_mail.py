@@ -16,10 +16,13 @@ listener that answers "accepted" only after ``receive`` returns never loses mail
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import re
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
@@ -39,7 +42,7 @@ from services.intake.api.models import (
     RejectedMailOut,
     TicketCreate,
 )
-from services.intake.domain.mail import InboundMail, parse
+from services.intake.domain.mail import TOO_MANY_PARTS, InboundMail, parse
 from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from shared.contracts.events import (
@@ -61,6 +64,7 @@ _UNREADABLE = frozenset(
         "StartBoundaryNotFoundDefect",
         "MultipartInvariantViolationDefect",
         "MissingHeaderBodySeparatorDefect",
+        TOO_MANY_PARTS,
     }
 )
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -96,6 +100,8 @@ def _first_look(
     runtime: ServiceRuntime, mail: InboundMail, envelope_sender: str | None
 ) -> _Decision | None:
     """Mail that never becomes a ticket, whatever the database holds; None for the rest."""
+    if mail.unread is not None:
+        return _Decision(InboundOutcome.rejected, mail.unread)
     if mail.sender is None:
         return _Decision(InboundOutcome.rejected, "no usable From address")
     # Loops first: an empty auto-reply or bounce is noise, not broken mail.
@@ -146,24 +152,42 @@ def ticket_request(mail: InboundMail) -> TicketCreate:
     ).model_copy(update={"attachments": _attachments(mail)})
 
 
-def _read(raw: bytes, max_attachment_bytes: int) -> InboundMail:
-    """The parser does not raise by design; should it ever, the mail is still kept (as
-    rejected, with the reason) rather than lost."""
+def _unread(why: str) -> InboundMail:
+    return InboundMail(
+        sender=None,
+        sender_name="",
+        subject="",
+        text="",
+        full_text="",
+        message_id=None,
+        references=[],
+        attachments=[],
+        defects=[why],
+        unread=why,
+    )
+
+
+# Reading runs beside the event loop, so that HTTP and SMTP go on answering meanwhile. A
+# reading past its budget cannot be stopped in a thread: it finishes here, unheard, and the
+# few threads bound how many can ever run at once.
+_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mail-reader")
+
+
+async def _read(runtime: ServiceRuntime, raw: bytes) -> InboundMail:
+    """The parsed message. It does not raise by design; should it ever, or take longer than
+    SVIFTDESK_MAIL_PARSE_SECONDS, the mail is still kept (as rejected, with the reason) rather
+    than lost or refused."""
+    settings = runtime.settings
+    read = functools.partial(parse, raw, max_attachment_bytes=settings.max_attachment_bytes)
     try:
-        return parse(raw, max_attachment_bytes=max_attachment_bytes)
+        async with asyncio.timeout(settings.mail_parse_seconds):
+            return await asyncio.get_running_loop().run_in_executor(_READERS, read)
+    except TimeoutError:
+        log.warning("inbound_mail.over_budget", seconds=settings.mail_parse_seconds, size=len(raw))
+        return _unread(f"not read within {settings.mail_parse_seconds:g} seconds")
     except Exception as exc:
         log.warning("inbound_mail.unparsable", error=type(exc).__name__)
-        return InboundMail(
-            sender=None,
-            sender_name="",
-            subject="",
-            text="",
-            full_text="",
-            message_id=None,
-            references=[],
-            attachments=[],
-            defects=[f"could not be parsed: {type(exc).__name__}"],
-        )
+        return _unread(f"could not be parsed: {type(exc).__name__}")
 
 
 async def receive(
@@ -173,18 +197,20 @@ async def receive(
     envelope_sender: str | None,
     recipients: Sequence[str],
     via: str,
+    throttled: str | None = None,
 ) -> InboundMailOut:
     """Record one raw message and do what it asks, in one transaction; a resent message
     changes nothing and answers as the first time. Raises only if the database fails, so
-    that the sender is told to try again."""
-    mail = _read(raw, runtime.settings.max_attachment_bytes)
+    that the sender is told to try again. ``throttled`` (why the door throttled it) keeps
+    the message without filing it."""
+    mail = await _read(runtime, raw)
     key = fingerprint(mail, raw)
     async with runtime.db.sessions() as session:
         seen = await inbound_repository.by_fingerprint(session, key)
     if seen is not None:
         return _answer(seen, duplicate=True)
     try:
-        answer = await _record(runtime, mail, raw, key, envelope_sender, recipients, via)
+        answer = await _record(runtime, mail, raw, key, envelope_sender, recipients, via, throttled)
     except IntegrityError:
         # The same message, delivered twice at once: the other delivery recorded it.
         async with runtime.db.sessions() as session:
@@ -213,10 +239,13 @@ async def _record(
     envelope_sender: str | None,
     recipients: Sequence[str],
     via: str,
+    throttled: str | None,
 ) -> InboundMailOut:
     now = datetime.now(UTC)
     mail_id = uuid.uuid4()
     decision = _first_look(runtime, mail, envelope_sender)
+    if decision is None and throttled is not None:
+        decision = _Decision(InboundOutcome.throttled, throttled)
     if len(mail.attachments) > MAX_ATTACHMENTS:
         left_out = len(mail.attachments) - MAX_ATTACHMENTS
         mail.defects.append(f"{left_out} attachments over the limit of {MAX_ATTACHMENTS}")
@@ -357,10 +386,12 @@ def _answer(row: Row[Any], *, duplicate: bool) -> InboundMailOut:
     )
 
 
-async def rejected(runtime: ServiceRuntime, *, limit: int) -> list[RejectedMailOut]:
-    """Mail that could not be read, newest first, for staff to look at."""
+async def rejected(
+    runtime: ServiceRuntime, *, limit: int, outcome: InboundOutcome = InboundOutcome.rejected
+) -> list[RejectedMailOut]:
+    """Mail that could not be read (or was throttled), newest first, for staff to look at."""
     async with runtime.db.sessions() as session:
-        rows = await inbound_repository.with_outcome(session, InboundOutcome.rejected, limit)
+        rows = await inbound_repository.with_outcome(session, outcome, limit)
     return [
         RejectedMailOut(
             id=row.id,

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.repository import TICKET_CUSTOMER
 from services.intake.tables import customer, inbound_mail, ticket
+from shared.db import execute_count
+from shared.outbox import PURGE_BATCH
 
 
 async def ticket_by_number(session: AsyncSession, sequence: int) -> Row[Any] | None:
@@ -67,6 +69,16 @@ async def with_outcome(session: AsyncSession, outcome: str, limit: int) -> Seque
         .limit(limit)
     )
     return (await session.execute(query)).all()
+
+
+async def purge_throttled(session: AsyncSession, before: datetime) -> int:
+    """Forget up to PURGE_BATCH throttled messages received before ``before``; how many went."""
+    expired = (
+        select(inbound_mail.c.id)
+        .where(inbound_mail.c.outcome == "throttled", inbound_mail.c.received_at < before)
+        .limit(PURGE_BATCH)
+    )
+    return await execute_count(session, delete(inbound_mail).where(inbound_mail.c.id.in_(expired)))
 
 
 async def raw_of(session: AsyncSession, mail_id: uuid.UUID) -> bytes | None:

@@ -4,14 +4,19 @@ that could not be read, for staff."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.intake import inbound_mail
 from services.intake.access import AgentDep, active
-from services.intake.api.models import INTAKE_PROBLEMS, InboundMailOut, RejectedMailOut
+from services.intake.api.models import (
+    INTAKE_PROBLEMS,
+    InboundMailOut,
+    InboundOutcome,
+    RejectedMailOut,
+)
 from shared.auth import Principal, Role
 from shared.errors import ProblemError
 from shared.ratelimit import RATE_LIMITED
@@ -78,14 +83,18 @@ async def receive(request: Request, runtime: RuntimeDep, partner: MailPartnerDep
         ) from None
 
 
-@router.get("/rejected", summary="Mail that could not be read (agents)")
+@router.get("/rejected", summary="Mail that could not be read, or was throttled (agents)")
 async def rejected(
     runtime: RuntimeDep,
     _agent: AgentDep,
     limit: Annotated[int, Query(ge=1, le=500, description="newest first")] = 100,
+    outcome: Annotated[
+        Literal[InboundOutcome.rejected, InboundOutcome.throttled],
+        Query(description="rejected (unreadable) by default; throttled: kept, not filed"),
+    ] = InboundOutcome.rejected,
 ) -> list[RejectedMailOut]:
     """Kept whole, never dropped: read the raw message at ``/v1/inbound/email/{id}/raw``."""
-    return await inbound_mail.rejected(runtime, limit=limit)
+    return await inbound_mail.rejected(runtime, limit=limit, outcome=outcome)
 
 
 @router.get(

@@ -144,27 +144,48 @@ def tsquery_text(terms: Iterable[str]) -> str:
     return " | ".join(terms)
 
 
+# Anyone with an agent's key writes these bodies, and every pattern here runs on each save
+# and each listing: no pattern may rescan the text from every starting point, so each
+# repeated part excludes the character that would start another try ("[", "(", "<").
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.MULTILINE)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)|\[([^\]]*)\]\[[^\]]*\]")
-_REFERENCE = re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]*\S.*$", re.MULTILINE)
-_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
-_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->", re.DOTALL)
-_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*|[ \t]+#+[ \t]*$", re.MULTILINE)
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
+_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)|\[([^\[\]]*)\]\[[^\[\]]*\]")
+_REFERENCE = re.compile(r"^[ \t]*\[[^\[\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*|(?<![ \t])[ \t]+#+[ \t]*$", re.MULTILINE)
 _QUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.MULTILINE)
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?", re.MULTILINE)
 _RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)
-_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.M)
+_TABLE_RULE = re.compile(
+    r"^[ \t]*(?:\|[ \t]*)?:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*(?:\|[ \t]*)?$", re.MULTILINE
+)
 # Emphasis marks next to a word, not the underscores inside snake_case or a lone asterisk.
 _EMPHASIS = re.compile(
     r"(?<![\w*_~])(?:\*{1,3}|_{1,3}|~~)(?=\S)|(?<=\S)(?:\*{1,3}|_{1,3}|~~)(?![\w*_~])"
 )
 
 
+def _without_comments(text: str) -> str:
+    """HTML comments cut out in one pass (a pattern would search for the end of each of
+    thousands of unclosed "<!--" again); an unclosed one hides the rest, as in a browser."""
+    kept: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0:
+        kept.append(text[pos:start])
+        stop = text.find("-->", start + 4)
+        if stop < 0:
+            return "".join(kept)
+        kept.append(" ")
+        pos = stop + 3
+    kept.append(text[pos:])
+    return "".join(kept)
+
+
 def plain_text(markdown: str) -> str:
     """What a reader sees of a Markdown text, as one line: marks, links' targets, images'
     addresses and HTML tags gone; link and image text, code and list items kept."""
-    text = _FENCE.sub("", markdown)
+    text = _FENCE.sub("", _without_comments(markdown))
     text = _REFERENCE.sub("", text)
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)

@@ -4,18 +4,41 @@ Real Russian mail comes in UTF-8, windows-1251 and KOI8-R, sometimes with a raw 
 and no encoded word, sometimes with a wrong charset label. HTML-only mail is turned into text.
 Quoted history is trimmed from what the ticket shows; the original is always kept. Automatic
 mail (auto-replies, lists, bounces) is recognised so that it never opens a ticket.
+
+Anyone on the internet writes these bytes, so every step is linear in their size: a header is
+cut to a bounded length before any pattern or decoder sees it, only charsets on an allow-list
+are used (``punycode`` or ``utf-7`` labels would run slow or odd decoders), HTML is read in one
+pass, and a message with more multipart levels than any mail client writes is not taken apart.
 """
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.policy
-import html
 import re
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import Compat32
 from email.utils import getaddresses, parseaddr
+
+from services.intake.domain.markup import html_to_text
+
+# A header we read is cut to this before decoding: a Subject of 200 characters in encoded
+# words is well under 2,000; References of a long thread fit in the larger bound.
+MAX_HEADER_CHARS = 4096
+MAX_REFERENCES_CHARS = 16384
+# The stdlib parser checks every line against every open boundary: time grows with depth
+# times size. Mail clients nest a few levels; a message with more multipart parts than
+# this is kept unread instead.
+MAX_MULTIPARTS = 64
+# The column an attachment's type is kept in.
+MAX_CONTENT_TYPE_CHARS = 127
+MAX_DEFECTS = 50
+TOO_MANY_PARTS = "TooManyPartsDefect"
 
 
 @dataclass(frozen=True)
@@ -36,6 +59,7 @@ class InboundMail:
     references: list[str]
     attachments: list[Attachment]
     automatic: str | None = None  # why this mail must not open a ticket, if it must not
+    unread: str | None = None  # why the message could not be read at all, if it could not
     defects: list[str] = field(default_factory=list)
     # Where it was addressed (Delivered-To, X-Original-To, To, Cc): a per-ticket reply address.
     addressed_to: list[str] = field(default_factory=list)
@@ -53,10 +77,33 @@ def _russian_score(text: str) -> float:
     return sum(ch in _LOWER for ch in text) - 0.5 * sum(ch in _UPPER for ch in text)
 
 
+_SAFE_CHARSET_LABELS = """
+    utf-8 us-ascii utf-16 utf-16-le utf-16-be utf-32 windows-1251 koi8-r koi8-u cp866
+    mac-cyrillic iso-8859-1 iso-8859-2 iso-8859-3 iso-8859-4 iso-8859-5 iso-8859-6 iso-8859-7
+    iso-8859-8 iso-8859-9 iso-8859-10 iso-8859-13 iso-8859-14 iso-8859-15 iso-8859-16
+    windows-1250 windows-1252 windows-1253 windows-1254 windows-1255 windows-1256 windows-1257
+    windows-1258 gb2312 gbk gb18030 big5 shift_jis euc-jp iso-2022-jp euc-kr
+"""
+# Codec names, so that every alias of an allowed charset (cp1251, latin1…) is allowed too.
+SAFE_CHARSETS = frozenset(codecs.lookup(label).name for label in _SAFE_CHARSET_LABELS.split())
+
+
+def safe_charset(label: str | None) -> str | None:
+    """The codec of a charset label if it is on the allow-list, else None."""
+    if not label or len(label) > 40:
+        return None
+    try:
+        name = codecs.lookup(label.strip()).name
+    except (LookupError, ValueError):
+        return None
+    return name if name in SAFE_CHARSETS else None
+
+
 def decode_bytes(data: bytes, declared: str | None) -> str:
-    """Bytes to text: the declared charset if it decodes cleanly, else UTF-8, else whichever of
-    windows-1251 and KOI8-R reads as Russian."""
-    for charset in ([declared] if declared else []) + ["utf-8"]:
+    """Bytes to text: the declared charset if it is allowed and decodes cleanly, else UTF-8,
+    else whichever of windows-1251 and KOI8-R reads as Russian."""
+    allowed = safe_charset(declared)
+    for charset in ([allowed] if allowed else []) + ["utf-8"]:
         try:
             return data.decode(charset)
         except (LookupError, UnicodeDecodeError):
@@ -65,45 +112,45 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
     return max(readings, key=_russian_score)
 
 
-def decode_header_value(raw: object) -> str:
-    """A header as text: encoded words decoded, raw 8-bit bytes read as Cyrillic if need be."""
-    if not raw:
+def bounded(raw: object, limit: int = MAX_HEADER_CHARS) -> str:
+    """A header's value as a string no longer than ``limit``, before anything reads it."""
+    if raw is None:
         return ""
-    if isinstance(raw, str) and any(ord(ch) > 127 for ch in raw):
+    text = raw if isinstance(raw, str) else str(raw)
+    return text[:limit]
+
+
+def decode_header_value(raw: object, defects: list[str] | None = None) -> str:
+    """A header as text: encoded words decoded, raw 8-bit bytes read as Cyrillic if need be.
+    An encoded word in a charset off the allow-list is read as if it had none, and noted in
+    ``defects``."""
+    value = bounded(raw)
+    if not value:
+        return ""
+    if any(ord(ch) > 127 for ch in value):
         # Raw 8-bit bytes come back as surrogate escapes: recover the bytes, then read them.
-        return " ".join(decode_bytes(raw.encode("utf-8", "surrogateescape"), None).split())
-    if isinstance(raw, str):
+        return " ".join(decode_bytes(value.encode("utf-8", "surrogateescape"), None).split())
+    try:
+        chunks = decode_header(value)
+    except (ValueError, LookupError, HeaderParseError):
+        return " ".join(value.split())
+    labels = {charset for _, charset in chunks if charset and charset != "unknown-8bit"}
+    unsafe = sorted(label for label in labels if safe_charset(label) is None)
+    if not unsafe:
         try:
             # make_header keeps the spaces between encoded words and plain text right.
-            return " ".join(str(make_header(decode_header(raw))).split())
+            return " ".join(str(make_header(chunks)).split())
         except (ValueError, LookupError, UnicodeDecodeError):
-            pass  # a bad charset label: read chunk by chunk below
-    try:
-        chunks = decode_header(raw)  # type: ignore[arg-type]
-    except (ValueError, LookupError):
-        return " ".join(str(raw).split())
+            pass  # a word that does not decode in its charset: read chunk by chunk below
+    if defects is not None:
+        defects.extend(f"unknown charset {label[:40]!r} in a header" for label in unsafe)
     parts = []
     for chunk, charset in chunks:
         if isinstance(chunk, str):
             parts.append(chunk)
         else:
-            known = charset if charset and charset != "unknown-8bit" else None
-            parts.append(decode_bytes(chunk, known))
+            parts.append(decode_bytes(chunk, safe_charset(charset)))
     return " ".join("".join(parts).split())
-
-
-_BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>")
-_DROP = re.compile(r"(?is)<(script|style|head)\b.*?</\1\s*>")
-_TAGS = re.compile(r"(?s)<[^>]+>")
-
-
-def html_to_text(markup: str) -> str:
-    text = _DROP.sub("", markup)
-    text = _BLOCK_TAGS.sub("\n", text)
-    text = re.sub(r"(?i)<\s*li\b[^>]*>", "\n• ", text)
-    text = html.unescape(_TAGS.sub("", text))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 # Where quoted history starts in the clients our customers use.
@@ -151,11 +198,56 @@ def _automatic(message: Message, sender: str | None) -> str | None:
     return None
 
 
-def _part_text(part: Message) -> str:
+class _BoundedHeaders(Compat32):
+    """compat32, with every header value cut to its bound as the parser reads it: the stdlib
+    itself runs patterns over some (``Content-Type`` parameters, in time growing with the
+    square of their number) before our code sees the message."""
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        long = name.lower() in ("references", "in-reply-to")
+        return name, value[: MAX_REFERENCES_CHARS if long else MAX_HEADER_CHARS]
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        # Raw 8-bit bytes stay surrogate escapes, which decode_header_value reads as Cyrillic
+        # if need be (compat32 would wrap them in a Header, and str() of it loses them).
+        return value
+
+
+_POLICY = _BoundedHeaders()
+# Where a part that contains others begins (a multipart, or a message inside the message).
+_CONTAINER = re.compile(rb"(?im)^content-type:[ \t]*(?:multipart|message)/")
+_REFERENCE = re.compile(r"<[^<>\s]+>")
+
+
+def _part_text(part: Message, defects: list[str]) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    return decode_bytes(payload, part.get_content_charset())
+    declared = part.get_content_charset()
+    if declared and safe_charset(declared) is None:
+        # Read as if unlabelled (what does not decode becomes U+FFFD), and say so.
+        defects.append(f"unknown charset {declared[:40]!r}")
+    return decode_bytes(payload, declared)
+
+
+def _content_type(part: Message, defects: list[str]) -> str:
+    content_type = part.get_content_type()
+    if len(content_type) > MAX_CONTENT_TYPE_CHARS:
+        defects.append(f"content type over {MAX_CONTENT_TYPE_CHARS} characters, cut")
+        return content_type[:MAX_CONTENT_TYPE_CHARS]
+    return content_type
+
+
+def _message(raw: bytes, defects: list[str]) -> Message:
+    """The parsed message; only its headers when it holds more parts than mail clients write
+    (the rest would cost time growing with depth times size, and is kept in the raw bytes)."""
+    if len(_CONTAINER.findall(raw)) > MAX_MULTIPARTS:
+        defects.append(TOO_MANY_PARTS)
+        return BytesHeaderParser(policy=_POLICY).parsebytes(raw)
+    message = email.message_from_bytes(raw, policy=_POLICY)
+    defects.extend(type(d).__name__ for d in message.defects)
+    return message
 
 
 _ADDRESSED = ("Delivered-To", "X-Original-To", "To", "Cc")
@@ -164,9 +256,9 @@ _ADDRESSED = ("Delivered-To", "X-Original-To", "To", "Cc")
 def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
     """Read one RFC 5322 message. Never raises: broken mail is read as far as it goes and its
     defects are listed, so it can be kept and reported."""
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    defects = [type(d).__name__ for d in message.defects]
-    name, address = parseaddr(decode_header_value(message.get("From")))
+    defects: list[str] = []
+    message = _message(raw, defects)
+    name, address = parseaddr(decode_header_value(message.get("From"), defects))
     sender = address.lower() if "@" in address else None
     plain: list[str] = []
     markup: list[str] = []
@@ -174,44 +266,42 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
     for part in message.walk():
         if part.is_multipart():
             continue
-        disposition = (part.get("Content-Disposition") or "").lower()
+        disposition = bounded(part.get("Content-Disposition")).lower()
         filename = part.get_filename()
-        content_type = part.get_content_type()
+        content_type = _content_type(part, defects)
         if filename or disposition.startswith("attachment"):
             data = part.get_payload(decode=True)
+            shown = decode_header_value(filename, defects)
             if isinstance(data, bytes):
                 if len(data) > max_attachment_bytes:
-                    defects.append(f"attachment {decode_header_value(filename)!r} over the limit")
+                    defects.append(f"attachment {shown[:200]!r} over the limit")
                 else:
-                    attachments.append(
-                        Attachment(
-                            decode_header_value(filename) or "attachment", content_type, data
-                        )
-                    )
+                    attachments.append(Attachment(shown or "attachment", content_type, data))
             continue
         if content_type == "text/plain":
-            plain.append(_part_text(part))
+            plain.append(_part_text(part, defects))
         elif content_type == "text/html":
-            markup.append(_part_text(part))
+            markup.append(_part_text(part, defects))
     full = "\n\n".join(p.strip() for p in plain if p.strip())
     if not full and markup:
         full = "\n\n".join(html_to_text(m) for m in markup)
     references = [
         ref
         for header in ("In-Reply-To", "References")
-        for ref in re.findall(r"<[^>]+>", message.get(header) or "")
+        for ref in _REFERENCE.findall(bounded(message.get(header), MAX_REFERENCES_CHARS))
     ]
     return InboundMail(
         sender=sender,
         sender_name=name.strip(),
-        subject=decode_header_value(message.get("Subject")),
+        subject=decode_header_value(message.get("Subject"), defects),
         text=trim_quoted(full),
         full_text=full,
-        message_id=(message.get("Message-ID") or "").strip() or None,
+        message_id=bounded(message.get("Message-ID")).strip() or None,
         references=references,
         attachments=attachments,
         automatic=_automatic(message, sender),
-        defects=defects,
+        # Each kind once, and a bounded list: 30,000 parts in a bad charset are one finding.
+        defects=list(dict.fromkeys(defects))[:MAX_DEFECTS],
         addressed_to=[
             address
             for _, address in getaddresses(
