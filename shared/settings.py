@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         1_800_000,
         7_200_000,
     )
+    # A stage notice that says nothing but the new status waits this long; when another mail
+    # about the ticket comes within it (the agent's reply, a newer stage), it is not sent on
+    # its own: one mail per thing the customer needs to know. 0 sends every notice at once.
+    mail_coalesce_seconds: float = Field(default=60.0, ge=0, le=3600)
     # A whole webhook delivery, connection to answer: a slow or trickling endpoint is cut off.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Webhooks go to public https destinations only; these open plain http and the networks an

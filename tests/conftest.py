@@ -161,6 +161,9 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         "log_json": False,
         # Tests file many requests from one address in seconds; those of the limits lower them.
         **UNLIMITED,
+        # Every stage notice at once, as the stage tests count them; the coalescing tests
+        # (tests/notifier/test_mail_per_thing.py) set a window of their own.
+        "mail_coalesce_seconds": 0,
     }
     if backend == "embedded":
         settings = Settings(**common)

@@ -74,11 +74,12 @@ async def insert_tickets(
     return {row.id: int(row.number) for row in inserted}
 
 
-# A ticket's customer as its readers and its mail see them: the name it was filed with.
+# A ticket's customer as its readers and its mail see them: the name and language it was
+# filed with.
 TICKET_CUSTOMER = (
     customer.c.email,
     func.coalesce(ticket.c.customer_name, customer.c.name).label("name"),
-    customer.c.language,
+    func.coalesce(ticket.c.customer_language, customer.c.language).label("language"),
     customer.c.proven_at,
 )
 

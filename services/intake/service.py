@@ -461,6 +461,7 @@ async def file_tickets(
                 "customer_id": ref.id,
                 "customer_is_new": ref.is_new,
                 "customer_name": f.request.customer.name,
+                "customer_language": f.request.customer.language,
                 "channel": _channel(f),
                 "category": f.category,
                 "category_confidence": f.category_confidence,

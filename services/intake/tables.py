@@ -56,6 +56,9 @@ ticket = Table(
     # The name this ticket was filed with (another filer's under the same address is theirs);
     # NULL on tickets filed before it was kept: the customer's.
     Column("customer_name", String(200)),
+    # Likewise the language it was filed in: its mail speaks it, whatever the customer's first
+    # ticket spoke. NULL on tickets filed before it was kept: the customer's.
+    Column("customer_language", String(2)),
     Column("channel", String(16), nullable=False),
     Column("category", String(32)),
     # How sure the words were of the category they gave (clause 18); NULL when a person chose it.

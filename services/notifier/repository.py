@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifier.domain.notifications import Contact
+from services.notifier.domain.notifications import Contact, MailRecord, coalescible
 from services.notifier.tables import (
     beta_invitation,
     beta_member,
@@ -24,6 +24,8 @@ from shared.db import execute_count, insert_ignoring_conflicts
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # Never sent, never retried: the customer's data was erased before it went out.
 CANCELLED = "cancelled"
+# Never sent: another mail about the ticket told the customer as much (see sender.py).
+SUPERSEDED = "superseded"
 ERASED = "erased at the customer's request"
 
 
@@ -35,9 +37,44 @@ async def add_delivery(session: AsyncSession, **values: Any) -> bool:
         ["event_id", "channel", "recipient"],
         id=uuid.uuid4(),
         status=PENDING,
+        # To the microsecond on every backend (SQLite's own clock counts whole seconds): mail
+        # recorded a moment apart is coalesced in the order it came.
+        created_at=datetime.now(UTC),
         **values,
     )
     return await execute_count(session, statement) == 1
+
+
+async def postpone(session: AsyncSession, delivery_id: uuid.UUID, until: datetime) -> None:
+    await session.execute(
+        update(delivery).where(delivery.c.id == delivery_id).values(next_attempt_at=until)
+    )
+
+
+async def mail_about(
+    session: AsyncSession, ticket_id: uuid.UUID, recipient: str, since: datetime, until: datetime
+) -> list[MailRecord]:
+    """The mail recorded for a ticket's recipient in a span of time, bar what was never sent."""
+    query = select(delivery.c.id, delivery.c.template, delivery.c.context, delivery.c.created_at)
+    query = query.where(
+        delivery.c.ticket_id == ticket_id,
+        delivery.c.channel == "email",
+        delivery.c.recipient == recipient,
+        delivery.c.status.not_in((CANCELLED, SUPERSEDED)),
+        delivery.c.created_at.between(since, until),
+    )
+    return [
+        MailRecord(row.id, row.template, coalescible(row.template, row.context), row.created_at)
+        for row in (await session.execute(query)).all()
+    ]
+
+
+async def mark_superseded(session: AsyncSession, delivery_id: uuid.UUID, by: MailRecord) -> None:
+    await session.execute(
+        update(delivery)
+        .where(delivery.c.id == delivery_id, delivery.c.status == PENDING)
+        .values(status=SUPERSEDED, last_error=f"not sent: told by the {by.template} mail {by.id}")
+    )
 
 
 async def due_deliveries(

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import structlog
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier import repository
 from services.notifier.destinations import (
@@ -27,7 +28,7 @@ from services.notifier.destinations import (
     DestinationRefusedError,
     GuardedTransport,
 )
-from services.notifier.domain import webhooks
+from services.notifier.domain import notifications, webhooks
 from services.notifier.domain.breaker import Breaker
 from services.notifier.domain.messages import (
     BETA_LINK_PURPOSE,
@@ -137,13 +138,15 @@ class DeliverySender:
                 without_mail=MAIL_LANE in closed,
                 without_webhooks=sorted(closed - {MAIL_LANE}),
             )
-            erased = 0
+            settled = 0  # erased, or held back for coalescing: not sent, yet work done
             for row in due:
                 if row.channel == "email" and row.erased_at is not None:
                     # Recorded by a handler that read the contact just before the erasure.
                     await repository.erase_delivery(session, row)
                     log.info("delivery.erased", delivery_id=str(row.id))
-                    erased += 1
+                    settled += 1
+                elif await self._coalesced(session, row, now):
+                    settled += 1
                 elif (
                     counts.get(lane_of(row), 0) < self._capacity(lane_of(row))
                     and _ordered(row) not in ordered
@@ -165,7 +168,32 @@ class DeliverySender:
             task = asyncio.create_task(self._deliver(row, subscriptions.get(row.recipient)))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return len(taken) + erased
+        return len(taken) + settled
+
+    async def _coalesced(self, session: AsyncSession, row: Row[Any], now: datetime) -> bool:
+        """Whether a bare stage notice is held back: it waits out the coalescing window, then
+        is dropped if another mail about the ticket, recorded within the window, says as much
+        (an agent's claim and reply make one mail, the reply, not three)."""
+        window = timedelta(seconds=self._settings.mail_coalesce_seconds)
+        if (
+            not window
+            or row.channel != "email"
+            or row.ticket_id is None
+            or not notifications.coalescible(row.template, row.context)
+        ):
+            return False
+        if now < row.created_at + window:
+            await repository.postpone(session, row.id, row.created_at + window)
+            return True
+        since, until = row.created_at - window, row.created_at + window
+        others = await repository.mail_about(session, row.ticket_id, row.recipient, since, until)
+        notice = notifications.MailRecord(row.id, row.template, True, row.created_at)
+        by = notifications.superseded_by(notice, others, window)
+        if by is None:
+            return False
+        await repository.mark_superseded(session, row.id, by)
+        log.info("delivery.superseded", delivery_id=str(row.id), by=str(by.id))
+        return True
 
     async def _deliver(self, row: Row[Any], subscription: Row[Any] | None) -> None:
         lane = lane_of(row)

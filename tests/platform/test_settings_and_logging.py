@@ -21,6 +21,7 @@ from shared.settings import Settings, SettingsError, load_settings
         ("SVIFTDESK_SMTP_URL", "mailpit:1025", "smtp://host:port"),
         ("SVIFTDESK_RETRY_DELAYS_MS", "100,-5", "positive"),
         ("SVIFTDESK_LOG_LEVEL", "LOUD", "SVIFTDESK_LOG_LEVEL"),
+        ("SVIFTDESK_MAIL_COALESCE_SECONDS", "-1", "greater than or equal to 0"),
     ],
 )
 def test_bad_setting_names_the_variable(

@@ -43,7 +43,8 @@ _env = Environment(
 def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, plain text and HTML of ``template`` in ``language`` (ru or en).
 
-    A template without an HTML part of its own gets its text laid out as paragraphs.
+    A template without an HTML part of its own gets its text laid out as paragraphs, and the
+    footer below the signature delimiter as the small print of its own HTML.
     """
     subject = _env.get_template(f"{language}/{template}.subject.j2").render(**context)
     text = _env.get_template(f"{language}/{template}.txt.j2").render(**context)
@@ -51,13 +52,39 @@ def render(template: str, language: str, context: dict[str, Any]) -> tuple[str, 
     if (TEMPLATES / html_name).exists():
         html = _env.get_template(html_name).render(**context)
     else:
+        body, delimiter, _footer = text.partition(SIGNATURE_DELIMITER)
         paragraphs = [
-            Markup("<br>\n").join(_linked(line) for line in block.strip().splitlines())
-            for block in text.split("\n\n")
+            Markup("<br>\n").join(_linked(line) for line in unwrapped(block))
+            for block in body.split("\n\n")
             if block.strip()
         ]
-        html = _env.get_template("layout.html.j2").render(language=language, paragraphs=paragraphs)
+        html = _env.get_template("layout.html.j2").render(
+            **context, language=language, paragraphs=paragraphs, footer=bool(delimiter)
+        )
     return " ".join(subject.split()), text, html
+
+
+# What parts a letter from its footer (RFC 3676 4.3): mail programs show what follows as such.
+SIGNATURE_DELIMITER = "\n-- \n"
+
+
+def unwrapped(block: str) -> list[str]:
+    """The lines of a paragraph of the text part, with the ones the templates wrap for plain
+    text joined again: a line that goes on in lower case continues the sentence before it,
+    unless that one ended with a colon (a list, an address). Indented lines stay lines."""
+    lines: list[str] = []
+    for line in block.strip("\n").splitlines():
+        stripped = line.strip()
+        if (
+            lines
+            and stripped[:1].islower()
+            and line[:1] == stripped[:1]
+            and not lines[-1].rstrip().endswith(":")
+        ):
+            lines[-1] = f"{lines[-1].rstrip()} {stripped}"
+        else:
+            lines.append(line.rstrip())
+    return lines
 
 
 # Mail a person wrote (an agent's reply, a senior's outcome), sent without the automatic marks.

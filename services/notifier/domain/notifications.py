@@ -6,9 +6,11 @@ Every stage of a ticket is told to its customer (clause 6), the resolution with 
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +26,8 @@ from shared.contracts.events import (
 STATUS_WORDS = {
     "ru": {
         TicketStatus.received: "получено",
-        TicketStatus.open: "зарегистрировано и ждёт специалиста",
+        # An agent opens a ticket by taking it from the queue.
+        TicketStatus.open: "специалист взял его в работу",
         TicketStatus.in_progress: "в работе",
         TicketStatus.waiting_customer: "ждёт вашего ответа",
         TicketStatus.waiting_partner: "ждёт ответа партнёра",
@@ -34,7 +37,7 @@ STATUS_WORDS = {
     },
     "en": {
         TicketStatus.received: "received",
-        TicketStatus.open: "registered and waiting for a specialist",
+        TicketStatus.open: "taken up by a specialist",
         TicketStatus.in_progress: "in progress",
         TicketStatus.waiting_customer: "waiting for your reply",
         TicketStatus.waiting_partner: "waiting for a partner's answer",
@@ -106,8 +109,21 @@ def for_message(contact: Contact, message: TicketMessageAdded) -> Notification |
     """An agent's public reply goes to the customer; notes and the customer's own do not."""
     if message.internal or message.author not in (Actor.agent, Actor.senior):
         return None
-    context = _base(contact) | {"body": message.body}
+    context = _base(contact) | {"body": message.body, "greeted": greets(message.body)}
     return Notification("agent_reply", contact.email, contact.language, context)
+
+
+# How agents open a letter, in either language.
+_GREETING = re.compile(
+    r"\s*(здравствуй\w*|привет\w*|добр(ый|ое|ого)\s+(день|вечер|утро|утра|дня|вечера)|hello|hi|hey|dear"
+    r"|good\s+(morning|afternoon|evening))\b",
+    re.IGNORECASE,
+)
+
+
+def greets(text: str) -> bool:
+    """Whether a person's letter opens with a greeting: the mail then adds none of its own."""
+    return _GREETING.match(text) is not None
 
 
 def for_extension(contact: Contact, extension: SlaExtended) -> Notification:
@@ -154,3 +170,40 @@ def for_report(
         "within_target": within_target,
     }
     return Notification("resolved", contact.email, language, context)
+
+
+# -- one mail per thing to know ----------------------------------------------------------------
+
+
+def coalescible(template: str, context: Mapping[str, Any]) -> bool:
+    """A stage notice that carries nothing but the new status (no note for the customer): any
+    other mail about the ticket at about the same time tells them as much, or more."""
+    return template == "status_changed" and not context.get("note")
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """A mail recorded for a ticket's customer, as coalescing weighs it."""
+
+    id: uuid.UUID
+    template: str
+    coalescible: bool
+    recorded_at: datetime
+
+
+def superseded_by(
+    notice: MailRecord, others: Iterable[MailRecord], window: timedelta
+) -> MailRecord | None:
+    """The mail, recorded within ``window`` of the bare stage ``notice``, that makes it noise:
+    any mail with more to say (the receipt, the agent's reply that moved the ticket, the
+    report), or a newer bare notice (the customer needs the latest stage, not each one).
+    None: the notice is the news, and goes out."""
+    if not notice.coalescible:
+        return None
+    mine = (notice.recorded_at, str(notice.id))
+    for other in others:
+        if other.id == notice.id or abs(other.recorded_at - notice.recorded_at) > window:
+            continue
+        if not other.coalescible or (other.recorded_at, str(other.id)) > mine:
+            return other
+    return None
