@@ -25,12 +25,14 @@ from shared.contracts.events import (
     IncidentDeclared,
     IncidentTicketsLinked,
     IncidentUpdated,
+    SlaBreached,
     SlaExtended,
     SlaMet,
     SlaTarget,
     TicketConsentChanged,
     TicketCreated,
     TicketMessageAdded,
+    TicketSatisfactionRated,
     TicketStatusChanged,
 )
 from shared.db import wake_after_commit
@@ -172,6 +174,7 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
 async def on_sla_met(ctx: HandlerContext, event: CloudEvent) -> None:
     """The resolution report goes out once the sla service has measured the resolution."""
     payload = SlaMet.model_validate(event.data)
+    await _fan_out_to_partner(ctx, event, payload.ticket_id)
     if payload.target is not SlaTarget.resolution:
         return
     contact = await _known_contact(ctx, payload.ticket_id)
@@ -209,6 +212,12 @@ async def on_consent_changed(ctx: HandlerContext, event: CloudEvent) -> None:
     """The partner working on the ticket learns the customer's contact, or that it is gone."""
     payload = TicketConsentChanged.model_validate(event.data)
     await _fan_out_to_partner(ctx, event, payload.ticket_id)
+
+
+async def on_partner_news(ctx: HandlerContext, event: CloudEvent) -> None:
+    """Events that mail no customer but that the ticket's partner may subscribe to."""
+    model = {t.event_type: t for t in (SlaBreached, TicketSatisfactionRated)}[event.type]
+    await _fan_out_to_partner(ctx, event, model.model_validate(event.data).ticket_id)
 
 
 async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -314,6 +323,8 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         TicketConsentChanged.event_type: on_consent_changed,
         SlaExtended.event_type: on_sla_extended,
         SlaMet.event_type: on_sla_met,
+        SlaBreached.event_type: on_partner_news,
+        TicketSatisfactionRated.event_type: on_partner_news,
         EscalationOpened.event_type: on_escalation_opened,
         EscalationClosed.event_type: on_escalation_closed,
         IncidentDeclared.event_type: on_incident_declared,
