@@ -107,14 +107,14 @@ def parse_ticket_id(ticket_id: str) -> uuid.UUID:
 
 
 def viewer_of(row: Row[Any] | None, caller: Caller) -> Viewer:
-    """Staff see every ticket, a partner the ones it filed, a customer the one their token
-    opens; to anyone else the ticket does not exist (404)."""
+    """Staff see every ticket, a partner the ones it filed or was handed, a customer the one
+    their token opens; to anyone else the ticket does not exist (404)."""
     if row is None:
         raise TicketNotFoundError()
     if caller.is_staff:
         return Viewer.staff
     if caller.partner_id is not None:
-        if row.partner_id == caller.partner_id:
+        if caller.partner_id in (row.partner_id, row.handed_to):
             return Viewer.partner
         raise TicketNotFoundError()
     if caller.customer_token and tokens_match(caller.customer_token, row.access_token_hash):

@@ -72,13 +72,22 @@ async def _record(
     wake_after_commit(ctx.session, "deliveries")
 
 
-async def _fan_out_to_partner(ctx: HandlerContext, event: CloudEvent, ticket_id: uuid.UUID) -> None:
-    """A ticket's events reach the partner that filed it, on the webhooks it subscribed."""
+async def _fan_out_to_partner(
+    ctx: HandlerContext,
+    event: CloudEvent,
+    ticket_id: uuid.UUID,
+    handed_to: uuid.UUID | None = None,
+) -> None:
+    """A ticket's events reach the partner that filed it, on the webhooks it subscribed;
+    ``handed_to``: the registered partner an agent hands the ticket to hears of it too."""
     contact = await repository.get_contact(ctx.session, ticket_id)
-    if contact is None or contact.partner_id is None:
+    filed_by = contact.partner_id if contact else None
+    partners = {p for p in (filed_by, handed_to) if p is not None}
+    if not partners:
         return
     body = webhooks.partner_view(event.model_dump(mode="json"))
-    for hook in await repository.webhooks_of(ctx.session, contact.partner_id):
+    hooks = [h for p in partners for h in await repository.webhooks_of(ctx.session, p)]
+    for hook in hooks:
         if webhooks.wants(hook.event_types, event.type):
             await repository.add_delivery(
                 ctx.session,
@@ -168,7 +177,8 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
         notification = notifications.for_status_change(contact, payload)
         if notification is not None:
             await _record(ctx, event, payload.ticket_id, notification)
-    await _fan_out_to_partner(ctx, event, payload.ticket_id)
+    handed_to = payload.partner.partner_id if payload.partner else None
+    await _fan_out_to_partner(ctx, event, payload.ticket_id, handed_to)
 
 
 async def on_sla_met(ctx: HandlerContext, event: CloudEvent) -> None:
