@@ -579,7 +579,7 @@ async def read_ticket(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -
 async def list_tickets(
     runtime: ServiceRuntime, caller: Caller, query: TicketQuery
 ) -> TicketPageOut:
-    """Staff see every ticket; a partner, those it filed (scope ``tickets:read``)."""
+    """Staff see every ticket; a partner, those it filed or was handed (``tickets:read``)."""
     if caller.principal is None:
         raise UnauthorizedError("A staff token, or a partner key with tickets:read, lists tickets.")
     caller.require_partner_scope("tickets:read")
@@ -587,7 +587,9 @@ async def list_tickets(
     if partner_id is None and not caller.is_staff:
         raise ForbiddenError("Only staff and partners list tickets.")
     if partner_id is not None and (query.mine or query.customer is not None):
-        raise ForbiddenError("A partner lists the tickets it filed; mine and customer are staff's.")
+        raise ForbiddenError(
+            "A partner lists the tickets it filed or was handed; mine and customer are staff's."
+        )
     async with runtime.db.sessions() as session:
         rows = await repository.list_tickets(
             session,

@@ -66,6 +66,8 @@ async def test_a_registered_partner_is_told_reads_and_answers_which_resumes_the_
 
     seen = await read(system, tid, partner)
     assert seen["status"] == "waiting_partner" and seen["customer"]["email"] is None
+    listed = (await system.intake.get("/v1/tickets", headers=partner)).json()["items"]
+    assert [t["id"] for t in listed] == [tid]
 
     answered = await _answer(system, tid, partner)
     assert answered.status_code == 201, answered.text

@@ -94,13 +94,13 @@ async def _ticket_ref(ticket_id: str, runtime: RuntimeDep) -> str:
 TicketRef = Annotated[str, Depends(_ticket_ref)]
 
 
-@router.get("", summary="List tickets (staff: all; partners: their own)")
+@router.get("", summary="List tickets (staff: all; partners: theirs and those handed to them)")
 async def list_tickets(
     query: Annotated[TicketQuery, Query()], runtime: RuntimeDep, caller: CallerDep
 ) -> TicketPageOut:
     """By arrival, oldest first, a page at a time. Staff filter by status, category, channel,
     their own claims (``mine``) or a customer's address; a partner's key (scope
-    ``tickets:read``) lists the tickets it filed."""
+    ``tickets:read``) lists the tickets it filed or was handed (waiting_partner)."""
     return await service.list_tickets(runtime, caller, query)
 
 
