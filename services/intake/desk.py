@@ -119,8 +119,10 @@ async def transition(
             raise TicketNotFoundError()
         current = TicketStatus(row.status)
         target = lifecycle.agent_move(current, request.to)
-        if partner is not None and partner.partner_id is not None:
-            await _check_partner(session, partner.partner_id)
+        if partner is not None:
+            if partner.partner_id is not None:
+                await _check_partner(session, partner.partner_id)
+            # Whom the ticket waits on now: a partner handed it before answers no more.
             await repository.set_ticket(session, row.id, handed_to=partner.partner_id)
         await repository.claim_if_unclaimed(session, row.id, agent.subject, now)
         await change_status(

@@ -91,6 +91,12 @@ async def test_a_registered_partner_is_told_reads_and_answers_which_resumes_the_
     assert again.status_code == 409 and "waiting" in again.json()["detail"]
     assert (await read(system, tid, partner))["status"] == "in_progress"  # still its to read
 
+    # Handed to a partner outside SviftDesk: the ticket is no longer this partner's.
+    outside = {"name": "Bank of Kazan", "reference": "BK-9"}
+    assert (await move(system, staff, tid, "waiting_partner", partner=outside)).status_code == 200
+    assert (await _answer(system, tid, partner)).status_code == 404
+    assert (await system.intake.get(f"/v1/tickets/{tid}", headers=partner)).status_code == 404
+
 
 async def test_only_the_partner_handed_the_ticket_answers_with_its_scope(system: System) -> None:
     partner_id, partner = await issue(system, Role.partner, scopes=PARTNER_SCOPES)
