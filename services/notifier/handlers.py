@@ -33,6 +33,7 @@ from shared.contracts.events import (
     TicketCreated,
     TicketMessageAdded,
     TicketSatisfactionRated,
+    TicketStatus,
     TicketStatusChanged,
 )
 from shared.db import wake_after_commit
@@ -78,11 +79,11 @@ async def _fan_out_to_partner(
     ticket_id: uuid.UUID,
     handed_to: uuid.UUID | None = None,
 ) -> None:
-    """A ticket's events reach the partner that filed it, on the webhooks it subscribed;
-    ``handed_to``: the registered partner an agent hands the ticket to hears of it too."""
+    """A ticket's events reach the partner that filed it and the one it was handed to, on the
+    webhooks they subscribed; ``handed_to``: the partner it is handed to just now."""
     contact = await repository.get_contact(ctx.session, ticket_id)
-    filed_by = contact.partner_id if contact else None
-    partners = {p for p in (filed_by, handed_to) if p is not None}
+    known = (contact.partner_id, contact.handed_to) if contact else ()
+    partners = {p for p in (*known, handed_to) if p is not None}
     if not partners:
         return
     body = webhooks.partner_view(event.model_dump(mode="json"))
@@ -178,6 +179,8 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
         if notification is not None:
             await _record(ctx, event, payload.ticket_id, notification)
     handed_to = payload.partner.partner_id if payload.partner else None
+    if payload.to_status is TicketStatus.waiting_partner:
+        await repository.hand_to(ctx.session, payload.ticket_id, handed_to)
     await _fan_out_to_partner(ctx, event, payload.ticket_id, handed_to)
 
 

@@ -43,7 +43,7 @@ async def test_a_registered_partner_is_told_reads_and_answers_which_resumes_the_
     )
     hooked = await system.clients["notifier"].post(
         "/v1/webhooks",
-        json={"url": receiver.url, "events": ["ticket.status_changed"]},
+        json={"url": receiver.url, "events": ["ticket.status_changed", "ticket.consent_changed"]},
         headers=partner,
     )
     assert hooked.status_code == 201, hooked.text
@@ -85,6 +85,16 @@ async def test_a_registered_partner_is_told_reads_and_answers_which_resumes_the_
     [_, resumed] = await events(system, "ticket.status_changed")
     assert resumed["data"]["to_status"] == "in_progress"
     assert resumed["data"]["actor"] == "partner"
+
+    # Handed to it, the ticket's later events reach it too, under the customer's consent.
+    consent = await system.intake.put(
+        f"/v1/tickets/{tid}/consent", json={"share_with_partners": True}, headers=customer
+    )
+    assert consent.status_code == 200, consent.text
+    await eventually(lambda: asyncio.sleep(0, receiver.requests), lambda r: len(r) == 3)
+    later = {r.headers["x-sviftdesk-event"]: r.body.decode() for r in receiver.requests[1:]}
+    assert set(later) == {"ticket.status_changed", "ticket.consent_changed"}
+    assert "olga@example.com" in later["ticket.consent_changed"]
 
     # The ticket no longer waits on it: a second answer is refused, and nothing moves.
     again = await _answer(system, tid, partner)
