@@ -1,8 +1,10 @@
-"""The conversation on a ticket: replies of the customer and agents, internal notes, files.
+"""The conversation on a ticket: replies of the customer, agents and the partner the ticket
+waits on, internal notes, files.
 
 A customer's reply while we wait for them resumes the work, one after resolution reopens the
 ticket, and one on a closed ticket starts a new ticket linked to it (clause 18); an agent's
-first public reply is the first response (clause 2). A mail reply that only its subject ties
+first public reply is the first response (clause 2); the answer of the partner the ticket
+waits on resumes the work, for the agents' eyes only. A mail reply that only its subject ties
 to the ticket is kept unverified, for staff only, until an agent accepts it as the customer's.
 """
 
@@ -51,8 +53,7 @@ async def add_message(
     runtime: ServiceRuntime, ticket_id: str, request: MessageIn, caller: Caller
 ) -> MessageOut | FollowUpOut:
     parsed = parse_ticket_id(ticket_id)
-    if caller.partner_id is not None:
-        raise ForbiddenError("Partners do not write on tickets here; the customer and agents do.")
+    caller.require_partner_scope("tickets:write")
     message_id, now = uuid.uuid4(), datetime.now(UTC)
     files = attachment_rows(
         runtime,
@@ -75,6 +76,16 @@ async def add_message(
                 return await _follow_up(runtime, session, row, request)
             author, author_id = Actor.customer, row.customer_id
             target = lifecycle.after_customer_reply(status)
+        elif viewer is Viewer.partner:
+            assert caller.partner_id is not None
+            if caller.partner_id != row.handed_to:
+                raise ForbiddenError(
+                    "A partner answers on a ticket an agent handed to it (waiting_partner)."
+                )
+            # For the agents, who relay what the customer needs: never mailed to the customer.
+            request = request.model_copy(update={"internal": True})
+            author, author_id = Actor.partner, caller.partner_id
+            target = lifecycle.after_partner_reply(status)
         else:
             assert caller.principal is not None
             author, author_id = actor_of(caller.principal), caller.principal.subject

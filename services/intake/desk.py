@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository
 from services.intake.access import actor_of
@@ -101,7 +103,11 @@ async def transition(
     allowed ones."""
     parsed = parse_ticket_id(ticket_id)
     partner = (
-        PartnerRef(name=request.partner.name, reference=request.partner.reference)
+        PartnerRef(
+            name=request.partner.name,
+            reference=request.partner.reference,
+            partner_id=request.partner.partner_id,
+        )
         if request.partner
         else None
     )
@@ -113,6 +119,11 @@ async def transition(
             raise TicketNotFoundError()
         current = TicketStatus(row.status)
         target = lifecycle.agent_move(current, request.to)
+        if partner is not None:
+            if partner.partner_id is not None:
+                await _check_partner(session, partner.partner_id)
+            # Whom the ticket waits on now: a partner handed it before answers no more.
+            await repository.set_ticket(session, row.id, handed_to=partner.partner_id)
         await repository.claim_if_unclaimed(session, row.id, agent.subject, now)
         await change_status(
             runtime,
@@ -133,6 +144,17 @@ async def transition(
         changed_at=now,
         allowed_moves=list(lifecycle.allowed_moves(target)),
     )
+
+
+async def _check_partner(session: AsyncSession, partner_id: uuid.UUID) -> None:
+    found = await repository.get_credential(session, partner_id)
+    if found is None or found.revoked_at is not None or found.role != Role.partner:
+        reason = "no active partner key has this id"
+        raise UnprocessableError(
+            f"partner.partner_id: {reason} (see `sviftdesk credentials list`); leave it out "
+            "for a partner outside SviftDesk",
+            errors=[{"field": "partner.partner_id", "reason": reason}],
+        )
 
 
 async def assign(

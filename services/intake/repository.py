@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, exists, func, literal_column, select, tuple_, update
+from sqlalchemy import Row, case, delete, exists, func, literal_column, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.tables import (
@@ -173,8 +173,10 @@ async def list_tickets(
         query = query.where(ticket.c.channel == channel)
     if claimed_by is not None:
         query = query.where(ticket.c.claimed_by == claimed_by)
-    if partner_id is not None:
-        query = query.where(ticket.c.partner_id == partner_id)
+    if partner_id is not None:  # the partner's own tickets, and those handed to it
+        query = query.where(
+            or_(ticket.c.partner_id == partner_id, ticket.c.handed_to == partner_id)
+        )
     if customer_email is not None:
         owner = select(customer.c.id).where(customer.c.email == customer_email)
         query = query.where(ticket.c.customer_id.in_(owner.scalar_subquery()))

@@ -107,14 +107,14 @@ def parse_ticket_id(ticket_id: str) -> uuid.UUID:
 
 
 def viewer_of(row: Row[Any] | None, caller: Caller) -> Viewer:
-    """Staff see every ticket, a partner the ones it filed, a customer the one their token
-    opens; to anyone else the ticket does not exist (404)."""
+    """Staff see every ticket, a partner the ones it filed or was handed, a customer the one
+    their token opens; to anyone else the ticket does not exist (404)."""
     if row is None:
         raise TicketNotFoundError()
     if caller.is_staff:
         return Viewer.staff
     if caller.partner_id is not None:
-        if row.partner_id == caller.partner_id:
+        if caller.partner_id in (row.partner_id, row.handed_to):
             return Viewer.partner
         raise TicketNotFoundError()
     if caller.customer_token and tokens_match(caller.customer_token, row.access_token_hash):
@@ -580,7 +580,7 @@ async def read_ticket(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -
 async def list_tickets(
     runtime: ServiceRuntime, caller: Caller, query: TicketQuery
 ) -> TicketPageOut:
-    """Staff see every ticket; a partner, those it filed (scope ``tickets:read``)."""
+    """Staff see every ticket; a partner, those it filed or was handed (``tickets:read``)."""
     if caller.principal is None:
         raise UnauthorizedError("A staff token, or a partner key with tickets:read, lists tickets.")
     caller.require_partner_scope("tickets:read")
@@ -588,7 +588,9 @@ async def list_tickets(
     if partner_id is None and not caller.is_staff:
         raise ForbiddenError("Only staff and partners list tickets.")
     if partner_id is not None and (query.mine or query.customer is not None):
-        raise ForbiddenError("A partner lists the tickets it filed; mine and customer are staff's.")
+        raise ForbiddenError(
+            "A partner lists the tickets it filed or was handed; mine and customer are staff's."
+        )
     async with runtime.db.sessions() as session:
         rows = await repository.list_tickets(
             session,

@@ -74,6 +74,9 @@ ticket = Table(
     Column("share_with_partners", Boolean, nullable=False, server_default=false()),
     # The partner whose key filed the ticket: only that partner may read it.
     Column("partner_id", Uuid, index=True),
+    # The registered partner an agent last handed the ticket to (waiting_partner): it may read
+    # the ticket from then on, and answer while it waits on it; NULL once it waits on another.
+    Column("handed_to", Uuid),
     Column("claimed_by", Uuid),
     Column("claimed_at", UtcDateTime),
     Column("first_response_at", UtcDateTime),

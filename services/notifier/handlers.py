@@ -25,12 +25,15 @@ from shared.contracts.events import (
     IncidentDeclared,
     IncidentTicketsLinked,
     IncidentUpdated,
+    SlaBreached,
     SlaExtended,
     SlaMet,
     SlaTarget,
     TicketConsentChanged,
     TicketCreated,
     TicketMessageAdded,
+    TicketSatisfactionRated,
+    TicketStatus,
     TicketStatusChanged,
 )
 from shared.db import wake_after_commit
@@ -70,13 +73,22 @@ async def _record(
     wake_after_commit(ctx.session, "deliveries")
 
 
-async def _fan_out_to_partner(ctx: HandlerContext, event: CloudEvent, ticket_id: uuid.UUID) -> None:
-    """A ticket's events reach the partner that filed it, on the webhooks it subscribed."""
+async def _fan_out_to_partner(
+    ctx: HandlerContext,
+    event: CloudEvent,
+    ticket_id: uuid.UUID,
+    handed_to: uuid.UUID | None = None,
+) -> None:
+    """A ticket's events reach the partner that filed it and the one it was handed to, on the
+    webhooks they subscribed; ``handed_to``: the partner it is handed to just now."""
     contact = await repository.get_contact(ctx.session, ticket_id)
-    if contact is None or contact.partner_id is None:
+    known = (contact.partner_id, contact.handed_to) if contact else ()
+    partners = {p for p in (*known, handed_to) if p is not None}
+    if not partners:
         return
     body = webhooks.partner_view(event.model_dump(mode="json"))
-    for hook in await repository.webhooks_of(ctx.session, contact.partner_id):
+    hooks = [h for p in partners for h in await repository.webhooks_of(ctx.session, p)]
+    for hook in hooks:
         if webhooks.wants(hook.event_types, event.type):
             await repository.add_delivery(
                 ctx.session,
@@ -166,12 +178,16 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
         notification = notifications.for_status_change(contact, payload)
         if notification is not None:
             await _record(ctx, event, payload.ticket_id, notification)
-    await _fan_out_to_partner(ctx, event, payload.ticket_id)
+    handed_to = payload.partner.partner_id if payload.partner else None
+    if payload.to_status is TicketStatus.waiting_partner:
+        await repository.hand_to(ctx.session, payload.ticket_id, handed_to)
+    await _fan_out_to_partner(ctx, event, payload.ticket_id, handed_to)
 
 
 async def on_sla_met(ctx: HandlerContext, event: CloudEvent) -> None:
     """The resolution report goes out once the sla service has measured the resolution."""
     payload = SlaMet.model_validate(event.data)
+    await _fan_out_to_partner(ctx, event, payload.ticket_id)
     if payload.target is not SlaTarget.resolution:
         return
     contact = await _known_contact(ctx, payload.ticket_id)
@@ -209,6 +225,12 @@ async def on_consent_changed(ctx: HandlerContext, event: CloudEvent) -> None:
     """The partner working on the ticket learns the customer's contact, or that it is gone."""
     payload = TicketConsentChanged.model_validate(event.data)
     await _fan_out_to_partner(ctx, event, payload.ticket_id)
+
+
+async def on_partner_news(ctx: HandlerContext, event: CloudEvent) -> None:
+    """Events that mail no customer but that the ticket's partner may subscribe to."""
+    model = {t.event_type: t for t in (SlaBreached, TicketSatisfactionRated)}[event.type]
+    await _fan_out_to_partner(ctx, event, model.model_validate(event.data).ticket_id)
 
 
 async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -314,6 +336,8 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         TicketConsentChanged.event_type: on_consent_changed,
         SlaExtended.event_type: on_sla_extended,
         SlaMet.event_type: on_sla_met,
+        SlaBreached.event_type: on_partner_news,
+        TicketSatisfactionRated.event_type: on_partner_news,
         EscalationOpened.event_type: on_escalation_opened,
         EscalationClosed.event_type: on_escalation_closed,
         IncidentDeclared.event_type: on_incident_declared,

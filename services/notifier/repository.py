@@ -211,8 +211,17 @@ async def get_contact(session: AsyncSession, ticket_id: uuid.UUID) -> Contact | 
         row.language,
         row.subject,
         row.partner_id,
+        row.handed_to,
         erased=row.erased_at is not None,
     )
+
+
+async def hand_to(
+    session: AsyncSession, ticket_id: uuid.UUID, partner_id: uuid.UUID | None
+) -> None:
+    """The partner a ticket now waits on (None: one outside SviftDesk)."""
+    statement = update(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id)
+    await session.execute(statement.values(handed_to=partner_id))
 
 
 async def add_webhook(session: AsyncSession, **values: Any) -> uuid.UUID:

@@ -60,6 +60,9 @@ ticket_contact = Table(
     Column("language", String(2), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("partner_id", Uuid),
+    # The registered partner the ticket was last handed to (waiting_partner): it hears of the
+    # ticket's events too; NULL once it waits on a partner outside SviftDesk.
+    Column("handed_to", Uuid),
     Column("received_at", UtcDateTime),
     # Set when the customer's data was erased at their request (clauses 19, 24): the row keeps
     # the ticket's number and language, blank contact fields, and no mail goes out any more.

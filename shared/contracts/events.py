@@ -187,6 +187,13 @@ class PartnerRef(BaseModel):
 
     name: str
     reference: str | None = None
+    partner_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "a registered partner's id (its key's credential id): it receives the ticket by "
+            "webhook, may read it and answer on it; none for a partner outside SviftDesk"
+        ),
+    )
 
 
 class TicketStatusChanged(EventPayload):

@@ -12,7 +12,7 @@ import pytest
 from shared.auth import Role
 from shared.ratelimit import client_address
 from shared.settings import Settings
-from tests.intake.helpers import Limited, agent, from_address, issue, new_ticket
+from tests.intake.helpers import Limited, agent, from_address, issue, move, new_ticket
 from tests.support import ticket_body
 
 # The limits' counts are in memory on either backend: these run on the embedded one alone.
@@ -190,3 +190,25 @@ def test_a_bad_limit_or_proxy_is_refused_at_start_up() -> None:
         Settings(trusted_proxies="proxy.internal")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="memory://"):
         Settings(rate_limit_storage_url="memcached://cache:11211")
+
+
+@EMBEDDED
+async def test_a_partners_answers_spend_its_quota(limited: Limited) -> None:
+    async with limited(rate_limit_per_partner="2/minute") as system:
+        partner_id, partner = await issue(system, Role.partner)
+        staff = await agent(system)
+        ticket = await new_ticket(system)
+        handed = {"name": "PayCo", "reference": "PC-17", "partner_id": partner_id}
+        answers = []
+        for n in range(3):
+            moved = await move(system, staff, ticket["id"], "waiting_partner", partner=handed)
+            assert moved.status_code == 200, moved.text
+            answers.append(
+                await system.intake.post(
+                    f"/v1/tickets/{ticket['id']}/messages",
+                    json={"body": f"Ответ {n}"},
+                    headers=partner,
+                )
+            )
+        assert [a.status_code for a in answers[:2]] == [201, 201]
+        assert_too_many(answers[2], "Authorization")

@@ -87,9 +87,11 @@ async def test_a_move_must_carry_the_summary_or_the_partner(system: System) -> N
     waiting = await move(system, staff, ticket["id"], "waiting_partner")
     assert waiting.status_code == 200
     [event] = await events(system, "ticket.status_changed")
-    assert event["data"]["partner"] == {"name": "PayCo", "reference": "PC-17"}
+    # A partner outside SviftDesk: named in free text, no registered partner's id.
+    outside = {"name": "PayCo", "reference": "PC-17", "partner_id": None}
+    assert event["data"]["partner"] == outside
     timeline = (await read(system, ticket["id"], staff))["timeline"]
-    assert timeline[-1]["partner"] == {"name": "PayCo", "reference": "PC-17"}
+    assert timeline[-1]["partner"] == outside
 
 
 async def test_a_ticket_from_receipt_to_rating_and_reopen(system: System) -> None:

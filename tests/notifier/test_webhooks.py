@@ -15,8 +15,32 @@ from typing import Any
 
 import pytest
 
+from services.notifier.domain.webhooks import DELIVERED
 from shared.auth import Role
-from shared.contracts.events import Channel, CustomerRef, Language, TicketCreated, TicketStatus
+from shared.contracts.events import (
+    Actor,
+    Channel,
+    CustomerRef,
+    DevelopmentFixReleased,
+    EscalationClosed,
+    EscalationOpened,
+    EscalationSource,
+    EventPayload,
+    IncidentDeclared,
+    IncidentTicketsLinked,
+    IncidentUpdated,
+    Language,
+    SlaBreached,
+    SlaExtended,
+    SlaMet,
+    SlaTarget,
+    TicketConsentChanged,
+    TicketCreated,
+    TicketMessageAdded,
+    TicketSatisfactionRated,
+    TicketStatus,
+    TicketStatusChanged,
+)
 from tests.intake.helpers import agent, bearer, issue, move, new_ticket
 from tests.support import System, WebhookReceiver, eventually, text_of
 
@@ -75,7 +99,7 @@ def _verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
     return hmac.compare_digest(headers["x-sviftdesk-signature"], "sha256=" + expected.hexdigest())
 
 
-async def _publish(system: System, payload: TicketCreated) -> None:
+async def _publish(system: System, payload: EventPayload) -> None:
     await system.runtime("intake").bus.publish(payload.to_event(source="/sviftdesk/intake"))
 
 
@@ -216,3 +240,95 @@ async def test_the_partner_sees_the_contact_only_while_the_customer_consents(
     assert given["data"]["share_with_partners"] is True
     assert withdrawn["data"]["share_with_partners"] is False
     assert all(match.group(1) not in r.body.decode() for r in receiver.requests)
+
+
+def _one_of_each(ticket: TicketCreated) -> list[EventPayload]:
+    """One event of every type a webhook may name, all about ``ticket``."""
+    now, ids = datetime.now(UTC), [ticket.ticket_id]
+    about = {"ticket_id": ticket.ticket_id, "number": ticket.number}
+    escalation = {**about, "escalation_id": uuid.uuid4()}
+    incident = {"incident_id": uuid.uuid4(), "title": "Сбой оплаты", "ticket_ids": ids}
+    return [
+        ticket,
+        TicketStatusChanged(
+            **about,
+            from_status=TicketStatus.received,
+            to_status=TicketStatus.open,
+            actor=Actor.agent,
+            changed_at=now,
+            customer=ticket.customer,
+        ),
+        TicketMessageAdded(
+            **about,
+            message_id=uuid.uuid4(),
+            author=Actor.agent,
+            internal=False,
+            first_response=True,
+            body="Смотрим",
+            added_at=now,
+            customer=ticket.customer,
+        ),
+        TicketConsentChanged(
+            **about, share_with_partners=True, changed_at=now, customer=ticket.customer
+        ),
+        TicketSatisfactionRated(**about, score=5, rated_at=now),
+        SlaMet(
+            **about,
+            target=SlaTarget.first_response,
+            met_at=now,
+            business_minutes=5,
+            within_target=True,
+        ),
+        SlaBreached(**about, target=SlaTarget.resolution, due_at=now, breached_at=now),
+        SlaExtended(
+            **about, business_days=1, reason="Ждём банк", resolution_due_at=now, extended_at=now
+        ),
+        EscalationOpened(
+            **escalation, source=EscalationSource.customer_request, reason="Долго", opened_at=now
+        ),
+        EscalationClosed(
+            **escalation,
+            outcome="Ускорили",
+            sources=[EscalationSource.customer_request],
+            closed_by=uuid.uuid4(),
+            opened_at=now,
+            closed_at=now,
+        ),
+        IncidentDeclared(
+            **incident, summary="Не проходит", declared_by=uuid.uuid4(), declared_at=now
+        ),
+        IncidentTicketsLinked(**incident, latest="Чиним", linked_at=now),
+        IncidentUpdated(**incident, update_id=uuid.uuid4(), text="Почти", posted_at=now),
+        DevelopmentFixReleased(
+            release="2.4", notes=None, forward_ids=[uuid.uuid4()], ticket_ids=ids, released_at=now
+        ),
+    ]
+
+
+async def test_every_type_a_webhook_may_name_is_sent_and_no_other_is_accepted(
+    system: System, receiver: WebhookReceiver
+) -> None:
+    """A subscription to each accepted type gets that type: none waits for an event the
+    notifier never passes on (sla.breached and ticket.satisfaction_rated used to)."""
+    partner = uuid.uuid4()
+    ticket = _created(partner, consent=False)
+    events = _one_of_each(ticket)
+    assert sorted(e.event_type for e in events) == sorted(DELIVERED)
+    await _subscribe(system, partner, receiver.url, list(DELIVERED))  # each by name, not *
+    await _publish(system, ticket)  # first: the notifier learns whose ticket it is
+    await eventually(lambda: asyncio.sleep(0, receiver.requests), lambda r: len(r) == 1)
+    for event in events[1:]:
+        await _publish(system, event)
+    # Other services act on some of them too (a breach opens a review: one more event).
+    await eventually(
+        lambda: asyncio.sleep(0, {r.headers["x-sviftdesk-event"] for r in receiver.requests}),
+        lambda sent: sent == set(DELIVERED),
+    )
+
+    scoped = _auth(system, Role.partner, partner, "webhooks")
+    for never_sent in ("sla.warning", "ticket.complexity_set", "credential.revoked"):
+        refused = await system.clients["notifier"].post(
+            "/v1/webhooks", json={"url": receiver.url, "events": [never_sent]}, headers=scoped
+        )
+        assert refused.status_code == 422, never_sent
+        assert "events" in refused.json()["detail"] and never_sent in refused.json()["detail"]

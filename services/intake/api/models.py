@@ -252,6 +252,14 @@ class PartnerIn(BaseModel):
 
     name: Text200
     reference: Text200 = Field(description="the partner's own id for the case")
+    partner_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "a registered partner (its key's id in GET /v1/credentials): it gets the ticket by "
+            "webhook, reads it with its key and answers with POST /v1/tickets/{id}/messages; "
+            "omit it for a partner outside SviftDesk"
+        ),
+    )
 
 
 class TransitionIn(BaseModel):

@@ -94,20 +94,21 @@ async def _ticket_ref(ticket_id: str, runtime: RuntimeDep) -> str:
 TicketRef = Annotated[str, Depends(_ticket_ref)]
 
 
-@router.get("", summary="List tickets (staff: all; partners: their own)")
+@router.get("", summary="List tickets (staff: all; partners: theirs and those handed to them)")
 async def list_tickets(
     query: Annotated[TicketQuery, Query()], runtime: RuntimeDep, caller: CallerDep
 ) -> TicketPageOut:
     """By arrival, oldest first, a page at a time. Staff filter by status, category, channel,
     their own claims (``mine``) or a customer's address; a partner's key (scope
-    ``tickets:read``) lists the tickets it filed."""
+    ``tickets:read``) lists the tickets it filed or was handed (waiting_partner)."""
     return await service.list_tickets(runtime, caller, query)
 
 
 @router.get("/{ticket_id}", summary="Read a ticket")
 async def read_ticket(ticket_id: TicketRef, runtime: RuntimeDep, caller: CallerDep) -> TicketOut:
     """With the ticket's access token, a staff token, or the key of the partner that filed
-    it (scope ``tickets:read``). Only staff see internal notes and the whole timeline."""
+    it or was handed it (``partner.partner_id`` of a move to waiting_partner; scope
+    ``tickets:read``). Only staff see internal notes and the whole timeline."""
     return await service.read_ticket(runtime, ticket_id, caller)
 
 
@@ -120,10 +121,13 @@ async def read_ticket(ticket_id: TicketRef, runtime: RuntimeDep, caller: CallerD
 async def add_message(
     ticket_id: TicketRef, body: MessageIn, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> MessageOut | FollowUpOut:
-    """The customer (access token) or an agent. Internal notes are agents' only. A customer's
-    reply resumes a ticket waiting on them and reopens a resolved one; on a closed ticket,
-    which is final, it starts a new ticket linked to the old one (the answer is then a
-    ``FollowUpOut`` with the new ticket's number and access token)."""
+    """The customer (access token), an agent, or the partner the ticket waits on (its key,
+    scope ``tickets:write``). Internal notes are agents' only. A customer's reply resumes a
+    ticket waiting on them and reopens a resolved one; on a closed ticket, which is final, it
+    starts a new ticket linked to the old one (the answer is then a ``FollowUpOut`` with the
+    new ticket's number and access token). A partner's answer resumes the ticket
+    (waiting_partner → in_progress) and is for the agents only (``internal``): they relay what
+    the customer needs; 409 once the ticket no longer waits on a partner."""
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     return await conversation.add_message(runtime, ticket_id, body, caller)
 
@@ -168,7 +172,9 @@ async def transition(
     ticket_id: TicketRef, body: TransitionIn, runtime: RuntimeDep, agent: AgentDep
 ) -> TransitionOut:
     """``note`` is what the customer reads (the resolution summary when resolving, required
-    then); ``partner`` is required when moving to waiting_partner. A move the life cycle does
+    then); ``partner`` is required when moving to waiting_partner, with ``partner_id`` when
+    it is a registered partner (422 unless it names an active partner key): that partner is
+    then told by webhook, may read the ticket and answers on it. A move the life cycle does
     not allow is a 409 naming the allowed ones."""
     return await desk.transition(runtime, ticket_id, body, agent)
 

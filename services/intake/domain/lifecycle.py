@@ -7,7 +7,8 @@
                                               └──▶ in_progress (reopen)
 
 Agents move tickets with ``AGENT_MOVES``. The customer moves them too, by writing: a reply
-while we wait for them resumes the work, and a reply after resolution reopens the ticket.
+while we wait for them resumes the work, and a reply after resolution reopens the ticket. The
+partner a ticket waits on resumes it by answering.
 Closed is final: a new problem is a new request. Every move is a ``ticket.status_changed``.
 """
 
@@ -42,6 +43,9 @@ CUSTOMER_REPLY_MOVES: Mapping[TicketStatus, TicketStatus] = {
     S.waiting_customer: S.in_progress,  # the answer we waited for
     S.resolved: S.in_progress,  # reopen: the customer writes after resolution
 }
+
+# Where the answer of the partner a ticket waits on moves it (clauses 17, 25).
+PARTNER_REPLY_MOVES: Mapping[TicketStatus, TicketStatus] = {S.waiting_partner: S.in_progress}
 
 # Where an agent's public reply moves a ticket: someone is working on it now.
 AGENT_REPLY_MOVES: Mapping[TicketStatus, TicketStatus] = {
@@ -114,6 +118,16 @@ def after_customer_reply(current: TicketStatus) -> TicketStatus | None:
     if current is S.closed:
         raise TicketClosedError()
     return CUSTOMER_REPLY_MOVES.get(current)
+
+
+def after_partner_reply(current: TicketStatus) -> TicketStatus:
+    """A partner answers only while the ticket waits on it; its answer resumes the work."""
+    if current not in PARTNER_REPLY_MOVES:
+        raise ConflictError(
+            f"This ticket is {current.value}, not waiting on a partner: the agents have it now.",
+            errors=[{"field": "status", "reason": "a partner answers only while waiting_partner"}],
+        )
+    return PARTNER_REPLY_MOVES[current]
 
 
 def after_agent_reply(current: TicketStatus, *, internal: bool) -> TicketStatus | None:

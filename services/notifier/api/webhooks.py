@@ -11,9 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field
 
 from services.notifier import repository
 from services.notifier.destinations import DestinationGuard, DestinationRefusedError
+from services.notifier.domain.webhooks import DELIVERED
 from shared.auth import Principal, Role, require
 from shared.contracts.api import PROBLEM_RESPONSES
-from shared.contracts.events import EVENT_TYPES
 from shared.errors import NotFoundError, UnprocessableError
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
@@ -26,14 +26,21 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: HttpUrl = Field(max_length=2000, description="where to POST events: a public https URL")
-    events: list[str] = Field(min_length=1, max_length=50, description='event types, or ["*"]')
+    events: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description=f'event types a webhook is sent, or ["*"] for all: {", ".join(DELIVERED)}',
+    )
 
     @field_validator("events")
     @classmethod
-    def _known(cls, events: list[str]) -> list[str]:
-        unknown = sorted(set(events) - set(EVENT_TYPES) - {"*"})
+    def _delivered(cls, events: list[str]) -> list[str]:
+        unknown = sorted(set(events) - set(DELIVERED) - {"*"})
         if unknown:
-            raise ValueError(f"unknown event types {unknown}; known: {sorted(EVENT_TYPES)}")
+            raise ValueError(
+                f"event types never sent to a webhook {unknown}; "
+                f"a webhook may name: {', '.join(DELIVERED)}, or *"
+            )
         return sorted(set(events))
 
 

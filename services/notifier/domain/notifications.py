@@ -71,6 +71,7 @@ class Contact:
     language: str
     subject: str
     partner_id: uuid.UUID | None = None
+    handed_to: uuid.UUID | None = None  # the registered partner the ticket was handed to
     # Erased at the customer's request (clauses 19, 24): the fields above are blank, and no
     # mail goes to this ticket's customer any more.
     erased: bool = False

@@ -16,6 +16,26 @@ TIMESTAMP_HEADER = "X-SviftDesk-Timestamp"
 EVENT_HEADER = "X-SviftDesk-Event"
 DELIVERY_HEADER = "X-SviftDesk-Delivery"
 
+# The event types a partner's webhook may name: each one about a ticket, which the notifier
+# consumes and passes on to the ticket's partner (handlers._fan_out_to_partner). Subscribing
+# names only these, so no subscription waits for an event that is never sent.
+DELIVERED: tuple[str, ...] = (
+    "ticket.created",
+    "ticket.status_changed",
+    "ticket.message_added",
+    "ticket.consent_changed",
+    "ticket.satisfaction_rated",
+    "sla.met",
+    "sla.breached",
+    "sla.extended",
+    "escalation.opened",
+    "escalation.closed",
+    "incident.declared",
+    "incident.tickets_linked",
+    "incident.updated",
+    "development.fix_released",
+)
+
 # Personal data a partner sees only with the customer's consent (clauses 19, 24).
 PERSONAL_FIELDS = ("email", "name")
 # The customer's key, or what it is made from: for their receipt only.
