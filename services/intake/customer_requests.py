@@ -1,5 +1,5 @@
 """What a customer asks besides replying: a senior's review, a rating, consent to share their
-contact with partners; and feedback from anyone, without a ticket."""
+contact with partners."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from services.intake.api.models import (
     ConsentOut,
     EscalationIn,
     EscalationOut,
-    FeedbackIn,
-    FeedbackOut,
     RatingIn,
     RatingOut,
     TimelineKind,
@@ -172,18 +170,3 @@ async def set_consent(
                 ),
             )
     return ConsentOut(id=row.id, share_with_partners=request.share_with_partners)
-
-
-async def leave_feedback(runtime: ServiceRuntime, request: FeedbackIn) -> FeedbackOut:
-    """Feedback or a suggestion from anyone (clauses 13, 27), kept for the reports."""
-    feedback_id, now = uuid.uuid4(), datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        await repository.add_feedback(
-            session,
-            id=feedback_id,
-            kind=request.kind,
-            text=request.text,
-            email=request.email.lower() if request.email else None,
-            created_at=now,
-        )
-    return FeedbackOut(id=feedback_id, kind=request.kind, received_at=now)

@@ -298,6 +298,34 @@ async def add_feedback(session: AsyncSession, **values: Any) -> None:
     await session.execute(feedback.insert().values(**values))
 
 
+async def list_feedback(
+    session: AsyncSession, *, status: str | None, kind: str | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Newest first: what came in last is what staff have not seen yet."""
+    query = select(feedback)
+    if status is not None:
+        query = query.where(feedback.c.status == status)
+    if kind is not None:
+        query = query.where(feedback.c.kind == kind)
+    query = query.order_by(feedback.c.created_at.desc(), feedback.c.id).limit(limit)
+    return (await session.execute(query)).all()
+
+
+async def get_feedback_for_update(session: AsyncSession, feedback_id: uuid.UUID) -> Row[Any] | None:
+    query = select(feedback).where(feedback.c.id == feedback_id).with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def set_feedback_status(
+    session: AsyncSession, feedback_id: uuid.UUID, status: str, at: datetime
+) -> None:
+    await session.execute(
+        update(feedback)
+        .where(feedback.c.id == feedback_id)
+        .values(status=status, status_changed_at=at)
+    )
+
+
 async def add_credential(session: AsyncSession, **values: Any) -> None:
     await session.execute(credential.insert().values(**values))
 

@@ -1,0 +1,100 @@
+"""Feedback and suggestions are read by someone: staff list them by status, mark their
+progress, and each step is an event."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.auth import Role
+from tests.intake.helpers import agent, bearer, events, new_ticket
+from tests.support import System
+
+
+async def test_staff_read_feedback_and_mark_its_progress(system: System) -> None:
+    left = []
+    for body in (
+        {"kind": "suggestion", "text": "Добавьте тёмную тему", "email": "Ivan@Example.com"},
+        {"kind": "feedback", "text": "Спасибо за быстрый ответ", "language": "en"},
+    ):
+        response = await system.intake.post("/v1/feedback", json=body)
+        assert response.status_code == 201, response.text
+        left.append(response.json()["id"])
+    suggestion, thanks = left
+
+    staff = await agent(system)
+    listed = await system.intake.get("/v1/feedback", headers=staff)
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()] == [thanks, suggestion]  # newest first
+    assert listed.json()[1] | {"received_at": None} == {
+        "id": suggestion,
+        "kind": "suggestion",
+        "text": "Добавьте тёмную тему",
+        "email": "ivan@example.com",
+        "status": "new",
+        "received_at": None,
+        "status_changed_at": None,
+    }
+
+    marked = await system.intake.patch(
+        f"/v1/feedback/{suggestion}", json={"status": "planned"}, headers=staff
+    )
+    assert marked.status_code == 200, marked.text
+    assert marked.json()["status"] == "planned"
+    assert marked.json()["status_changed_at"] is not None
+    again = await system.intake.patch(
+        f"/v1/feedback/{suggestion}", json={"status": "planned"}, headers=staff
+    )
+    assert again.status_code == 200  # nothing changed, so no second event
+
+    def ids(response_json: list[dict[str, str]]) -> list[str]:
+        return [item["id"] for item in response_json]
+
+    new = await system.intake.get("/v1/feedback", params={"status": "new"}, headers=staff)
+    assert ids(new.json()) == [thanks]
+    planned = await system.intake.get("/v1/feedback?status=planned", headers=staff)
+    assert ids(planned.json()) == [suggestion]
+    only = await system.intake.get("/v1/feedback?kind=feedback", headers=staff)
+    assert ids(only.json()) == [thanks]
+
+    received = await events(system, "feedback.received")
+    assert [e["data"]["feedback_id"] for e in received] == [suggestion, thanks]
+    assert received[0]["data"]["email"] == "ivan@example.com"
+    assert received[1]["data"]["email"] is None
+    assert received[1]["data"]["language"] == "en"
+    assert all("text" not in e["data"] for e in received)  # the words stay in intake
+    [changed] = await events(system, "feedback.status_changed")
+    assert changed["data"] | {"changed_at": None} == {
+        "feedback_id": suggestion,
+        "kind": "suggestion",
+        "from_status": "new",
+        "to_status": "planned",
+        "changed_at": None,
+    }
+
+
+async def test_only_staff_read_feedback_and_bad_input_is_named(system: System) -> None:
+    created = await system.intake.post("/v1/feedback", json={"kind": "feedback", "text": "Ок"})
+    feedback_id = created.json()["id"]
+    customer = bearer((await new_ticket(system))["access_token"])
+    partner_or_nobody: list[dict[str, str]] = [{}, customer]
+    for headers in partner_or_nobody:
+        assert (await system.intake.get("/v1/feedback", headers=headers)).status_code in (401, 403)
+        patched = await system.intake.patch(
+            f"/v1/feedback/{feedback_id}", json={"status": "read"}, headers=headers
+        )
+        assert patched.status_code in (401, 403)
+
+    staff = await agent(system, Role.senior)
+    bad_status = await system.intake.patch(
+        f"/v1/feedback/{feedback_id}", json={"status": "done"}, headers=staff
+    )
+    assert bad_status.status_code == 422
+    assert "status" in bad_status.text
+    assert (await system.intake.get("/v1/feedback?status=done", headers=staff)).status_code == 422
+    missing = await system.intake.patch(
+        f"/v1/feedback/{uuid.uuid4()}", json={"status": "read"}, headers=staff
+    )
+    assert missing.status_code == 404
+    assert "feedback" in missing.json()["detail"]
+    listed = await system.intake.get("/v1/feedback", headers=staff)
+    assert [item["status"] for item in listed.json()] == ["new"]  # nothing half-changed
