@@ -41,6 +41,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "incident.tickets_linked",
         "incident.updated",
         "development.fix_released",
+        "feedback.received",
     ),
     "sla": (
         "credential.revoked",

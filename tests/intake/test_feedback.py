@@ -7,7 +7,7 @@ import uuid
 
 from shared.auth import Role
 from tests.intake.helpers import agent, bearer, events, new_ticket
-from tests.support import System
+from tests.support import System, eventually, text_of
 
 
 async def test_staff_read_feedback_and_mark_its_progress(system: System) -> None:
@@ -98,3 +98,31 @@ async def test_only_staff_read_feedback_and_bad_input_is_named(system: System) -
     assert "feedback" in missing.json()["detail"]
     listed = await system.intake.get("/v1/feedback", headers=staff)
     assert [item["status"] for item in listed.json()] == ["new"]  # nothing half-changed
+
+
+async def test_an_address_given_hears_its_feedback_arrived_and_nothing_of_it(
+    system: System,
+) -> None:
+    for body in (
+        {"kind": "suggestion", "text": "Добавьте тёмную тему", "email": "Ivan@Example.com"},
+        {"kind": "feedback", "text": "Great support", "email": "ann@example.com", "language": "en"},
+        {"kind": "feedback", "text": "Без адреса"},
+    ):
+        assert (await system.intake.post("/v1/feedback", json=body)).status_code == 201
+    mails = await system.wait_for_mail(2)
+    by_address = {str(mail["To"]): mail for mail in mails}
+    assert set(by_address) == {"ivan@example.com", "ann@example.com"}
+    ru, en = by_address["ivan@example.com"], by_address["ann@example.com"]
+    assert ru["Subject"] == "Мы получили ваше предложение"
+    assert en["Subject"] == "We have your feedback"
+    assert "прочтёт сотрудник" in text_of(ru)
+    assert "will read it" in text_of(en)
+    # Anyone can type anyone's address: the acknowledgement quotes none of the words.
+    assert "тёмную" not in text_of(ru) and "Great support" not in text_of(en)
+    anonymous = (await events(system, "feedback.received"))[-1]
+
+    async def handled() -> bool:
+        return await system.has_handled("notifier", anonymous["id"])
+
+    await eventually(handled, bool)
+    assert len(system.mail()) == 2  # no address, no mail
