@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         tickets.router,
         queue.router,
         feedback.router,
+        feedback.ratings_router,
         credentials.router,
         inbound.router,
         articles.router,

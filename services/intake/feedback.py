@@ -15,7 +15,9 @@ from services.intake.api.models import (
     FeedbackItemOut,
     FeedbackOut,
     FeedbackStatusIn,
+    RatingItemOut,
 )
+from services.intake.domain.tickets import format_number
 from services.intake.service import publish
 from shared.contracts.events import (
     FeedbackKind,
@@ -97,6 +99,26 @@ async def set_status(
             ),
         )
     return _item(row, status=request.status, changed_at=now)
+
+
+async def list_ratings(
+    runtime: ServiceRuntime, *, max_score: int, limit: int
+) -> list[RatingItemOut]:
+    """Customers' ratings across tickets, newest first, comments included (staff)."""
+    async with runtime.db.sessions() as session:
+        rows = await repository.list_ratings(session, max_score=max_score, limit=limit)
+    return [
+        RatingItemOut(
+            id=row.id,
+            ticket_id=row.ticket_id,
+            number=format_number(row.number),
+            score=row.score,
+            comment=row.comment,
+            rated_at=row.rated_at,
+            resolved_at=row.resolved_at,
+        )
+        for row in rows
+    ]
 
 
 def _item(

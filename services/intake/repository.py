@@ -294,6 +294,23 @@ async def add_rating(session: AsyncSession, **values: Any) -> None:
     await session.execute(rating.insert().values(**values))
 
 
+async def ratings_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
+    query = select(rating).where(rating.c.ticket_id == ticket_id).order_by(rating.c.rated_at)
+    return (await session.execute(query)).all()
+
+
+async def list_ratings(session: AsyncSession, *, max_score: int, limit: int) -> Sequence[Row[Any]]:
+    """Newest first, with each ticket's number; ``max_score`` finds the unhappy ones."""
+    query = (
+        select(rating, ticket.c.number)
+        .join(ticket, ticket.c.id == rating.c.ticket_id)
+        .where(rating.c.score <= max_score)
+        .order_by(rating.c.rated_at.desc(), rating.c.id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
 async def add_feedback(session: AsyncSession, **values: Any) -> None:
     await session.execute(feedback.insert().values(**values))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from shared.auth import Role
-from tests.intake.helpers import agent, bearer, events, new_ticket
+from tests.intake.helpers import agent, bearer, events, move, new_ticket, read
 from tests.support import System, eventually, text_of
 
 
@@ -126,3 +126,35 @@ async def test_an_address_given_hears_its_feedback_arrived_and_nothing_of_it(
 
     await eventually(handled, bool)
     assert len(system.mail()) == 2  # no address, no mail
+
+
+async def test_staff_read_rating_comments_on_the_ticket_and_in_one_list(system: System) -> None:
+    staff = await agent(system)
+    rated = []
+    for n, (score, comment) in enumerate([(2, "Долго ждал ответа"), (5, None)]):
+        ticket = await new_ticket(system, f"r{n}@example.com")
+        assert (await move(system, staff, ticket["id"], "resolved")).status_code == 200
+        customer = bearer(ticket["access_token"])
+        body = {"score": score} | ({"comment": comment} if comment else {})
+        response = await system.intake.post(
+            f"/v1/tickets/{ticket['id']}/rating", json=body, headers=customer
+        )
+        assert response.status_code == 201, response.text
+        rated.append((ticket, customer))
+
+    (unhappy, customer), (happy, _) = rated
+    seen = await read(system, unhappy["id"], staff)
+    [rating] = seen["ratings"]
+    assert (rating["score"], rating["comment"]) == (2, "Долго ждал ответа")
+    assert (await read(system, unhappy["id"], customer))["ratings"] == []  # staff only
+
+    listed = await system.intake.get("/v1/ratings", headers=staff)
+    assert listed.status_code == 200, listed.text
+    assert [(r["number"], r["score"], r["comment"]) for r in listed.json()] == [
+        (happy["number"], 5, None),
+        (unhappy["number"], 2, "Долго ждал ответа"),
+    ]
+    low = await system.intake.get("/v1/ratings?max_score=3", headers=staff)
+    assert [r["ticket_id"] for r in low.json()] == [unhappy["id"]]
+    assert (await system.intake.get("/v1/ratings?max_score=9", headers=staff)).status_code == 422
+    assert (await system.intake.get("/v1/ratings", headers=customer)).status_code in (401, 403)

@@ -16,12 +16,14 @@ from services.intake.api.models import (
     FeedbackItemOut,
     FeedbackOut,
     FeedbackStatusIn,
+    RatingItemOut,
 )
 from shared.contracts.events import FeedbackKind, FeedbackStatus
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"], responses=INTAKE_PROBLEMS)
+ratings_router = APIRouter(prefix="/v1/ratings", tags=["feedback"], responses=INTAKE_PROBLEMS)
 
 
 @router.post("", status_code=201, summary="Leave feedback or a suggestion", responses=RATE_LIMITED)
@@ -47,3 +49,13 @@ async def set_status(
     feedback_id: uuid.UUID, body: FeedbackStatusIn, runtime: RuntimeDep, _agent: AgentDep
 ) -> FeedbackItemOut:
     return await feedback.set_status(runtime, feedback_id, body)
+
+
+@ratings_router.get("", summary="Customers' ratings with their comments, newest first (agents)")
+async def list_ratings(
+    runtime: RuntimeDep,
+    _agent: AgentDep,
+    max_score: Annotated[int, Query(ge=1, le=5, description="e.g. 3: the unhappy ones")] = 5,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[RatingItemOut]:
+    return await feedback.list_ratings(runtime, max_score=max_score, limit=limit)

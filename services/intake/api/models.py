@@ -185,6 +185,21 @@ class TimelineKind(StrEnum):
     message_accepted = "message_accepted"
 
 
+class TicketRatingOut(BaseModel):
+    """The customer's rating of one resolution, as staff read it."""
+
+    id: uuid.UUID
+    score: int
+    comment: str | None
+    rated_at: AwareDatetime
+    resolved_at: AwareDatetime
+
+
+class RatingItemOut(TicketRatingOut):
+    ticket_id: uuid.UUID
+    number: str
+
+
 class TimelineEntryOut(BaseModel):
     at: AwareDatetime
     kind: TimelineKind
@@ -237,6 +252,9 @@ class TicketOut(BaseModel):
     attachments: list[AttachmentOut]
     messages: list[MessageOut]
     timeline: list[TimelineEntryOut]
+    ratings: list[TicketRatingOut] = Field(
+        default_factory=list, description="staff only: the customer's ratings, with comments"
+    )
 
 
 class MessageIn(BaseModel):
