@@ -52,5 +52,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "ticket.category_set",
         "escalation.opened",
         "escalation.closed",
+        "ticket.satisfaction_rated",
+        "feedback.received",
     ),
 }
