@@ -17,6 +17,7 @@ from services.intake.api import (
     inbound,
     privacy,
     queue,
+    rating_page,
     tickets,
 )
 from shared.bus import Bus
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         queue.router,
         feedback.router,
         feedback.ratings_router,
+        rating_page.router,
         credentials.router,
         inbound.router,
         articles.router,

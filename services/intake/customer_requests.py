@@ -4,8 +4,11 @@ contact with partners."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from services.intake import repository
@@ -22,6 +25,7 @@ from services.intake.api.models import (
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
 from services.intake.service import (
+    TicketNotFoundError,
     customer_ref,
     parse_ticket_id,
     publish,
@@ -80,12 +84,36 @@ async def rate(
     runtime: ServiceRuntime, ticket_id: str, request: RatingIn, caller: Caller
 ) -> RatingOut:
     """The customer rates a resolution, once per resolution (clauses 13, 27)."""
-    parsed = parse_ticket_id(ticket_id)
+
+    def authorise(row: Row[Any] | None) -> None:
+        require_customer(viewer_of(row, caller), "rate the answer")
+
+    return await _rate(runtime, parse_ticket_id(ticket_id), request, authorise)
+
+
+async def rate_by_link(
+    runtime: ServiceRuntime, ticket_id: uuid.UUID, request: RatingIn
+) -> RatingOut:
+    """The same, from the resolved mail's rating link: its signed value named this ticket."""
+
+    def authorise(row: Row[Any] | None) -> None:
+        if row is None:
+            raise TicketNotFoundError()
+
+    return await _rate(runtime, ticket_id, request, authorise)
+
+
+async def _rate(
+    runtime: ServiceRuntime,
+    parsed: uuid.UUID,
+    request: RatingIn,
+    authorise: Callable[[Row[Any] | None], None],
+) -> RatingOut:
     rating_id, now = uuid.uuid4(), datetime.now(UTC)
     try:
         async with runtime.db.transaction() as session:
             row = await repository.get_ticket(session, parsed)
-            require_customer(viewer_of(row, caller), "rate the answer")
+            authorise(row)
             assert row is not None
             resolved_at = row.resolved_at
             rated = resolved_at is not None and await repository.rated_since(
