@@ -8,7 +8,9 @@ import re
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from tests.intake.helpers import agent, move, new_ticket
+import pytest
+
+from tests.intake.helpers import Limited, agent, from_address, move, new_ticket
 from tests.support import System, text_of
 
 LINK = re.compile(r"^  ([1-5]): (https?://\S+/rating/page\?\S+)$", re.MULTILINE)
@@ -84,3 +86,17 @@ async def test_a_forged_or_bad_rating_post_changes_nothing(system: System) -> No
         assert field in refused.json()["detail"]
     assert (await system.intake.get(f"{page}?token={token}&score=7")).status_code == 422
     assert (await system.intake.get("/v1/ratings", headers=staff)).json() == []
+
+
+@pytest.mark.parametrize("backend", ["embedded"])  # the limits' counts are in memory
+async def test_the_rating_page_is_limited_like_every_anonymous_write(limited: Limited) -> None:
+    async with limited(rate_limit_per_client="1/minute") as system:
+        ticket = await new_ticket(system)
+        token = system.runtime("intake").signer.sign_value("rating-link", ticket["id"])
+        url = f"/v1/tickets/{ticket['id']}/rating/page?token={token}"
+        async with from_address(system, "198.51.100.7") as script:
+            first = await script.post(url, data={"score": "5"})
+            second = await script.post(url, data={"score": "5"})
+        assert first.status_code == 409  # not resolved yet: its own answer
+        assert second.status_code == 429
+        assert second.headers["retry-after"]
