@@ -37,6 +37,10 @@ async def test_a_rating_link_opens_a_page_and_its_button_rates(system: System) -
     links = dict(LINK.findall(text_of(mail)))
     assert sorted(links) == ["1", "2", "3", "4", "5"]
     assert all(ticket["access_token"] not in link for link in links.values())  # not the key
+    html_part = mail.get_body(preferencelist=("html",))
+    assert html_part is not None
+    shown = html_part.get_content()
+    assert all(f'<a href="{html.escape(link)}">' in shown for link in links.values())
 
     # Opening a link (a mail scanner does it too) shows the score chosen, and rates nothing.
     for score, link in links.items():
