@@ -84,7 +84,12 @@ async def test_a_forged_or_bad_rating_post_changes_nothing(system: System) -> No
     ):
         assert (await system.intake.get(forged)).status_code == 404
         assert (await system.intake.post(forged, data={"score": "5"})).status_code == 404
-    for bad, field in (({"score": "9"}, "score"), ({}, "score"), ({"score": "x"}, "score")):
+    for bad, field in (
+        ({"score": "9"}, "score"),
+        ({}, "score"),
+        ({"score": "x"}, "score"),
+        ({"score": "5", "comment": "Спасибо\x00"}, "comment"),  # PostgreSQL's text: a 500
+    ):
         refused = await system.intake.post(f"{page}?token={token}", data=bad)
         assert refused.status_code == 422, refused.text
         assert field in refused.json()["detail"]

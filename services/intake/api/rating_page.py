@@ -42,6 +42,7 @@ _PAGE_HEADERS = {
 PAGE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "a page"}
 }
+NUL = "contains a NUL character (U+0000), which text may not hold"
 Token = Annotated[str, Query(max_length=1000, description="the signed value from the mail")]
 
 
@@ -113,6 +114,12 @@ def _form(body: bytes) -> RatingIn:
         problem = {"type": "value_error", "loc": ("body",), "msg": "not a form", "input": None}
         raise RequestValidationError([problem]) from None
     values: dict[str, Any] = {name: found[-1] for name, found in fields.items()}
+    for name, value in values.items():
+        # PostgreSQL's text cannot hold U+0000; the JSON bodies' check does not read forms.
+        if "\x00" in name or "\x00" in value:
+            field = name.replace("\x00", "")
+            nul: dict[str, Any] = {"type": "value_error", "loc": ("body", field), "msg": NUL}
+            raise RequestValidationError([nul])
     if not values.get("comment", "").strip():
         values.pop("comment", None)  # an empty box is no comment
     try:
