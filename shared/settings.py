@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Where customers' mail links (beta opt-in and opt-out) reach the notifier's API.
     notifier_public_url: str = "http://localhost:8003"
+    # Where the resolved mail's rating links reach intake's rating page.
+    intake_public_url: str = "http://localhost:8001"
     # Off the public port: the API's description (/docs, /redoc, /openapi.json) can be turned
     # off, and /metrics moved to a port of its own that only the monitoring network reaches.
     public_docs: bool = True

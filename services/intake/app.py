@@ -17,6 +17,7 @@ from services.intake.api import (
     inbound,
     privacy,
     queue,
+    rating_page,
     tickets,
 )
 from shared.bus import Bus
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         tickets.router,
         queue.router,
         feedback.router,
+        feedback.ratings_router,
+        rating_page.router,
         credentials.router,
         inbound.router,
         articles.router,

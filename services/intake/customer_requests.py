@@ -1,11 +1,14 @@
 """What a customer asks besides replying: a senior's review, a rating, consent to share their
-contact with partners; and feedback from anyone, without a ticket."""
+contact with partners."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from services.intake import repository
@@ -15,8 +18,6 @@ from services.intake.api.models import (
     ConsentOut,
     EscalationIn,
     EscalationOut,
-    FeedbackIn,
-    FeedbackOut,
     RatingIn,
     RatingOut,
     TimelineKind,
@@ -24,6 +25,7 @@ from services.intake.api.models import (
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
 from services.intake.service import (
+    TicketNotFoundError,
     customer_ref,
     parse_ticket_id,
     publish,
@@ -82,12 +84,36 @@ async def rate(
     runtime: ServiceRuntime, ticket_id: str, request: RatingIn, caller: Caller
 ) -> RatingOut:
     """The customer rates a resolution, once per resolution (clauses 13, 27)."""
-    parsed = parse_ticket_id(ticket_id)
+
+    def authorise(row: Row[Any] | None) -> None:
+        require_customer(viewer_of(row, caller), "rate the answer")
+
+    return await _rate(runtime, parse_ticket_id(ticket_id), request, authorise)
+
+
+async def rate_by_link(
+    runtime: ServiceRuntime, ticket_id: uuid.UUID, request: RatingIn
+) -> RatingOut:
+    """The same, from the resolved mail's rating link: its signed value named this ticket."""
+
+    def authorise(row: Row[Any] | None) -> None:
+        if row is None:
+            raise TicketNotFoundError()
+
+    return await _rate(runtime, ticket_id, request, authorise)
+
+
+async def _rate(
+    runtime: ServiceRuntime,
+    parsed: uuid.UUID,
+    request: RatingIn,
+    authorise: Callable[[Row[Any] | None], None],
+) -> RatingOut:
     rating_id, now = uuid.uuid4(), datetime.now(UTC)
     try:
         async with runtime.db.transaction() as session:
             row = await repository.get_ticket(session, parsed)
-            require_customer(viewer_of(row, caller), "rate the answer")
+            authorise(row)
             assert row is not None
             resolved_at = row.resolved_at
             rated = resolved_at is not None and await repository.rated_since(
@@ -172,18 +198,3 @@ async def set_consent(
                 ),
             )
     return ConsentOut(id=row.id, share_with_partners=request.share_with_partners)
-
-
-async def leave_feedback(runtime: ServiceRuntime, request: FeedbackIn) -> FeedbackOut:
-    """Feedback or a suggestion from anyone (clauses 13, 27), kept for the reports."""
-    feedback_id, now = uuid.uuid4(), datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        await repository.add_feedback(
-            session,
-            id=feedback_id,
-            kind=request.kind,
-            text=request.text,
-            email=request.email.lower() if request.email else None,
-            created_at=now,
-        )
-    return FeedbackOut(id=feedback_id, kind=request.kind, received_at=now)

@@ -203,11 +203,14 @@ async def erase(runtime: ServiceRuntime, request: PrivacyRequestIn) -> ErasureOu
         ]
         if blocking:
             raise TicketsStillOpenError([format_number(t.number) for t in blocking])
+        left = (await session.execute(select(feedback.c.id).where(feedback.c.email == email))).all()
         erased_feedback = await execute_count(
             session, update(feedback).where(feedback.c.email == email).values(text="", email=None)
         )
         if owner is None and not erased_feedback:
             raise NothingKeptError()
+        # Their feedback.received events carry the address too.
+        await runtime.outbox.forget_published(session, [row.id for row in left])
         ids = [t.id for t in tickets]
         await _forget_mail(session, email, ids)
         if owner is not None:

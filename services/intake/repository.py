@@ -297,8 +297,53 @@ async def add_rating(session: AsyncSession, **values: Any) -> None:
     await session.execute(rating.insert().values(**values))
 
 
+async def ratings_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
+    query = select(rating).where(rating.c.ticket_id == ticket_id).order_by(rating.c.rated_at)
+    return (await session.execute(query)).all()
+
+
+async def list_ratings(session: AsyncSession, *, max_score: int, limit: int) -> Sequence[Row[Any]]:
+    """Newest first, with each ticket's number; ``max_score`` finds the unhappy ones."""
+    query = (
+        select(rating, ticket.c.number)
+        .join(ticket, ticket.c.id == rating.c.ticket_id)
+        .where(rating.c.score <= max_score)
+        .order_by(rating.c.rated_at.desc(), rating.c.id)
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
 async def add_feedback(session: AsyncSession, **values: Any) -> None:
     await session.execute(feedback.insert().values(**values))
+
+
+async def list_feedback(
+    session: AsyncSession, *, status: str | None, kind: str | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Newest first: what came in last is what staff have not seen yet."""
+    query = select(feedback)
+    if status is not None:
+        query = query.where(feedback.c.status == status)
+    if kind is not None:
+        query = query.where(feedback.c.kind == kind)
+    query = query.order_by(feedback.c.created_at.desc(), feedback.c.id).limit(limit)
+    return (await session.execute(query)).all()
+
+
+async def get_feedback_for_update(session: AsyncSession, feedback_id: uuid.UUID) -> Row[Any] | None:
+    query = select(feedback).where(feedback.c.id == feedback_id).with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def set_feedback_status(
+    session: AsyncSession, feedback_id: uuid.UUID, status: str, at: datetime
+) -> None:
+    await session.execute(
+        update(feedback)
+        .where(feedback.c.id == feedback_id)
+        .values(status=status, status_changed_at=at)
+    )
 
 
 async def add_credential(session: AsyncSession, **values: Any) -> None:

@@ -33,6 +33,7 @@ from services.intake.api.models import (
     TicketOut,
     TicketPageOut,
     TicketQuery,
+    TicketRatingOut,
     TicketSummaryOut,
     TimelineEntryOut,
     TimelineKind,
@@ -636,6 +637,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
             )
         )
     entries = await repository.timeline_of(session, row.id, public_only=not staff)
+    ratings = await repository.ratings_of(session, row.id) if staff else []
     status = TicketStatus(row.status)
     return TicketOut(
         id=row.id,
@@ -683,5 +685,15 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
                 to_status=INITIAL_STATUS,
             ),
             *(TimelineEntryOut(at=e.at, kind=e.kind, actor=e.actor, **e.detail) for e in entries),
+        ],
+        ratings=[
+            TicketRatingOut(
+                id=r.id,
+                score=r.score,
+                comment=r.comment,
+                rated_at=r.rated_at,
+                resolved_at=r.resolved_at,
+            )
+            for r in ratings
         ],
     )

@@ -165,6 +165,10 @@ feedback = Table(
     Column("text", Text, nullable=False),
     Column("email", String(320)),
     Column("created_at", UtcDateTime, nullable=False),
+    # Staff's progress (new, read, answered, planned): every piece is read by someone.
+    Column("status", String(16), nullable=False, server_default="new"),
+    Column("status_changed_at", UtcDateTime),
+    Index("ix_feedback_status_created_at", "status", "created_at"),
 )
 
 # Staff tokens and partner keys intake issued: only their hashes, so they can be revoked.

@@ -22,6 +22,7 @@ from shared.contracts.events import (
     DevelopmentFixReleased,
     EscalationClosed,
     EscalationOpened,
+    FeedbackReceived,
     IncidentDeclared,
     IncidentTicketsLinked,
     IncidentUpdated,
@@ -56,7 +57,7 @@ def _contact(number: str, subject: str, customer: CustomerRef) -> Contact:
 
 
 async def _record(
-    ctx: HandlerContext, event: CloudEvent, ticket_id: uuid.UUID, notification: Notification
+    ctx: HandlerContext, event: CloudEvent, ticket_id: uuid.UUID | None, notification: Notification
 ) -> None:
     await repository.add_delivery(
         ctx.session,
@@ -316,6 +317,15 @@ async def on_fix_released(ctx: HandlerContext, event: CloudEvent) -> None:
     await _tell_tickets(ctx, event, payload.ticket_ids, "fix_released", extra)
 
 
+async def on_feedback_received(ctx: HandlerContext, event: CloudEvent) -> None:
+    """Whoever left an address hears that their feedback arrived and will be read (clauses
+    13, 27); the mail quotes none of it, as anyone can type anyone's address."""
+    payload = FeedbackReceived.model_validate(event.data)
+    notification = notifications.for_feedback(payload)
+    if notification is not None:
+        await _record(ctx, event, None, notification)
+
+
 async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
     """Forget the customer on every ticket they filed (clauses 19, 24); numbers, times and
     statuses stay for the reports (clause 22). Tickets never seen here are fine."""
@@ -345,4 +355,5 @@ def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
         IncidentUpdated.event_type: on_incident_updated,
         DevelopmentFixReleased.event_type: on_fix_released,
         CustomerErased.event_type: on_customer_erased,
+        FeedbackReceived.event_type: on_feedback_received,
     }

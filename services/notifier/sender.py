@@ -16,6 +16,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import structlog
@@ -40,6 +41,7 @@ from services.notifier.domain.messages import (
 )
 from services.notifier.mailer import Mailer
 from shared.auth import TokenSigner, remade_customer_key
+from shared.contracts.api import RATING_LINK_PURPOSE, rating_page_path
 from shared.db import Database
 from shared.settings import Settings
 from shared.wakeup import Wakeup, cancelled
@@ -57,6 +59,11 @@ LEASE_MARGIN = timedelta(seconds=30)
 
 class WebhookRefusedError(RuntimeError):
     pass
+
+
+# The resolution report carries the rating links (clauses 13, 27).
+RESOLVED_TEMPLATE = "resolved"
+SCORES = range(1, 6)
 
 
 def lane_of(row: Row[Any]) -> str:
@@ -276,6 +283,8 @@ class DeliverySender:
         number = row.context.get("number")
         mid, reply_to = thread_headers(str(row.id), number, self._settings, self._signer)
         context = {**row.context, "site_url": self._settings.site_url, **self._links(row.recipient)}
+        if row.template == RESOLVED_TEMPLATE and row.ticket_id is not None:
+            context["rating_links"] = self._rating_links(row.ticket_id)
         seed, key_id = context.pop("access_seed", None), context.pop("access_key_id", None)
         if seed and key_id:
             # Made only now, in memory, for the mail; a key rotated out since leaves no link.
@@ -304,6 +313,15 @@ class DeliverySender:
             "beta_opt_in_url": f"{base}/opt-in?token={token}",
             "beta_opt_out_url": f"{base}/opt-out?token={token}",
         }
+
+    def _rating_links(self, ticket_id: uuid.UUID) -> list[tuple[int, str]]:
+        """One link per score, each opening intake's rating page with that score chosen: a
+        signed ticket id, not the customer's key, so the link lets one rate and nothing else."""
+        token = self._signer.sign_value(RATING_LINK_PURPOSE, str(ticket_id))
+        page = self._settings.intake_public_url.rstrip("/") + rating_page_path(ticket_id)
+        return [
+            (score, f"{page}?{urlencode({'score': score, 'token': token})}") for score in SCORES
+        ]
 
     async def _post_webhook(self, row: Row[Any], subscription: Row[Any] | None) -> str:
         if subscription is None:

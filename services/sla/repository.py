@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,11 +36,20 @@ from services.sla.domain.report import (
     TargetFigures,
     TicketFacts,
     aggregate,
+    csat_by_group,
     iso_week,
     ordered,
     week_name,
 )
-from services.sla.tables import FINISHED_STATUSES, UNCLAIMED, clock, extension, review
+from services.sla.tables import (
+    FINISHED_STATUSES,
+    UNCLAIMED,
+    clock,
+    extension,
+    feedback,
+    rating,
+    review,
+)
 from shared.contracts.events import SlaTarget
 from shared.db import execute_count, insert_ignoring_conflicts
 
@@ -373,7 +382,79 @@ async def sla_report(
     zones: Mapping[str, str],
     default_zone: str,
 ) -> list[GroupFigures]:
-    """The report's rows. PostgreSQL aggregates in SQL (percentile_cont included), so only a
+    """The report's rows: the SLA figures and, beside them, the CSAT of the same tickets."""
+    groups = await _target_report(
+        session, start, end, group_by, zones=zones, default_zone=default_zone
+    )
+    csat = csat_by_group(await _rated(session, start, end, group_by, zones, default_zone))
+    return [replace(g, csat=csat[g.group]) if g.group in csat else g for g in groups]
+
+
+async def _rated(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy | None,
+    zones: Mapping[str, str],
+    default_zone: str,
+) -> list[tuple[str | None, int]]:
+    """(group, score) of each rating of a ticket received in [start, end). Ratings are few
+    (one per resolution at most), so their rows are grouped here on either backend."""
+    key = clock.c[group_by.value] if group_by not in (None, GroupBy.week) else null()
+    query = (
+        select(key.label("key"), clock.c.received_at, clock.c.policy_version, rating.c.score)
+        .select_from(rating.join(clock, rating.c.ticket_id == clock.c.ticket_id))
+        .where(_received(start, end))
+    )
+    tz = {version: ZoneInfo(zone) for version, zone in zones.items()}
+    fallback = ZoneInfo(default_zone)
+    return [
+        (
+            iso_week(row.received_at, tz.get(row.policy_version, fallback))
+            if group_by is GroupBy.week
+            else row.key,
+            row.score,
+        )
+        for row in (await session.execute(query)).all()
+    ]
+
+
+async def add_rating(session: AsyncSession, ticket_id: uuid.UUID, at: datetime, score: int) -> None:
+    statement = insert_ignoring_conflicts(
+        session, rating, ["ticket_id", "rated_at"], ticket_id=ticket_id, rated_at=at, score=score
+    )
+    await session.execute(statement)
+
+
+async def add_feedback(
+    session: AsyncSession, feedback_id: uuid.UUID, kind: str, at: datetime
+) -> None:
+    statement = insert_ignoring_conflicts(
+        session, feedback, ["id"], id=feedback_id, kind=kind, received_at=at
+    )
+    await session.execute(statement)
+
+
+async def feedback_volume(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
+    """Feedback and suggestions received in [start, end), by kind."""
+    query = (
+        select(feedback.c.kind, func.count())
+        .where(feedback.c.received_at >= start, feedback.c.received_at < end)
+        .group_by(feedback.c.kind)
+    )
+    return {kind: int(count) for kind, count in (await session.execute(query)).all()}
+
+
+async def _target_report(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy | None,
+    *,
+    zones: Mapping[str, str],
+    default_zone: str,
+) -> list[GroupFigures]:
+    """The SLA figures. PostgreSQL aggregates in SQL (percentile_cont included), so only a
     row per group leaves the database; elsewhere the tickets' rows are aggregated in Python."""
     if session.get_bind().dialect.name != "postgresql":
         facts = await report_facts(session, start, end, group_by, zones, default_zone)

@@ -145,6 +145,25 @@ extension = Table(
     Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
 )
 
+# Customers' scores of resolutions (ticket.satisfaction_rated), for CSAT beside the SLA
+# figures; a reopened ticket resolved again is rated again. Scores only: no words, no names.
+rating = Table(
+    "rating",
+    metadata,
+    Column("ticket_id", Uuid, primary_key=True),
+    Column("rated_at", UtcDateTime, primary_key=True),
+    Column("score", Integer, nullable=False),
+)
+
+# Feedback and suggestions received (feedback.received), counted in the reports.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False, index=True),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 revoked_credential = revoked_table(metadata)

@@ -39,3 +39,13 @@ def article_path(article_id: uuid.UUID | str) -> str:
     """Where the site shows a knowledge-base article: intake's answers and the notifier's mail
     both link there, after the site's address (SVIFTDESK_SITE_URL)."""
     return f"/help/articles/{article_id}"
+
+
+# The signed value in the resolved mail's rating links: the notifier signs a ticket's id under
+# this purpose, intake's rating page checks it. It lets its holder rate that ticket, no more.
+RATING_LINK_PURPOSE = "rating-link"
+
+
+def rating_page_path(ticket_id: uuid.UUID | str) -> str:
+    """Intake's rating page, after its public address (SVIFTDESK_INTAKE_PUBLIC_URL)."""
+    return f"/v1/tickets/{ticket_id}/rating/page"

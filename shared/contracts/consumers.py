@@ -43,6 +43,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "incident.tickets_linked",
         "incident.updated",
         "development.fix_released",
+        "feedback.received",
     ),
     "sla": (
         "credential.revoked",
@@ -53,5 +54,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "ticket.category_set",
         "escalation.opened",
         "escalation.closed",
+        "ticket.satisfaction_rated",
+        "feedback.received",
     ),
 }

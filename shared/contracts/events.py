@@ -299,6 +299,45 @@ class TicketSatisfactionRated(EventPayload):
     rated_at: AwareDatetime
 
 
+class FeedbackKind(StrEnum):
+    feedback = "feedback"
+    suggestion = "suggestion"
+
+
+class FeedbackStatus(StrEnum):
+    """How far staff have got with a piece of feedback or a suggestion."""
+
+    new = "new"
+    read = "read"
+    answered = "answered"
+    planned = "planned"
+
+
+class FeedbackReceived(EventPayload):
+    """Someone left feedback or a suggestion without a ticket (clauses 13, 27). Carries no
+    text: the acknowledgement quotes none of it to an address that has not proven itself."""
+
+    event_type: ClassVar[str] = "feedback.received"
+
+    feedback_id: uuid.UUID
+    kind: FeedbackKind
+    email: EmailStr | None = Field(default=None, description="null if no answer was wanted")
+    language: Language = Language.ru
+    received_at: AwareDatetime
+
+
+class FeedbackStatusChanged(EventPayload):
+    """Staff moved a piece of feedback along: read, answered or planned."""
+
+    event_type: ClassVar[str] = "feedback.status_changed"
+
+    feedback_id: uuid.UUID
+    kind: FeedbackKind
+    from_status: FeedbackStatus
+    to_status: FeedbackStatus
+    changed_at: AwareDatetime
+
+
 class SlaTarget(StrEnum):
     first_response = "first_response"
     resolution = "resolution"
@@ -558,6 +597,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         TicketEscalationRequested,
         TicketConsentChanged,
         TicketSatisfactionRated,
+        FeedbackReceived,
+        FeedbackStatusChanged,
         SlaTargetsSet,
         SlaMet,
         SlaWarning,

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.sla.domain.report import (
+    CsatFigures,
     GroupBy,
     ReportPeriodError,
     TargetFacts,
     TicketFacts,
     aggregate,
     check_period,
+    csat_by_group,
     iso_week,
     percentile,
     to_csv,
@@ -93,8 +95,8 @@ def test_csv_has_a_header_and_empty_cells_for_no_value() -> None:
     rows = aggregate([_ticket(None, 10, None), _ticket("bug", 20, 100)], grouped=True)
     lines = to_csv(rows, GroupBy.category).splitlines()
     assert lines[0].startswith("category,tickets,first_response_measured,")
-    assert lines[1] == "bug,1,1,20.0,20.0,1,0,1.0,1,100.0,100.0,1,0,1.0,0,0,0"
-    assert lines[2] == ",1,1,10.0,10.0,1,0,1.0,0,,,0,0,,0,0,0"
+    assert lines[1] == "bug,1,1,20.0,20.0,1,0,1.0,1,100.0,100.0,1,0,1.0,0,0,0,0,,"
+    assert lines[2] == ",1,1,10.0,10.0,1,0,1.0,0,,,0,0,,0,0,0,0,,"
     assert to_csv(aggregate([], grouped=False), None).splitlines()[0].startswith("group,")
 
 
@@ -108,3 +110,11 @@ def test_a_period_runs_forwards_and_for_at_most_a_year() -> None:
     with pytest.raises(ReportPeriodError) as refused:
         check_period(datetime.fromisoformat("0001-01-01T00:00:00+05:00"), start)
     assert refused.value.field == "from"
+
+
+def test_csat_is_the_share_of_fours_and_fives() -> None:
+    csat = csat_by_group([("bug", 5), ("bug", 4), ("bug", 1), (None, 3)])
+    assert (csat["bug"].ratings, csat["bug"].satisfied) == (3, 2)
+    assert (csat["bug"].satisfied_share, csat["bug"].average_score) == (0.6667, 3.33)
+    assert (csat[None].satisfied_share, csat[None].average_score) == (0.0, 3.0)
+    assert (CsatFigures().satisfied_share, CsatFigures().average_score) == (None, None)

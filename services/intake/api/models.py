@@ -27,6 +27,8 @@ from shared.contracts.events import (
     Category,
     Channel,
     Complexity,
+    FeedbackKind,
+    FeedbackStatus,
     Language,
     PartnerRef,
     TicketStatus,
@@ -183,6 +185,21 @@ class TimelineKind(StrEnum):
     message_accepted = "message_accepted"
 
 
+class TicketRatingOut(BaseModel):
+    """The customer's rating of one resolution, as staff read it."""
+
+    id: uuid.UUID
+    score: int
+    comment: str | None
+    rated_at: AwareDatetime
+    resolved_at: AwareDatetime
+
+
+class RatingItemOut(TicketRatingOut):
+    ticket_id: uuid.UUID
+    number: str
+
+
 class TimelineEntryOut(BaseModel):
     at: AwareDatetime
     kind: TimelineKind
@@ -235,6 +252,9 @@ class TicketOut(BaseModel):
     attachments: list[AttachmentOut]
     messages: list[MessageOut]
     timeline: list[TimelineEntryOut]
+    ratings: list[TicketRatingOut] = Field(
+        default_factory=list, description="staff only: the customer's ratings, with comments"
+    )
 
 
 class MessageIn(BaseModel):
@@ -360,23 +380,37 @@ class ConsentOut(BaseModel):
     share_with_partners: bool
 
 
-class FeedbackKind(StrEnum):
-    feedback = "feedback"
-    suggestion = "suggestion"
-
-
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: FeedbackKind
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
     email: EmailStr | None = Field(default=None, description="if you would like an answer")
+    language: Language = Field(default=Language.ru, description="of the acknowledgement")
 
 
 class FeedbackOut(BaseModel):
     id: uuid.UUID
     kind: FeedbackKind
     received_at: AwareDatetime
+
+
+class FeedbackItemOut(BaseModel):
+    """Feedback as staff read it."""
+
+    id: uuid.UUID
+    kind: FeedbackKind
+    text: str
+    email: str | None
+    status: FeedbackStatus
+    received_at: AwareDatetime
+    status_changed_at: AwareDatetime | None
+
+
+class FeedbackStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: FeedbackStatus
 
 
 class QueueItemOut(BaseModel):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from shared.contracts.events import (
     Actor,
     DevelopmentFixReleased,
+    FeedbackReceived,
     SlaExtended,
     TicketMessageAdded,
     TicketStatus,
@@ -171,6 +172,14 @@ def for_report(
         "within_target": within_target,
     }
     return Notification("resolved", contact.email, language, context)
+
+
+def for_feedback(feedback: FeedbackReceived) -> Notification | None:
+    """An acknowledgement, when the sender gave an address; it names only the kind."""
+    if feedback.email is None:
+        return None
+    context = {"kind": feedback.kind.value}
+    return Notification("feedback_received", feedback.email, feedback.language, context)
 
 
 # -- one mail per thing to know ----------------------------------------------------------------

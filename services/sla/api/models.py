@@ -90,6 +90,18 @@ class TargetFiguresOut(BaseModel):
     )
 
 
+class CsatOut(BaseModel):
+    ratings: int = Field(description="customers' ratings (1–5) of these tickets' resolutions")
+    satisfied: int = Field(description="ratings of 4 or 5")
+    satisfied_share: float | None = Field(description="CSAT: satisfied / ratings; none: no ratings")
+    average_score: float | None
+
+
+class FeedbackVolumeOut(BaseModel):
+    feedback: int = Field(description="feedback left without a ticket in the period")
+    suggestion: int = Field(description="suggestions left in the period")
+
+
 class ReportRowOut(BaseModel):
     group: str | None = Field(description="the group's value; none: not set, or no grouping")
     tickets: int = Field(description="tickets received in the period")
@@ -98,6 +110,7 @@ class ReportRowOut(BaseModel):
     breaches: int = Field(description="first-response and resolution targets breached")
     escalations: int = Field(description="escalations of these tickets to a senior")
     extensions: int = Field(description="resolution targets extended, with a reason")
+    csat: CsatOut
 
 
 class SlaReportOut(BaseModel):
@@ -105,3 +118,4 @@ class SlaReportOut(BaseModel):
     to: AwareDatetime
     group_by: str | None
     rows: list[ReportRowOut]
+    feedback: FeedbackVolumeOut = Field(description="received in the period, whatever the group")

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from services.sla import repository
-from services.sla.api.models import ReportRowOut, SlaReportOut
+from services.sla.api.models import FeedbackVolumeOut, ReportRowOut, SlaReportOut
 from services.sla.domain.report import (
     GroupBy,
     ReportPeriodError,
@@ -18,6 +18,7 @@ from services.sla.domain.report import (
 )
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
+from shared.contracts.events import FeedbackKind
 from shared.errors import UnprocessableError
 from shared.policy.book import PolicyBook
 from shared.runtime import RuntimeDep
@@ -85,6 +86,7 @@ async def sla_report(
             zones=book.zones(),
             default_zone=book.at(datetime.now(UTC)).timezone,
         )
+        volume = await repository.feedback_volume(session, start, end)
     if output == "csv" or (output is None and CSV in (accept or "")):
         return Response(
             to_csv(groups, group_by),
@@ -96,4 +98,8 @@ async def sla_report(
         to=end,
         group_by=group_by,
         rows=[ReportRowOut.model_validate(g, from_attributes=True) for g in groups],
+        feedback=FeedbackVolumeOut(
+            feedback=volume.get(FeedbackKind.feedback, 0),
+            suggestion=volume.get(FeedbackKind.suggestion, 0),
+        ),
     )

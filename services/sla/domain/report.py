@@ -173,6 +173,40 @@ class TargetFigures:
         return round(self.met / decided, 4) if decided else None
 
 
+# A 4 or a 5 of 1–5 is a satisfied customer: CSAT is their share of the ratings.
+SATISFIED_SCORE = 4
+
+
+@dataclass(frozen=True)
+class CsatFigures:
+    """Customers' ratings of the resolutions (clauses 13, 27): one per resolution."""
+
+    ratings: int = 0
+    satisfied: int = 0
+    score_sum: int = 0
+
+    @classmethod
+    def of(cls, scores: Iterable[int]) -> CsatFigures:
+        scores = list(scores)
+        return cls(len(scores), sum(s >= SATISFIED_SCORE for s in scores), sum(scores))
+
+    @property
+    def satisfied_share(self) -> float | None:
+        return round(self.satisfied / self.ratings, 4) if self.ratings else None
+
+    @property
+    def average_score(self) -> float | None:
+        return round(self.score_sum / self.ratings, 2) if self.ratings else None
+
+
+def csat_by_group(ratings: Iterable[tuple[str | None, int]]) -> dict[str | None, CsatFigures]:
+    """(group, score) pairs to each group's CSAT."""
+    scores: dict[str | None, list[int]] = defaultdict(list)
+    for group, score in ratings:
+        scores[group].append(score)
+    return {group: CsatFigures.of(values) for group, values in scores.items()}
+
+
 @dataclass(frozen=True)
 class GroupFigures:
     group: str | None
@@ -181,6 +215,7 @@ class GroupFigures:
     resolution: TargetFigures
     escalations: int
     extensions: int
+    csat: CsatFigures = CsatFigures()
 
     @property
     def breaches(self) -> int:
@@ -226,6 +261,9 @@ CSV_COLUMNS = [
     "breaches",
     "escalations",
     "extensions",
+    "csat_ratings",
+    "csat_satisfied_share",
+    "csat_average_score",
 ]
 
 
@@ -258,6 +296,9 @@ def to_csv(groups: Sequence[GroupFigures], group_by: GroupBy | None) -> str:
             g.breaches,
             g.escalations,
             g.extensions,
+            g.csat.ratings,
+            g.csat.satisfied_share,
+            g.csat.average_score,
         ]
         writer.writerow([_cell(c) for c in cells])
     return out.getvalue()
