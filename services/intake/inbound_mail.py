@@ -137,7 +137,9 @@ def ticket_request(mail: InboundMail) -> TicketCreate:
     language = guess_language(mail.subject, mail.text)
     if not subject:
         subject = "(без темы)" if language is Language.ru else "(no subject)"
-    body = mail.text.strip() or mail.subject.strip() or "(see the attached files)"
+    # The whole text: trimming quotes is for replies, and a new request often quotes an error
+    # message or forwards the mail it is about.
+    body = mail.full_text.strip() or mail.subject.strip() or "(see the attached files)"
     return TicketCreate.model_validate(
         {
             "channel": Channel.email,
@@ -334,7 +336,8 @@ async def _file(
             runtime,
             session,
             replied,
-            body=request.body,
+            # A reply's new words only; the whole message stays one click away (its raw mail).
+            body=(mail.text.strip() or request.body)[:BODY_MAX],
             attachments=request.attachments,
             at=now,
             verified=verified,

@@ -99,7 +99,11 @@ def corpus() -> dict[str, tuple[bytes, str]]:
         ),
         "html-only": (html.as_bytes(), "Ошибка 500"),
         "attachment": (with_file.as_bytes(), "Прикладываю журнал."),
-        "forwarded": (forwarded.as_bytes(), "Посмотрите, пожалуйста."),
+        # A new request keeps what it forwards (quote trimming is for replies).
+        "forwarded": (
+            forwarded.as_bytes(),
+            "Посмотрите, пожалуйста.\n\n-------- Пересылаемое сообщение --------\nОт: bank",
+        ),
     }
 
 
@@ -127,6 +131,8 @@ async def test_an_emailed_ticket_is_confirmed_and_automatic_mail_never_is(system
         (dsn.as_bytes(), "x"),
         (plain("Ответ", sender="someone@example.com"), ""),  # null sender: a bounce
         (plain("loop", sender=SUPPORT, name="SviftDesk"), "x"),
+        # A bounce read from a mailbox or posted raw: the MTA wrote the null sender down.
+        (plain("Delivery failed", sender="mailer@example.net", Return_Path="<>"), None),
     ]
     for raw, envelope_sender in noise:
         outcome = await deliver(system, raw, envelope_sender=envelope_sender)
@@ -141,6 +147,20 @@ async def test_an_emailed_ticket_is_confirmed_and_automatic_mail_never_is(system
     assert filed.number is not None and filed.number in str(receipt["Subject"])
     await asyncio.sleep(0.5)  # time enough for a wrong confirmation to show up
     assert len(system.mail()) == 1
+
+
+async def test_a_new_request_keeps_all_its_words(system: System) -> None:
+    """Quote trimming is for replies: a new request that quotes an error message, or forwards
+    one, is filed whole (it was cut at "…пишет:" and at the forward's header)."""
+    text = (
+        "Здравствуйте!\n\nПри оплате приложение пишет:\nОшибка 502 Bad Gateway\n\n"
+        "-------- Пересылаемое сообщение --------\nFrom: bank@example.com\nПлатёж отклонён."
+    )
+    filed = await deliver(system, plain(text))
+    assert filed.outcome is InboundOutcome.ticket_created, filed
+    ticket = await staff_view(system, filed.ticket_id)
+    assert "Ошибка 502 Bad Gateway" in ticket["body"]
+    assert "Платёж отклонён." in ticket["body"]
 
 
 async def test_the_receipt_of_an_emailed_ticket_suggests_articles(system: System) -> None:

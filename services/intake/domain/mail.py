@@ -189,6 +189,8 @@ def _automatic(message: Message, sender: str | None) -> str | None:
             return header
     if message.get("X-Auto-Response-Suppress", "").strip().lower() in ("all", "oof", "autoreply"):
         return "X-Auto-Response-Suppress"
+    if (message.get("Return-Path") or "x").strip("<> \t") == "":
+        return "Return-Path: <> (a bounce)"
     content_type = message.get_content_type()
     if content_type == "multipart/report" or message.get_param("report-type") == "delivery-status":
         return "delivery status notification"
