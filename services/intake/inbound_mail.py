@@ -80,11 +80,17 @@ class _Decision:
 
 
 def fingerprint(mail: InboundMail, raw: bytes) -> str:
-    """The same message twice has the same fingerprint: its Message-ID is unique per sender;
-    without one, only the very same bytes are the same message."""
-    if mail.message_id:
-        return hashlib.sha256(f"{mail.sender or ''}\n{mail.message_id}".encode()).hexdigest()
-    return hashlib.sha256(b"raw\n" + raw).hexdigest()
+    """The same message twice has the same fingerprint: the same sender, Message-ID and words
+    (a resend through another relay differs only in its trace headers). Some mailers reuse a
+    Message-ID: a message with other words is another message, and is filed. Without a
+    Message-ID, only the very same bytes are the same message."""
+    if not mail.message_id:
+        return hashlib.sha256(b"raw\n" + raw).hexdigest()
+    digest = hashlib.sha256(f"{mail.sender or ''}\n{mail.message_id}\n".encode())
+    digest.update(f"{mail.subject}\n{mail.full_text}\n".encode(errors="replace"))
+    for attachment in mail.attachments:
+        digest.update(hashlib.sha256(attachment.data).digest())
+    return digest.hexdigest()
 
 
 def own_addresses(runtime: ServiceRuntime) -> frozenset[str]:

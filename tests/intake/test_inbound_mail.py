@@ -312,6 +312,25 @@ async def test_a_resent_message_files_one_ticket(system: System) -> None:
     assert await system.count_rows("intake", "inbound_mail") == 2
 
 
+async def test_a_reused_message_id_with_other_words_is_another_message(system: System) -> None:
+    """Some mailers reuse Message-IDs: every message after the first was answered 250 and kept
+    nowhere. A resend has the same words; a message with other words is filed."""
+
+    def with_reused_id(body: str) -> bytes:
+        message = MIMEText(body, "plain", "utf-8")
+        message["From"], message["To"] = "reuse@example.com", SUPPORT
+        message["Subject"], message["Message-ID"] = "Вопрос", "<same-id@mailer.example.com>"
+        return message.as_bytes()
+
+    one = await deliver(system, with_reused_id("Не работает вход"))
+    two = await deliver(system, with_reused_id("Не приходит код"))
+    again = await deliver(system, with_reused_id("Не приходит код"))
+    assert one.outcome is two.outcome is InboundOutcome.ticket_created
+    assert two.ticket_id != one.ticket_id
+    assert (await staff_view(system, two.ticket_id))["body"] == "Не приходит код"
+    assert again.duplicate and again.ticket_id == two.ticket_id
+
+
 @pytest.fixture
 async def throttled_system(
     settings: Settings, request: pytest.FixtureRequest
