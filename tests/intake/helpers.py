@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from services.intake import credentials
 from services.intake.tables import outbox
 from shared.auth import Role
 from shared.contracts.events import TicketStatus
+from shared.settings import Settings
+from tests.conftest import free_port
 from tests.support import System, ticket_body
 
 # The whole table, written out: what agents may do from each status.
@@ -142,3 +145,16 @@ def from_address(system: System, address: str, service: str = "intake") -> httpx
     """A client whose socket address is ``address``, as uvicorn would report it."""
     transport = httpx.ASGITransport(app=system.apps[service], client=(address, 40000))
     return httpx.AsyncClient(transport=transport, base_url=f"http://{service}")
+
+
+@asynccontextmanager
+async def listening_system(
+    settings: Settings, request: pytest.FixtureRequest, **update: object
+) -> AsyncIterator[System]:
+    """A system whose intake hears SMTP on a free port of its own (loopback)."""
+    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    own = settings.model_copy(
+        update={"smtp_listen_host": "127.0.0.1", "smtp_listen_port": free_port(), **update}
+    )
+    async with System.start(own, smtp_sink=sink) as system:
+        yield system

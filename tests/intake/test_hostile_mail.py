@@ -26,8 +26,7 @@ from services.intake.domain.mail import MAX_DEFECTS, TOO_MANY_PARTS, parse
 from services.intake.domain.markup import html_to_text
 from shared.auth import Role
 from shared.settings import Settings
-from tests.conftest import free_port
-from tests.intake.helpers import agent, issue
+from tests.intake.helpers import agent, issue, listening_system
 from tests.intake.test_inbound_mail import FakeMailbox
 from tests.support import System
 
@@ -111,24 +110,12 @@ async def _each_handled(system: System, deliver: Callable[[bytes], Awaitable[Non
     assert recorded == len(hostile("x@example.com")), listed.text
 
 
-@asynccontextmanager
-async def _listening(
-    settings: Settings, request: pytest.FixtureRequest, **update: object
-) -> AsyncIterator[System]:
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
-    own = settings.model_copy(
-        update={"smtp_listen_host": "127.0.0.1", "smtp_listen_port": free_port(), **update}
-    )
-    async with System.start(own, smtp_sink=sink) as system:
-        yield system
-
-
 @pytest.fixture
 async def listening(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[System]:
     # Headers as large as a message: the parser, not the door's header limit, meets them all
     # (test_smtp_door has the limit).
     whole = settings.max_mail_bytes
-    async with _listening(settings, request, max_mail_header_bytes=whole) as system:
+    async with listening_system(settings, request, max_mail_header_bytes=whole) as system:
         yield system
 
 
@@ -184,7 +171,7 @@ async def test_a_message_over_the_reading_budget_is_kept_unread(
     monkeypatch.setattr(inbound_mail, "parse", stuck)
     raw = _mail("slow@example.com", "Медленное письмо")
 
-    async with _listening(settings, request, mail_parse_seconds=budget) as listening:
+    async with listening_system(settings, request, mail_parse_seconds=budget) as listening:
         port = listening.settings.smtp_listen_port
 
         def send() -> tuple[int, bytes]:

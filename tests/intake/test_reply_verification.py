@@ -30,8 +30,16 @@ from shared.contracts.mail import (
     ticket_number_in_message_ids,
 )
 from shared.settings import Settings, load_settings
-from tests.conftest import free_port
-from tests.intake.helpers import agent, bearer, events, issue, move, new_ticket, read
+from tests.intake.helpers import (
+    agent,
+    bearer,
+    events,
+    issue,
+    listening_system,
+    move,
+    new_ticket,
+    read,
+)
 from tests.support import System
 
 SUPPORT = "support@sviftcommunity.ru"
@@ -40,15 +48,7 @@ OUR_MTA = "mx.sviftcommunity.ru"
 
 @pytest.fixture
 async def desk(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[System]:
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
-    own = settings.model_copy(
-        update={
-            "smtp_listen_host": "127.0.0.1",
-            "smtp_listen_port": free_port(),
-            "mail_authserv_ids": (OUR_MTA,),
-        }
-    )
-    async with System.start(own, smtp_sink=sink) as system:
+    async with listening_system(settings, request, mail_authserv_ids=(OUR_MTA,)) as system:
         yield system
 
 

@@ -9,8 +9,6 @@ import smtplib
 import ssl
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,23 +17,10 @@ from sqlalchemy import update
 
 from services.intake.tables import inbound_mail
 from shared.settings import Settings, SettingsError, load_settings
-from tests.conftest import free_port
-from tests.intake.helpers import agent
+from tests.intake.helpers import agent, listening_system
 from tests.support import System
 
 SUPPORT = "support@sviftcommunity.ru"
-
-
-@asynccontextmanager
-async def listening(
-    settings: Settings, request: pytest.FixtureRequest, **update: object
-) -> AsyncIterator[System]:
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
-    own = settings.model_copy(
-        update={"smtp_listen_host": "127.0.0.1", "smtp_listen_port": free_port(), **update}
-    )
-    async with System.start(own, smtp_sink=sink) as system:
-        yield system
 
 
 def message(sender: str, body: str = "Не проходит оплата.", headers: str = "") -> bytes:
@@ -68,7 +53,7 @@ async def send(client: smtplib.SMTP, raw: bytes, envelope: str) -> tuple[int, by
 async def test_one_address_gets_a_bounded_number_of_connections(
     settings: Settings, request: pytest.FixtureRequest
 ) -> None:
-    async with listening(settings, request, smtp_connections_per_address=2) as system:
+    async with listening_system(settings, request, smtp_connections_per_address=2) as system:
         first, second = await connect(system), await connect(system)
         with pytest.raises(smtplib.SMTPConnectError) as refused:
             await connect(system)
@@ -85,7 +70,7 @@ async def test_a_flood_from_one_envelope_sender_is_kept_as_throttled(
 ) -> None:
     """Changing the From header each time does not get a flood filed: the door counts the
     envelope sender and the connecting address."""
-    async with listening(settings, request, smtp_messages_per_minute=2) as system:
+    async with listening_system(settings, request, smtp_messages_per_minute=2) as system:
         client = await connect(system)
         answers = [
             await send(client, message(f"spoof{n}@example.com"), "flood@example.com")
@@ -128,7 +113,7 @@ async def test_a_flood_from_one_envelope_sender_is_kept_as_throttled(
 async def test_oversized_headers_are_refused_and_long_lines_taken(
     settings: Settings, request: pytest.FixtureRequest
 ) -> None:
-    async with listening(settings, request, max_mail_header_bytes=4096) as system:
+    async with listening_system(settings, request, max_mail_header_bytes=4096) as system:
         client = await connect(system)
         padded = message("ivan@example.com", headers="X-Padding: " + "p" * 5000 + "\r\n")
         code, answer = await send(client, padded, "ivan@example.com")
@@ -158,13 +143,13 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
 async def test_starttls_is_offered_with_a_certificate(
     settings: Settings, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    async with listening(settings, request) as plain:
+    async with listening_system(settings, request) as plain:
         client = await connect(plain)
         assert not client.has_extn("starttls")
         await asyncio.to_thread(client.quit)
     cert, key = _self_signed(tmp_path)
     tls = {"smtp_tls_cert_file": cert, "smtp_tls_key_file": key}
-    async with listening(settings, request, **tls) as system:
+    async with listening_system(settings, request, **tls) as system:
         client = await connect(system)
         assert client.has_extn("starttls")
         trusting = ssl.create_default_context(cafile=str(cert))

@@ -21,8 +21,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from shared.settings import Settings
-from tests.conftest import PG_ADMIN_URL, free_port
-from tests.intake.helpers import agent, read
+from tests.conftest import PG_ADMIN_URL
+from tests.intake.helpers import agent, listening_system, read
 from tests.support import System
 
 SUPPORT = "support@sviftcommunity.ru"
@@ -33,15 +33,7 @@ T = TypeVar("T")
 
 @pytest.fixture
 async def listening(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[System]:
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
-    own = settings.model_copy(
-        update={
-            "smtp_listen_host": "127.0.0.1",
-            "smtp_listen_port": free_port(),
-            "max_mail_bytes": LIMIT,
-        }
-    )
-    async with System.start(own, smtp_sink=sink) as system:
+    async with listening_system(settings, request, max_mail_bytes=LIMIT) as system:
         yield system
 
 
