@@ -33,6 +33,7 @@ from services.intake.tables import (
     article_search_vector,
     article_vote,
     attachment,
+    canned_reply,
     credential,
     customer,
     feedback,
@@ -585,7 +586,7 @@ async def search_articles(
     return (await session.execute(query.order_by(*order).limit(limit))).all()
 
 
-# Staff's tools (issue 16): ticket search, the customer's other tickets, needs reply.
+# Staff's tools (issue 16): ticket search, the customer's other tickets, canned replies.
 
 
 @dataclass(frozen=True)
@@ -763,3 +764,63 @@ async def note_public_message(
     await session.execute(
         update(ticket).where(ticket.c.id == ticket_id).values(awaiting_reply_since=since)
     )
+
+
+@dataclass(frozen=True)
+class CannedReplyRecord:
+    id: uuid.UUID
+    owner_id: uuid.UUID | None  # None: shared
+    language: str
+    title: str
+    body: str
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+def _canned(row: Row[Any]) -> CannedReplyRecord:
+    return CannedReplyRecord(**row._asdict())
+
+
+async def add_canned_reply(session: AsyncSession, **values: Any) -> CannedReplyRecord:
+    statement = canned_reply.insert().values(**values).returning(*canned_reply.c)
+    return _canned((await session.execute(statement)).one())
+
+
+async def get_canned_reply(
+    session: AsyncSession, reply_id: uuid.UUID, *, for_update: bool = False
+) -> CannedReplyRecord | None:
+    query = select(canned_reply).where(canned_reply.c.id == reply_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return None if row is None else _canned(row)
+
+
+async def canned_replies(
+    session: AsyncSession, *, owner_id: uuid.UUID, language: str | None, limit: int
+) -> list[CannedReplyRecord]:
+    """The shared ones and ``owner_id``'s own, by title."""
+    query = select(canned_reply).where(
+        or_(canned_reply.c.owner_id.is_(None), canned_reply.c.owner_id == owner_id)
+    )
+    if language is not None:
+        query = query.where(canned_reply.c.language == language)
+    query = query.order_by(canned_reply.c.title, canned_reply.c.id).limit(limit)
+    return [_canned(row) for row in (await session.execute(query)).all()]
+
+
+async def update_canned_reply(
+    session: AsyncSession, reply_id: uuid.UUID, **values: Any
+) -> CannedReplyRecord:
+    statement = (
+        update(canned_reply)
+        .where(canned_reply.c.id == reply_id)
+        .values(**values)
+        .returning(*canned_reply.c)
+    )
+    return _canned((await session.execute(statement)).one())
+
+
+async def delete_canned_reply(session: AsyncSession, reply_id: uuid.UUID) -> None:
+    await session.execute(delete(canned_reply).where(canned_reply.c.id == reply_id))

@@ -266,6 +266,22 @@ article_vote = Table(
     Column("voted_at", UtcDateTime, nullable=False),
 )
 
+# Staff's canned replies (issue 16): shared ones (``owner_id`` NULL; seniors and admins edit
+# them) and each agent's own, with placeholders filled in for a ticket when used.
+canned_reply = Table(
+    "canned_reply",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid),
+    Column("language", String(2), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_by", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_canned_reply_owner_id_title", "owner_id", "title"),
+)
+
 # Full-text search over articles, which table metadata cannot express, so migration
 # intake_0003 builds it by hand for each backend: on PostgreSQL a generated tsvector column of
 # ``article`` with a GIN index, on SQLite an FTS5 table of stemmed text (with FTS5's shadow

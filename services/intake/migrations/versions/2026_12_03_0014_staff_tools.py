@@ -1,4 +1,4 @@
-"""Staff's tools (issue 16): full-text ticket search and the "needs reply" mark.
+"""Staff's tools (issue 16): full-text ticket search, the "needs reply" mark, canned replies.
 
 Search matches the stems of the words asked (Snowball, computed by intake) as prefixes of the
 words written, on both backends alike, so neither backend's stop list or stemmer decides on
@@ -114,6 +114,22 @@ def upgrade() -> None:
         postgresql_where=waiting,
         sqlite_where=waiting,
     )
+    op.create_table(
+        "canned_reply",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=True),
+        sa.Column("language", sa.String(2), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_canned_reply"),
+        schema=SCHEMA,
+    )
+    op.create_index(
+        "ix_canned_reply_owner_id_title", "canned_reply", ["owner_id", "title"], schema=SCHEMA
+    )
     if postgres:
         for table, vector in (("ticket", TICKET_VECTOR), ("message", MESSAGE_VECTOR)):
             op.execute(
@@ -140,6 +156,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER message_text_{trigger}")
         op.execute("DROP TABLE ticket_text")
         op.execute("DROP TABLE message_text")
+    op.drop_index("ix_canned_reply_owner_id_title", table_name="canned_reply", schema=SCHEMA)
+    op.drop_table("canned_reply", schema=SCHEMA)
     op.drop_index("ix_ticket_awaiting_reply", table_name="ticket", schema=SCHEMA)
     with op.batch_alter_table("ticket", schema=_alter_schema()) as batch:
         batch.drop_column("awaiting_reply_since")
