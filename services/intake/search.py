@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from services.intake import repository
 from services.intake.api.models import (
     CustomerOut,
@@ -72,7 +70,7 @@ async def search(
 
 async def customer_tickets(
     runtime: ServiceRuntime, ticket_id: str, *, limit: int
-) -> Sequence[TicketHitOut]:
+) -> list[TicketHitOut]:
     """The same customer's other tickets, newest first (staff)."""
     parsed = parse_ticket_id(ticket_id)
     async with runtime.db.sessions() as session:

@@ -135,7 +135,7 @@ async def customer_tickets(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[TicketHitOut]:
     """Newest first, this one left out: what else this customer asked us, and how it went."""
-    return list(await search.customer_tickets(runtime, ticket_id, limit=limit))
+    return await search.customer_tickets(runtime, ticket_id, limit=limit)
 
 
 @router.post(
