@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake import handlers, imap, inbound_repository, repository, smtp, tables
 from services.intake.api import (
     articles,
+    canned_replies,
     credentials,
     feedback,
     inbound,
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         credentials.router,
         inbound.router,
         articles.router,
+        canned_replies.router,
         privacy.router,
     ):
         app.include_router(router)

@@ -315,7 +315,12 @@ async def _announce(
     at: datetime,
     target: TicketStatus | None,
 ) -> None:
-    """A message's timeline entry and event, and the move it causes."""
+    """A message's timeline entry and event, the move it causes, and whether the customer now
+    waits for an answer."""
+    if not internal:
+        await repository.note_public_message(
+            session, row.id, by_customer=author is Actor.customer, at=at
+        )
     await record(
         session,
         row.id,

@@ -4,27 +4,50 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, exists, func, literal_column, or_, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    Select,
+    case,
+    delete,
+    distinct,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.domain.staff_tools import fts5_prefix, tsquery_prefix
 from services.intake.tables import (
     article,
     article_search,
     article_search_vector,
     article_vote,
     attachment,
+    canned_reply,
     credential,
     customer,
     feedback,
     idempotency_key,
     message,
+    message_search_vector,
+    message_text,
     rating,
     ticket,
+    ticket_search_vector,
+    ticket_text,
     timeline,
 )
+from shared.contracts.events import Category, Channel, Complexity, TicketStatus
 from shared.db import execute_count, insert_ignoring_conflicts, insert_rows
 from shared.outbox import PURGE_BATCH
 
@@ -162,9 +185,15 @@ async def list_tickets(
     customer_email: str | None,
     after_number: int | None,
     limit: int,
+    needs_reply: Collection[str] = (),
 ) -> Sequence[Row[Any]]:
-    """Tickets by number (their order of arrival), after ``after_number``, as filtered."""
+    """Tickets by number (their order of arrival), after ``after_number``, as filtered;
+    ``needs_reply``: only those of these statuses whose customer waits for an answer."""
     query = select(ticket).order_by(ticket.c.number).limit(limit)
+    if needs_reply:
+        query = query.where(
+            ticket.c.awaiting_reply_since.is_not(None), ticket.c.status.in_(needs_reply)
+        )
     if statuses:
         query = query.where(ticket.c.status.in_(statuses))
     if categories:
@@ -555,3 +584,243 @@ async def search_articles(
     if language is not None:
         order.insert(0, case((article.c.language == language, 0), else_=1))
     return (await session.execute(query.order_by(*order).limit(limit))).all()
+
+
+# Staff's tools (issue 16): ticket search, the customer's other tickets, canned replies.
+
+
+@dataclass(frozen=True)
+class TicketSummaryRecord:
+    """A ticket as staff's lists show it, with its customer."""
+
+    id: uuid.UUID
+    number: int
+    status: TicketStatus
+    channel: Channel
+    category: Category | None
+    complexity: Complexity | None
+    subject: str
+    received_at: datetime
+    customer_is_new: bool
+    claimed_by: uuid.UUID | None
+    awaiting_reply_since: datetime | None
+    customer_email: str
+    customer_name: str
+    customer_language: str
+    score: float = 0.0
+
+
+_SUMMARY = (
+    ticket.c.id,
+    ticket.c.number,
+    ticket.c.status,
+    ticket.c.channel,
+    ticket.c.category,
+    ticket.c.complexity,
+    ticket.c.subject,
+    ticket.c.received_at,
+    ticket.c.customer_is_new,
+    ticket.c.claimed_by,
+    ticket.c.awaiting_reply_since,
+    customer.c.email.label("customer_email"),
+    func.coalesce(ticket.c.customer_name, customer.c.name).label("customer_name"),
+    func.coalesce(ticket.c.customer_language, customer.c.language).label("customer_language"),
+)
+
+
+def _summary(row: Row[*tuple[Any, ...]]) -> TicketSummaryRecord:
+    values = row._asdict()
+    return TicketSummaryRecord(
+        **values
+        | {
+            "status": TicketStatus(row.status),
+            "channel": Channel(row.channel),
+            "category": None if row.category is None else Category(row.category),
+            "complexity": None if row.complexity is None else Complexity(row.complexity),
+            "score": float(values.get("score") or 0.0),
+        }
+    )
+
+
+# A word found in a ticket's messages counts for less than one in its subject or body.
+MESSAGE_WEIGHT = 0.5
+
+
+def _word_hits(term: int, prefix: str, *, postgres: bool) -> list[Select[Any]]:
+    """(ticket id, term, score) of the tickets whose subject, body or a message (internal
+    notes too: staff search) holds a word starting with ``prefix``: one indexed lookup each."""
+    if postgres:
+        query = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery_prefix(prefix))
+        return [
+            select(
+                ticket.c.id.label("ticket_id"),
+                literal(term).label("term"),
+                func.ts_rank(ticket_search_vector, query).label("score"),
+            ).where(ticket_search_vector.op("@@")(query)),
+            select(
+                message.c.ticket_id,
+                literal(term),
+                func.ts_rank(message_search_vector, query) * MESSAGE_WEIGHT,
+            ).where(message_search_vector.op("@@")(query)),
+        ]
+    match = fts5_prefix(prefix)
+    # bm25 is lower for a better match; the subject weighs more than the body.
+    return [
+        select(
+            ticket.c.id.label("ticket_id"),
+            literal(term).label("term"),
+            (-func.bm25(literal_column("ticket_text"), 4.0, 1.0)).label("score"),
+        )
+        .select_from(ticket_text.join(ticket, ticket.c.number == ticket_text.c.rowid))
+        .where(literal_column("ticket_text").op("MATCH")(match)),
+        select(
+            message.c.ticket_id,
+            literal(term),
+            -func.bm25(literal_column("message_text")) * MESSAGE_WEIGHT,
+        )
+        .select_from(
+            message_text.join(message, literal_column("message.rowid") == message_text.c.rowid)
+        )
+        .where(literal_column("message_text").op("MATCH")(match)),
+    ]
+
+
+async def search_tickets(
+    session: AsyncSession,
+    *,
+    postgres: bool,
+    prefixes: Sequence[str],
+    numbers: Collection[int],
+    addresses: Collection[str],
+    statuses: Collection[str],
+    categories: Collection[str],
+    channel: str | None,
+    claimed_by: uuid.UUID | None,
+    by_relevance: bool,
+    limit: int,
+    offset: int,
+) -> list[TicketSummaryRecord]:
+    """Tickets that hold every word (by prefix, in any of their texts), with the numbers and
+    addresses asked for, as filtered: the best match first (then the newest), or the newest.
+    Work grows with the matches, never with the whole table."""
+    query = select(*_SUMMARY).join(customer, customer.c.id == ticket.c.customer_id)
+    if prefixes:
+        parts = [
+            part
+            for term, prefix in enumerate(prefixes)
+            for part in _word_hits(term, prefix, postgres=postgres)
+        ]
+        hits = union_all(*parts).subquery("hits")
+        matched = (
+            select(hits.c.ticket_id, func.sum(hits.c.score).label("score"))
+            .group_by(hits.c.ticket_id)
+            .having(func.count(distinct(hits.c.term)) == len(prefixes))
+            .subquery("matched")
+        )
+        query = query.add_columns(matched.c.score).join(matched, matched.c.ticket_id == ticket.c.id)
+        relevance = [matched.c.score.desc()]
+    else:
+        relevance = []
+    if numbers:
+        query = query.where(ticket.c.number.in_(numbers))
+    if addresses:
+        query = query.where(customer.c.email.in_(addresses))
+    if statuses:
+        query = query.where(ticket.c.status.in_(statuses))
+    if categories:
+        query = query.where(ticket.c.category.in_(categories))
+    if channel is not None:
+        query = query.where(ticket.c.channel == channel)
+    if claimed_by is not None:
+        query = query.where(ticket.c.claimed_by == claimed_by)
+    order = [*relevance, ticket.c.number.desc()] if by_relevance else [ticket.c.number.desc()]
+    rows = (await session.execute(query.order_by(*order).limit(limit).offset(offset))).all()
+    return [_summary(row) for row in rows]
+
+
+async def customer_tickets(
+    session: AsyncSession, ticket_id: uuid.UUID, *, limit: int
+) -> list[TicketSummaryRecord] | None:
+    """The other tickets of this ticket's customer, newest first; None if no such ticket."""
+    owner = await session.scalar(select(ticket.c.customer_id).where(ticket.c.id == ticket_id))
+    if owner is None:
+        return None
+    query = (
+        select(*_SUMMARY)
+        .join(customer, customer.c.id == ticket.c.customer_id)
+        .where(ticket.c.customer_id == owner, ticket.c.id != ticket_id)
+        .order_by(ticket.c.number.desc())
+        .limit(limit)
+    )
+    return [_summary(row) for row in (await session.execute(query)).all()]
+
+
+async def note_public_message(
+    session: AsyncSession, ticket_id: uuid.UUID, *, by_customer: bool, at: datetime
+) -> None:
+    """The customer waits for an answer from their first public word after the agents' last
+    one; an agent's public word ends the wait."""
+    since = func.coalesce(ticket.c.awaiting_reply_since, at) if by_customer else None
+    await session.execute(
+        update(ticket).where(ticket.c.id == ticket_id).values(awaiting_reply_since=since)
+    )
+
+
+@dataclass(frozen=True)
+class CannedReplyRecord:
+    id: uuid.UUID
+    owner_id: uuid.UUID | None  # None: shared
+    language: str
+    title: str
+    body: str
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+def _canned(row: Row[Any]) -> CannedReplyRecord:
+    return CannedReplyRecord(**row._asdict())
+
+
+async def add_canned_reply(session: AsyncSession, **values: Any) -> CannedReplyRecord:
+    statement = canned_reply.insert().values(**values).returning(*canned_reply.c)
+    return _canned((await session.execute(statement)).one())
+
+
+async def get_canned_reply(
+    session: AsyncSession, reply_id: uuid.UUID, *, for_update: bool = False
+) -> CannedReplyRecord | None:
+    query = select(canned_reply).where(canned_reply.c.id == reply_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return None if row is None else _canned(row)
+
+
+async def canned_replies(
+    session: AsyncSession, *, owner_id: uuid.UUID, language: str | None, limit: int
+) -> list[CannedReplyRecord]:
+    """The shared ones and ``owner_id``'s own, by title."""
+    query = select(canned_reply).where(
+        or_(canned_reply.c.owner_id.is_(None), canned_reply.c.owner_id == owner_id)
+    )
+    if language is not None:
+        query = query.where(canned_reply.c.language == language)
+    query = query.order_by(canned_reply.c.title, canned_reply.c.id).limit(limit)
+    return [_canned(row) for row in (await session.execute(query)).all()]
+
+
+async def update_canned_reply(
+    session: AsyncSession, reply_id: uuid.UUID, **values: Any
+) -> CannedReplyRecord:
+    statement = (
+        update(canned_reply)
+        .where(canned_reply.c.id == reply_id)
+        .values(**values)
+        .returning(*canned_reply.c)
+    )
+    return _canned((await session.execute(statement)).one())
+
+
+async def delete_canned_reply(session: AsyncSession, reply_id: uuid.UUID) -> None:
+    await session.execute(delete(canned_reply).where(canned_reply.c.id == reply_id))

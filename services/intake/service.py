@@ -40,6 +40,7 @@ from services.intake.api.models import (
 )
 from services.intake.domain import lifecycle
 from services.intake.domain.categories import categorise
+from services.intake.domain.staff_tools import NEEDS_REPLY_STATUSES
 from services.intake.domain.tickets import (
     INITIAL_STATUS,
     check_attachment_size,
@@ -199,6 +200,8 @@ async def change_status(
     values: dict[str, Any] = {"status": target}
     if target is TicketStatus.resolved:
         values["resolved_at"] = at
+    if note is not None and actor in (Actor.agent, Actor.senior):
+        values["awaiting_reply_since"] = None  # the note is the agents' word to the customer
     if not await repository.update_ticket_if(session, row.id, expected_status=current, **values):
         raise ChangedMeanwhileError()
     await record(
@@ -471,6 +474,7 @@ async def file_tickets(
                 "status": INITIAL_STATUS,
                 "access_token_hash": hash_token(f.token),
                 "received_at": f.received_at,
+                "awaiting_reply_since": f.received_at,
                 "partner_id": f.partner_id,
             }
             for f, ref in zip(filings, refs, strict=True)
@@ -588,9 +592,10 @@ async def list_tickets(
     partner_id = caller.partner_id
     if partner_id is None and not caller.is_staff:
         raise ForbiddenError("Only staff and partners list tickets.")
-    if partner_id is not None and (query.mine or query.customer is not None):
+    if partner_id is not None and (query.mine or query.customer is not None or query.needs_reply):
         raise ForbiddenError(
-            "A partner lists the tickets it filed or was handed; mine and customer are staff's."
+            "A partner lists the tickets it filed or was handed; mine, customer and "
+            "needs_reply are staff's."
         )
     async with runtime.db.sessions() as session:
         rows = await repository.list_tickets(
@@ -603,6 +608,7 @@ async def list_tickets(
             customer_email=query.customer.lower() if query.customer else None,
             after_number=parse_number(query.after) if query.after else None,
             limit=query.limit + 1,  # one more tells whether another page follows
+            needs_reply=NEEDS_REPLY_STATUSES if query.needs_reply else (),
         )
     page = rows[: query.limit]
     return TicketPageOut(
@@ -618,6 +624,7 @@ async def list_tickets(
                 received_at=row.received_at,
                 customer_is_new=row.customer_is_new,
                 claimed_by=row.claimed_by,
+                awaiting_reply_since=row.awaiting_reply_since if partner_id is None else None,
             )
             for row in page
         ],

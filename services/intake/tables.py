@@ -81,6 +81,10 @@ ticket = Table(
     Column("claimed_at", UtcDateTime),
     Column("first_response_at", UtcDateTime),
     Column("resolved_at", UtcDateTime),
+    # Since when the customer waits for an answer: set when they write publicly (the filing,
+    # a reply), cleared by an agent's public reply or a note the customer reads; the "needs
+    # reply" view (issue 16).
+    Column("awaiting_reply_since", UtcDateTime),
     Index("ix_ticket_status_received_at", "status", "received_at"),
     # The FIFO work queue (clause 7): unclaimed tickets by arrival.
     Index(
@@ -89,6 +93,12 @@ ticket = Table(
         "number",
         postgresql_where=Column("claimed_by").is_(None),
         sqlite_where=Column("claimed_by").is_(None),
+    ),
+    Index(
+        "ix_ticket_awaiting_reply",
+        "number",
+        postgresql_where=Column("awaiting_reply_since").is_not(None),
+        sqlite_where=Column("awaiting_reply_since").is_not(None),
     ),
 )
 
@@ -256,13 +266,41 @@ article_vote = Table(
     Column("voted_at", UtcDateTime, nullable=False),
 )
 
+# Staff's canned replies (issue 16): shared ones (``owner_id`` NULL; seniors and admins edit
+# them) and each agent's own, with placeholders filled in for a ticket when used.
+canned_reply = Table(
+    "canned_reply",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid),
+    Column("language", String(2), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_by", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_canned_reply_owner_id_title", "owner_id", "title"),
+)
+
 # Full-text search over articles, which table metadata cannot express, so migration
 # intake_0003 builds it by hand for each backend: on PostgreSQL a generated tsvector column of
 # ``article`` with a GIN index, on SQLite an FTS5 table of stemmed text (with FTS5's shadow
 # tables, named after it). Alembic comparisons leave these names out (shared.migrations);
 # queries reach them through the two constructs below, which create nothing.
 metadata.info["unmanaged"] = frozenset(
-    {"article.search_vector", "ix_article_search_vector", "article_search"}
+    {
+        "article.search_vector",
+        "ix_article_search_vector",
+        "article_search",
+        # Ticket search (intake_0014), built the same way: tsvector columns of tickets and
+        # messages, or FTS5 tables kept by triggers.
+        "ticket.search_vector",
+        "message.search_vector",
+        "ix_ticket_search_vector",
+        "ix_message_search_vector",
+        "ticket_text",
+        "message_text",
+    }
 )
 article_search_vector = literal_column("article.search_vector", TSVECTOR)
 article_search = table(
@@ -272,6 +310,10 @@ article_search = table(
     column("tags", Text),
     column("body", Text),
 )
+ticket_search_vector = literal_column("ticket.search_vector", TSVECTOR)
+message_search_vector = literal_column("message.search_vector", TSVECTOR)
+ticket_text = table("ticket_text", column("rowid", Integer))
+message_text = table("message_text", column("rowid", Integer))
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

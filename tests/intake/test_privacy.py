@@ -145,6 +145,10 @@ async def test_erasure_waits_for_open_tickets_then_forgets_the_customer(system: 
     assert all(e["note"] is None for e in seen["timeline"])  # the resolution summary is gone
     # Another customer's ticket is untouched.
     assert (await read(system, other["id"], admin))["subject"] == "Вопрос Ольги"
+    # Staff's search forgets the erased words too (its index follows the rows).
+    for words, found in [("мошенничество", []), ("чек", []), ("оплата", [other["number"]])]:
+        hits = await system.intake.get("/v1/tickets/search", params={"q": words}, headers=admin)
+        assert [hit["number"] for hit in hits.json()["items"]] == found, words
 
     [event] = await events(system, "customer.erased")
     assert set(event["data"]["ticket_ids"]) == {first["id"], second["id"]}

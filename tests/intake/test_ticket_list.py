@@ -88,3 +88,55 @@ async def test_a_partner_lists_only_the_tickets_it_filed(system: System) -> None
     assert (await system.intake.get("/v1/tickets")).status_code == 401
     customer = bearer(web["access_token"])
     assert (await system.intake.get("/v1/tickets", headers=customer)).status_code in (401, 403)
+
+
+async def test_needs_reply_lists_the_tickets_whose_customer_wrote_last(system: System) -> None:
+    anna = await agent(system)
+    new = await new_ticket(system)
+    answered = await new_ticket(system, "olga@example.com")
+    answered_again = await new_ticket(system, "petr@example.com")
+    noted = await new_ticket(system, "vera@example.com")
+    asked = await new_ticket(system, "oleg@example.com")
+    resolved = await new_ticket(system, "ilya@example.com")
+
+    async def post(ticket: dict[str, Any], headers: dict[str, str], **body: Any) -> None:
+        added = await system.intake.post(
+            f"/v1/tickets/{ticket['id']}/messages", json=body, headers=headers
+        )
+        assert added.status_code == 201, added.text
+
+    await post(answered, anna, body="Проверьте, пожалуйста, ещё раз.")
+    await post(answered_again, anna, body="Проверьте, пожалуйста, ещё раз.")
+    await post(answered_again, bearer(answered_again["access_token"]), body="Не помогло.")
+    await post(noted, anna, body="Похоже на ошибку банка.", internal=True)  # not to the customer
+    assert (
+        await move(system, anna, asked["id"], "waiting_customer", note="Пришлите снимок экрана.")
+    ).status_code == 200
+    assert (await move(system, anna, resolved["id"], "resolved")).status_code == 200
+
+    page = await _list(system, anna, needs_reply="true")
+    # By arrival, like every list (clause 7).
+    assert _numbers(page) == [new["number"], answered_again["number"], noted["number"]]
+    waiting = {item["number"]: item["awaiting_reply_since"] for item in page["items"]}
+    assert waiting[new["number"]] is not None
+    assert waiting[answered_again["number"]] > waiting[noted["number"]]  # since the reply
+    every = await _list(system, anna)
+    assert {i["number"]: i["awaiting_reply_since"] for i in every["items"]}[
+        answered["number"]
+    ] is None
+    # Filters combine; a customer's reply reopens a resolved ticket, and it needs a reply.
+    assert _numbers(await _list(system, anna, needs_reply="true", status="received")) == [
+        new["number"],
+        noted["number"],
+    ]
+    await post(resolved, bearer(resolved["access_token"]), body="Снова не работает.")
+    assert _numbers(await _list(system, anna, needs_reply="true", limit=3)) == [
+        new["number"],
+        answered_again["number"],
+        noted["number"],
+    ]
+    last = await _list(system, anna, needs_reply="true", after=noted["number"])
+    assert _numbers(last) == [resolved["number"]]
+    _, acme = await issue(system, Role.partner, partner_name="Acme")
+    refused = await system.intake.get("/v1/tickets", params={"needs_reply": "true"}, headers=acme)
+    assert refused.status_code == 403, refused.text

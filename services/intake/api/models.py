@@ -439,6 +439,11 @@ class TicketQuery(BaseModel):
     channel: Channel | None = None
     mine: bool = Field(default=False, description="only those the calling agent claimed")
     customer: EmailStr | None = Field(default=None, description="only this customer's (staff)")
+    needs_reply: bool = Field(
+        default=False,
+        description="staff: only tickets whose customer wrote last and waits for an answer "
+        "(neither waiting on the customer, nor resolved or closed)",
+    )
     after: str | None = Field(
         default=None,
         pattern=r"^SC-\d{6,18}$",
@@ -458,6 +463,11 @@ class TicketSummaryOut(BaseModel):
     received_at: AwareDatetime
     customer_is_new: bool
     claimed_by: uuid.UUID | None = Field(description="the agent working on it; null if nobody")
+    awaiting_reply_since: AwareDatetime | None = Field(
+        default=None,
+        description="staff only: since when the customer waits for an answer (their first "
+        "public word after the agents' last one); null when the agents spoke last",
+    )
 
 
 class TicketPageOut(BaseModel):
@@ -465,6 +475,54 @@ class TicketPageOut(BaseModel):
     next_after: str | None = Field(
         description="the last number on this page: pass it as ``after`` for the next page; "
         "null on the last page"
+    )
+
+
+class SearchOrder(StrEnum):
+    relevance = "relevance"
+    newest = "newest"
+
+
+class TicketSearchQuery(BaseModel):
+    """A staff search; every filter narrows it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = (
+        Field(
+            description="words (any of their forms, Russian or English), a ticket number "
+            "(SC-000042) or a customer's address; a ticket matches when it holds every word, "
+            "in its subject, body or messages (internal notes too)"
+        )
+    )
+    status: list[TicketStatus] = Field(
+        default_factory=list, description="any of these (repeat the parameter)"
+    )
+    category: list[Category] = Field(
+        default_factory=list, description="any of these (repeat the parameter)"
+    )
+    channel: Channel | None = None
+    assignee: uuid.UUID | None = Field(
+        default=None, description="only those this staff member (credential id) works on"
+    )
+    mine: bool = Field(default=False, description="only those the calling agent works on")
+    order: SearchOrder = Field(
+        default=SearchOrder.relevance,
+        description="relevance: the best match first (words in the subject weigh most), then "
+        "the newest; newest: the newest first",
+    )
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=10_000)
+
+
+class TicketHitOut(TicketSummaryOut):
+    customer: CustomerOut
+
+
+class TicketSearchPageOut(BaseModel):
+    items: list[TicketHitOut]
+    next_offset: int | None = Field(
+        description="pass it as ``offset`` for the next page; null on the last page"
     )
 
 

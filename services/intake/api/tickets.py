@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from services.intake import conversation, customer_requests, desk, service
+from services.intake import conversation, customer_requests, desk, search, service
 from services.intake.access import AgentDep, CallerDep, limit_write
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
@@ -30,9 +30,12 @@ from services.intake.api.models import (
     RatingOut,
     TicketCreate,
     TicketCreatedOut,
+    TicketHitOut,
     TicketOut,
     TicketPageOut,
     TicketQuery,
+    TicketSearchPageOut,
+    TicketSearchQuery,
     TransitionIn,
     TransitionOut,
 )
@@ -99,9 +102,21 @@ async def list_tickets(
     query: Annotated[TicketQuery, Query()], runtime: RuntimeDep, caller: CallerDep
 ) -> TicketPageOut:
     """By arrival, oldest first, a page at a time. Staff filter by status, category, channel,
-    their own claims (``mine``) or a customer's address; a partner's key (scope
+    their own claims (``mine``), a customer's address, or those whose customer wrote last and
+    waits for an answer (``needs_reply``); a partner's key (scope
     ``tickets:read``) lists the tickets it filed or was handed (waiting_partner)."""
     return await service.list_tickets(runtime, caller, query)
+
+
+@router.get("/search", summary="Search tickets (staff)")
+async def search_tickets(
+    query: Annotated[TicketSearchQuery, Query()], runtime: RuntimeDep, staff: AgentDep
+) -> TicketSearchPageOut:
+    """Full text, Russian and English: every word of ``q`` in any of its forms, found in the
+    subject, the body or any message (internal notes too); a ticket number (SC-000042) or a
+    customer's address in ``q`` must match exactly. Filtered like the list, one page at a
+    time (``offset``), the best match first or the newest (``order``)."""
+    return await search.search(runtime, query, staff)
 
 
 @router.get("/{ticket_id}", summary="Read a ticket")
@@ -110,6 +125,17 @@ async def read_ticket(ticket_id: TicketRef, runtime: RuntimeDep, caller: CallerD
     it or was handed it (``partner.partner_id`` of a move to waiting_partner; scope
     ``tickets:read``). Only staff see internal notes and the whole timeline."""
     return await service.read_ticket(runtime, ticket_id, caller)
+
+
+@router.get("/{ticket_id}/customer-tickets", summary="The same customer's other tickets (staff)")
+async def customer_tickets(
+    ticket_id: TicketRef,
+    runtime: RuntimeDep,
+    _staff: AgentDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[TicketHitOut]:
+    """Newest first, this one left out: what else this customer asked us, and how it went."""
+    return await search.customer_tickets(runtime, ticket_id, limit=limit)
 
 
 @router.post(
