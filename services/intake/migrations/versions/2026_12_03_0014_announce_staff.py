@@ -1,6 +1,6 @@
-"""Announce the staff tokens issued before staff.registered existed, so that the notifier
-knows whom the staff ids on claimed tickets belong to and who is at work from the upgrade on
-(rather than from each person's next token).
+"""Announce the staff tokens issued before staff.registered existed, and who holds each ticket
+still open (ticket.assigned), so that the notifier tells the right people from the upgrade on,
+rather than from each person's next token and each ticket's next claim.
 
 Revision ID: intake_0014
 Revises: intake_0013
@@ -14,7 +14,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from alembic import op
 
-from shared.contracts.events import StaffRegistered, StaffRole
+from services.intake.domain.tickets import format_number
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.events import StaffRegistered, StaffRole, TicketAssigned
 from shared.db import UtcDateTime
 from shared.runtime import event_source
 from shared.settings import Settings
@@ -30,7 +32,7 @@ SCHEMA = "intake"
 LIFETIME = timedelta(hours=Settings.model_fields["staff_token_hours"].default)
 
 
-def _tables() -> tuple[sa.TableClause, sa.TableClause]:
+def _tables() -> tuple[sa.TableClause, sa.TableClause, sa.TableClause]:
     # A statement run here is rendered past the engine's schema translation: SQLite has no
     # schema (one file per service).
     schema = None if op.get_bind().dialect.name == "sqlite" else SCHEMA
@@ -43,6 +45,15 @@ def _tables() -> tuple[sa.TableClause, sa.TableClause]:
         sa.column("revoked_at", UtcDateTime),
         schema=schema,
     )
+    ticket = sa.table(
+        "ticket",
+        sa.column("id", sa.Uuid),
+        sa.column("number", sa.Integer),
+        sa.column("status", sa.String),
+        sa.column("claimed_by", sa.Uuid),
+        sa.column("claimed_at", UtcDateTime),
+        schema=schema,
+    )
     outbox = sa.table(
         "outbox",
         sa.column("event_id", sa.String),
@@ -50,11 +61,19 @@ def _tables() -> tuple[sa.TableClause, sa.TableClause]:
         sa.column("envelope", sa.JSON),
         schema=schema,
     )
-    return credential, outbox
+    return credential, ticket, outbox
+
+
+def _row(event: CloudEvent) -> dict[str, object]:
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "envelope": json.loads(event.model_dump_json()),
+    }
 
 
 def upgrade() -> None:
-    credential, outbox = _tables()
+    credential, ticket, outbox = _tables()
     staff = op.get_bind().execute(
         sa.select(credential.c.id, credential.c.role, credential.c.email, credential.c.created_at)
         .where(
@@ -73,13 +92,27 @@ def upgrade() -> None:
             registered_at=row.created_at,
             expires_at=row.created_at + LIFETIME,
         ).to_event(source=event_source("intake"), subject=str(row.id))
-        rows.append(
-            {
-                "event_id": event.id,
-                "event_type": event.type,
-                "envelope": json.loads(event.model_dump_json()),
-            }
+        rows.append(_row(event))
+    held = op.get_bind().execute(
+        sa.select(ticket.c.id, ticket.c.number, ticket.c.claimed_by, ticket.c.claimed_at)
+        .where(
+            ticket.c.claimed_by.is_not(None),
+            ticket.c.claimed_at.is_not(None),
+            ticket.c.status != "closed",
         )
+        .order_by(ticket.c.number)
+    )
+    for row in held:
+        ticket_id, holder = uuid.UUID(str(row.id)), uuid.UUID(str(row.claimed_by))
+        event = TicketAssigned(
+            ticket_id=ticket_id,
+            number=format_number(row.number),
+            assignee_id=holder,
+            previous_assignee_id=None,
+            assigned_by=holder,  # as if they took it themselves: nobody is told of a hand-over
+            assigned_at=row.claimed_at,
+        ).to_event(source=event_source("intake"), subject=str(ticket_id))
+        rows.append(_row(event))
     if rows:
         op.bulk_insert(outbox, rows)
 
