@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from services.intake import credentials
 from services.notifier.tables import outbox as notifier_outbox
 from services.notifier.tables import ticket_contact
 from shared.auth import Role
@@ -151,6 +152,14 @@ async def test_each_chooses_mail_or_console_and_seniors_hear_of_escalations(
     boris_id, boris = await staff(system, BORIS)
     _, senior = await staff(system, SENIOR, Role.senior)
     client = system.clients["notifier"]
+    # A senior whose token was revoked is no longer at work.
+    gone_id, gone = await staff(system, "gone@sviftcommunity.ru", Role.senior)
+    await credentials.revoke(system.runtime("intake").db, uuid.UUID(gone_id))
+
+    async def refused() -> int:
+        return (await client.get(NOTICES, headers=gone)).status_code
+
+    await eventually(refused, lambda status: status == 401)
 
     mine = await client.get(NOTICES, headers=boris)
     assert mine.json() == {
@@ -210,5 +219,6 @@ async def test_each_chooses_mail_or_console_and_seniors_hear_of_escalations(
     ]
     # Boris chose the console for hand-overs; Anna handed it over and is told nothing.
     assert mail_to(system, BORIS) == [] and mail_to(system, ANNA) == []
+    assert mail_to(system, "gone@sviftcommunity.ru") == []
     # The console finds the person by their latest token, whichever one the ticket went to.
     assert [n["staff_id"] for n in found if n["email"] == BORIS] == [tomorrow_id]
