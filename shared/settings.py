@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # about the ticket comes within it (the agent's reply, a newer stage), it is not sent on
     # its own: one mail per thing the customer needs to know. 0 sends every notice at once.
     mail_coalesce_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # Agents hear of a new request nobody has taken after this many business minutes; 0: never.
+    staff_waiting_alert_minutes: int = Field(default=60, ge=0, le=100_000)
     # A whole webhook delivery, connection to answer: a slow or trickling endpoint is cut off.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Webhooks go to public https destinations only; these open plain http and the networks an

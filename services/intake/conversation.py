@@ -30,6 +30,7 @@ from services.intake.api.models import (
     TicketCreate,
     TimelineKind,
 )
+from services.intake.desk import announce_assignee
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
 from services.intake.service import (
@@ -92,7 +93,10 @@ async def add_message(
             target = lifecycle.after_agent_reply(status, internal=request.internal)
             if not request.internal:
                 # The one who answers takes the ticket if nobody has it yet.
-                await repository.claim_if_unclaimed(session, row.id, author_id, now)
+                if await repository.claim_if_unclaimed(session, row.id, author_id, now):
+                    await announce_assignee(
+                        runtime, session, row, author_id, previous=None, by=author_id, at=now
+                    )
                 first_response = await repository.mark_first_response(session, row.id, now)
         await _append(
             runtime,

@@ -17,7 +17,7 @@ from services.intake import repository, tables
 from services.intake.api.models import CredentialIn, CredentialIssuedOut, CredentialOut
 from services.intake.domain.credentials import check_partner, check_staff
 from shared.auth import Role, TokenSigner, token_hash
-from shared.contracts.events import CredentialRevoked
+from shared.contracts.events import CredentialRevoked, StaffRegistered, StaffRole
 from shared.db import Database
 from shared.errors import NotFoundError
 from shared.logging import current_correlation_id
@@ -54,6 +54,21 @@ async def issue(
             token_hash=token_hash(token),
             created_at=now,
         )
+        if email is not None:
+            # Whom the notifier tells of work waiting for them (staff only: partners have none).
+            registered = StaffRegistered(
+                credential_id=credential_id,
+                email=email.lower(),
+                role=StaffRole(role.value),
+                registered_at=now,
+                expires_at=now + signer.lifetime(role),
+            )
+            event = registered.to_event(
+                source=event_source("intake"),
+                subject=str(credential_id),
+                correlation_id=current_correlation_id(),
+            )
+            await Outbox(tables.outbox).add(session, event)
     return CredentialIssuedOut(
         id=credential_id,
         role=role,

@@ -41,6 +41,7 @@ from shared.auth import Principal, Role
 from shared.contracts.events import (
     EventPayload,
     PartnerRef,
+    TicketAssigned,
     TicketCategorySet,
     TicketComplexitySet,
     TicketStatus,
@@ -49,6 +50,29 @@ from shared.errors import UnprocessableError
 from shared.runtime import ServiceRuntime
 
 FINISHED = [status.value for status in lifecycle.FINISHED]
+
+
+async def announce_assignee(
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    row: Row[Any],
+    assignee: uuid.UUID | None,
+    *,
+    previous: uuid.UUID | None,
+    by: uuid.UUID,
+    at: datetime,
+) -> None:
+    """Who holds the ticket now, for those who tell its holder of news (the notifier) and
+    show it (the console)."""
+    event = TicketAssigned(
+        ticket_id=row.id,
+        number=format_number(row.number),
+        assignee_id=assignee,
+        previous_assignee_id=previous,
+        assigned_by=by,
+        assigned_at=at,
+    )
+    await publish(runtime, session, row.id, event)
 
 
 async def queue(runtime: ServiceRuntime, limit: int) -> list[QueueItemOut]:
@@ -84,6 +108,9 @@ async def claim_next(runtime: ServiceRuntime, agent: Principal) -> TicketOut | N
             return None
         row = await repository.get_ticket(session, claimed)
         assert row is not None
+        await announce_assignee(
+            runtime, session, row, agent.subject, previous=None, by=agent.subject, at=now
+        )
         actor = actor_of(agent)
         await record(session, row.id, now, TimelineKind.claimed, actor, agent.subject, public=False)
         target = lifecycle.after_claim(TicketStatus(row.status))
@@ -124,7 +151,10 @@ async def transition(
                 await _check_partner(session, partner.partner_id)
             # Whom the ticket waits on now: a partner handed it before answers no more.
             await repository.set_ticket(session, row.id, handed_to=partner.partner_id)
-        await repository.claim_if_unclaimed(session, row.id, agent.subject, now)
+        if await repository.claim_if_unclaimed(session, row.id, agent.subject, now):
+            await announce_assignee(
+                runtime, session, row, agent.subject, previous=None, by=agent.subject, at=now
+            )
         await change_status(
             runtime,
             session,
@@ -190,6 +220,15 @@ async def assign(
                 agent.subject,
                 public=False,
                 agent_id=str(request.agent_id) if request.agent_id else None,
+            )
+            await announce_assignee(
+                runtime,
+                session,
+                row,
+                request.agent_id,
+                previous=row.claimed_by,
+                by=agent.subject,
+                at=now,
             )
     return AssigneeOut(id=row.id, number=format_number(row.number), claimed_by=request.agent_id)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.notifier import handlers, tables
-from services.notifier.api import beta, deliveries, webhooks
+from services.notifier.api import beta, deliveries, staff, webhooks
 from services.notifier.destinations import DestinationGuard
 from services.notifier.mailer import make_mailer
 from services.notifier.sender import DeliverySender
+from services.notifier.staff import WaitingAlerts
 from shared import revocation
 from shared.bus import Bus
 from shared.policy.book import load_book
@@ -23,7 +24,10 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     runtime = ServiceRuntime.create(
         "notifier",
         tables.metadata,
-        {**handlers.make_handlers(book), **revocation.handlers(tables.revoked_credential)},
+        {
+            **handlers.make_handlers(book, settings.staff_waiting_alert_minutes),
+            **revocation.handlers(tables.revoked_credential),
+        },
         settings,
         bus,
     )
@@ -45,14 +49,21 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     )
     runtime.db.on_commit("deliveries", sender.wake)
     runtime.workers.append(sender.run)
+    waiting = WaitingAlerts(runtime.db, runtime.outbox, runtime.source)
+    runtime.workers.append(waiting.run)
     app = build_app(
         runtime,
         title="SviftDesk notifier",
-        description="Receipts, stage updates and reports to customers; partner webhooks.",
+        description=(
+            "Receipts, stage updates and reports to customers; partner webhooks; what staff "
+            "must act on, by mail and by event."
+        ),
     )
     app.state.sender = sender
+    app.state.waiting_alerts = waiting
     app.state.webhook_guard = guard
     app.include_router(deliveries.router)
     app.include_router(webhooks.router)
     app.include_router(beta.router)
+    app.include_router(staff.router)
     return app

@@ -8,15 +8,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
-from services.notifier import repository
+from services.notifier import repository, staff
 from services.notifier.domain import notifications, webhooks
 from services.notifier.domain.notifications import Contact, Notification
+from services.notifier.domain.staff import BROADCAST_ROLES, StaffMember
 from shared.contracts.api import article_path
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
+    Actor,
     CustomerErased,
     CustomerRef,
     DevelopmentFixReleased,
@@ -30,6 +33,10 @@ from shared.contracts.events import (
     SlaExtended,
     SlaMet,
     SlaTarget,
+    SlaWarning,
+    StaffNoticeKind,
+    StaffRegistered,
+    TicketAssigned,
     TicketConsentChanged,
     TicketCreated,
     TicketMessageAdded,
@@ -113,7 +120,9 @@ async def _known_contact(ctx: HandlerContext, ticket_id: uuid.UUID) -> Contact:
     return contact
 
 
-async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: PolicyBook) -> None:
+async def on_ticket_created(
+    ctx: HandlerContext, event: CloudEvent, book: PolicyBook, waiting_minutes: int = 0
+) -> None:
     """The receipt confirmation (clause 4): the number, when the desk starts on it if it came
     while closed (clause 10), the first-response target (clause 2), onboarding for newcomers
     (clause 15). Times come from the same policy and calendar the sla service keeps."""
@@ -124,6 +133,8 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent, book: Policy
     if not await repository.save_contact(ctx.session, payload.ticket_id, contact):
         return  # erased before its ticket.created got here: nothing to keep, no one to tell
     await repository.note_received(ctx.session, payload.ticket_id, payload.received_at)
+    alert_at = staff.waiting_alert_at(book, payload.received_at, waiting_minutes)
+    await repository.set_waiting_alert(ctx.session, payload.ticket_id, alert_at)
     policy = book.at(payload.received_at)
     calendar = book.calendar(policy.version)
     starts_at = calendar.next_open(payload.received_at)
@@ -179,6 +190,8 @@ async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
         notification = notifications.for_status_change(contact, payload)
         if notification is not None:
             await _record(ctx, event, payload.ticket_id, notification)
+    if payload.to_status in FINISHED:
+        await repository.set_waiting_alert(ctx.session, payload.ticket_id, None)
     handed_to = payload.partner.partner_id if payload.partner else None
     if payload.to_status is TicketStatus.waiting_partner:
         await repository.hand_to(ctx.session, payload.ticket_id, handed_to)
@@ -220,6 +233,14 @@ async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
         if known is None or not known.erased:
             await _record(ctx, event, payload.ticket_id, notification)
         await _fan_out_to_partner(ctx, event, payload.ticket_id)
+    if payload.author is Actor.customer and not payload.internal and known and not known.erased:
+        # The agent holding the ticket hears that its customer wrote; nobody holds it: it is
+        # in the queue, where the waiting alert covers it.
+        assignee = await repository.assignee_of(ctx.session, payload.ticket_id)
+        member = await repository.staff_member(ctx.session, assignee) if assignee else None
+        members = [member] if member else []
+        kind = StaffNoticeKind.customer_replied
+        await _tell_staff(ctx, event, payload.ticket_id, members, kind, known)
 
 
 async def on_consent_changed(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -281,6 +302,12 @@ async def on_escalation_opened(ctx: HandlerContext, event: CloudEvent) -> None:
     payload = EscalationOpened.model_validate(event.data)
     if not await _tell_ticket(ctx, event, payload.ticket_id, "escalation_opened", {}):
         raise ContactNotKnownYetError(f"no contact yet for ticket {payload.ticket_id}")
+    # The senior queue has news: every senior at work hears of it.
+    kind = StaffNoticeKind.escalation_arrived
+    seniors = await repository.staff_on_duty(ctx.session, BROADCAST_ROLES[kind], datetime.now(UTC))
+    contact = await _known_contact(ctx, payload.ticket_id)
+    detail: dict[str, Any] = {"escalation_id": payload.escalation_id}
+    await _tell_staff(ctx, event, payload.ticket_id, seniors, kind, contact, **detail)
 
 
 async def on_escalation_closed(ctx: HandlerContext, event: CloudEvent) -> None:
@@ -335,12 +362,100 @@ async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
     log.info("notify.customer_erased", tickets=len(payload.ticket_ids), deliveries=deliveries)
 
 
-def make_handlers(book: PolicyBook) -> dict[str, EventHandler]:
+# -- staff: who must act is told ---------------------------------------------------------------
+
+FINISHED = (TicketStatus.resolved, TicketStatus.closed)
+
+
+async def _tell_staff(
+    ctx: HandlerContext,
+    event: CloudEvent,
+    ticket_id: uuid.UUID,
+    members: list[StaffMember],
+    kind: StaffNoticeKind,
+    contact: Contact,
+    **detail: Any,
+) -> None:
+    await staff.tell(
+        ctx.session,
+        ctx.outbox,
+        ctx.source,
+        members,
+        kind=kind,
+        cause=event.id,
+        cause_type=event.type,
+        ticket_id=ticket_id,
+        number=contact.number,
+        **detail,
+    )
+
+
+async def on_staff_registered(ctx: HandlerContext, event: CloudEvent) -> None:
+    """A staff token was issued: its holder is told of what is theirs from now on."""
+    payload = StaffRegistered.model_validate(event.data)
+    await repository.register_staff(
+        ctx.session,
+        credential_id=payload.credential_id,
+        email=str(payload.email).lower(),
+        role=payload.role.value,
+        registered_at=payload.registered_at,
+        expires_at=payload.expires_at,
+    )
+
+
+async def on_ticket_assigned(
+    ctx: HandlerContext, event: CloudEvent, book: PolicyBook, waiting_minutes: int
+) -> None:
+    """Who holds the ticket now; a colleague who handed it to someone tells them so."""
+    payload = TicketAssigned.model_validate(event.data)
+    contact = await _known_contact(ctx, payload.ticket_id)
+    alert_at = None
+    if payload.assignee_id is None:
+        stages = await repository.stages_of(ctx.session, payload.ticket_id)
+        if not stages or TicketStatus(stages[-1].status) not in FINISHED:
+            # Back in the queue: it waits for an agent again.
+            alert_at = staff.waiting_alert_at(book, payload.assigned_at, waiting_minutes)
+    await repository.set_assignee(ctx.session, payload.ticket_id, payload.assignee_id, alert_at)
+    if contact.erased or payload.assignee_id in (None, payload.assigned_by):
+        return
+    member = await repository.staff_member(ctx.session, payload.assignee_id)
+    members = [member] if member else []
+    kind = StaffNoticeKind.ticket_handed_over
+    await _tell_staff(ctx, event, payload.ticket_id, members, kind, contact)
+
+
+async def on_sla_warning(ctx: HandlerContext, event: CloudEvent) -> None:
+    """A target nears: the agent holding the ticket is told, or, if nobody holds it, every
+    agent at work who wants to hear of it."""
+    payload = SlaWarning.model_validate(event.data)
+    contact = await _known_contact(ctx, payload.ticket_id)
+    if contact.erased:
+        return
+    assignee = await repository.assignee_of(ctx.session, payload.ticket_id)
+    member = await repository.staff_member(ctx.session, assignee) if assignee else None
+    if member is not None:
+        kind, members = StaffNoticeKind.sla_warning, [member]
+    else:
+        kind = StaffNoticeKind.queue_sla_warning
+        members = await repository.staff_on_duty(
+            ctx.session, BROADCAST_ROLES[kind], datetime.now(UTC)
+        )
+    detail: dict[str, Any] = {"target": payload.target, "due_at": payload.due_at}
+    await _tell_staff(ctx, event, payload.ticket_id, members, kind, contact, **detail)
+
+
+def make_handlers(book: PolicyBook, waiting_minutes: int = 0) -> dict[str, EventHandler]:
     async def receipt(ctx: HandlerContext, event: CloudEvent) -> None:
-        await on_ticket_created(ctx, event, book)
+        await on_ticket_created(ctx, event, book, waiting_minutes)
+
+    async def assigned(ctx: HandlerContext, event: CloudEvent) -> None:
+        await on_ticket_assigned(ctx, event, book, waiting_minutes)
 
     return {
         TicketCreated.event_type: receipt,
+        TicketAssigned.event_type: assigned,
+        StaffRegistered.event_type: on_staff_registered,
+        SlaWarning.event_type: on_sla_warning,
         TicketStatusChanged.event_type: on_status_changed,
         TicketMessageAdded.event_type: on_message_added,
         TicketConsentChanged.event_type: on_consent_changed,

@@ -11,14 +11,19 @@ from sqlalchemy import ColumnElement, Row, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.domain.notifications import Contact, MailRecord, coalescible
+from services.notifier.domain.staff import Delivery, StaffMember, WaitingRequest
 from services.notifier.tables import (
     beta_invitation,
     beta_member,
     delivery,
+    revoked_credential,
+    staff_credential,
+    staff_preference,
     ticket_contact,
     ticket_stage,
     webhook,
 )
+from shared.contracts.events import StaffNoticeKind, StaffRole
 from shared.db import execute_count, insert_ignoring_conflicts
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -332,6 +337,142 @@ async def received_at_of(session: AsyncSession, ticket_id: uuid.UUID) -> datetim
     query = select(ticket_contact.c.received_at).where(ticket_contact.c.ticket_id == ticket_id)
     value: datetime | None = (await session.execute(query)).scalar_one_or_none()
     return value
+
+
+# -- staff and what they are told -------------------------------------------------------------
+
+
+async def register_staff(session: AsyncSession, **values: Any) -> None:
+    """A staff token intake issued (staff.registered); the same one again changes nothing."""
+    statement = insert_ignoring_conflicts(session, staff_credential, ["credential_id"], **values)
+    await session.execute(statement)
+
+
+def _choices(raw: dict[str, str]) -> dict[StaffNoticeKind, Delivery]:
+    known = {kind.value for kind in StaffNoticeKind}
+    return {StaffNoticeKind(k): Delivery(v) for k, v in raw.items() if k in known}
+
+
+async def _members(session: AsyncSession, rows: list[Row[Any]]) -> list[StaffMember]:
+    """One member per address, with their latest staff id and their choices."""
+    latest: dict[str, uuid.UUID] = {}
+    for row in sorted(rows, key=lambda r: r.registered_at):
+        latest[row.email] = row.credential_id
+    if not latest:
+        return []
+    query = select(staff_preference).where(staff_preference.c.email.in_(latest))
+    chosen = {row.email: row for row in (await session.execute(query)).all()}
+    members = []
+    for email, staff_id in sorted(latest.items()):
+        preference = chosen.get(email)
+        if preference is None:
+            members.append(StaffMember(email, staff_id))
+        else:
+            choices = _choices(preference.choices)
+            members.append(StaffMember(email, staff_id, preference.language, choices))
+    return members
+
+
+def _not_revoked() -> ColumnElement[bool]:
+    revoked = select(revoked_credential.c.subject).where(
+        revoked_credential.c.subject == staff_credential.c.credential_id
+    )
+    return ~revoked.exists()
+
+
+async def staff_member(session: AsyncSession, staff_id: uuid.UUID) -> StaffMember | None:
+    """The person a staff id belongs to, unless that token was revoked; None if unknown."""
+    query = select(staff_credential.c.email).where(
+        staff_credential.c.credential_id == staff_id, _not_revoked()
+    )
+    email = (await session.execute(query)).scalar_one_or_none()
+    if email is None:
+        return None
+    query = select(staff_credential).where(staff_credential.c.email == email)
+    members = await _members(session, list((await session.execute(query)).all()))
+    return members[0] if members else None
+
+
+async def staff_on_duty(
+    session: AsyncSession, roles: Collection[StaffRole], now: datetime
+) -> list[StaffMember]:
+    """Everyone holding a token of one of ``roles`` that has neither expired nor been
+    revoked: staff tokens last a working day, so these are the people at work."""
+    query = select(staff_credential).where(
+        staff_credential.c.role.in_([role.value for role in roles]),
+        staff_credential.c.expires_at > now,
+        _not_revoked(),
+    )
+    return await _members(session, list((await session.execute(query)).all()))
+
+
+async def save_preferences(
+    session: AsyncSession,
+    email: str,
+    *,
+    language: str,
+    choices: dict[StaffNoticeKind, Delivery],
+    at: datetime,
+) -> None:
+    values = {
+        "language": language,
+        "choices": {kind.value: choice.value for kind, choice in choices.items()},
+        "changed_at": at,
+    }
+    statement = insert_ignoring_conflicts(
+        session, staff_preference, ["email"], email=email, **values
+    )
+    if not await execute_count(session, statement):
+        await session.execute(
+            update(staff_preference).where(staff_preference.c.email == email).values(**values)
+        )
+
+
+async def set_assignee(
+    session: AsyncSession,
+    ticket_id: uuid.UUID,
+    assignee_id: uuid.UUID | None,
+    waiting_alert_at: datetime | None,
+) -> None:
+    """Who holds the ticket; one back in the queue waits for an agent again."""
+    statement = update(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id)
+    await session.execute(
+        statement.values(assignee_id=assignee_id, waiting_alert_at=waiting_alert_at)
+    )
+
+
+async def assignee_of(session: AsyncSession, ticket_id: uuid.UUID) -> uuid.UUID | None:
+    query = select(ticket_contact.c.assignee_id).where(ticket_contact.c.ticket_id == ticket_id)
+    value: uuid.UUID | None = (await session.execute(query)).scalar_one_or_none()
+    return value
+
+
+async def set_waiting_alert(
+    session: AsyncSession, ticket_id: uuid.UUID, at: datetime | None
+) -> None:
+    statement = update(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id)
+    await session.execute(statement.values(waiting_alert_at=at))
+
+
+async def due_waiting_alerts(
+    session: AsyncSession, now: datetime, *, limit: int, lock: bool
+) -> list[WaitingRequest]:
+    """Requests nobody took whose alert is due."""
+    query = (
+        select(
+            ticket_contact.c.ticket_id, ticket_contact.c.number, ticket_contact.c.waiting_alert_at
+        )
+        .where(
+            ticket_contact.c.waiting_alert_at <= now,
+            ticket_contact.c.assignee_id.is_(None),
+            ticket_contact.c.erased_at.is_(None),
+        )
+        .order_by(ticket_contact.c.waiting_alert_at)
+        .limit(limit)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return [WaitingRequest(*row) for row in (await session.execute(query)).all()]
 
 
 # -- erasure at the customer's request (clauses 19, 24) ----------------------------------------

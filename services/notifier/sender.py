@@ -39,6 +39,7 @@ from services.notifier.domain.messages import (
     retry_delay,
     thread_headers,
 )
+from services.notifier.domain.staff import STAFF_TEMPLATES
 from services.notifier.mailer import Mailer
 from shared.auth import TokenSigner, remade_customer_key
 from shared.contracts.api import RATING_LINK_PURPOSE, rating_page_path
@@ -281,6 +282,9 @@ class DeliverySender:
 
     async def _mail(self, row: Row[Any]) -> str:
         number = row.context.get("number")
+        if row.template in STAFF_TEMPLATES:
+            # Not threaded into the ticket: an agent's answer to it is not the customer's reply.
+            number = None
         mid, reply_to = thread_headers(str(row.id), number, self._settings, self._signer)
         context = {**row.context, "site_url": self._settings.site_url, **self._links(row.recipient)}
         if row.template == RESOLVED_TEMPLATE and row.ticket_id is not None:

@@ -64,6 +64,12 @@ ticket_contact = Table(
     # ticket's events too; NULL once it waits on a partner outside SviftDesk.
     Column("handed_to", Uuid),
     Column("received_at", UtcDateTime),
+    # The staff id holding the ticket (ticket.assigned): who hears of its customer's replies
+    # and warnings. NULL: in the queue.
+    Column("assignee_id", Uuid),
+    # When agents are told that nobody took the new request yet; NULL once it was taken,
+    # finished or told.
+    Column("waiting_alert_at", UtcDateTime, index=True),
     # Set when the customer's data was erased at their request (clauses 19, 24): the row keeps
     # the ticket's number and language, blank contact fields, and no mail goes out any more.
     Column("erased_at", UtcDateTime),
@@ -90,6 +96,29 @@ webhook = Table(
     # Kept as is: signing needs the secret itself. Shown to the partner once, at creation.
     Column("secret", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+)
+
+# Staff tokens as intake issued them (staff.registered): whom a staff id is, and who is on
+# duty (a token that has neither expired nor been revoked).
+staff_credential = Table(
+    "staff_credential",
+    metadata,
+    Column("credential_id", Uuid, primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+# A staff member's choices, by address: they outlive the day's token.
+staff_preference = Table(
+    "staff_preference",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("language", String(2), nullable=False),
+    # {kind: "mail" | "console" | "off"}; a kind left out takes its default.
+    Column("choices", JSON, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
 )
 
 # The beta programme (clause 28): who opted in, and what they were invited to.

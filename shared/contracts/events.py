@@ -572,6 +572,70 @@ class CredentialRevoked(EventPayload):
     revoked_at: AwareDatetime
 
 
+class StaffRole(StrEnum):
+    agent = "agent"
+    senior = "senior"
+    admin = "admin"
+
+
+class StaffRegistered(EventPayload):
+    """A staff token was issued (``sviftdesk agents create``, ``POST /v1/credentials``): the
+    notifier learns whom it may tell of work waiting for them, and at which address. Staff
+    tokens expire within a day, so every working staff member is registered again daily."""
+
+    event_type: ClassVar[str] = "staff.registered"
+
+    credential_id: uuid.UUID = Field(description="the token's subject: who claims and answers")
+    email: EmailStr
+    role: StaffRole
+    registered_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+class TicketAssigned(EventPayload):
+    """Who holds a ticket now: claimed from the queue, taken up by an agent's move or reply,
+    handed to a colleague, or put back in the queue (``assignee_id`` null)."""
+
+    event_type: ClassVar[str] = "ticket.assigned"
+
+    ticket_id: uuid.UUID
+    number: str
+    assignee_id: uuid.UUID | None = Field(description="the staff id now holding it; null: queue")
+    previous_assignee_id: uuid.UUID | None
+    assigned_by: uuid.UUID = Field(description="the staff member who made the change")
+    assigned_at: AwareDatetime
+
+
+class StaffNoticeKind(StrEnum):
+    """What staff are told of; each staff member chooses, per kind, mail or console only."""
+
+    request_waiting = "request_waiting"  # nobody took a new request in time: every agent
+    customer_replied = "customer_replied"  # on the ticket an agent holds: its assignee
+    sla_warning = "sla_warning"  # a target nears on a ticket an agent holds: its assignee
+    queue_sla_warning = "queue_sla_warning"  # the same on a ticket nobody holds: every agent
+    escalation_arrived = "escalation_arrived"  # a review for the senior queue: every senior
+    ticket_handed_over = "ticket_handed_over"  # a colleague gave a ticket: its new assignee
+
+
+class StaffNotified(EventPayload):
+    """Someone on the staff must act: for the agent console to show at once. Whether it was
+    also mailed follows that person's preferences (``by_mail``). No customer's words or key."""
+
+    event_type: ClassVar[str] = "staff.notified"
+
+    notification_id: uuid.UUID = Field(description="the same on a redelivery of its cause")
+    kind: StaffNoticeKind
+    staff_id: uuid.UUID = Field(description="the person's latest staff id (their token's subject)")
+    email: EmailStr = Field(description="the person, whichever of their tokens is in use")
+    ticket_id: uuid.UUID
+    number: str
+    escalation_id: uuid.UUID | None = None
+    target: str | None = Field(default=None, description="sla warnings: the target that nears")
+    due_at: AwareDatetime | None = Field(default=None, description="sla warnings: when it is due")
+    by_mail: bool
+    notified_at: AwareDatetime
+
+
 class CustomerErased(EventPayload):
     """A customer's personal data was erased at their request (clauses 19, 24). Every service
     forgets what it keeps of that customer on these tickets: contacts, words, mail. Numbers,
@@ -589,6 +653,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     for model in (
         CredentialRevoked,
         CustomerErased,
+        StaffRegistered,
+        StaffNotified,
+        TicketAssigned,
         TicketCreated,
         TicketStatusChanged,
         TicketMessageAdded,
