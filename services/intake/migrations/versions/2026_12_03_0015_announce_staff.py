@@ -2,8 +2,8 @@
 still open (ticket.assigned), so that the notifier tells the right people from the upgrade on,
 rather than from each person's next token and each ticket's next claim.
 
-Revision ID: intake_0014
-Revises: intake_0013
+Revision ID: intake_0015
+Revises: intake_0014
 Create Date: 2026-12-03
 """
 
@@ -21,8 +21,8 @@ from shared.db import UtcDateTime
 from shared.runtime import event_source
 from shared.settings import Settings
 
-revision = "intake_0014"
-down_revision = "intake_0013"
+revision = "intake_0015"
+down_revision = "intake_0014"
 branch_labels = None
 depends_on = None
 
