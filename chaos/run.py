@@ -106,7 +106,11 @@ class Postgres:
     """A cluster of our own: initdb under the temporary directory, TCP on a free port only."""
 
     def __init__(self, home: Path) -> None:
-        found = shutil.which("initdb") or max(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        found = shutil.which("initdb") or max(
+            glob.glob("/usr/lib/postgresql/*/bin/initdb"), default=None
+        )
+        if found is None:
+            raise SystemExit("make chaos needs PostgreSQL's server programs (initdb, pg_ctl)")
         self.bin = Path(found).parent
         self.home = home
         self.data = home / "data"
@@ -150,7 +154,10 @@ class Rabbit:
     machine's rabbitmq-env.conf."""
 
     def __init__(self, home: Path) -> None:
+        # Debian's /usr/sbin wrappers would run the node as the rabbitmq user, with its cookie.
         scripts = Path("/usr/lib/rabbitmq/bin")
+        if not scripts.is_dir() and shutil.which("rabbitmq-server") is None:
+            raise SystemExit("make chaos needs RabbitMQ's server (rabbitmq-server, rabbitmqctl)")
         self.server = str(scripts / "rabbitmq-server") if scripts.is_dir() else "rabbitmq-server"
         self.ctl = str(scripts / "rabbitmqctl") if scripts.is_dir() else "rabbitmqctl"
         self.home = home
