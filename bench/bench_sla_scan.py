@@ -32,6 +32,7 @@ from shared.db import Database
 from shared.outbox import Outbox
 from shared.policy.book import load_book
 from shared.settings import Settings
+from shared.unit_of_work import UnitOfWork
 
 COLUMNS = (
     "ticket_id", "number", "channel", "policy_version", "received_at", "clock_starts_at", "status",
@@ -75,12 +76,13 @@ async def main(tickets: int, due: int) -> None:
         await raw.close()
 
         db = Database.connect(url, "sla")
-        clocks = SlaClocks(book, Outbox(outbox_table), "/sviftdesk/sla")
+        clocks = SlaClocks(book)
         print(f"baseline: read every open clock ({len(everything):,}): {baseline_ms:8.1f} ms")
         for label in ("with alerts due", "idle (nothing due)"):
             started = time.perf_counter()
             async with db.transaction() as session:
-                checked = await clocks.scan(session, datetime.now(UTC), lock=True)
+                uow = UnitOfWork(session, Outbox(outbox_table), "/sviftdesk/sla")
+                checked = await clocks.scan(uow, datetime.now(UTC), lock=True)
             tick_ms = (time.perf_counter() - started) * 1000
             print(
                 f"scan tick {label}: {checked} due of {tickets:,} open: {tick_ms:8.1f} ms "

@@ -4,17 +4,19 @@ so an event delivered twice has its effect once."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 import structlog
 from sqlalchemy import Column, Index, MetaData, String, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.envelope import CloudEvent
+from shared.contracts.events import EventPayload
 from shared.db import Database, UtcDateTime, execute_count, insert_ignoring_conflicts
 from shared.logging import bind_correlation_id
 from shared.outbox import PURGE_BATCH, Outbox
+from shared.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -30,16 +32,32 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-@dataclass
-class HandlerContext:
-    """What an event handler works with: the open transaction and the service's outbox."""
+# A handler of one payload type: ``async def on_ticket_created(uow, payload: TicketCreated)``.
+PayloadHandler = Callable[[UnitOfWork, Any], Awaitable[None]]
+# How a service registers its handlers: ``{TicketCreated: on_ticket_created, ...}``.
+HandlersByType = Mapping[type[EventPayload], PayloadHandler]
 
-    session: AsyncSession
-    outbox: Outbox
-    source: str
+# The older way, by event type name, with the envelope to parse (intake and notifier, until
+# they move to handlers by type; issue 13).
+HandlerContext = UnitOfWork
+EventHandler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+Handlers = HandlersByType | Mapping[str, EventHandler]
 
 
-EventHandler = Callable[[HandlerContext, CloudEvent], Awaitable[None]]
+def by_event_type(handlers: Handlers) -> Mapping[str, EventHandler]:
+    """Handlers keyed by the event type they consume; a payload handler is given its payload
+    parsed from the envelope. Handlers already keyed by name are given back as they are."""
+    if all(isinstance(key, str) for key in handlers):
+        return cast(Mapping[str, EventHandler], handlers)
+    typed = cast(HandlersByType, handlers)
+    return {payload.event_type: _parsing(payload, handler) for payload, handler in typed.items()}
+
+
+def _parsing(payload_type: type[EventPayload], handler: PayloadHandler) -> EventHandler:
+    async def handle(uow: UnitOfWork, event: CloudEvent) -> None:
+        await handler(uow, payload_type.model_validate(event.data))
+
+    return handle
 
 
 class Inbox:
@@ -70,20 +88,23 @@ def idempotent_consumer(
     inbox: Inbox,
     outbox: Outbox,
     source: str,
-    handlers: Mapping[str, EventHandler],
+    handlers: Handlers,
 ) -> Callable[[CloudEvent], Awaitable[None]]:
-    """Wrap a service's handlers: one transaction per event, inbox first, effect after."""
+    """Wrap a service's handlers: one unit of work per event, inbox first, effect after; the
+    events it stages carry the handled event's correlation id."""
+    routes = by_event_type(handlers)
 
     async def consume(event: CloudEvent) -> None:
-        handler = handlers.get(event.type)
+        handler = routes.get(event.type)
         if handler is None:
             return
-        with bind_correlation_id(event.correlationid):
+        with bind_correlation_id(event.correlationid) as correlation_id:
             async with db.transaction() as session:
                 if not await inbox.claim(session, event):
                     log.info("event.duplicate_skipped", event_id=event.id, type=event.type)
                     return
-                await handler(HandlerContext(session, outbox, source), event)
+                uow = UnitOfWork(session, outbox, source, correlation_id, event_id=event.id)
+                await handler(uow, event)
             log.info("event.handled", event_id=event.id, type=event.type)
 
     return consume

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from sqlalchemy import Column, MetaData, Table, Uuid, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import CredentialRevoked
 from shared.db import UtcDateTime, insert_ignoring_conflicts
-from shared.inbox import EventHandler, HandlerContext
+from shared.inbox import EventHandler, HandlersByType, by_event_type
+from shared.unit_of_work import UnitOfWork
 
 
 def revoked_table(metadata: MetaData) -> Table:
@@ -29,12 +29,11 @@ def revoked_table(metadata: MetaData) -> Table:
     )
 
 
-def handlers(table: Table) -> Mapping[str, EventHandler]:
-    async def on_revoked(ctx: HandlerContext, event: CloudEvent) -> None:
-        payload = CredentialRevoked.model_validate(event.data)
-        await ctx.session.execute(
+def handlers_by_type(table: Table) -> HandlersByType:
+    async def on_revoked(uow: UnitOfWork, payload: CredentialRevoked) -> None:
+        await uow.session.execute(
             insert_ignoring_conflicts(
-                ctx.session,
+                uow.session,
                 table,
                 ["subject"],
                 subject=payload.credential_id,
@@ -42,7 +41,12 @@ def handlers(table: Table) -> Mapping[str, EventHandler]:
             )
         )
 
-    return {CredentialRevoked.event_type: on_revoked}
+    return {CredentialRevoked: on_revoked}
+
+
+def handlers(table: Table) -> Mapping[str, EventHandler]:
+    """The same, by event type name, for services still registering that way."""
+    return by_event_type(handlers_by_type(table))
 
 
 async def is_revoked(session: AsyncSession, table: Table, subject: uuid.UUID) -> bool:

@@ -31,10 +31,12 @@ from shared.db import Database
 from shared.errors import document_problem_responses, install_error_handlers, refuse_nul_text
 from shared.group_commit import GroupCommit
 from shared.http import install_http_basics, install_security_headers, ops_router
-from shared.inbox import EventHandler, Inbox, idempotent_consumer
+from shared.inbox import Handlers, Inbox, by_event_type, idempotent_consumer
+from shared.logging import bind_correlation_id, current_correlation_id
 from shared.outbox import PURGE_BATCH, Outbox, OutboxRelay
 from shared.ratelimit import RateLimiter
 from shared.settings import SERVICES, Settings, load_settings
+from shared.unit_of_work import UnitOfWork
 from shared.wakeup import cancelled
 
 log = structlog.get_logger(__name__)
@@ -76,7 +78,7 @@ class ServiceRuntime:
     name: str
     settings: Settings
     metadata: MetaData
-    handlers: Mapping[str, EventHandler]
+    handlers: Handlers
     bus: Bus
     owns_bus: bool
     db: Database = field(init=False)
@@ -92,6 +94,8 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         assert self.metadata.schema is not None
+        # By event type name from here on: what the bus binds, and what ops and tests read.
+        self.handlers = by_event_type(self.handlers)
         self.db = Database.connect(self.settings.database_url_for(self.name), self.metadata.schema)
         self.outbox = Outbox(self.metadata.tables[f"{self.metadata.schema}.outbox"])
         self.inbox = Inbox(self.metadata.tables[f"{self.metadata.schema}.inbox"])
@@ -112,7 +116,7 @@ class ServiceRuntime:
         cls,
         name: str,
         metadata: MetaData,
-        handlers: Mapping[str, EventHandler],
+        handlers: Handlers,
         settings: Settings | None,
         bus: Bus | None,
     ) -> ServiceRuntime:
@@ -123,6 +127,14 @@ class ServiceRuntime:
     @property
     def source(self) -> str:
         return event_source(self.name)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """A worker's unit of work: committed once when the block ends, rolled back if it
+        raises. Its events carry the correlation id in force, or a new one for this round."""
+        with bind_correlation_id(current_correlation_id()) as correlation_id:
+            async with self.db.transaction() as session:
+                yield UnitOfWork(session, self.outbox, self.source, correlation_id)
 
     async def is_revoked(self, subject: uuid.UUID) -> bool:
         """True if ``credential.revoked`` said so for this token's subject."""
@@ -153,7 +165,7 @@ class ServiceRuntime:
             consume = idempotent_consumer(
                 self.db, self.inbox, self.outbox, self.source, self.handlers
             )
-            await self.bus.subscribe(self.name, list(self.handlers), consume)
+            await self.bus.subscribe(self.name, list(by_event_type(self.handlers)), consume)
         tasks = [asyncio.create_task(self.relay.run(), name=f"{self.name}-relay")]
         tasks += [asyncio.create_task(work(), name=f"{self.name}-worker") for work in self.workers]
         tasks.append(asyncio.create_task(self._watch_outbox(), name=f"{self.name}-gauge"))
@@ -304,3 +316,24 @@ async def get_runtime(request: Request) -> ServiceRuntime:
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+async def _unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+    async with runtime.db.transaction() as session:
+        yield UnitOfWork(session, runtime.outbox, runtime.source, current_correlation_id())
+
+
+async def _reading_unit(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+    # No transaction of its own: on SQLite, readers need not wait for the one writer.
+    async with runtime.db.sessions() as session:
+        yield UnitOfWork(
+            session, runtime.outbox, runtime.source, current_correlation_id(), writable=False
+        )
+
+
+# A route's unit of work, committed once when the route returns and before the answer is
+# sent (scope "function"), so that a failed commit is the client's error answer, not a lost
+# change; rolled back if the route raises.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+# A route that only reads: a session outside any transaction; staging an event fails.
+ReadUnitDep = Annotated[UnitOfWork, Depends(_reading_unit, scope="function")]

@@ -14,9 +14,9 @@ from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
-    consumers = {**handlers.HANDLERS, **revocation.handlers(tables.revoked_credential)}
+    consumers = {**handlers.HANDLERS, **revocation.handlers_by_type(tables.revoked_credential)}
     runtime = ServiceRuntime.create("escalation", tables.metadata, consumers, settings, bus)
-    sender = TrackerSender(runtime.db, runtime.outbox, runtime.source, runtime.settings)
+    sender = TrackerSender(runtime)
     runtime.db.on_commit("forwards", sender.wake)
     runtime.workers.append(sender.run)
     app = build_app(

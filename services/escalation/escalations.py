@@ -6,14 +6,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
-from sqlalchemy import Row
 
 from services.escalation import repository
 from services.escalation.domain.escalations import Status, can_claim, check_close
-from services.escalation.unit import Unit, publish
+from services.escalation.repository import Escalation, Reason
 from shared.auth import Principal
 from shared.contracts.events import (
     EscalationAssigned,
@@ -22,6 +20,7 @@ from shared.contracts.events import (
     EscalationSource,
 )
 from shared.errors import ConflictError, NotFoundError
+from shared.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -38,11 +37,11 @@ class ClaimInProgressError(ConflictError):
 
 @dataclass(frozen=True)
 class EscalationView:
-    row: Row[Any]
-    reasons: list[Row[Any]]
+    row: Escalation
+    reasons: list[Reason]
 
 
-async def view(uow: Unit, escalation_id: uuid.UUID) -> EscalationView:
+async def view(uow: UnitOfWork, escalation_id: uuid.UUID) -> EscalationView:
     row = await repository.get_escalation(uow.session, escalation_id)
     if row is None:
         raise EscalationNotFoundError()
@@ -51,7 +50,7 @@ async def view(uow: Unit, escalation_id: uuid.UUID) -> EscalationView:
 
 
 async def queue(
-    uow: Unit, statuses: list[Status], *, ticket_id: uuid.UUID | None, limit: int
+    uow: UnitOfWork, statuses: list[Status], *, ticket_id: uuid.UUID | None, limit: int
 ) -> list[EscalationView]:
     rows = await repository.list_escalations(
         uow.session, statuses, ticket_id=ticket_id, limit=limit
@@ -61,7 +60,7 @@ async def queue(
 
 
 async def open_or_add(
-    uow: Unit,
+    uow: UnitOfWork,
     *,
     ticket_id: uuid.UUID,
     number: str,
@@ -98,8 +97,7 @@ async def open_or_add(
             added_at=at,
         )
         if opened:
-            await publish(
-                uow,
+            await uow.stage(
                 EscalationOpened(
                     escalation_id=escalation_id,
                     ticket_id=ticket_id,
@@ -108,7 +106,7 @@ async def open_or_add(
                     reason=reason,
                     opened_at=at,
                 ),
-                ticket_id,
+                subject=ticket_id,
             )
         log.info(
             "escalation.opened" if opened else "escalation.reason_added",
@@ -119,12 +117,10 @@ async def open_or_add(
     raise RuntimeError(f"ticket {ticket_id}: no escalation to open or add to; retried later")
 
 
-async def claim(
-    uow: Unit, escalation_id: uuid.UUID, by: Principal, *, skip_locked: bool
-) -> EscalationView:
+async def claim(uow: UnitOfWork, escalation_id: uuid.UUID, by: Principal) -> EscalationView:
     """Take one escalation for review. Of two seniors claiming at once exactly one wins; a
     retry by the winner is answered as a success."""
-    session = uow.session
+    session, skip_locked = uow.session, uow.locks_rows
     row = await repository.get_escalation(
         session, escalation_id, lock=skip_locked, skip_locked=skip_locked
     )
@@ -137,10 +133,10 @@ async def claim(
     return await view(uow, escalation_id)
 
 
-async def claim_next(uow: Unit, by: Principal, *, skip_locked: bool) -> EscalationView | None:
+async def claim_next(uow: UnitOfWork, by: Principal) -> EscalationView | None:
     """Take the escalation that has waited longest, or None when the queue is empty."""
     for _ in range(5):
-        row = await repository.next_open_escalation(uow.session, skip_locked=skip_locked)
+        row = await repository.next_open_escalation(uow.session, skip_locked=uow.locks_rows)
         if row is None:
             return None
         if await _assign(uow, row, by):
@@ -148,7 +144,7 @@ async def claim_next(uow: Unit, by: Principal, *, skip_locked: bool) -> Escalati
     raise ClaimInProgressError()
 
 
-async def _assign(uow: Unit, row: Row[Any], by: Principal) -> bool:
+async def _assign(uow: UnitOfWork, row: Escalation, by: Principal) -> bool:
     now = datetime.now(UTC)
     if not await repository.mark_assigned(uow.session, row.id, assignee_id=by.subject, at=now):
         # Someone else's claim committed between our read and our write.
@@ -156,8 +152,7 @@ async def _assign(uow: Unit, row: Row[Any], by: Principal) -> bool:
         assert fresh is not None
         can_claim(Status(fresh.status), fresh.assignee_id, by)
         return False
-    await publish(
-        uow,
+    await uow.stage(
         EscalationAssigned(
             escalation_id=row.id,
             ticket_id=row.ticket_id,
@@ -166,13 +161,13 @@ async def _assign(uow: Unit, row: Row[Any], by: Principal) -> bool:
             opened_at=row.opened_at,
             assigned_at=now,
         ),
-        row.ticket_id,
+        subject=row.ticket_id,
     )
     return True
 
 
 async def close(
-    uow: Unit, escalation_id: uuid.UUID, by: Principal, *, outcome: str
+    uow: UnitOfWork, escalation_id: uuid.UUID, by: Principal, *, outcome: str
 ) -> EscalationView:
     session = uow.session
     row = await repository.get_escalation(session, escalation_id, lock=True)
@@ -186,8 +181,7 @@ async def close(
         raise ConflictError("This escalation was closed a moment ago.")
     reasons = (await repository.reasons_of(session, [escalation_id]))[escalation_id]
     sources = list(dict.fromkeys(EscalationSource(r.source) for r in reasons))
-    await publish(
-        uow,
+    await uow.stage(
         EscalationClosed(
             escalation_id=escalation_id,
             ticket_id=row.ticket_id,
@@ -198,6 +192,6 @@ async def close(
             opened_at=row.opened_at,
             closed_at=now,
         ),
-        row.ticket_id,
+        subject=row.ticket_id,
     )
     return await view(uow, escalation_id)

@@ -13,21 +13,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import Row
 
 from services.escalation import repository
 from services.escalation.domain import development
-from services.escalation.unit import Unit, publish
+from services.escalation.repository import Forward
 from shared.auth import Principal
 from shared.contracts.events import DevelopmentFixReleased, DevelopmentForwarded
-from shared.db import Database, wake_after_commit
+from shared.db import wake_after_commit
 from shared.errors import ConflictError, NotFoundError
-from shared.outbox import Outbox
-from shared.settings import Settings
+from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
@@ -52,8 +50,8 @@ class TrackerRefusedError(RuntimeError):
 
 
 async def request(
-    uow: Unit, ticket_id: uuid.UUID, by: Principal, *, summary: str
-) -> tuple[Row[Any], bool]:
+    uow: UnitOfWork, ticket_id: uuid.UUID, by: Principal, *, summary: str
+) -> tuple[Forward, bool]:
     """Record a forward; True if new. A retry of the same request gets the same forward."""
     ticket = await repository.get_ticket(uow.session, ticket_id)
     if ticket is None:
@@ -86,18 +84,18 @@ async def request(
     return existing, False
 
 
-async def forwards_of(uow: Unit, ticket_id: uuid.UUID) -> list[Row[Any]]:
+async def forwards_of(uow: UnitOfWork, ticket_id: uuid.UUID) -> list[Forward]:
     return await repository.forwards_of_ticket(uow.session, ticket_id)
 
 
 @dataclass(frozen=True)
 class Release:
-    forwards: list[Row[Any]]
+    forwards: list[Forward]
     newly_released: list[uuid.UUID]
 
 
 async def fix_released(
-    uow: Unit,
+    uow: UnitOfWork,
     *,
     release: str,
     notes: str | None,
@@ -113,8 +111,7 @@ async def fix_released(
         now = datetime.now(UTC)
         ids = [row.id for row in new]
         await repository.mark_forwards_released(uow.session, ids, release=release, at=now)
-        await publish(
-            uow,
+        await uow.stage(
             DevelopmentFixReleased(
                 release=release,
                 notes=notes,
@@ -129,8 +126,9 @@ async def fix_released(
 class TrackerSender:
     """Sends due forwards one by one; a failure waits a growing delay, then tries again."""
 
-    def __init__(self, db: Database, outbox: Outbox, source: str, settings: Settings) -> None:
-        self._db, self._outbox, self._source = db, outbox, source
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime, self._db = runtime, runtime.db
+        settings = runtime.settings
         self._url = settings.tracker_url
         self._secret = settings.tracker_secret
         self._delays = settings.tracker_retry_delays_ms
@@ -170,10 +168,9 @@ class TrackerSender:
     async def send_next(self, http: httpx.AsyncClient) -> bool:
         """Try the next due forward, in its own transaction; False when none is due."""
         assert self._url is not None
-        async with self._db.transaction() as session:
-            row = await repository.next_due_forward(
-                session, datetime.now(UTC), lock=self._db.is_postgres
-            )
+        async with self._runtime.unit_of_work() as uow:
+            session = uow.session
+            row = await repository.next_due_forward(session, datetime.now(UTC), lock=uow.locks_rows)
             if row is None:
                 return False
             ticket = await repository.get_ticket(session, row.ticket_id)
@@ -212,8 +209,7 @@ class TrackerSender:
             now = datetime.now(UTC)
             reference = development.tracker_reference(response.content)
             await repository.mark_forward_sent(session, row.id, reference=reference, at=now)
-            await publish(
-                Unit(session, self._outbox, self._source),
+            await uow.stage(
                 DevelopmentForwarded(
                     forward_id=row.id,
                     ticket_id=row.ticket_id,
@@ -222,12 +218,12 @@ class TrackerSender:
                     requested_at=row.requested_at,
                     forwarded_at=now,
                 ),
-                row.ticket_id,
+                subject=row.ticket_id,
             )
             log.info("development.forwarded", forward_id=str(row.id), attempts=row.attempts + 1)
             return True
 
-    def _headers(self, row: Row[Any], body: bytes) -> dict[str, str]:
+    def _headers(self, row: Forward, body: bytes) -> dict[str, str]:
         headers = {
             "Content-Type": "application/json",
             development.IDEMPOTENCY_HEADER: str(row.id),

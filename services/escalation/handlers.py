@@ -1,4 +1,4 @@
-"""Events the escalation service consumes, one function per event type.
+"""Events the escalation service consumes, by payload type.
 
 Every ticket is noted (incidents and forwards refer to it); a complaint, a customer's request
 and a missed target each put the ticket in the senior queue.
@@ -7,14 +7,12 @@ and a missed target each put the ticket in the senior queue.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
 
 import structlog
 
 from services.escalation import escalations, repository
 from services.escalation.domain.escalations import breach_reason
-from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     Category,
     CustomerErased,
@@ -24,7 +22,8 @@ from shared.contracts.events import (
     TicketCreated,
     TicketEscalationRequested,
 )
-from shared.inbox import EventHandler, HandlerContext
+from shared.inbox import HandlersByType
+from shared.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -33,10 +32,9 @@ class TicketNotKnownYetError(RuntimeError):
     """The ticket's ticket.created has not reached escalation yet: retried later."""
 
 
-async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
-    payload = TicketCreated.model_validate(event.data)
+async def on_ticket_created(uow: UnitOfWork, payload: TicketCreated) -> None:
     await repository.add_ticket(
-        ctx.session,
+        uow.session,
         ticket_id=payload.ticket_id,
         number=payload.number,
         channel=payload.channel,
@@ -45,80 +43,71 @@ async def on_ticket_created(ctx: HandlerContext, event: CloudEvent) -> None:
     )
     if payload.category is Category.complaint:
         await _review_complaint(
-            ctx, event, payload.ticket_id, payload.number, payload.subject, payload.received_at
+            uow, payload.ticket_id, payload.number, payload.subject, payload.received_at
         )
 
 
-async def on_category_set(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_category_set(uow: UnitOfWork, payload: TicketCategorySet) -> None:
     """An agent found the ticket is a complaint after all: it is reviewed like any (clause 14)."""
-    payload = TicketCategorySet.model_validate(event.data)
-    if not await repository.set_category(ctx.session, payload.ticket_id, payload.category):
+    if not await repository.set_category(uow.session, payload.ticket_id, payload.category):
         raise TicketNotKnownYetError(f"no ticket.created yet for {payload.ticket_id}")
     if payload.category is Category.complaint:
         await _review_complaint(
-            ctx, event, payload.ticket_id, payload.number, payload.subject, payload.set_at
+            uow, payload.ticket_id, payload.number, payload.subject, payload.set_at
         )
 
 
 async def _review_complaint(
-    ctx: HandlerContext,
-    event: CloudEvent,
-    ticket_id: uuid.UUID,
-    number: str,
-    subject: str,
-    at: datetime,
+    uow: UnitOfWork, ticket_id: uuid.UUID, number: str, subject: str, at: datetime
 ) -> None:
     """Clause 14: every complaint is reviewed by a senior; its subject is the reason."""
     await escalations.open_or_add(
-        ctx,
+        uow,
         ticket_id=ticket_id,
         number=number,
         source=EscalationSource.complaint,
         reason=subject,
         at=at,
-        event_id=event.id,
+        event_id=uow.event_id,
     )
 
 
-async def on_escalation_requested(ctx: HandlerContext, event: CloudEvent) -> None:
-    payload = TicketEscalationRequested.model_validate(event.data)
+async def on_escalation_requested(uow: UnitOfWork, payload: TicketEscalationRequested) -> None:
     await escalations.open_or_add(
-        ctx,
+        uow,
         ticket_id=payload.ticket_id,
         number=payload.number,
         source=EscalationSource.customer_request,
         reason=payload.reason,
         at=payload.requested_at,
-        event_id=event.id,
+        event_id=uow.event_id,
     )
 
 
-async def on_sla_breached(ctx: HandlerContext, event: CloudEvent) -> None:
-    payload = SlaBreached.model_validate(event.data)
+async def on_sla_breached(uow: UnitOfWork, payload: SlaBreached) -> None:
     await escalations.open_or_add(
-        ctx,
+        uow,
         ticket_id=payload.ticket_id,
         number=payload.number,
         source=EscalationSource.sla_breach,
         reason=breach_reason(payload.target, payload.due_at),
         at=payload.breached_at,
-        event_id=event.id,
+        event_id=uow.event_id,
     )
 
 
-async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_customer_erased(uow: UnitOfWork, payload: CustomerErased) -> None:
     """The customer's own words go (clauses 19, 24); sources, times and outcomes' existence
     stay for the reports (clause 22). Tickets never seen here are fine."""
-    payload = CustomerErased.model_validate(event.data)
-    blanked = await repository.erase_customer_words(ctx.session, payload.ticket_ids)
-    await ctx.outbox.forget_published(ctx.session, payload.ticket_ids)
+    blanked = await repository.erase_customer_words(uow.session, payload.ticket_ids)
+    await uow.outbox.forget_published(uow.session, payload.ticket_ids)
     log.info("escalation.customer_erased", tickets=len(payload.ticket_ids), reasons=blanked)
 
 
-HANDLERS: Mapping[str, EventHandler] = {
-    TicketCreated.event_type: on_ticket_created,
-    TicketCategorySet.event_type: on_category_set,
-    TicketEscalationRequested.event_type: on_escalation_requested,
-    SlaBreached.event_type: on_sla_breached,
-    CustomerErased.event_type: on_customer_erased,
+HANDLERS: HandlersByType = {
+    TicketCreated: on_ticket_created,
+    TicketCategorySet: on_category_set,
+    TicketEscalationRequested: on_escalation_requested,
+    SlaBreached: on_sla_breached,
+    CustomerErased: on_customer_erased,
 }

@@ -6,13 +6,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Row
 
 from services.escalation import repository
 from services.escalation.domain.incidents import Status, check_open
-from services.escalation.unit import Unit, publish
+from services.escalation.repository import Incident, IncidentUpdate
 from shared.auth import Principal
 from shared.contracts.events import (
     IncidentDeclared,
@@ -21,6 +18,7 @@ from shared.contracts.events import (
     IncidentUpdated,
 )
 from shared.errors import NotFoundError, UnprocessableError
+from shared.unit_of_work import UnitOfWork
 
 
 class IncidentNotFoundError(NotFoundError):
@@ -30,12 +28,12 @@ class IncidentNotFoundError(NotFoundError):
 
 @dataclass(frozen=True)
 class IncidentView:
-    row: Row[Any]
+    row: Incident
     ticket_ids: list[uuid.UUID]
-    updates: list[Row[Any]]
+    updates: list[IncidentUpdate]
 
 
-async def view(uow: Unit, incident_id: uuid.UUID) -> IncidentView:
+async def view(uow: UnitOfWork, incident_id: uuid.UUID) -> IncidentView:
     row = await repository.get_incident(uow.session, incident_id)
     if row is None:
         raise IncidentNotFoundError()
@@ -46,12 +44,12 @@ async def view(uow: Unit, incident_id: uuid.UUID) -> IncidentView:
     )
 
 
-async def listing(uow: Unit, status: Status | None, *, limit: int) -> list[IncidentView]:
+async def listing(uow: UnitOfWork, status: Status | None, *, limit: int) -> list[IncidentView]:
     rows = await repository.list_incidents(uow.session, status, limit=limit)
     return [await view(uow, row.id) for row in rows]
 
 
-async def _known(uow: Unit, ticket_ids: Sequence[uuid.UUID]) -> None:
+async def _known(uow: UnitOfWork, ticket_ids: Sequence[uuid.UUID]) -> None:
     if not ticket_ids:
         return
     known = await repository.known_tickets(uow.session, list(set(ticket_ids)))
@@ -63,7 +61,7 @@ async def _known(uow: Unit, ticket_ids: Sequence[uuid.UUID]) -> None:
         )
 
 
-async def _locked(uow: Unit, incident_id: uuid.UUID) -> Row[Any]:
+async def _locked(uow: UnitOfWork, incident_id: uuid.UUID) -> Incident:
     row = await repository.get_incident(uow.session, incident_id, lock=True)
     if row is None:
         raise IncidentNotFoundError()
@@ -72,7 +70,7 @@ async def _locked(uow: Unit, incident_id: uuid.UUID) -> Row[Any]:
 
 
 async def declare(
-    uow: Unit, by: Principal, *, title: str, summary: str, ticket_ids: Sequence[uuid.UUID]
+    uow: UnitOfWork, by: Principal, *, title: str, summary: str, ticket_ids: Sequence[uuid.UUID]
 ) -> IncidentView:
     await _known(uow, ticket_ids)
     incident_id, now = uuid.uuid4(), datetime.now(UTC)
@@ -85,8 +83,7 @@ async def declare(
         declared_at=now,
     )
     linked = await repository.link_tickets(uow.session, incident_id, ticket_ids, now)
-    await publish(
-        uow,
+    await uow.stage(
         IncidentDeclared(
             incident_id=incident_id,
             title=title,
@@ -100,7 +97,7 @@ async def declare(
 
 
 async def link(
-    uow: Unit, incident_id: uuid.UUID, ticket_ids: Sequence[uuid.UUID]
+    uow: UnitOfWork, incident_id: uuid.UUID, ticket_ids: Sequence[uuid.UUID]
 ) -> tuple[IncidentView, list[uuid.UUID]]:
     """Link more tickets as they arrive; their customers hear the latest state at once."""
     row = await _locked(uow, incident_id)
@@ -109,8 +106,7 @@ async def link(
     linked = await repository.link_tickets(uow.session, incident_id, ticket_ids, now)
     if linked:
         updates = await repository.updates_of(uow.session, incident_id)
-        await publish(
-            uow,
+        await uow.stage(
             IncidentTicketsLinked(
                 incident_id=incident_id,
                 title=row.title,
@@ -132,7 +128,7 @@ class PostedUpdate:
 
 
 async def post_update(
-    uow: Unit, incident_id: uuid.UUID, by: Principal, *, text: str
+    uow: UnitOfWork, incident_id: uuid.UUID, by: Principal, *, text: str
 ) -> PostedUpdate:
     """One update, one event naming every linked ticket: the notifier tells them all."""
     row = await _locked(uow, incident_id)
@@ -146,8 +142,7 @@ async def post_update(
         posted_at=now,
     )
     ticket_ids = await repository.linked_ticket_ids(uow.session, incident_id)
-    await publish(
-        uow,
+    await uow.stage(
         IncidentUpdated(
             incident_id=incident_id,
             update_id=update_id,
@@ -161,7 +156,7 @@ async def post_update(
 
 
 async def resolve(
-    uow: Unit, incident_id: uuid.UUID, by: Principal, *, summary: str
+    uow: UnitOfWork, incident_id: uuid.UUID, by: Principal, *, summary: str
 ) -> IncidentView:
     """Over: intake resolves every linked ticket with ``summary`` (incident.resolved)."""
     row = await _locked(uow, incident_id)
@@ -170,8 +165,7 @@ async def resolve(
         uow.session, incident_id, resolved_by=by.subject, resolution=summary, at=now
     ):
         check_open(Status.resolved)
-    await publish(
-        uow,
+    await uow.stage(
         IncidentResolved(
             incident_id=incident_id,
             title=row.title,

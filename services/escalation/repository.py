@@ -1,11 +1,12 @@
-"""Every query of the escalation service."""
+"""Every query of the escalation service; what it reads comes back as frozen records."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Row, Table, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,8 +28,103 @@ from shared.contracts.events import EscalationSource
 from shared.db import execute_count, insert_ignoring_conflicts
 
 
+@dataclass(frozen=True)
+class Ticket:
+    """What this service knows of a ticket, from ticket.created."""
+
+    ticket_id: uuid.UUID
+    number: str
+    channel: str
+    category: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Escalation:
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    number: str
+    status: str
+    source: str
+    opened_at: datetime
+    assignee_id: uuid.UUID | None
+    assigned_at: datetime | None
+    closed_by: uuid.UUID | None
+    closed_at: datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A request, breach or complaint that asked for an escalation's review."""
+
+    id: uuid.UUID
+    escalation_id: uuid.UUID
+    source: str
+    reason: str
+    event_id: str | None
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: uuid.UUID
+    title: str
+    summary: str
+    status: str
+    declared_by: uuid.UUID
+    declared_at: datetime
+    resolved_by: uuid.UUID | None
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class IncidentUpdate:
+    id: uuid.UUID
+    incident_id: uuid.UUID
+    text: str
+    posted_by: uuid.UUID
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A bug forwarded to development, and where it is."""
+
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    number: str
+    summary: str
+    requested_by: uuid.UUID
+    requested_at: datetime
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    sent_at: datetime | None
+    tracker_reference: str | None
+    release: str | None
+    released_at: datetime | None
+
+
+R = TypeVar("R")
+
+
+def _one(record: type[R], row: Row[Any] | None) -> R | None:
+    """The record of a row of a table whose columns are the record's fields."""
+    if row is None:
+        return None
+    values = row._mapping
+    return record(**{f.name: values[f.name] for f in fields(record)})  # type: ignore[arg-type]
+
+
+def _all(record: type[R], rows: Iterable[Row[Any]]) -> list[R]:
+    return [found for row in rows if (found := _one(record, row)) is not None]
+
+
 async def _insert_unless_active(
-    session: AsyncSession, table: Table, where: ColumnElement[bool], **values: Any
+    session: AsyncSession, table: Table, where: ColumnElement[bool], values: Mapping[str, object]
 ) -> bool:
     """INSERT … ON CONFLICT (ticket_id) WHERE <active> DO NOTHING: False if one is active.
 
@@ -38,7 +134,7 @@ async def _insert_unless_active(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(table)
-        .values(**values)
+        .values(dict(values))
         .on_conflict_do_nothing(index_elements=["ticket_id"], index_where=where)
     )
     return await execute_count(session, statement) == 1
@@ -47,8 +143,26 @@ async def _insert_unless_active(
 # -- tickets ----------------------------------------------------------------------------------
 
 
-async def add_ticket(session: AsyncSession, **values: Any) -> None:
-    await session.execute(insert_ignoring_conflicts(session, ticket, ["ticket_id"], **values))
+async def add_ticket(
+    session: AsyncSession,
+    *,
+    ticket_id: uuid.UUID,
+    number: str,
+    channel: str,
+    category: str | None,
+    received_at: datetime,
+) -> None:
+    statement = insert_ignoring_conflicts(
+        session,
+        ticket,
+        ["ticket_id"],
+        ticket_id=ticket_id,
+        number=number,
+        channel=channel,
+        category=category,
+        received_at=received_at,
+    )
+    await session.execute(statement)
 
 
 async def set_category(session: AsyncSession, ticket_id: uuid.UUID, category: str) -> bool:
@@ -57,8 +171,9 @@ async def set_category(session: AsyncSession, ticket_id: uuid.UUID, category: st
     return await execute_count(session, statement) == 1
 
 
-async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
-    return (await session.execute(select(ticket).where(ticket.c.ticket_id == ticket_id))).first()
+async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Ticket | None:
+    query = select(ticket).where(ticket.c.ticket_id == ticket_id)
+    return _one(Ticket, (await session.execute(query)).first())
 
 
 async def known_tickets(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -69,24 +184,57 @@ async def known_tickets(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) 
 # -- escalations ------------------------------------------------------------------------------
 
 
-async def insert_open_escalation(session: AsyncSession, **values: Any) -> bool:
+async def insert_open_escalation(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    number: str,
+    source: EscalationSource,
+    opened_at: datetime,
+) -> bool:
     """Open an escalation unless the ticket already has one that is not closed."""
+    values = {
+        "id": id,
+        "ticket_id": ticket_id,
+        "number": number,
+        "source": source,
+        "opened_at": opened_at,
+        "status": Status.open,
+    }
     return await _insert_unless_active(
-        session, escalation, escalation.c.closed_at.is_(None), status=Status.open, **values
+        session, escalation, escalation.c.closed_at.is_(None), values
     )
 
 
-async def open_escalation_of(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
+async def open_escalation_of(session: AsyncSession, ticket_id: uuid.UUID) -> Escalation | None:
     query = (
         select(escalation)
         .where(escalation.c.ticket_id == ticket_id, escalation.c.closed_at.is_(None))
         .with_for_update()
     )
-    return (await session.execute(query)).first()
+    return _one(Escalation, (await session.execute(query)).first())
 
 
-async def add_reason(session: AsyncSession, **values: Any) -> None:
-    await session.execute(escalation_reason.insert().values(id=uuid.uuid4(), **values))
+async def add_reason(
+    session: AsyncSession,
+    *,
+    escalation_id: uuid.UUID,
+    source: EscalationSource,
+    reason: str,
+    event_id: str | None,
+    added_at: datetime,
+) -> None:
+    await session.execute(
+        escalation_reason.insert().values(
+            id=uuid.uuid4(),
+            escalation_id=escalation_id,
+            source=source,
+            reason=reason,
+            event_id=event_id,
+            added_at=added_at,
+        )
+    )
 
 
 async def erase_customer_words(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> int:
@@ -120,18 +268,18 @@ async def get_escalation(
     *,
     lock: bool = False,
     skip_locked: bool = False,
-) -> Row[Any] | None:
+) -> Escalation | None:
     query = select(escalation).where(escalation.c.id == escalation_id)
     if lock:
         query = query.with_for_update(skip_locked=skip_locked)
-    return (await session.execute(query)).first()
+    return _one(Escalation, (await session.execute(query)).first())
 
 
 async def reasons_of(
     session: AsyncSession, escalation_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, list[Row[Any]]]:
+) -> dict[uuid.UUID, list[Reason]]:
     ids = list(escalation_ids)
-    found: dict[uuid.UUID, list[Row[Any]]] = {escalation_id: [] for escalation_id in ids}
+    found: dict[uuid.UUID, list[Reason]] = {escalation_id: [] for escalation_id in ids}
     if not ids:
         return found
     query = (
@@ -139,8 +287,8 @@ async def reasons_of(
         .where(escalation_reason.c.escalation_id.in_(ids))
         .order_by(escalation_reason.c.added_at, escalation_reason.c.id)
     )
-    for row in (await session.execute(query)).all():
-        found[row.escalation_id].append(row)
+    for reason in _all(Reason, (await session.execute(query)).all()):
+        found[reason.escalation_id].append(reason)
     return found
 
 
@@ -150,7 +298,7 @@ async def list_escalations(
     *,
     ticket_id: uuid.UUID | None,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[Escalation]:
     """Strictly by arrival: the oldest first, whoever asked (clause 7)."""
     query = (
         select(escalation)
@@ -160,10 +308,10 @@ async def list_escalations(
     )
     if ticket_id is not None:
         query = query.where(escalation.c.ticket_id == ticket_id)
-    return list((await session.execute(query)).all())
+    return _all(Escalation, (await session.execute(query)).all())
 
 
-async def next_open_escalation(session: AsyncSession, *, skip_locked: bool) -> Row[Any] | None:
+async def next_open_escalation(session: AsyncSession, *, skip_locked: bool) -> Escalation | None:
     query = (
         select(escalation)
         .where(escalation.c.status == Status.open)
@@ -172,7 +320,7 @@ async def next_open_escalation(session: AsyncSession, *, skip_locked: bool) -> R
     )
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
-    return (await session.execute(query)).first()
+    return _one(Escalation, (await session.execute(query)).first())
 
 
 async def mark_assigned(
@@ -206,26 +354,43 @@ async def mark_closed(
 # -- incidents --------------------------------------------------------------------------------
 
 
-async def insert_incident(session: AsyncSession, **values: Any) -> None:
-    await session.execute(incident.insert().values(status=IncidentStatus.open, **values))
+async def insert_incident(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    title: str,
+    summary: str,
+    declared_by: uuid.UUID,
+    declared_at: datetime,
+) -> None:
+    await session.execute(
+        incident.insert().values(
+            id=id,
+            title=title,
+            summary=summary,
+            declared_by=declared_by,
+            declared_at=declared_at,
+            status=IncidentStatus.open,
+        )
+    )
 
 
 async def get_incident(
     session: AsyncSession, incident_id: uuid.UUID, *, lock: bool = False
-) -> Row[Any] | None:
+) -> Incident | None:
     query = select(incident).where(incident.c.id == incident_id)
     if lock:
         query = query.with_for_update()
-    return (await session.execute(query)).first()
+    return _one(Incident, (await session.execute(query)).first())
 
 
 async def list_incidents(
     session: AsyncSession, status: IncidentStatus | None, *, limit: int
-) -> list[Row[Any]]:
+) -> list[Incident]:
     query = select(incident).order_by(incident.c.declared_at.desc(), incident.c.id).limit(limit)
     if status is not None:
         query = query.where(incident.c.status == status)
-    return list((await session.execute(query)).all())
+    return _all(Incident, (await session.execute(query)).all())
 
 
 async def linked_ticket_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:
@@ -252,17 +417,29 @@ async def link_tickets(
     return new
 
 
-async def add_update(session: AsyncSession, **values: Any) -> None:
-    await session.execute(incident_update.insert().values(**values))
+async def add_update(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    incident_id: uuid.UUID,
+    text: str,
+    posted_by: uuid.UUID,
+    posted_at: datetime,
+) -> None:
+    await session.execute(
+        incident_update.insert().values(
+            id=id, incident_id=incident_id, text=text, posted_by=posted_by, posted_at=posted_at
+        )
+    )
 
 
-async def updates_of(session: AsyncSession, incident_id: uuid.UUID) -> list[Row[Any]]:
+async def updates_of(session: AsyncSession, incident_id: uuid.UUID) -> list[IncidentUpdate]:
     query = (
         select(incident_update)
         .where(incident_update.c.incident_id == incident_id)
         .order_by(incident_update.c.posted_at, incident_update.c.id)
     )
-    return list((await session.execute(query)).all())
+    return _all(IncidentUpdate, (await session.execute(query)).all())
 
 
 async def mark_incident_resolved(
@@ -289,32 +466,51 @@ async def mark_incident_resolved(
 # -- forwards to development ------------------------------------------------------------------
 
 
-async def insert_forward(session: AsyncSession, **values: Any) -> bool:
+async def insert_forward(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    number: str,
+    summary: str,
+    requested_by: uuid.UUID,
+    requested_at: datetime,
+    next_attempt_at: datetime,
+) -> bool:
     """Record a forward unless the ticket already has one in development."""
-    return await _insert_unless_active(
-        session, forward, forward.c.released_at.is_(None), status=ForwardStatus.pending, **values
-    )
+    values = {
+        "id": id,
+        "ticket_id": ticket_id,
+        "number": number,
+        "summary": summary,
+        "requested_by": requested_by,
+        "requested_at": requested_at,
+        "next_attempt_at": next_attempt_at,
+        "status": ForwardStatus.pending,
+    }
+    return await _insert_unless_active(session, forward, forward.c.released_at.is_(None), values)
 
 
-async def active_forward_of(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
+async def active_forward_of(session: AsyncSession, ticket_id: uuid.UUID) -> Forward | None:
     query = select(forward).where(forward.c.ticket_id == ticket_id, forward.c.released_at.is_(None))
-    return (await session.execute(query)).first()
+    return _one(Forward, (await session.execute(query)).first())
 
 
-async def forwards_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[Row[Any]]:
+async def forwards_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[Forward]:
     query = (
         select(forward)
         .where(forward.c.ticket_id == ticket_id)
         .order_by(forward.c.requested_at, forward.c.id)
     )
-    return list((await session.execute(query)).all())
+    return _all(Forward, (await session.execute(query)).all())
 
 
-async def get_forward(session: AsyncSession, forward_id: uuid.UUID) -> Row[Any] | None:
-    return (await session.execute(select(forward).where(forward.c.id == forward_id))).first()
+async def get_forward(session: AsyncSession, forward_id: uuid.UUID) -> Forward | None:
+    query = select(forward).where(forward.c.id == forward_id)
+    return _one(Forward, (await session.execute(query)).first())
 
 
-async def next_due_forward(session: AsyncSession, now: datetime, *, lock: bool) -> Row[Any] | None:
+async def next_due_forward(session: AsyncSession, now: datetime, *, lock: bool) -> Forward | None:
     """The forward whose next try has come; replicas share the work with SKIP LOCKED."""
     query = (
         select(forward)
@@ -324,7 +520,7 @@ async def next_due_forward(session: AsyncSession, now: datetime, *, lock: bool) 
     )
     if lock:
         query = query.with_for_update(skip_locked=True)
-    return (await session.execute(query)).first()
+    return _one(Forward, (await session.execute(query)).first())
 
 
 async def next_forward_due_at(session: AsyncSession) -> datetime | None:
@@ -367,7 +563,7 @@ async def mark_forward_failed(
 
 async def forwards_matching(
     session: AsyncSession, forward_ids: Sequence[uuid.UUID], references: Sequence[str]
-) -> list[Row[Any]]:
+) -> list[Forward]:
     conditions: list[ColumnElement[bool]] = []
     if forward_ids:
         conditions.append(forward.c.id.in_(forward_ids))
@@ -381,7 +577,7 @@ async def forwards_matching(
         .order_by(forward.c.requested_at, forward.c.id)
         .with_for_update()
     )
-    return list((await session.execute(query)).all())
+    return _all(Forward, (await session.execute(query)).all())
 
 
 async def mark_forwards_released(

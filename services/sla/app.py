@@ -19,13 +19,13 @@ from shared.settings import Settings, load_settings
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
     settings = settings or load_settings()
     book = load_book(settings)
-    runtime = ServiceRuntime.create("sla", tables.metadata, {}, settings, bus)
-    clocks = SlaClocks(book, runtime.outbox, runtime.source)
-    runtime.handlers = {
+    clocks = SlaClocks(book)
+    consumers = {
         **handlers.make_handlers(clocks),
-        **revocation.handlers(tables.revoked_credential),
+        **revocation.handlers_by_type(tables.revoked_credential),
     }
-    scanner = BreachScanner(runtime.db, clocks)
+    runtime = ServiceRuntime.create("sla", tables.metadata, consumers, settings, bus)
+    scanner = BreachScanner(runtime, clocks)
     runtime.db.on_commit("clocks", scanner.wake)
     gauges = SlaGauges(runtime.db, book, runtime.registry)
     runtime.workers += [scanner.run, gauges.run]

@@ -6,12 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.sla import repository
 from services.sla.domain.clock import FINISHED, Alert, Target, TicketClock
 from services.sla.repository import ClockRecord
-from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     EscalationClosed,
     EscalationOpened,
@@ -31,11 +28,10 @@ from shared.contracts.events import (
 )
 from shared.db import wake_after_commit
 from shared.errors import ConflictError, NotFoundError
-from shared.logging import current_correlation_id
-from shared.outbox import Outbox
 from shared.policy.book import PolicyBook
 from shared.policy.calendar import BusinessCalendar
 from shared.policy.policy import Policy
+from shared.unit_of_work import UnitOfWork
 
 
 class ClockNotFoundError(NotFoundError):
@@ -54,8 +50,8 @@ def _superseded(latest: datetime | None, this: datetime) -> bool:
 
 
 class SlaClocks:
-    def __init__(self, book: PolicyBook, outbox: Outbox, source: str) -> None:
-        self.book, self._outbox, self._source = book, outbox, source
+    def __init__(self, book: PolicyBook) -> None:
+        self.book = book
 
     def policy(self, record: ClockRecord) -> Policy:
         return self.book.version(record.clock.policy_version)
@@ -65,8 +61,8 @@ class SlaClocks:
 
     # -- events from intake ---------------------------------------------------------------
 
-    async def ticket_created(self, session: AsyncSession, payload: TicketCreated) -> None:
-        if await repository.get_clock(session, payload.ticket_id) is not None:
+    async def ticket_created(self, uow: UnitOfWork, payload: TicketCreated) -> None:
+        if await repository.get_clock(uow.session, payload.ticket_id) is not None:
             return
         policy = self.book.at(payload.received_at)
         calendar = self.book.calendar(policy.version)
@@ -90,11 +86,11 @@ class SlaClocks:
             ),
         )
         due = self._save_plan(record)
-        await repository.insert_clock(session, record, due, self._next_check(record))
+        await repository.insert_clock(uow.session, record, due, self._next_check(record))
         first_due, resolution_due = due[SlaTarget.first_response], due[SlaTarget.resolution]
         assert first_due is not None and resolution_due is not None
         await self._publish(
-            session,
+            uow,
             record,
             SlaTargetsSet(
                 ticket_id=record.ticket_id,
@@ -107,42 +103,42 @@ class SlaClocks:
             ),
         )
 
-    async def status_changed(self, session: AsyncSession, payload: TicketStatusChanged) -> None:
-        record = await self._existing(session, payload.ticket_id)
+    async def status_changed(self, uow: UnitOfWork, payload: TicketStatusChanged) -> None:
+        record = await self._existing(uow, payload.ticket_id)
         fact = (payload.changed_at, payload.to_status.value)
         if fact not in record.history:
             record.history.append(fact)
         latest = max(record.history)
         record.status_changed_at, record.status = latest
-        await self._replay(session, record)
+        await self._replay(uow, record)
 
-    async def message_added(self, session: AsyncSession, payload: TicketMessageAdded) -> None:
+    async def message_added(self, uow: UnitOfWork, payload: TicketMessageAdded) -> None:
         if not payload.first_response:
             return
-        record = await self._existing(session, payload.ticket_id)
+        record = await self._existing(uow, payload.ticket_id)
         if record.first_reply_at is None or payload.added_at < record.first_reply_at:
             record.first_reply_at = payload.added_at
-        await self._replay(session, record)
+        await self._replay(uow, record)
 
-    async def complexity_set(self, session: AsyncSession, payload: TicketComplexitySet) -> None:
-        record = await self._existing(session, payload.ticket_id)
+    async def complexity_set(self, uow: UnitOfWork, payload: TicketComplexitySet) -> None:
+        record = await self._existing(uow, payload.ticket_id)
         if _superseded(record.complexity_set_at, payload.set_at):
             return
         record.complexity, record.complexity_set_at = payload.complexity, payload.set_at
         policy = self.policy(record)
         minutes = policy.targets.resolution_minutes(payload.complexity.value)
         record.clock.set_resolution_budget(minutes + record.extension_minutes)
-        await self._store(session, record)
+        await self._store(uow, record)
 
-    async def category_set(self, session: AsyncSession, payload: TicketCategorySet) -> None:
+    async def category_set(self, uow: UnitOfWork, payload: TicketCategorySet) -> None:
         """Only the reports read the category; the targets do not depend on it (clause 7)."""
-        record = await self._existing(session, payload.ticket_id)
+        record = await self._existing(uow, payload.ticket_id)
         if _superseded(record.category_set_at, payload.set_at):
             return
         record.category, record.category_set_at = payload.category, payload.set_at
-        await self._store(session, record)
+        await self._store(uow, record)
 
-    async def escalation_opened(self, session: AsyncSession, payload: EscalationOpened) -> None:
+    async def escalation_opened(self, uow: UnitOfWork, payload: EscalationOpened) -> None:
         """A senior's review starts: its own target on the business calendar."""
         policy = self.book.at(payload.opened_at)
         calendar = self.book.calendar(policy.version)
@@ -150,7 +146,7 @@ class SlaClocks:
         target = Target(SlaTarget.escalation_review, budget, running_since=payload.opened_at)
         due_at = target.due_at(calendar)
         created = await repository.insert_review(
-            session,
+            uow.session,
             escalation_id=payload.escalation_id,
             ticket_id=payload.ticket_id,
             number=payload.number,
@@ -161,10 +157,10 @@ class SlaClocks:
             next_check_at=target.next_check(calendar, policy.targets.warning_threshold),
         )
         if created:
-            wake_after_commit(session, "clocks")
+            wake_after_commit(uow.session, "clocks")
 
-    async def escalation_closed(self, session: AsyncSession, payload: EscalationClosed) -> None:
-        record = await repository.get_review(session, payload.escalation_id, lock=True)
+    async def escalation_closed(self, uow: UnitOfWork, payload: EscalationClosed) -> None:
+        record = await repository.get_review(uow.session, payload.escalation_id, lock=True)
         if record is None:
             raise ClockNotReadyError(f"no review yet for escalation {payload.escalation_id}")
         calendar = self.book.calendar(record.policy_version)
@@ -173,9 +169,8 @@ class SlaClocks:
             return
         target.stop(payload.closed_at, calendar)
         target.met_at = payload.closed_at
-        await repository.save_review(session, record, None)
-        await self._outbox.add(
-            session,
+        await repository.save_review(uow.session, record, None)
+        await uow.stage(
             SlaMet(
                 ticket_id=record.ticket_id,
                 number=record.number,
@@ -183,23 +178,38 @@ class SlaClocks:
                 met_at=payload.closed_at,
                 business_minutes=target.used,
                 within_target=target.used <= target.budget,
-            ).to_event(source=self._source, subject=str(record.ticket_id)),
+            ),
+            subject=record.ticket_id,
         )
 
     # -- agents ---------------------------------------------------------------------------
 
+    async def find(self, uow: UnitOfWork, ticket: str, *, lock: bool = False) -> ClockRecord:
+        """A ticket's clock by the ticket's id or its number as people read it (SC-000042)."""
+        try:
+            ticket_id: uuid.UUID | None = uuid.UUID(ticket)
+        except ValueError:
+            ticket_id = None
+            if len(ticket) <= 32 and ticket[:3].upper() == "SC-":
+                ticket_id = await repository.ticket_id_by_number(uow.session, ticket.upper())
+        record = None
+        if ticket_id is not None:
+            record = await repository.get_clock(uow.session, ticket_id, lock=lock)
+        if record is None:
+            raise ClockNotFoundError()
+        return record
+
     async def extend(
         self,
-        session: AsyncSession,
-        ticket_id: uuid.UUID,
+        uow: UnitOfWork,
+        ticket: str,
         *,
         business_days: int,
         reason: str,
         agent_id: uuid.UUID,
     ) -> ClockRecord:
-        record = await repository.get_clock(session, ticket_id, lock=True)
-        if record is None:
-            raise ClockNotFoundError()
+        record = await self.find(uow, ticket, lock=True)
+        ticket_id = record.ticket_id
         if record.status in FINISHED:
             # Clause 26 promises more time for work still to do; a finished ticket has none.
             raise ConflictError(
@@ -211,16 +221,16 @@ class SlaClocks:
         record.clock.resolution.budget += minutes
         now = datetime.now(UTC)
         await repository.add_extension(
-            session,
+            uow.session,
             ticket_id=ticket_id,
             business_days=business_days,
             reason=reason,
             agent_id=agent_id,
             created_at=now,
         )
-        due = await self._store(session, record)
+        due = await self._store(uow, record)
         await self._publish(
-            session,
+            uow,
             record,
             SlaExtended(
                 ticket_id=ticket_id,
@@ -235,9 +245,9 @@ class SlaClocks:
 
     # -- the scan -------------------------------------------------------------------------
 
-    async def scan(self, session: AsyncSession, now: datetime, *, lock: bool) -> int:
+    async def scan(self, uow: UnitOfWork, now: datetime, *, lock: bool) -> int:
         """Raise every warning and breach due by ``now``, once each; returns clocks checked."""
-        records = await repository.clocks_due(session, now, limit=500, lock=lock)
+        records = await repository.clocks_due(uow.session, now, limit=500, lock=lock)
         for record in records:
             calendar = self.calendar(record)
             threshold = self.policy(record).targets.warning_threshold
@@ -245,10 +255,10 @@ class SlaClocks:
                 payload = _alert(
                     alert, record.ticket_id, record.number, target, calendar, due_at, now
                 )
-                await self._publish(session, record, payload)
-            await self._raise_auto_close(session, record, now)
-            await self._store(session, record)
-        reviews = await repository.reviews_due(session, now, limit=500, lock=lock)
+                await self._publish(uow, record, payload)
+            await self._raise_auto_close(uow, record, now)
+            await self._store(uow, record)
+        reviews = await repository.reviews_due(uow.session, now, limit=500, lock=lock)
         for review in reviews:
             policy = self.book.version(review.policy_version)
             calendar = self.book.calendar(review.policy_version)
@@ -257,23 +267,21 @@ class SlaClocks:
                 payload = _alert(
                     alert, review.ticket_id, review.number, review.target, calendar, due_at, now
                 )
-                await self._outbox.add(
-                    session, payload.to_event(source=self._source, subject=str(review.ticket_id))
-                )
+                await uow.stage(payload, subject=review.ticket_id)
             await repository.save_review(
-                session, review, review.target.next_check(calendar, threshold)
+                uow.session, review, review.target.next_check(calendar, threshold)
             )
         return len(records) + len(reviews)
 
     # -- internals ------------------------------------------------------------------------
 
-    async def _existing(self, session: AsyncSession, ticket_id: uuid.UUID) -> ClockRecord:
-        record = await repository.get_clock(session, ticket_id, lock=True)
+    async def _existing(self, uow: UnitOfWork, ticket_id: uuid.UUID) -> ClockRecord:
+        record = await repository.get_clock(uow.session, ticket_id, lock=True)
         if record is None:
             raise ClockNotReadyError(f"no clock yet for ticket {ticket_id}")
         return record
 
-    async def _replay(self, session: AsyncSession, record: ClockRecord) -> None:
+    async def _replay(self, uow: UnitOfWork, record: ClockRecord) -> None:
         """Re-derive the clocks from the facts; tell of every target newly met."""
         clock = record.clock
         before = {target.name: target.met_at for target in clock.targets}
@@ -283,7 +291,7 @@ class SlaClocks:
         for target in clock.targets:
             if target.met_at is not None and target.met_at != before[target.name]:
                 await self._publish(
-                    session,
+                    uow,
                     record,
                     SlaMet(
                         ticket_id=record.ticket_id,
@@ -299,7 +307,7 @@ class SlaClocks:
                         ),
                     ),
                 )
-        await self._store(session, record)
+        await self._store(uow, record)
 
     def _plan_auto_close(self, record: ClockRecord) -> None:
         """While resolved, the ticket closes by itself after the policy's business days; a
@@ -315,16 +323,14 @@ class SlaClocks:
         if due != record.auto_close_at:
             record.auto_close_at, record.auto_close_raised_at = due, None
 
-    async def _raise_auto_close(
-        self, session: AsyncSession, record: ClockRecord, now: datetime
-    ) -> None:
+    async def _raise_auto_close(self, uow: UnitOfWork, record: ClockRecord, now: datetime) -> None:
         due = record.auto_close_at
         resolved_at = record.clock.resolution.met_at
         if due is None or resolved_at is None or record.auto_close_raised_at or due > now:
             return
         record.auto_close_raised_at = now
         await self._publish(
-            session,
+            uow,
             record,
             SlaAutoCloseDue(
                 ticket_id=record.ticket_id,
@@ -347,22 +353,15 @@ class SlaClocks:
         return min(pending) if pending else None
 
     async def _store(
-        self, session: AsyncSession, record: ClockRecord
+        self, uow: UnitOfWork, record: ClockRecord
     ) -> dict[SlaTarget, datetime | None]:
         due = self._save_plan(record)
-        await repository.save_clock(session, record, due, self._next_check(record))
-        wake_after_commit(session, "clocks")
+        await repository.save_clock(uow.session, record, due, self._next_check(record))
+        wake_after_commit(uow.session, "clocks")
         return due
 
-    async def _publish(
-        self, session: AsyncSession, record: ClockRecord, payload: EventPayload
-    ) -> None:
-        event: CloudEvent = payload.to_event(
-            source=self._source,
-            subject=str(record.ticket_id),
-            correlation_id=current_correlation_id(),
-        )
-        await self._outbox.add(session, event)
+    async def _publish(self, uow: UnitOfWork, record: ClockRecord, payload: EventPayload) -> None:
+        await uow.stage(payload, subject=record.ticket_id)
 
 
 def _alert(

@@ -218,11 +218,28 @@ async def clocks_due(
     return [_record(row) for row in (await session.execute(query)).all()]
 
 
-async def add_extension(session: AsyncSession, **values: Any) -> None:
-    await session.execute(extension.insert().values(id=uuid.uuid4(), **values))
+async def add_extension(
+    session: AsyncSession,
+    *,
+    ticket_id: uuid.UUID,
+    business_days: int,
+    reason: str,
+    agent_id: uuid.UUID,
+    created_at: datetime,
+) -> None:
+    await session.execute(
+        extension.insert().values(
+            id=uuid.uuid4(),
+            ticket_id=ticket_id,
+            business_days=business_days,
+            reason=reason,
+            agent_id=agent_id,
+            created_at=created_at,
+        )
+    )
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReviewRecord:
     """A senior's review of an escalation, with its target."""
 
@@ -247,8 +264,32 @@ def _review(row: Row[Any]) -> ReviewRecord:
     return ReviewRecord(row.escalation_id, row.ticket_id, row.number, row.policy_version, target)
 
 
-async def insert_review(session: AsyncSession, **values: Any) -> bool:
-    statement = insert_ignoring_conflicts(session, review, ["escalation_id"], **values)
+async def insert_review(
+    session: AsyncSession,
+    *,
+    escalation_id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    number: str,
+    policy_version: str,
+    opened_at: datetime,
+    budget: int,
+    due_at: datetime | None,
+    next_check_at: datetime | None,
+) -> bool:
+    """Start a review's clock; False if this escalation's review was started already."""
+    statement = insert_ignoring_conflicts(
+        session,
+        review,
+        ["escalation_id"],
+        escalation_id=escalation_id,
+        ticket_id=ticket_id,
+        number=number,
+        policy_version=policy_version,
+        opened_at=opened_at,
+        budget=budget,
+        due_at=due_at,
+        next_check_at=next_check_at,
+    )
     return await execute_count(session, statement) == 1
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import structlog
 
 from services.sla.clocks import SlaClocks
-from shared.db import Database
+from shared.runtime import ServiceRuntime
 from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
@@ -20,8 +20,8 @@ SCAN_INTERVAL_SECONDS = 2.0
 
 
 class BreachScanner:
-    def __init__(self, db: Database, clocks: SlaClocks) -> None:
-        self._db, self._clocks = db, clocks
+    def __init__(self, runtime: ServiceRuntime, clocks: SlaClocks) -> None:
+        self._runtime, self._clocks = runtime, clocks
         self._wakeup = Wakeup()
 
     def wake(self) -> None:
@@ -40,7 +40,5 @@ class BreachScanner:
                 await self._wakeup.wait(SCAN_INTERVAL_SECONDS)
 
     async def tick(self, now: datetime | None = None) -> int:
-        async with self._db.transaction() as session:
-            return await self._clocks.scan(
-                session, now or datetime.now(UTC), lock=self._db.is_postgres
-            )
+        async with self._runtime.unit_of_work() as uow:
+            return await self._clocks.scan(uow, now or datetime.now(UTC), lock=uow.locks_rows)

@@ -54,9 +54,17 @@ CUSTOMER = CustomerRef(
 )
 
 
-async def publish(system: System, payload: EventPayload, ticket_id: uuid.UUID) -> None:
+async def publish(
+    system: System,
+    payload: EventPayload,
+    ticket_id: uuid.UUID,
+    *,
+    correlation_id: str | None = None,
+) -> None:
     await system.runtime("intake").bus.publish(
-        payload.to_event(source="/sviftdesk/intake", subject=str(ticket_id))
+        payload.to_event(
+            source="/sviftdesk/intake", subject=str(ticket_id), correlation_id=correlation_id
+        )
     )
 
 
@@ -76,14 +84,18 @@ async def new_ticket(system: System, received_at: datetime) -> uuid.UUID:
     return ticket_id
 
 
-async def sla_events(system: System, event_type: str) -> list[dict[str, Any]]:
+async def sla_envelopes(system: System, event_type: str) -> list[dict[str, Any]]:
     async with system.runtime("sla").db.sessions() as session:
         rows = await session.execute(
             select(sla_outbox.c.envelope)
             .where(sla_outbox.c.event_type == event_type)
             .order_by(sla_outbox.c.id)
         )
-        return [envelope["data"] for envelope in rows.scalars()]
+        return list(rows.scalars())
+
+
+async def sla_events(system: System, event_type: str) -> list[dict[str, Any]]:
+    return [envelope["data"] for envelope in await sla_envelopes(system, event_type)]
 
 
 async def wait_events(system: System, event_type: str, count: int) -> list[dict[str, Any]]:
@@ -429,6 +441,8 @@ async def test_sla_view_needs_a_staff_token(system: System) -> None:
 
 
 async def test_escalation_review_has_its_own_target(system: System) -> None:
+    """...and what the review's clock says carries a correlation id: the closing event's for
+    the target met, the scan's own for the breach, so ops can follow either chain."""
     from shared.contracts.events import EscalationClosed, EscalationOpened, EscalationSource
 
     ticket_id, escalation_id = uuid.uuid4(), uuid.uuid4()
@@ -445,6 +459,7 @@ async def test_escalation_review_has_its_own_target(system: System) -> None:
             opened_at=opened,
         ),
         ticket_id,
+        correlation_id="req-open-1",
     )
     breaches = await wait_events(system, "sla.breached", 1)
     assert breaches[0]["target"] == "escalation_review"
@@ -462,11 +477,16 @@ async def test_escalation_review_has_its_own_target(system: System) -> None:
             closed_at=at("2025-11-18T10:00:00+03:00"),
         ),
         ticket_id,
+        correlation_id="req-close-2",
     )
     [met] = await wait_events(system, "sla.met", 1)
     assert met["target"] == "escalation_review"
     assert met["business_minutes"] == 540 + 60  # all of Monday and Tuesday's first hour
     assert met["within_target"] is False
+    [met_envelope] = await sla_envelopes(system, "sla.met")
+    assert met_envelope["correlationid"] == "req-close-2"
+    [breach_envelope] = await sla_envelopes(system, "sla.breached")
+    assert breach_envelope["correlationid"]  # the scan round's, not none
 
 
 async def test_a_resolved_ticket_closes_by_itself_after_five_business_days(system: System) -> None:

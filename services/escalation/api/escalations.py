@@ -11,10 +11,9 @@ from services.escalation import escalations
 from services.escalation.api.models import CloseIn, EscalationOut
 from services.escalation.api.views import escalation_out
 from services.escalation.domain.escalations import Status
-from services.escalation.unit import Unit
 from shared.auth import SeniorDep
 from shared.contracts.api import PROBLEM_RESPONSES
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"], responses=PROBLEM_RESPONSES)
 
@@ -23,17 +22,15 @@ ACTIVE = [Status.open, Status.assigned]
 
 @router.get("", summary="The senior queue, strictly by arrival")
 async def list_escalations(
-    runtime: RuntimeDep,
     _senior: SeniorDep,
+    uow: ReadUnitDep,
     status: Annotated[
         list[Status] | None, Query(description="repeatable; default: open and assigned")
     ] = None,
     ticket_id: Annotated[uuid.UUID | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[EscalationOut]:
-    async with runtime.db.sessions() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        views = await escalations.queue(uow, status or ACTIVE, ticket_id=ticket_id, limit=limit)
+    views = await escalations.queue(uow, status or ACTIVE, ticket_id=ticket_id, limit=limit)
     return [escalation_out(view) for view in views]
 
 
@@ -43,10 +40,8 @@ async def list_escalations(
     responses={204: {"description": "the senior queue is empty"}},
     response_model=EscalationOut,
 )
-async def claim_next(runtime: RuntimeDep, senior: SeniorDep) -> EscalationOut | Response:
-    async with runtime.db.transaction() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        view = await escalations.claim_next(uow, senior, skip_locked=runtime.db.is_postgres)
+async def claim_next(senior: SeniorDep, uow: UnitOfWorkDep) -> EscalationOut | Response:
+    view = await escalations.claim_next(uow, senior)
     if view is None:
         return Response(status_code=204)
     return escalation_out(view)
@@ -54,28 +49,19 @@ async def claim_next(runtime: RuntimeDep, senior: SeniorDep) -> EscalationOut | 
 
 @router.get("/{escalation_id}", summary="One escalation with every reason it was asked for")
 async def read_escalation(
-    escalation_id: uuid.UUID, runtime: RuntimeDep, _senior: SeniorDep
+    escalation_id: uuid.UUID, _senior: SeniorDep, uow: ReadUnitDep
 ) -> EscalationOut:
-    async with runtime.db.sessions() as session:
-        view = await escalations.view(Unit(session, runtime.outbox, runtime.source), escalation_id)
-    return escalation_out(view)
+    return escalation_out(await escalations.view(uow, escalation_id))
 
 
 @router.post("/{escalation_id}/claim", summary="Take an escalation for review")
-async def claim(escalation_id: uuid.UUID, runtime: RuntimeDep, senior: SeniorDep) -> EscalationOut:
-    async with runtime.db.transaction() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        view = await escalations.claim(
-            uow, escalation_id, senior, skip_locked=runtime.db.is_postgres
-        )
-    return escalation_out(view)
+async def claim(escalation_id: uuid.UUID, senior: SeniorDep, uow: UnitOfWorkDep) -> EscalationOut:
+    return escalation_out(await escalations.claim(uow, escalation_id, senior))
 
 
 @router.post("/{escalation_id}/close", summary="Close the review with the customer's outcome")
 async def close(
-    escalation_id: uuid.UUID, body: CloseIn, runtime: RuntimeDep, senior: SeniorDep
+    escalation_id: uuid.UUID, body: CloseIn, senior: SeniorDep, uow: UnitOfWorkDep
 ) -> EscalationOut:
-    async with runtime.db.transaction() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        view = await escalations.close(uow, escalation_id, senior, outcome=body.outcome)
+    view = await escalations.close(uow, escalation_id, senior, outcome=body.outcome)
     return escalation_out(view)

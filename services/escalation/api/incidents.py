@@ -19,56 +19,42 @@ from services.escalation.api.models import (
 )
 from services.escalation.api.views import incident_out
 from services.escalation.domain.incidents import Status
-from services.escalation.unit import Unit
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("", status_code=201, summary="Declare an incident")
-async def declare(body: IncidentIn, runtime: RuntimeDep, agent: AgentDep) -> IncidentOut:
-    async with runtime.db.transaction() as session:
-        view = await incidents.declare(
-            Unit(session, runtime.outbox, runtime.source),
-            agent,
-            title=body.title,
-            summary=body.summary,
-            ticket_ids=body.ticket_ids,
-        )
+async def declare(body: IncidentIn, agent: AgentDep, uow: UnitOfWorkDep) -> IncidentOut:
+    view = await incidents.declare(
+        uow, agent, title=body.title, summary=body.summary, ticket_ids=body.ticket_ids
+    )
     return incident_out(view)
 
 
 @router.get("", summary="Incidents, newest first")
 async def list_incidents(
-    runtime: RuntimeDep,
     _agent: AgentDep,
+    uow: ReadUnitDep,
     status: Annotated[Status | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[IncidentOut]:
-    async with runtime.db.sessions() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        views = await incidents.listing(uow, status, limit=limit)
+    views = await incidents.listing(uow, status, limit=limit)
     return [incident_out(view) for view in views]
 
 
 @router.get("/{incident_id}", summary="One incident: its tickets and updates")
-async def read_incident(
-    incident_id: uuid.UUID, runtime: RuntimeDep, _agent: AgentDep
-) -> IncidentOut:
-    async with runtime.db.sessions() as session:
-        view = await incidents.view(Unit(session, runtime.outbox, runtime.source), incident_id)
-    return incident_out(view)
+async def read_incident(incident_id: uuid.UUID, _agent: AgentDep, uow: ReadUnitDep) -> IncidentOut:
+    return incident_out(await incidents.view(uow, incident_id))
 
 
 @router.post("/{incident_id}/tickets", summary="Link tickets, as they arrive")
 async def link_tickets(
-    incident_id: uuid.UUID, body: LinkIn, runtime: RuntimeDep, _agent: AgentDep
+    incident_id: uuid.UUID, body: LinkIn, _agent: AgentDep, uow: UnitOfWorkDep
 ) -> LinkedOut:
-    async with runtime.db.transaction() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        view, linked = await incidents.link(uow, incident_id, body.ticket_ids)
+    view, linked = await incidents.link(uow, incident_id, body.ticket_ids)
     return LinkedOut(**incident_out(view).model_dump(), linked=linked)
 
 
@@ -76,11 +62,9 @@ async def link_tickets(
     "/{incident_id}/updates", status_code=201, summary="Tell every linked customer at once"
 )
 async def post_update(
-    incident_id: uuid.UUID, body: UpdateIn, runtime: RuntimeDep, agent: AgentDep
+    incident_id: uuid.UUID, body: UpdateIn, agent: AgentDep, uow: UnitOfWorkDep
 ) -> PostedUpdateOut:
-    async with runtime.db.transaction() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        posted = await incidents.post_update(uow, incident_id, agent, text=body.text)
+    posted = await incidents.post_update(uow, incident_id, agent, text=body.text)
     return PostedUpdateOut(
         id=posted.id,
         text=posted.text,
@@ -92,9 +76,7 @@ async def post_update(
 
 @router.post("/{incident_id}/resolve", summary="Resolve it, and with it every linked ticket")
 async def resolve(
-    incident_id: uuid.UUID, body: ResolveIn, runtime: RuntimeDep, agent: AgentDep
+    incident_id: uuid.UUID, body: ResolveIn, agent: AgentDep, uow: UnitOfWorkDep
 ) -> IncidentOut:
-    async with runtime.db.transaction() as session:
-        uow = Unit(session, runtime.outbox, runtime.source)
-        view = await incidents.resolve(uow, incident_id, agent, summary=body.summary)
+    view = await incidents.resolve(uow, incident_id, agent, summary=body.summary)
     return incident_out(view)

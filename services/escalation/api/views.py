@@ -1,10 +1,6 @@
-"""Rows to API models."""
+"""Records to API models."""
 
 from __future__ import annotations
-
-from typing import Any
-
-from sqlalchemy import Row
 
 from services.escalation.api.models import (
     EscalationOut,
@@ -13,8 +9,12 @@ from services.escalation.api.models import (
     IncidentUpdateOut,
     ReasonOut,
 )
+from services.escalation.domain.escalations import Status
+from services.escalation.domain.incidents import Status as IncidentStatus
 from services.escalation.escalations import EscalationView
 from services.escalation.incidents import IncidentView
+from services.escalation.repository import Forward
+from shared.contracts.events import EscalationSource
 
 
 def escalation_out(view: EscalationView) -> EscalationOut:
@@ -23,8 +23,8 @@ def escalation_out(view: EscalationView) -> EscalationOut:
         id=row.id,
         ticket_id=row.ticket_id,
         number=row.number,
-        status=row.status,
-        source=row.source,
+        status=Status(row.status),
+        source=EscalationSource(row.source),
         opened_at=row.opened_at,
         assignee_id=row.assignee_id,
         assigned_at=row.assigned_at,
@@ -32,7 +32,8 @@ def escalation_out(view: EscalationView) -> EscalationOut:
         closed_at=row.closed_at,
         outcome=row.outcome,
         reasons=[
-            ReasonOut(source=r.source, reason=r.reason, added_at=r.added_at) for r in view.reasons
+            ReasonOut(source=EscalationSource(r.source), reason=r.reason, added_at=r.added_at)
+            for r in view.reasons
         ],
     )
 
@@ -43,7 +44,7 @@ def incident_out(view: IncidentView) -> IncidentOut:
         id=row.id,
         title=row.title,
         summary=row.summary,
-        status=row.status,
+        status=IncidentStatus(row.status),
         declared_by=row.declared_by,
         declared_at=row.declared_at,
         resolved_at=row.resolved_at,
@@ -56,5 +57,5 @@ def incident_out(view: IncidentView) -> IncidentOut:
     )
 
 
-def forward_out(row: Row[Any]) -> ForwardOut:
-    return ForwardOut.model_validate(row._mapping, from_attributes=False)
+def forward_out(forward: Forward) -> ForwardOut:
+    return ForwardOut.model_validate(forward, from_attributes=True)

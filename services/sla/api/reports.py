@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from services.sla import repository
+from services.sla import reports
 from services.sla.api.models import FeedbackVolumeOut, ReportRowOut, SlaReportOut
 from services.sla.domain.report import (
     GroupBy,
@@ -21,7 +21,7 @@ from shared.contracts.api import PROBLEM_RESPONSES
 from shared.contracts.events import FeedbackKind
 from shared.errors import UnprocessableError
 from shared.policy.book import PolicyBook
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
 
@@ -40,8 +40,8 @@ def _refuse(field: str, reason: str) -> UnprocessableError:
 )
 async def sla_report(
     request: Request,
-    runtime: RuntimeDep,
     _staff: AgentDep,
+    uow: ReadUnitDep,
     start_text: Annotated[
         str,
         Query(
@@ -77,16 +77,8 @@ async def sla_report(
         check_period(start, end)
     except ReportPeriodError as exc:
         raise _refuse(exc.field, str(exc)) from None
-    async with runtime.db.sessions() as session:
-        groups = await repository.sla_report(
-            session,
-            start,
-            end,
-            group_by,
-            zones=book.zones(),
-            default_zone=book.at(datetime.now(UTC)).timezone,
-        )
-        volume = await repository.feedback_volume(session, start, end)
+    report = await reports.sla_report(uow, book, start, end, group_by)
+    groups = report.groups
     if output == "csv" or (output is None and CSV in (accept or "")):
         return Response(
             to_csv(groups, group_by),
@@ -99,7 +91,7 @@ async def sla_report(
         group_by=group_by,
         rows=[ReportRowOut.model_validate(g, from_attributes=True) for g in groups],
         feedback=FeedbackVolumeOut(
-            feedback=volume.get(FeedbackKind.feedback, 0),
-            suggestion=volume.get(FeedbackKind.suggestion, 0),
+            feedback=report.feedback.get(FeedbackKind.feedback, 0),
+            suggestion=report.feedback.get(FeedbackKind.suggestion, 0),
         ),
     )

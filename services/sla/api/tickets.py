@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from services.sla import repository
 from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
-from services.sla.clocks import ClockNotFoundError, SlaClocks
+from services.sla.clocks import SlaClocks
 from services.sla.domain.clock import Target
 from services.sla.repository import ClockRecord
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.policy.calendar import BusinessCalendar
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/tickets", tags=["ticket SLA"], responses=PROBLEM_RESPONSES)
 
@@ -26,21 +24,7 @@ def _clocks(request: Request) -> SlaClocks:
     return clocks
 
 
-async def _ticket_id(ticket_id: str, runtime: RuntimeDep) -> uuid.UUID:
-    """The ticket's id, or its number as people read it (SC-000042)."""
-    try:
-        return uuid.UUID(ticket_id)
-    except ValueError:
-        pass
-    if len(ticket_id) <= 32 and ticket_id[:3].upper() == "SC-":
-        async with runtime.db.sessions() as session:
-            found = await repository.ticket_id_by_number(session, ticket_id.upper())
-        if found is not None:
-            return found
-    raise ClockNotFoundError()
-
-
-TicketId = Annotated[uuid.UUID, Depends(_ticket_id)]
+ClocksDep = Annotated[SlaClocks, Depends(_clocks)]
 
 
 def _target(target: Target, calendar: BusinessCalendar, now: datetime, paused: bool) -> TargetOut:
@@ -85,13 +69,9 @@ def sla_view(record: ClockRecord, calendar: BusinessCalendar) -> TicketSlaOut:
 
 @router.get("/{ticket_id}/sla", summary="Targets, business time used and left, met or breached")
 async def read_sla(
-    ticket_id: TicketId, request: Request, runtime: RuntimeDep, _agent: AgentDep
+    ticket_id: str, _agent: AgentDep, clocks: ClocksDep, uow: ReadUnitDep
 ) -> TicketSlaOut:
-    clocks = _clocks(request)
-    async with runtime.db.sessions() as session:
-        record = await repository.get_clock(session, ticket_id)
-    if record is None:
-        raise ClockNotFoundError()
+    record = await clocks.find(uow, ticket_id)
     return sla_view(record, clocks.calendar(record))
 
 
@@ -100,15 +80,13 @@ async def read_sla(
     summary="Extend the resolution target, with the reason the customer reads",
 )
 async def extend(
-    ticket_id: TicketId, body: ExtensionIn, request: Request, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: str,
+    body: ExtensionIn,
+    agent: AgentDep,
+    clocks: ClocksDep,
+    uow: UnitOfWorkDep,
 ) -> TicketSlaOut:
-    clocks = _clocks(request)
-    async with runtime.db.transaction() as session:
-        record = await clocks.extend(
-            session,
-            ticket_id,
-            business_days=body.business_days,
-            reason=body.reason,
-            agent_id=agent.subject,
-        )
+    record = await clocks.extend(
+        uow, ticket_id, business_days=body.business_days, reason=body.reason, agent_id=agent.subject
+    )
     return sla_view(record, clocks.calendar(record))
