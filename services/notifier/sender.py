@@ -11,9 +11,11 @@ records how it went.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +46,7 @@ from services.notifier.mailer import Mailer
 from shared.auth import TokenSigner, remade_customer_key
 from shared.contracts.api import RATING_LINK_PURPOSE, rating_page_path
 from shared.db import Database
+from shared.errors import database_unavailable
 from shared.settings import Settings
 from shared.wakeup import Wakeup, cancelled
 
@@ -56,6 +59,9 @@ MAIL_DEADLINE_SECONDS = 60.0
 # A leased delivery is tried again after its deadline and this much more, should the sender
 # that took it have died on the way.
 LEASE_MARGIN = timedelta(seconds=30)
+# Recording an outcome through a database outage: first wait, longest wait.
+RECORD_RETRY_FIRST_SECONDS = 0.25
+RECORD_RETRY_MAX_SECONDS = 4.0
 
 
 class WebhookRefusedError(RuntimeError):
@@ -223,9 +229,9 @@ class DeliverySender:
                     if isinstance(exc, TimeoutError)
                     else f"{type(exc).__name__}: {exc}"
                 )
-                await self._failed(row, exc, error)
+                await self._recorded(row, functools.partial(self._failed, row, exc, error))
             else:
-                await self._sent(row, reference)
+                await self._recorded(row, functools.partial(self._sent, row, reference))
         except Exception:
             if cancelled():
                 raise
@@ -237,6 +243,24 @@ class DeliverySender:
             if not self._in_flight[lane]:
                 del self._in_flight[lane]
             self.wake()
+
+    async def _recorded(self, row: Row[Any], record: Callable[[], Awaitable[None]]) -> None:
+        """Record an attempt's outcome, waiting out a database outage while the lease holds:
+        the mail is already out, and an outcome lost here would send it again."""
+        give_up = time.monotonic() + LEASE_MARGIN.total_seconds() - RECORD_RETRY_MAX_SECONDS
+        delay = RECORD_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await record()
+                return
+            except Exception as exc:
+                if cancelled() or not database_unavailable(exc) or time.monotonic() > give_up:
+                    raise
+                log.warning(
+                    "delivery.record_waiting", delivery_id=str(row.id), error=type(exc).__name__
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECORD_RETRY_MAX_SECONDS)
 
     async def _failed(self, row: Row[Any], exc: Exception, error: str) -> None:
         now = datetime.now(UTC)
