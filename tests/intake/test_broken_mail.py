@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from services.intake.domain.mail import parse
 from shared.auth import Role
@@ -96,13 +97,18 @@ def _by_subject_and_words(tickets: list[dict[str, Any]], words: str) -> dict[str
     return next(t for t in tickets if words in t["body"])
 
 
+LIMIT = 65536
+
+
 @pytest.fixture
 async def listening(settings: Settings, request: pytest.FixtureRequest) -> Any:
-    async with listening_system(settings, request) as system:
+    async with listening_system(settings, request, max_mail_bytes=LIMIT) as system:
         yield system
 
 
-async def test_broken_mail_is_filed_with_a_link_to_its_raw_message(listening: System) -> None:
+async def test_broken_and_long_mail_is_filed_and_its_raw_message_linked(
+    listening: System,
+) -> None:
     system = listening
     corpus = {name: (CORPUS / name).read_bytes() for name in sorted(EXPECTED)}
     by_http = "cp1251-labelled-latin-1.eml"
@@ -112,8 +118,14 @@ async def test_broken_mail_is_filed_with_a_link_to_its_raw_message(listening: Sy
         "\r\n\r\n" + "Длинная строка " * 100 + "конец.\r\n"
     ).encode()
     over_smtp = [raw for name, raw in corpus.items() if name != by_http] + [long_line]
-    answers = await _smtp(system, over_smtp)
-    assert all(code == 250 for code, _ in answers), answers
+    # What is refused is refused out loud, and with a record: a line longer than the whole
+    # size limit is a message over it.
+    too_large = long_line.replace("конец.".encode(), b"x" * LIMIT)
+    with capture_logs() as logs:
+        answers = await _smtp(system, [*over_smtp, too_large])
+    assert all(code == 250 for code, _ in answers[:-1]), answers
+    assert answers[-1] == (552, f"5.3.4 Message over {LIMIT} bytes: not accepted".encode())
+    assert [e["answer"] for e in logs if e["event"] == "smtp.refused"] == ["552"]
     _, partner = await issue(system, Role.partner, partner_name="MailCo", scopes=("mail:write",))
     posted = await system.intake.post(
         "/v1/inbound/email",
