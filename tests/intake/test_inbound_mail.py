@@ -193,6 +193,10 @@ async def test_mail_nobody_can_be_answered_for_is_kept_and_listed_for_staff(
     filed = await deliver(system, no_boundary)
     assert filed.outcome is InboundOutcome.ticket_created, filed
     assert (await staff_view(system, filed.ticket_id))["body"] == "hello"
+    # Even an empty mail has someone to answer ("did you mean to attach something?").
+    empty = await deliver(system, b"From: quiet@example.com\r\nSubject: \r\n\r\n")
+    assert empty.outcome is InboundOutcome.ticket_created, empty
+    assert (await staff_view(system, empty.ticket_id))["body"] == "(an empty message)"
 
     def parser_breaks(*_args: object, **_kwargs: object) -> None:
         raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "test")
@@ -201,7 +205,7 @@ async def test_mail_nobody_can_be_answered_for_is_kept_and_listed_for_staff(
         patched.setattr(inbound_mail, "parse", parser_breaks)
         outcome = await deliver(system, plain("Что-то непонятное"))
     assert outcome.outcome is InboundOutcome.rejected
-    assert await system.count_rows("intake", "ticket") == 1
+    assert await system.count_rows("intake", "ticket") == 2
 
     staff = await agent(system)
     response = await system.intake.get("/v1/inbound/email/rejected", headers=staff)
