@@ -62,6 +62,15 @@ def test_parts_and_file_names_survive_the_repairs() -> None:
     assert [a.filename for a in named.attachments] == ["счёт №15.pdf", "экран.png"]
     unlabelled = parse((CORPUS / "koi8-r-unlabelled.eml").read_bytes(), max_attachment_bytes=10)
     assert unlabelled.subject == "Отмена подписки"
+    # A part with neither a name nor text is a file all the same (it was left out unseen).
+    inline = (
+        b"From: a@example.com\r\nContent-Type: multipart/related; boundary=r\r\n\r\n"
+        b"--r\r\nContent-Type: text/html\r\n\r\n<p>See:</p><img src=cid:x>\r\n"
+        b"--r\r\nContent-Type: image/png\r\nContent-ID: <x>\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--r--\r\n"
+    )
+    [image] = parse(inline, max_attachment_bytes=100).attachments
+    assert (image.filename, image.content_type) == ("attachment.png", "image/png")
     # A label that fits is believed: Western text in Latin-1 stays Western.
     german = (
         b"From: a@example.com\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n"
@@ -69,6 +78,23 @@ def test_parts_and_file_names_survive_the_repairs() -> None:
     )
     read = parse(german, max_attachment_bytes=10)
     assert read.full_text == "Die Zahlung schlägt fehl. Grüße" and read.defects == []
+
+
+@pytest.mark.parametrize(
+    ("text", "charset"),
+    [
+        ("Die Zahlung schlägt fehl. Grüße aus Köln", "latin-1"),
+        ("你好，我无法登录我的账户。", "gbk"),
+        ("Здравствуйте, не работает кнопка оплаты", "koi8-r"),
+    ],
+)
+def test_unlabelled_8bit_text_is_read_in_the_charset_it_is_in(text: str, charset: str) -> None:
+    """Russian by its letters, any other language by charset-normalizer."""
+    raw = b"From: a@example.com\r\nSubject: x\r\n\r\n" + text.encode(charset)
+    read = parse(raw, max_attachment_bytes=10)
+    assert read.full_text == text
+    [defect] = read.defects
+    assert defect.startswith("8-bit text without a charset: read as "), defect
 
 
 async def _smtp(system: System, messages: list[bytes]) -> list[tuple[int, bytes]]:

@@ -25,6 +25,7 @@ import codecs
 import contextlib
 import email
 import email.policy
+import mimetypes
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class InboundMail:
 _LOWER = re.compile("[а-яё]")
 _UPPER = re.compile("[А-ЯЁ]")
 _ASCII_LETTERS = re.compile("[A-Za-z]")
+_MIXED = re.compile("[A-Za-z][а-яёА-ЯЁ]|[а-яёА-ЯЁ][A-Za-z]")
 
 
 def _russian_score(text: str) -> float:
@@ -130,10 +132,17 @@ _GUESSES = ["cp1252", "iso8859_2", "cp1251", "koi8_r", "gb18030", "big5", "shift
 
 
 def _reads_russian(text: str) -> bool:
-    """Cyrillic, mostly in lower case, as Russian prose is (a wrong table gives capitals)."""
+    """Cyrillic, mostly in lower case, as Russian prose is (a wrong table gives capitals),
+    little else beyond ASCII (another script in a Cyrillic table gives pseudo-graphics), and in
+    words of its own (German in one gives "schlдgt")."""
     sample = text[:GUESS_BYTES]
     letters = len(_LOWER.findall(sample)) + len(_UPPER.findall(sample))
-    return letters > 0 and _russian_score(sample) > 0.5 * letters
+    beyond_ascii = len(sample) - len(sample.encode("ascii", errors="ignore"))
+    return (
+        0 < letters >= 0.8 * beyond_ascii
+        and _russian_score(sample) > 0.5 * letters
+        and 5 * len(_MIXED.findall(sample)) <= letters
+    )
 
 
 def _mostly_utf8(data: bytes) -> bool:
@@ -500,25 +509,28 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
         disposition = bounded(part.get("Content-Disposition")).lower()
         filename = _filename(part, reading)
         content_type = _content_type(part, defects)
-        if filename or disposition.startswith("attachment"):
-            data = _payload(part, reading)
-            shown = decode_header_value(filename, defects)
-            if isinstance(data, bytes):
-                if len(data) > max_attachment_bytes:
-                    defects.append(f"attachment {shown[:200]!r} over the limit")
-                else:
-                    attachments.append(Attachment(shown or "attachment", content_type, data))
-        elif content_type in ("text/plain", "text/html"):
-            data = _payload(part, reading)
-            if data is not None:
-                read = _part_text(part, data, reading)
-                (plain if content_type == "text/plain" else markup).append(read)
-        elif part.get_content_maintype() == "multipart":
+        named = bool(filename) or disposition.startswith("attachment")
+        data = _payload(part, reading)
+        if data is None:
+            continue
+        if not named and content_type in ("text/plain", "text/html"):
+            read = _part_text(part, data, reading)
+            (plain if content_type == "text/plain" else markup).append(read)
+        elif not named and part.get_content_maintype() == "multipart":
             # Its parts could not be told apart: its words are in there, among their headers.
-            data = _payload(part, reading)
-            if data is not None:
-                plain.append(reading.text(_without_scaffolding(data), None))
+            body = reading.text(_without_scaffolding(data), None)
+            if body.strip():
+                plain.append(body)
                 defects.append("parts not found: the body read as plain text")
+        elif named or data:
+            # A part without a name is a file too (an inline image): nothing is left out.
+            shown = decode_header_value(filename, defects) or "attachment" + (
+                mimetypes.guess_extension(content_type) or ""
+            )
+            if len(data) > max_attachment_bytes:
+                defects.append(f"attachment {shown[:200]!r} over the limit")
+            else:
+                attachments.append(Attachment(shown, content_type, data))
     full = "\n\n".join(p.strip() for p in plain if p.strip())
     if not full and markup:
         full = "\n\n".join(html_to_text(m) for m in markup)
