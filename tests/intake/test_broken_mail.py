@@ -1,6 +1,7 @@
 """Broken is not unreadable (issue 15): real mail with broken MIME is filed with the words that
 can be read, the repairs listed for the agent beside a link to the raw message, which staff
-alone can download. Only mail without a sender (nobody to answer) is not filed.
+alone can download. Only mail without a sender (nobody to answer) is not filed. A line over
+1,000 characters is mail too, and what SMTP refuses leaves a record.
 
 The corpus under data/broken/ is written by hand, one fault each, as real mailers break mail.
 """
@@ -119,7 +120,7 @@ def _unwired(raw: bytes) -> bytes:
     return raw.replace(b"\r\n", b"\n").rstrip(b"\n")
 
 
-def _by_subject_and_words(tickets: list[dict[str, Any]], words: str) -> dict[str, Any]:
+def _with_words(tickets: list[dict[str, Any]], words: str) -> dict[str, Any]:
     return next(t for t in tickets if words in t["body"])
 
 
@@ -168,11 +169,11 @@ async def test_broken_and_long_mail_is_filed_and_its_raw_message_linked(
     assert rejected.json() == []
 
     # A line of over 1,000 characters is mail too (SMTP said "500 Line too long" once).
-    long = _by_subject_and_words(tickets, "конец.")
+    long = _with_words(tickets, "конец.")
     assert len(long["body"]) > 1000 and long["mail"]["defects"] == []
 
     for name, (words, defect) in EXPECTED.items():
-        ticket = _by_subject_and_words(tickets, words)
+        ticket = _with_words(tickets, words)
         mail = ticket["mail"]
         assert any(defect in found for found in mail["defects"]), (name, mail)
         assert ticket["timeline"][0]["mail"] == mail
@@ -181,7 +182,7 @@ async def test_broken_and_long_mail_is_filed_and_its_raw_message_linked(
         assert _unwired(raw.content) == _unwired(corpus[name]), name
 
     # The raw message is staff's: not a customer's (even with their own key), nor a stranger's.
-    filed = _by_subject_and_words(tickets, "Не могу зайти в личный кабинет")
+    filed = _with_words(tickets, "Не могу зайти в личный кабинет")
     url = filed["mail"]["raw_url"]
     customer = await new_ticket(system, "olga@example.com")
     assert (await system.intake.get(url)).status_code == 401
@@ -193,7 +194,7 @@ async def test_broken_and_long_mail_is_filed_and_its_raw_message_linked(
 
     # A broken reply shows on its message, with the link to its own raw mail.
     reply = (CORPUS / "cp1251-labelled-utf-8.eml").read_bytes()
-    replied = _by_subject_and_words(tickets, "Не работает кнопка")
+    replied = _with_words(tickets, "Не работает кнопка")
     reply = reply.replace(b"Subject: Button", f"Subject: Re: [{replied['number']}]".encode())
     assert (await _smtp(system, [reply]))[0][0] == 250
     ticket = await read(system, replied["id"], staff)
