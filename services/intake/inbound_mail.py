@@ -10,8 +10,11 @@ listener that answers "accepted" only after ``receive`` returns never loses mail
   sender joins that ticket: as a web reply would if it proves who wrote it (domain/replies.py),
   else kept on the ticket, unverified, for an agent to accept; on a closed ticket it starts a
   new one, linked;
-- anything else from a readable sender is a new ticket of the email channel;
-- unreadable mail is kept as rejected, logged, and listed for staff; never a crash.
+- anything else with a sender is a new ticket of the email channel, broken MIME or not: the
+  text is read as far as it goes, the repairs are listed for the agent beside a link to the
+  raw message;
+- mail without a usable sender (nobody to answer), or that could not be read at all, is kept
+  as rejected, logged, and listed for staff; never a crash.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from services.intake.api.models import (
     RejectedMailOut,
     TicketCreate,
 )
-from services.intake.domain.mail import TOO_MANY_PARTS, InboundMail, parse
+from services.intake.domain.mail import InboundMail, parse
 from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from shared.contracts.events import (
@@ -57,16 +60,6 @@ from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
-# Defects after which the structure, and so the text, cannot be trusted.
-_UNREADABLE = frozenset(
-    {
-        "NoBoundaryInMultipartDefect",
-        "StartBoundaryNotFoundDefect",
-        "MultipartInvariantViolationDefect",
-        "MissingHeaderBodySeparatorDefect",
-        TOO_MANY_PARTS,
-    }
-)
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 SUBJECT_MAX, BODY_MAX = 200, 50_000
 
@@ -117,11 +110,8 @@ def _first_look(
         return _Decision(InboundOutcome.ignored, "bounce: null envelope sender")
     if mail.automatic is not None:
         return _Decision(InboundOutcome.ignored, f"automatic mail ({mail.automatic})")
-    unreadable = sorted(_UNREADABLE.intersection(mail.defects))
-    if unreadable:
-        return _Decision(InboundOutcome.rejected, "broken MIME: " + ", ".join(unreadable))
-    if not (mail.text.strip() or mail.subject.strip() or mail.attachments):
-        return _Decision(InboundOutcome.rejected, "nothing readable: no subject, text or files")
+    # Broken mail, even empty mail, is filed: its sender can be answered, and the raw message
+    # is one click away for the agent.
     return None
 
 
@@ -145,7 +135,11 @@ def ticket_request(mail: InboundMail) -> TicketCreate:
         subject = "(без темы)" if language is Language.ru else "(no subject)"
     # The whole text: trimming quotes is for replies, and a new request often quotes an error
     # message or forwards the mail it is about.
-    body = mail.full_text.strip() or mail.subject.strip() or "(see the attached files)"
+    body = (
+        mail.full_text.strip()
+        or mail.subject.strip()
+        or ("(see the attached files)" if mail.attachments else "(an empty message)")
+    )
     return TicketCreate.model_validate(
         {
             "channel": Channel.email,
@@ -266,6 +260,7 @@ async def _record(
             decision = _Decision(InboundOutcome.rejected, f"not usable as a ticket: {where}")
     ticket_id: uuid.UUID | None = None
     number: str | None = None
+    message_id: uuid.UUID | None = None
     # Articles for the receipt (clause 16), looked up before the write like the web form's.
     suggestions = (
         await knowledge.suggest(runtime, request.subject, request.body, request.customer.language)
@@ -284,7 +279,7 @@ async def _record(
                     f"sender within {runtime.settings.mail_throttle_window_seconds} seconds",
                 )
             else:
-                decision, ticket_id, number = await _file(
+                decision, ticket_id, number, message_id = await _file(
                     runtime, session, mail, recipients, request, suggestions, now
                 )
         await inbound_repository.add(
@@ -302,6 +297,7 @@ async def _record(
             reason=decision.reason,
             defects=mail.defects,
             ticket_id=ticket_id,
+            ticket_message_id=message_id,
             size=len(raw),
             raw=raw,
         )
@@ -323,10 +319,11 @@ async def _file(
     request: TicketCreate,
     suggestions: Sequence[ArticleSuggestion],
     now: datetime,
-) -> tuple[_Decision, uuid.UUID, str]:
+) -> tuple[_Decision, uuid.UUID, str, uuid.UUID | None]:
     """A reply of the ticket's own customer joins it; anything else is a new ticket, filed
     by the web form's own code but in this transaction, so that the mail's record and its
-    ticket commit together before the sender is told the mail was accepted."""
+    ticket commit together before the sender is told the mail was accepted. Returns the
+    ticket, and the message the mail became on it (None: the ticket itself)."""
     thread = thread_of(
         mail,
         recipients=recipients,
@@ -338,7 +335,7 @@ async def _file(
     if replied is not None and TicketStatus(replied.status) is not TicketStatus.closed:
         assert thread is not None
         verified = thread.proof is not None
-        await conversation.add_customer_reply(
+        message_id = await conversation.add_customer_reply(
             runtime,
             session,
             replied,
@@ -359,15 +356,15 @@ async def _file(
                 "ticket for an agent to accept",
             )
         )
-        return decision, replied.id, format_number(replied.number)
+        return decision, replied.id, format_number(replied.number), message_id
     filing = service.new_filing(runtime, request, suggestions=suggestions)
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
         created = await service.file_follow_up(runtime, session, replied, filing)
         reason = f"follows up on closed {format_number(replied.number)}"
-        return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number
+        return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number, None
     (created,) = await service.file_tickets(runtime, session, [filing])
-    return _Decision(InboundOutcome.ticket_created), created.id, created.number
+    return _Decision(InboundOutcome.ticket_created), created.id, created.number, None
 
 
 async def _replied_ticket(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -85,3 +86,37 @@ async def raw_of(session: AsyncSession, mail_id: uuid.UUID) -> bytes | None:
     query = select(inbound_mail.c.raw).where(inbound_mail.c.id == mail_id)
     raw: bytes | None = (await session.execute(query)).scalar_one_or_none()
     return raw
+
+
+@dataclass(frozen=True)
+class MailSource:
+    """A recorded mail that filed a ticket (``ticket_message_id`` None) or became one of its
+    messages."""
+
+    id: uuid.UUID
+    outcome: str
+    ticket_message_id: uuid.UUID | None
+    defects: list[str]
+
+
+async def mail_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[MailSource]:
+    """The mail that reached a ticket, without its bytes, in order of arrival."""
+    query = (
+        select(
+            inbound_mail.c.id,
+            inbound_mail.c.outcome,
+            inbound_mail.c.ticket_message_id,
+            inbound_mail.c.defects,
+        )
+        .where(inbound_mail.c.ticket_id == ticket_id)
+        .order_by(inbound_mail.c.received_at, inbound_mail.c.id)
+    )
+    return [
+        MailSource(
+            id=row.id,
+            outcome=row.outcome,
+            ticket_message_id=row.ticket_message_id,
+            defects=list(row.defects),
+        )
+        for row in await session.execute(query)
+    ]

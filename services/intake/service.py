@@ -21,12 +21,14 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import knowledge, repository
+from services.intake import inbound_repository, knowledge, repository
 from services.intake.access import Caller
 from services.intake.api.models import (
+    RAW_MAIL_URL,
     AttachmentIn,
     AttachmentOut,
     CustomerOut,
+    MailSourceOut,
     MessageOut,
     TicketCreate,
     TicketCreatedOut,
@@ -52,6 +54,7 @@ from services.intake.domain.tickets import (
     partner_sees_contact,
     tokens_match,
 )
+from services.intake.inbound_repository import MailSource
 from shared.auth import ForbiddenError, UnauthorizedError, customer_key
 from shared.contracts.events import (
     Actor,
@@ -632,8 +635,27 @@ async def list_tickets(
     )
 
 
+# Timeline entries that are a message arriving (by mail, if it did).
+_MAILED = frozenset({TimelineKind.message, TimelineKind.unverified_message})
+
+
+def _mail_out(source: MailSource | None) -> MailSourceOut | None:
+    if source is None:
+        return None
+    url = RAW_MAIL_URL.format(mail_id=source.id)
+    return MailSourceOut(id=source.id, raw_url=url, defects=source.defects)
+
+
 async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> TicketOut:
     staff = viewer is Viewer.staff
+    # Staff reach the raw mail behind the ticket and each mailed reply, and what was wrong
+    # with it (the text shown is what could be read).
+    sources = await inbound_repository.mail_of_ticket(session, row.id) if staff else []
+    by_message = {str(s.ticket_message_id): s for s in sources if s.ticket_message_id}
+    filing = next(
+        (s for s in sources if s.ticket_message_id is None and s.outcome == "ticket_created"),
+        None,
+    )
     shown = viewer is not Viewer.partner or partner_sees_contact(row.share_with_partners)
     messages = await repository.messages_of(session, row.id, internal=staff)
     files: dict[uuid.UUID | None, list[AttachmentOut]] = {}
@@ -670,6 +692,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
         claimed_at=row.claimed_at if staff else None,
         allowed_moves=list(lifecycle.allowed_moves(status)) if staff else [],
         attachments=files.get(None, []),
+        mail=_mail_out(filing),
         messages=[
             MessageOut(
                 id=m.id,
@@ -680,6 +703,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
                 body=m.body,
                 created_at=m.created_at,
                 attachments=files.get(m.id, []),
+                mail=_mail_out(by_message.get(str(m.id))),
             )
             for m in messages
         ],
@@ -690,8 +714,20 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
                 kind=TimelineKind.created,
                 actor=Actor.partner if row.partner_id else Actor.customer,
                 to_status=INITIAL_STATUS,
+                mail=_mail_out(filing),
             ),
-            *(TimelineEntryOut(at=e.at, kind=e.kind, actor=e.actor, **e.detail) for e in entries),
+            *(
+                TimelineEntryOut(
+                    at=e.at,
+                    kind=e.kind,
+                    actor=e.actor,
+                    **e.detail,
+                    mail=_mail_out(by_message.get(e.detail.get("message_id", "")))
+                    if e.kind in _MAILED
+                    else None,
+                )
+                for e in entries
+            ),
         ],
         ratings=[
             TicketRatingOut(

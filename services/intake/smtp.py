@@ -140,6 +140,18 @@ class _Listener(SMTP):
         self.refused = False
         super().__init__(handler, **options)
 
+    async def push(self, status: str | bytes) -> None:
+        """Every answer; a refusal is logged (its code only: the text never names an address),
+        so that nothing is turned away without a record."""
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
+        if text.startswith("500 Line too long"):
+            # A line is only longer than the limit in a message over the size limit: say that.
+            limit = self.handler.runtime.settings.max_mail_bytes
+            text = f"552 5.3.4 Message over {limit} bytes: not accepted"
+        if text[:1] in ("4", "5"):
+            log.warning("smtp.refused", answer=text[:3])
+        await super().push(text)
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self.host is None and not self.refused:  # not the STARTTLS layer of a connection
             host = _host(transport.get_extra_info("peername"))

@@ -228,11 +228,16 @@ inbound_mail = Table(
     Column("reason", Text),
     Column("defects", JSON, nullable=False),
     Column("ticket_id", Uuid, ForeignKey("ticket.id")),
+    # The message a reply became on its ticket (NULL when it filed the ticket, or nothing):
+    # staff reach the raw mail from the message it became.
+    Column("ticket_message_id", Uuid),
     Column("size", Integer, nullable=False),
     Column("raw", LargeBinary, nullable=False),
     # The throttle counts a sender's recent mail; staff list the rejected by arrival.
     Index("ix_inbound_mail_sender_received_at", "sender", "received_at"),
     Index("ix_inbound_mail_outcome_received_at", "outcome", "received_at"),
+    # A ticket read by staff links each mail it came from.
+    Index("ix_inbound_mail_ticket_id", "ticket_id"),
 )
 
 # Knowledge-base articles (clause 16), in Russian or English; only published ones are shown

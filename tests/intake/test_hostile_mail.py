@@ -315,7 +315,9 @@ def test_defects_are_listed_once_each_and_bounded() -> None:
     assert len(defects) == MAX_DEFECTS and len(set(defects)) == MAX_DEFECTS
 
 
-def test_mail_nested_past_any_client_is_kept_unread() -> None:
+def test_mail_nested_past_any_client_is_not_taken_apart() -> None:
+    """Its text is read from the raw body, past the part headers, and it is filed."""
     assert parse(_nested("a@example.com", 10), max_attachment_bytes=100).text == "hello"
     deep = parse(_nested("a@example.com", 100), max_attachment_bytes=100)
     assert TOO_MANY_PARTS in deep.defects and deep.sender == "a@example.com"
+    assert deep.text == "hello"

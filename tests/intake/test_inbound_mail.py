@@ -179,14 +179,24 @@ async def test_the_receipt_of_an_emailed_ticket_suggests_articles(system: System
     assert article["title"] in text_of(receipt)
 
 
-async def test_broken_mail_is_kept_and_listed_for_staff(
+async def test_mail_nobody_can_be_answered_for_is_kept_and_listed_for_staff(
     system: System, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Broken MIME is filed (tests/intake/test_broken_mail.py); mail without a sender, or
+    that could not be read at all, is kept and listed."""
     no_sender = b"Subject: help\r\n\r\nplease"
     no_boundary = b"From: a@example.com\r\nContent-Type: multipart/mixed\r\n\r\nhello"
-    for raw in (no_sender, no_boundary, b""):
+    for raw in (no_sender, b""):
         outcome = await deliver(system, raw)
         assert outcome.outcome is InboundOutcome.rejected and outcome.reason, outcome
+    # It was "broken MIME: NoBoundaryInMultipartDefect", and nobody answered Olga.
+    filed = await deliver(system, no_boundary)
+    assert filed.outcome is InboundOutcome.ticket_created, filed
+    assert (await staff_view(system, filed.ticket_id))["body"] == "hello"
+    # Even an empty mail has someone to answer ("did you mean to attach something?").
+    empty = await deliver(system, b"From: quiet@example.com\r\nSubject: \r\n\r\n")
+    assert empty.outcome is InboundOutcome.ticket_created, empty
+    assert (await staff_view(system, empty.ticket_id))["body"] == "(an empty message)"
 
     def parser_breaks(*_args: object, **_kwargs: object) -> None:
         raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "test")
@@ -195,13 +205,13 @@ async def test_broken_mail_is_kept_and_listed_for_staff(
         patched.setattr(inbound_mail, "parse", parser_breaks)
         outcome = await deliver(system, plain("Что-то непонятное"))
     assert outcome.outcome is InboundOutcome.rejected
-    assert await system.count_rows("intake", "ticket") == 0
+    assert await system.count_rows("intake", "ticket") == 2
 
     staff = await agent(system)
     response = await system.intake.get("/v1/inbound/email/rejected", headers=staff)
     assert response.status_code == 200, response.text
     listed = response.json()
-    assert len(listed) == 4
+    assert len(listed) == 3
     assert all(item["reason"] for item in listed)
     assert any("could not be parsed" in " ".join(item["defects"]) for item in listed)
     kept = next(item for item in listed if item["subject"] == "help")

@@ -149,6 +149,24 @@ class CustomerOut(BaseModel):
     language: Language
 
 
+RAW_MAIL_URL = "/v1/inbound/email/{mail_id}/raw"
+
+
+class MailSourceOut(BaseModel):
+    """The mail a ticket or a message came from, kept whole (staff only)."""
+
+    id: uuid.UUID = Field(description="the received message")
+    raw_url: str = Field(
+        description="its raw bytes, as they arrived (an .eml file; agents only)",
+        examples=["/v1/inbound/email/0b9e5c1e-6a4f-4b8e-9a51-3c8f1f0d2a77/raw"],
+    )
+    defects: list[str] = Field(
+        description="what was wrong with the mail and how it was read anyway (a multipart "
+        "without its boundary, a charset label that lies…): the text shown may differ from "
+        "what the customer saw, so check the raw message; empty when nothing was",
+    )
+
+
 class MessageOut(BaseModel):
     id: uuid.UUID
     author: Actor
@@ -163,6 +181,9 @@ class MessageOut(BaseModel):
     body: str
     created_at: AwareDatetime
     attachments: list[AttachmentOut]
+    mail: MailSourceOut | None = Field(
+        default=None, description="staff only: the mail this reply came in, if it did"
+    )
 
 
 class TimelineKind(StrEnum):
@@ -215,6 +236,10 @@ class TimelineEntryOut(BaseModel):
     reason: str | None = None
     score: int | None = None
     share_with_partners: bool | None = None
+    mail: MailSourceOut | None = Field(
+        default=None,
+        description="staff only: the mail a `created` or `message` entry came in, if it did",
+    )
 
 
 class TicketOut(BaseModel):
@@ -250,6 +275,9 @@ class TicketOut(BaseModel):
         default_factory=list, description="staff only: where an agent may move it now"
     )
     attachments: list[AttachmentOut]
+    mail: MailSourceOut | None = Field(
+        default=None, description="staff only: the mail that filed it, if one did"
+    )
     messages: list[MessageOut]
     timeline: list[TimelineEntryOut]
     ratings: list[TicketRatingOut] = Field(
