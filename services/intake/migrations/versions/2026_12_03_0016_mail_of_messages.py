@@ -1,16 +1,16 @@
 """Staff reach the raw mail a ticket or a reply came from: each mail names the message it
 became on its ticket, and a ticket's mail is found by the ticket.
 
-Revision ID: intake_0014
-Revises: intake_0013
+Revision ID: intake_0016
+Revises: intake_0015
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "intake_0014"
-down_revision = "intake_0013"
+revision = "intake_0016"
+down_revision = "intake_0015"
 branch_labels = None
 depends_on = None
 
