@@ -3,9 +3,11 @@
 It runs in the service's own event loop, beside the HTTP app, so it shares the runtime's
 database. A recipient that is not a support address (or one with a ``+detail``, as our
 per-ticket reply addresses have) is refused at RCPT (550); a message over
-SVIFTDESK_MAX_MAIL_BYTES, or with headers over SVIFTDESK_MAX_MAIL_HEADER_BYTES, is refused at
-DATA (552); a message is answered 250 only once it is committed, and 451 if it could not be,
-so the sending server keeps it and tries again.
+SVIFTDESK_MAX_MAIL_BYTES (the 552 names it), or with headers over
+SVIFTDESK_MAX_MAIL_HEADER_BYTES, is refused at DATA (552); a file over its own limit in a
+message that fits is listed on the ticket as refused, and the sender is told. A message is
+answered 250 only once it is committed, and 451 if it could not be, so the sending server
+keeps it and tries again.
 
 Port 25 is open to anyone: one address gets a bounded number of connections at once (421
 beyond), and mail beyond SVIFTDESK_SMTP_MESSAGES_PER_MINUTE from one address or one envelope
@@ -21,12 +23,13 @@ import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, AnyStr
 
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.intake import inbound_mail
+from services.intake.domain.tickets import describe_bytes
 from shared.contracts.mail import is_support_address
 from shared.runtime import ServiceRuntime
 
@@ -69,6 +72,14 @@ class InboundHandler:
         self.addresses = frozenset(runtime.settings.support_addresses)
         self.connections: Counter[str] = Counter()
         self.recent = RateWindow()
+
+    def too_large(self) -> str:
+        settings = self.runtime.settings
+        return (
+            f"552 5.3.4 Message over the size limit of {describe_bytes(settings.max_mail_bytes)}"
+            f" (files: {describe_bytes(settings.max_attachment_bytes)} each, "
+            f"{describe_bytes(settings.max_message_attachments_bytes)} in all): not accepted"
+        )
 
     def throttled(self, session: Session, envelope: Envelope) -> str | None:
         """Why this message is throttled at the door, if it is: by the connecting address and
@@ -153,6 +164,15 @@ class _Listener(SMTP):
             self.host = host
             self.handler.connections[host] += 1
         super().connection_made(transport)
+
+    async def push(self, status: AnyStr) -> None:
+        # aiosmtpd's words name no limit: the sending server returns ours to the author, who
+        # needs the number to act on. A line may be as long as a whole message, so a line too
+        # long is a message too large.
+        if isinstance(status, str) and status.startswith(("552 Error:", "500 Line too long")):
+            log.warning("smtp.message_too_large", limit=self.data_size_limit)
+            status = self.handler.too_large()
+        await super().push(status)
 
     def connection_lost(self, error: Exception | None) -> None:
         if self.refused:

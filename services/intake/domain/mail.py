@@ -26,6 +26,7 @@ from email.policy import Compat32
 from email.utils import getaddresses, parseaddr
 
 from services.intake.domain.markup import html_to_text
+from services.intake.domain.tickets import describe_bytes
 
 # A header we read is cut to this before decoding: a Subject of 200 characters in encoded
 # words is well under 2,000; References of a long thread fit in the larger bound.
@@ -46,6 +47,9 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+    size: int = 0
+    refused: str | None = None  # over a limit: listed on the ticket, without its bytes
+    limit: int | None = None  # the limit, in bytes, that a refused file was over
 
 
 @dataclass
@@ -255,9 +259,14 @@ def _message(raw: bytes, defects: list[str]) -> Message:
 _ADDRESSED = ("Delivered-To", "X-Original-To", "To", "Cc")
 
 
-def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
+def parse(
+    raw: bytes, *, max_attachment_bytes: int, max_attachments_total: int | None = None
+) -> InboundMail:
     """Read one RFC 5322 message. Never raises: broken mail is read as far as it goes and its
-    defects are listed, so it can be kept and reported."""
+    defects are listed, so it can be kept and reported. A file over ``max_attachment_bytes``,
+    or past ``max_attachments_total`` with those before it, is listed as refused, without its
+    bytes, so that the ticket shows it and the sender can be told."""
+    total = 0
     defects: list[str] = []
     message = _message(raw, defects)
     name, address = parseaddr(decode_header_value(message.get("From"), defects))
@@ -275,10 +284,20 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
             data = part.get_payload(decode=True)
             shown = decode_header_value(filename, defects)
             if isinstance(data, bytes):
-                if len(data) > max_attachment_bytes:
-                    defects.append(f"attachment {shown[:200]!r} over the limit")
+                name, size = shown or "attachment", len(data)
+                refused, limit = None, None
+                if size > max_attachment_bytes:
+                    limit = max_attachment_bytes
+                    refused = f"over the limit of {describe_bytes(limit)} a file"
+                elif max_attachments_total is not None and total + size > max_attachments_total:
+                    limit = max_attachments_total
+                    refused = f"over the limit of {describe_bytes(limit)} for all files of a mail"
+                if refused is None:
+                    total += size
+                    attachments.append(Attachment(name, content_type, data, size))
                 else:
-                    attachments.append(Attachment(shown or "attachment", content_type, data))
+                    defects.append(f"attachment {shown[:200]!r} {refused}")
+                    attachments.append(Attachment(name, content_type, b"", size, refused, limit))
             continue
         if content_type == "text/plain":
             plain.append(_part_text(part, defects))
