@@ -81,6 +81,7 @@ class _Form:
         self._text = bytearray()
         self._file: IO[bytes] | None = None
         self._size = 0
+        self.ended = False
 
     def part_begin(self) -> None:
         self._headers, self._text, self._file, self._size = {}, bytearray(), None, 0
@@ -134,9 +135,15 @@ class _Form:
             return
         if self._file is None:
             try:
-                self.fields[self._name] = self._text.decode()
+                text = self._text.decode()
             except UnicodeDecodeError:
                 self._fail(_invalid(self._name, "not UTF-8 text"))
+                return
+            if "\x00" in text or "\x00" in self._name:
+                # As the JSON bodies' check: PostgreSQL's text cannot hold U+0000.
+                self._fail(_invalid(self._name.replace("\x00", ""), "U+0000 is not allowed"))
+                return
+            self.fields[self._name] = text
             return
         if self._size == 0:
             self._fail(_invalid(f"{ATTACHMENTS_FIELD}.{len(self.uploads)}", "the file is empty"))
@@ -151,6 +158,9 @@ class _Form:
                 content=self._file,
             )
         )
+
+    def end(self) -> None:
+        self.ended = True
 
     def _fail(self, error: Exception) -> None:
         if self.error is None:
@@ -191,16 +201,22 @@ async def read_form(
             "on_headers_finished": form.headers_finished,
             "on_part_data": form.part_data,
             "on_part_end": form.part_end,
+            "on_end": form.end,
         },
     )
     try:
         async for chunk in request.stream():
-            parser.write(chunk)
+            try:
+                parser.write(chunk)
+            except ValueError:  # python-multipart's parse errors
+                raise _invalid("body", "not a valid multipart/form-data body") from None
             if form.error is not None:
                 raise form.error
         parser.finalize()
         if form.error is not None:
             raise form.error
+        if not form.ended:
+            raise _invalid("body", "the body ends before its closing boundary")
         return _model(model, form.fields), form.uploads
     except BaseException:
         close(form.uploads)

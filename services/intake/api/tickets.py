@@ -96,9 +96,9 @@ async def add_message_form(
     ticket_id: str, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> MessageOut | FollowUpOut:
     ticket_id = await service.ticket_id_of(runtime, ticket_id)
+    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     body, uploads = await files_.read_form(request, runtime, MessageIn)
     try:
-        await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
         return await conversation.add_message(runtime, ticket_id, body, caller, uploads)
     finally:
         files_.close(uploads)
