@@ -57,6 +57,14 @@ from shared.errors import ConflictError, NotFoundError
 from shared.runtime import ServiceRuntime
 
 
+async def check_writer(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -> None:
+    """404 to anyone who cannot see the ticket, before their files are read in: a stranger's
+    upload costs a lookup, not 25 MiB of spooling."""
+    caller.require_partner_scope("tickets:write")
+    async with runtime.db.sessions() as session:
+        viewer_of(await repository.get_ticket(session, parse_ticket_id(ticket_id)), caller)
+
+
 async def add_message(
     runtime: ServiceRuntime,
     ticket_id: str,

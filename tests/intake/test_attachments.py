@@ -121,6 +121,10 @@ async def test_attachments_of_real_size_by_mail_and_form(running: System) -> Non
     stranger = bearer((await new_ticket(system, "other@example.com"))["access_token"])
     for headers in (stranger, {}):
         assert (await _download(system, ticket["id"], file["id"], headers)).status_code == 404
+        upload = await system.intake.post(
+            f"/v1/tickets/{ticket['id']}/messages", data={"body": "x"}, files=tiny, headers=headers
+        )
+        assert upload.status_code == 404
 
     # A 21 MB file: 413 naming the field, read no further than the limit, nothing stored.
     stored = await system.count_rows("intake", "attachment_chunk")

@@ -97,6 +97,7 @@ async def add_message_form(
 ) -> MessageOut | FollowUpOut:
     ticket_id = await service.ticket_id_of(runtime, ticket_id)
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
+    await conversation.check_writer(runtime, ticket_id, caller)
     body, uploads = await files_.read_form(request, runtime, MessageIn)
     try:
         return await conversation.add_message(runtime, ticket_id, body, caller, uploads)
