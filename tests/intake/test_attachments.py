@@ -1,8 +1,8 @@
 """Attachments of real size (issue 15): a screenshot by mail or by multipart/form-data arrives
 whole and downloads byte for byte; what is over a limit is refused out loud (413 naming the
 field, SMTP 552 naming the limit, a refused mailed part listed for the agent and the sender
-told); only the ticket's customer and staff download; an agent's file reaches the customer's
-mail.
+told, in the receipt or, for a reply, a mail of its own); only the ticket's customer and staff
+download; an agent's file reaches the customer's mail.
 
 One system per backend, with the per-file limit lowered to 6 MiB and the mail limit to
 9 MiB, so that every case moves a few megabytes rather than the defaults' tens."""
@@ -176,3 +176,13 @@ async def test_attachments_of_real_size_by_mail_and_form(running: System) -> Non
     assert attached.get_content() == reply_file  # type: ignore[attr-defined]
     [told] = await eventually(lambda: mail_to("anna@example.com", "large.png"), bool)
     assert "6 МиБ" in text_of(told)
+    # Her reply to the receipt with such a file is kept; she is told by a mail of its own.
+    again = _mail("anna@example.com", ("larger.png", os.urandom(FILE_LIMIT + 1)))
+    again = again.replace(
+        b"Subject: ", f"In-Reply-To: {told['Message-ID']}\r\nSubject: Re: ".encode()
+    )
+    code, _ = await asyncio.to_thread(_send, port, "anna@example.com", again)
+    assert code == 250
+    [_] = await eventually(lambda: mail_to("anna@example.com", "larger.png"), bool)
+    replied = (await read(system, filed["id"], staff))["messages"]
+    assert [f["filename"] for f in replied[-1]["attachments"]] == ["larger.png"]
