@@ -317,7 +317,9 @@ async def create_ticket(
     """
     idempotency = None
     if idempotency_key is not None:
-        described = request.model_dump_json() + repr([(u.filename, u.size) for u in uploads])
+        described = request.model_dump_json()
+        if uploads:  # a JSON request's fingerprint stays what it was before uploads came
+            described += repr([(u.filename, u.size) for u in uploads])
         fingerprint = hashlib.sha256(described.encode()).hexdigest()
         replay = await _replay(runtime, idempotency_key, scope, fingerprint)
         if replay is not None:
