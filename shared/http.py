@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -26,7 +27,8 @@ class HttpBasics:
 
     - the caller's X-Request-ID (or a new one) is bound for logs and events and sent back;
     - a body over the limit is refused with 413 before it is read whole into memory
-      (``path_limits`` gives some paths their own: a forwarded email is larger than any JSON);
+      (``path_limits`` gives some paths their own: a forwarded email is larger than any JSON;
+      ``upload_limit``, paths matching a pattern, for ``multipart/form-data`` uploads);
     - request counts and latencies are counted by route.
     """
 
@@ -38,9 +40,11 @@ class HttpBasics:
         service: str,
         max_bytes: int,
         path_limits: Mapping[str, int] | None = None,
+        upload_limit: tuple[re.Pattern[str], int] | None = None,
     ) -> None:
         self.app, self.service = app, service
         self.default_max_bytes, self.path_limits = max_bytes, dict(path_limits or {})
+        self.upload_limit = upload_limit
         self.requests = Counter(
             "sviftdesk_http_requests_total",
             "HTTP requests handled",
@@ -64,6 +68,12 @@ class HttpBasics:
         # Only a sane id is carried on: it ends up in every log line and event.
         safe = given if 0 < len(given) <= 64 and given.replace("-", "").isalnum() else None
         max_bytes = self.path_limits.get(scope["path"], self.default_max_bytes)
+        if self.upload_limit is not None and headers.get(b"content-type", b"").lower().startswith(
+            b"multipart/form-data"
+        ):
+            pattern, upload_bytes = self.upload_limit
+            if pattern.fullmatch(scope["path"]):
+                max_bytes = upload_bytes
         declared = headers.get(b"content-length")
         received, too_large = 0, False
 
@@ -192,6 +202,7 @@ def install_http_basics(
     service: str,
     max_request_bytes: int,
     path_limits: Mapping[str, int] | None = None,
+    upload_limit: tuple[re.Pattern[str], int] | None = None,
 ) -> None:
     app.add_middleware(
         HttpBasics,
@@ -199,6 +210,7 @@ def install_http_basics(
         service=service,
         max_bytes=max_request_bytes,
         path_limits=path_limits,
+        upload_limit=upload_limit,
     )
 
 

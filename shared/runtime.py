@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
@@ -256,10 +257,12 @@ def build_app(
     title: str,
     description: str,
     body_limits: Mapping[str, int] | None = None,
+    upload_limit: tuple[re.Pattern[str], int] | None = None,
 ) -> FastAPI:
     """The FastAPI app around a runtime: lifespan, errors, ops endpoints, middleware.
 
-    ``body_limits``: paths whose request bodies may exceed SVIFTDESK_MAX_REQUEST_BYTES."""
+    ``body_limits``: paths whose request bodies may exceed SVIFTDESK_MAX_REQUEST_BYTES;
+    ``upload_limit``: the paths (a pattern) that take multipart uploads, and their bound."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -287,6 +290,7 @@ def build_app(
         service=runtime.name,
         max_request_bytes=runtime.settings.max_request_bytes,
         path_limits=body_limits,
+        upload_limit=upload_limit,
     )
     if runtime.settings.cors_origins:
         # Outside the body limit, so a 413 too tells the browser it may read the answer.

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SERVICES = ("intake", "sla", "notifier", "escalation")
 PORTS = {"intake": 8001, "sla": 8002, "notifier": 8003, "escalation": 8004}
+MIB = 1024 * 1024
 
 
 class SettingsError(RuntimeError):
@@ -95,9 +96,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     # The request line and headers together (431 past it); ours need a few hundred bytes.
     max_header_bytes: int = Field(default=16 * 1024, ge=1024)
-    # One file attached to a ticket or a message (sent base64 in JSON, so it also has to fit
-    # under max_request_bytes once encoded).
-    max_attachment_bytes: int = Field(default=128 * 1024, ge=1)
+    # One file attached to a ticket or a message, by mail or multipart/form-data (base64 in
+    # JSON also has to fit under max_request_bytes); and all the files of one message.
+    max_attachment_bytes: int = Field(default=20 * MIB, ge=1)
+    max_message_attachments_bytes: int = Field(default=25 * MIB, ge=1)
     mail_from: str = "SviftDesk <support@sviftcommunity.ru>"
     mail_domain: str = "sviftcommunity.ru"
     site_url: str = "https://sviftcommunity.ru"
@@ -108,6 +110,9 @@ class Settings(BaseSettings):
     notifier_public_url: str = "http://localhost:8003"
     # Where the resolved mail's rating links reach intake's rating page.
     intake_public_url: str = "http://localhost:8001"
+    # Where the notifier reaches intake's API for an agent's attachments (an inner address,
+    # when there is one); unset: intake_public_url.
+    intake_url: str | None = None
     # Off the public port: the API's description (/docs, /redoc, /openapi.json) can be turned
     # off, and /metrics moved to a port of its own that only the monitoring network reaches.
     public_docs: bool = True
@@ -148,8 +153,9 @@ class Settings(BaseSettings):
     # The receiving MTAs whose Authentication-Results header intake believes: a DMARC pass there
     # lets a reply tagged only by its subject speak for the customer. Unset: nobody's.
     mail_authserv_ids: Annotated[tuple[str, ...], NoDecode] = ()
-    # A whole inbound message, headers and attachments included (552 over SMTP, 413 by HTTP).
-    max_mail_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # A whole inbound message, headers and attachments included (552 over SMTP, 413 by HTTP):
+    # room for 25 MiB of files, which base64 makes a third larger.
+    max_mail_bytes: int = Field(default=35 * MIB, ge=1024)
     # More than this many messages from one sender within the window are kept, not filed.
     mail_throttle_messages: int = Field(default=20, ge=1)
     mail_throttle_window_seconds: int = Field(default=3600, ge=1)

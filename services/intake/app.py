@@ -49,6 +49,11 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         description="Tickets from the web form, email, partners and the API.",
         # A forwarded mail may be as large as one the SMTP listener accepts.
         body_limits={inbound.RAW_MAIL_PATH: runtime.settings.max_mail_bytes},
+        # Files sent as multipart/form-data: each is counted as it arrives (413 naming it).
+        upload_limit=(
+            tickets.UPLOAD_PATHS,
+            runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
+        ),
     )
     for router in (
         tickets.router,

@@ -11,6 +11,7 @@ to the ticket is kept unverified, for staff only, until an agent accepts it as t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake import knowledge, repository, service
 from services.intake.access import Caller, actor_of
 from services.intake.api.models import (
-    AttachmentIn,
     AttachmentOut,
     CustomerIn,
     FollowUpOut,
@@ -33,6 +33,7 @@ from services.intake.api.models import (
 from services.intake.desk import announce_assignee
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
+from services.intake.files import Upload
 from services.intake.service import (
     TicketNotFoundError,
     Viewer,
@@ -45,20 +46,39 @@ from services.intake.service import (
     viewer_of,
 )
 from shared.auth import ForbiddenError, Principal
-from shared.contracts.events import Actor, Channel, Language, TicketMessageAdded, TicketStatus
+from shared.contracts.events import (
+    Actor,
+    AttachmentRef,
+    Channel,
+    Language,
+    TicketMessageAdded,
+    TicketStatus,
+)
 from shared.errors import ConflictError, NotFoundError
 from shared.runtime import ServiceRuntime
 
 
+async def check_writer(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -> None:
+    """404 to anyone who cannot see the ticket, before their files are read in: a stranger's
+    upload costs a lookup, not 25 MiB of spooling."""
+    caller.require_partner_scope("tickets:write")
+    async with runtime.db.sessions() as session:
+        viewer_of(await repository.get_ticket(session, parse_ticket_id(ticket_id)), caller)
+
+
 async def add_message(
-    runtime: ServiceRuntime, ticket_id: str, request: MessageIn, caller: Caller
+    runtime: ServiceRuntime,
+    ticket_id: str,
+    request: MessageIn,
+    caller: Caller,
+    uploads: Sequence[Upload] = (),
 ) -> MessageOut | FollowUpOut:
     parsed = parse_ticket_id(ticket_id)
     caller.require_partner_scope("tickets:write")
     message_id, now = uuid.uuid4(), datetime.now(UTC)
     files = attachment_rows(
         runtime,
-        request.attachments,
+        [*request.attachments, *uploads],
         field="attachments",
         ticket_id=parsed,
         message_id=message_id,
@@ -74,7 +94,7 @@ async def add_message(
             if request.internal:
                 raise ForbiddenError("Only agents write internal notes.")
             if status is TicketStatus.closed:
-                return await _follow_up(runtime, session, row, request)
+                return await _follow_up(runtime, session, row, request, uploads)
             author, author_id = Actor.customer, row.customer_id
             target = lifecycle.after_customer_reply(status)
         elif viewer is Viewer.partner:
@@ -119,17 +139,16 @@ async def add_message(
         first_response=first_response,
         body=request.body,
         created_at=now,
-        attachments=[
-            AttachmentOut(
-                id=f["id"], filename=f["filename"], content_type=f["content_type"], size=f["size"]
-            )
-            for f in files
-        ],
+        attachments=[AttachmentOut.model_validate(f) for f in files],
     )
 
 
 async def _follow_up(
-    runtime: ServiceRuntime, session: AsyncSession, closed: Row[Any], request: MessageIn
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    closed: Row[Any],
+    request: MessageIn,
+    uploads: Sequence[Upload],
 ) -> FollowUpOut:
     """The customer's message on a closed ticket becomes a new ticket of the same subject,
     with the articles that may answer it, as any new ticket has (clause 16)."""
@@ -146,6 +165,7 @@ async def _follow_up(
             attachments=request.attachments,
         ),
         suggestions=suggestions,
+        uploads=uploads,
     )
     created = await service.file_follow_up(runtime, session, closed, filing)
     # To the customer, like any anonymous filing: nothing of the address's history.
@@ -159,7 +179,7 @@ async def add_customer_reply(
     row: Row[Any],
     *,
     body: str,
-    attachments: list[AttachmentIn],
+    attachments: Sequence[Upload],
     at: datetime,
     verified: bool,
 ) -> uuid.UUID:
@@ -217,6 +237,9 @@ async def accept_message(
             message_id=str(found.id),
             agent_id=str(agent.subject),
         )
+        files = [
+            f for f in await repository.attachments_of(session, row.id) if f.message_id == found.id
+        ]
         await _announce(
             runtime,
             session,
@@ -227,10 +250,10 @@ async def accept_message(
             internal=False,
             first_response=False,
             body=found.body,
+            files=[AttachmentRef.model_validate(f, from_attributes=True) for f in files],
             at=now,
             target=target,
         )
-        files = await repository.attachments_of(session, row.id)
     return MessageOut(
         id=found.id,
         author=Actor.customer,
@@ -239,11 +262,7 @@ async def accept_message(
         unverified=False,
         body=found.body,
         created_at=found.created_at,
-        attachments=[
-            AttachmentOut(id=f.id, filename=f.filename, content_type=f.content_type, size=f.size)
-            for f in files
-            if f.message_id == found.id
-        ],
+        attachments=[AttachmentOut.model_validate(f, from_attributes=True) for f in files],
     )
 
 
@@ -300,6 +319,7 @@ async def _append(
         internal=internal,
         first_response=first_response,
         body=body,
+        files=[AttachmentRef.model_validate(f) for f in files],
         at=at,
         target=target,
     )
@@ -316,11 +336,12 @@ async def _announce(
     internal: bool,
     first_response: bool,
     body: str,
+    files: list[AttachmentRef],
     at: datetime,
     target: TicketStatus | None,
 ) -> None:
-    """A message's timeline entry and event, the move it causes, and whether the customer now
-    waits for an answer."""
+    """A message's timeline entry and event (naming its files, not carrying them), the move it
+    causes, and whether the customer now waits for an answer."""
     if not internal:
         await repository.note_public_message(
             session, row.id, by_customer=author is Actor.customer, at=at
@@ -349,6 +370,7 @@ async def _announce(
             body=body,
             added_at=at,
             customer=customer_ref(row),
+            attachments=files,
         ),
     )
     if target is not None:
@@ -357,20 +379,22 @@ async def _announce(
 
 @dataclass(frozen=True)
 class File:
+    id: uuid.UUID
     filename: str
     content_type: str
-    data: bytes
+    size: int
 
 
 async def read_attachment(
     runtime: ServiceRuntime, ticket_id: str, attachment_id: uuid.UUID, caller: Caller
 ) -> File:
-    """A file of a ticket, for whoever may read the ticket; an internal note's only for staff."""
+    """A file of a ticket, for whoever may read the ticket; an internal note's only for staff.
+    A refused one (a mailed part over a limit) has no bytes to give."""
     caller.require_partner_scope("tickets:read")
     parsed = parse_ticket_id(ticket_id)
     async with runtime.db.sessions() as session:
         viewer = viewer_of(await repository.get_ticket(session, parsed), caller)
         found = await repository.get_attachment(session, parsed, attachment_id)
-    if found is None or (found.internal and viewer is not Viewer.staff):
+    if found is None or found.refused or (found.internal and viewer is not Viewer.staff):
         raise NotFoundError("No such attachment on this ticket.")
-    return File(found.filename, found.content_type, found.data)
+    return File(found.id, found.filename, found.content_type, found.size)

@@ -39,7 +39,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import conversation, inbound_repository, knowledge, repository, service
 from services.intake.api.models import (
-    AttachmentIn,
     InboundMailOut,
     InboundOutcome,
     RejectedMailOut,
@@ -48,6 +47,7 @@ from services.intake.api.models import (
 from services.intake.domain.mail import InboundMail, parse
 from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
+from services.intake.files import Upload
 from shared.contracts.events import (
     ArticleSuggestion,
     Channel,
@@ -115,14 +115,22 @@ def _first_look(
     return None
 
 
-def _attachments(mail: InboundMail) -> list[AttachmentIn]:
-    # Already within the size limit (the parser leaves out larger files and notes them).
-    return [
-        AttachmentIn.model_construct(
-            filename=item.filename, content_type=item.content_type, data=item.data
-        )
-        for item in mail.attachments[:MAX_ATTACHMENTS]
-    ]
+def _attachments(mail: InboundMail) -> list[Upload]:
+    """The files to keep, and those refused over a limit (listed, without bytes)."""
+    uploads, taken = [], 0
+    for item in mail.attachments:
+        if item.refused is None:
+            if taken == MAX_ATTACHMENTS:
+                continue
+            taken += 1
+        if item.refused is None:
+            upload = Upload(item.filename, item.content_type, len(item.data), item.data)
+        else:
+            upload = Upload(
+                item.filename, item.content_type, item.size, None, item.refused, item.limit
+            )
+        uploads.append(upload)
+    return uploads
 
 
 def ticket_request(mail: InboundMail) -> TicketCreate:
@@ -151,7 +159,7 @@ def ticket_request(mail: InboundMail) -> TicketCreate:
             "subject": subject[:SUBJECT_MAX],
             "body": body[:BODY_MAX],
         }
-    ).model_copy(update={"attachments": _attachments(mail)})
+    )
 
 
 def _unread(why: str) -> InboundMail:
@@ -180,7 +188,12 @@ async def _read(runtime: ServiceRuntime, raw: bytes) -> InboundMail:
     SVIFTDESK_MAIL_PARSE_SECONDS, the mail is still kept (as rejected, with the reason) rather
     than lost or refused."""
     settings = runtime.settings
-    read = functools.partial(parse, raw, max_attachment_bytes=settings.max_attachment_bytes)
+    read = functools.partial(
+        parse,
+        raw,
+        max_attachment_bytes=settings.max_attachment_bytes,
+        max_attachments_total=settings.max_message_attachments_bytes,
+    )
     try:
         async with asyncio.timeout(settings.mail_parse_seconds):
             return await asyncio.get_running_loop().run_in_executor(_READERS, read)
@@ -248,8 +261,9 @@ async def _record(
     decision = _first_look(runtime, mail, envelope_sender)
     if decision is None and throttled is not None:
         decision = _Decision(InboundOutcome.throttled, throttled)
-    if len(mail.attachments) > MAX_ATTACHMENTS:
-        left_out = len(mail.attachments) - MAX_ATTACHMENTS
+    taken = [item for item in mail.attachments if item.refused is None]
+    if len(taken) > MAX_ATTACHMENTS:
+        left_out = len(taken) - MAX_ATTACHMENTS
         mail.defects.append(f"{left_out} attachments over the limit of {MAX_ATTACHMENTS}")
     request: TicketCreate | None = None
     if decision is None:
@@ -341,7 +355,7 @@ async def _file(
             replied,
             # A reply's new words only; the whole message stays one click away (its raw mail).
             body=(mail.text.strip() or request.body)[:BODY_MAX],
-            attachments=request.attachments,
+            attachments=_attachments(mail),
             at=now,
             verified=verified,
         )
@@ -357,7 +371,9 @@ async def _file(
             )
         )
         return decision, replied.id, format_number(replied.number), message_id
-    filing = service.new_filing(runtime, request, suggestions=suggestions)
+    filing = service.new_filing(
+        runtime, request, suggestions=suggestions, uploads=_attachments(mail)
+    )
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
         created = await service.file_follow_up(runtime, session, replied, filing)

@@ -31,6 +31,7 @@ from services.intake.domain.tickets import format_number
 from services.intake.service import change_status, publish
 from services.intake.tables import (
     attachment,
+    attachment_chunk,
     customer,
     feedback,
     inbound_mail,
@@ -259,6 +260,10 @@ async def _forget_tickets(session: AsyncSession, ids: list[uuid.UUID]) -> None:
     )
     # Agents' replies and notes too: they quote the customer and call them by name.
     await session.execute(update(message).where(message.c.ticket_id.in_(ids)).values(body=""))
+    files = select(attachment.c.id).where(attachment.c.ticket_id.in_(ids))
+    await session.execute(
+        delete(attachment_chunk).where(attachment_chunk.c.attachment_id.in_(files))
+    )
     await session.execute(delete(attachment).where(attachment.c.ticket_id.in_(ids)))
     await session.execute(update(rating).where(rating.c.ticket_id.in_(ids)).values(comment=None))
     entries = (

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import (
     Row,
@@ -33,6 +33,7 @@ from services.intake.tables import (
     article_search_vector,
     article_vote,
     attachment,
+    attachment_chunk,
     canned_reply,
     credential,
     customer,
@@ -276,19 +277,56 @@ async def mark_verified(session: AsyncSession, message_id: uuid.UUID) -> bool:
     return await execute_count(session, statement) == 1
 
 
+# An attachment's bytes are written and read in pieces of this size.
+CHUNK_BYTES = 256 * 1024
+
+
+def _pieces(content: bytes | IO[bytes] | None) -> Iterator[bytes]:
+    if content is None:
+        return
+    if isinstance(content, bytes):
+        view = memoryview(content)
+        for start in range(0, len(view), CHUNK_BYTES):
+            yield bytes(view[start : start + CHUNK_BYTES])
+        return
+    content.seek(0)
+    while piece := content.read(CHUNK_BYTES):
+        yield piece
+
+
 async def add_attachments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    await insert_rows(session, attachment, rows)
+    """The attachments' rows, then each one's ``content`` (bytes or a file) in chunks."""
+    if not rows:
+        return
+    columns = set(attachment.c.keys())
+    await insert_rows(
+        session, attachment, [{k: v for k, v in r.items() if k in columns} for r in rows]
+    )
+    for row in rows:
+        for seq, piece in enumerate(_pieces(row["content"])):
+            await session.execute(
+                attachment_chunk.insert().values(attachment_id=row["id"], seq=seq, data=piece)
+            )
 
 
 async def attachments_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
-    """Every attachment of a ticket, without the bytes."""
+    """Every attachment of a ticket (the bytes are elsewhere)."""
     query = (
         select(attachment)
-        .with_only_columns(*(c for c in attachment.c if c.name != "data"))
         .where(attachment.c.ticket_id == ticket_id)
         .order_by(attachment.c.created_at, attachment.c.id)
     )
     return (await session.execute(query)).all()
+
+
+async def attachment_chunk_of(
+    session: AsyncSession, attachment_id: uuid.UUID, seq: int
+) -> bytes | None:
+    query = select(attachment_chunk.c.data).where(
+        attachment_chunk.c.attachment_id == attachment_id, attachment_chunk.c.seq == seq
+    )
+    data = (await session.execute(query)).scalar_one_or_none()
+    return None if data is None else bytes(data)
 
 
 async def get_attachment(

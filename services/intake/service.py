@@ -54,11 +54,13 @@ from services.intake.domain.tickets import (
     partner_sees_contact,
     tokens_match,
 )
+from services.intake.files import Upload
 from services.intake.inbound_repository import MailSource
 from shared.auth import ForbiddenError, UnauthorizedError, customer_key
 from shared.contracts.events import (
     Actor,
     ArticleSuggestion,
+    AttachmentRef,
     Category,
     Channel,
     CustomerRef,
@@ -241,27 +243,32 @@ async def change_status(
 
 def attachment_rows(
     runtime: ServiceRuntime,
-    items: list[AttachmentIn],
+    items: Sequence[AttachmentIn | Upload],
     *,
     field: str,
     ticket_id: uuid.UUID,
     message_id: uuid.UUID | None,
     at: datetime,
 ) -> list[dict[str, Any]]:
-    """Rows for the attachments, each checked against SVIFTDESK_MAX_ATTACHMENT_BYTES."""
+    """Rows for the attachments (their ``content`` goes to chunks); a JSON one is checked
+    against SVIFTDESK_MAX_ATTACHMENT_BYTES here, an upload was while it arrived."""
     limit = runtime.settings.max_attachment_bytes
     rows = []
     for index, item in enumerate(items):
-        check_attachment_size(f"{field}.{index}.data", len(item.data), limit)
+        if isinstance(item, AttachmentIn):
+            check_attachment_size(f"{field}.{index}.data", len(item.data), limit)
+            item = Upload(item.filename, item.content_type, len(item.data), item.data)
         rows.append(
             {
                 "id": uuid.uuid4(),
                 "ticket_id": ticket_id,
                 "message_id": message_id,
-                "filename": clean_filename(item.filename),
-                "content_type": item.content_type.lower(),
-                "size": len(item.data),
-                "data": item.data,
+                "filename": clean_filename(item.filename)[:255] or "attachment",
+                "content_type": item.content_type.lower()[:127],
+                "size": item.size,
+                "content": item.content,
+                "refused": item.refused and item.refused[:200],
+                "limit": item.limit,
                 "created_at": at,
             }
         )
@@ -304,6 +311,7 @@ async def create_ticket(
     scope: str,
     partner_id: uuid.UUID | None = None,
     may_review_complaint: Callable[[], Awaitable[bool]] | None = None,
+    uploads: Sequence[Upload] = (),
 ) -> TicketCreatedOut:
     """Register a request (clause 9) and stage ``ticket.created`` in the same transaction.
 
@@ -315,7 +323,10 @@ async def create_ticket(
     """
     idempotency = None
     if idempotency_key is not None:
-        fingerprint = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        described = request.model_dump_json()
+        if uploads:  # a JSON request's fingerprint stays what it was before uploads came
+            described += repr([(u.filename, u.size) for u in uploads])
+        fingerprint = hashlib.sha256(described.encode()).hexdigest()
         replay = await _replay(runtime, idempotency_key, scope, fingerprint)
         if replay is not None:
             return replay
@@ -331,6 +342,7 @@ async def create_ticket(
         partner_id=partner_id,
         idempotency=idempotency,
         suggestions=suggestions,
+        uploads=uploads,
     )
     held = (
         filing.category is Category.complaint
@@ -358,6 +370,7 @@ def new_filing(
     partner_id: uuid.UUID | None = None,
     idempotency: tuple[str, str, str] | None = None,
     suggestions: Sequence[ArticleSuggestion] = (),
+    uploads: Sequence[Upload] = (),
 ) -> Filing:
     """Everything about a new ticket that is decided before its transaction; an oversized
     attachment is refused here, so it fails only its own request."""
@@ -377,7 +390,7 @@ def new_filing(
         received_at=received_at,
         attachments=attachment_rows(
             runtime,
-            request.attachments,
+            [*request.attachments, *uploads],
             field="attachments",
             ticket_id=ticket_id,
             message_id=None,
@@ -518,6 +531,7 @@ async def file_tickets(
             access_seed=f.access_seed,
             access_key_id=f.access_key_id,
             suggested_articles=list(f.suggestions),
+            attachments=[AttachmentRef.model_validate(row) for row in f.attachments],
         )
         events.append(
             event.to_event(
@@ -662,7 +676,11 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
     for file in await repository.attachments_of(session, row.id):
         files.setdefault(file.message_id, []).append(
             AttachmentOut(
-                id=file.id, filename=file.filename, content_type=file.content_type, size=file.size
+                id=file.id,
+                filename=file.filename,
+                content_type=file.content_type,
+                size=file.size,
+                refused=file.refused,
             )
         )
     entries = await repository.timeline_of(session, row.id, public_only=not staff)

@@ -3,9 +3,11 @@
 It runs in the service's own event loop, beside the HTTP app, so it shares the runtime's
 database. A recipient that is not a support address (or one with a ``+detail``, as our
 per-ticket reply addresses have) is refused at RCPT (550); a message over
-SVIFTDESK_MAX_MAIL_BYTES, or with headers over SVIFTDESK_MAX_MAIL_HEADER_BYTES, is refused at
-DATA (552); a message is answered 250 only once it is committed, and 451 if it could not be,
-so the sending server keeps it and tries again.
+SVIFTDESK_MAX_MAIL_BYTES (the 552 names it), or with headers over
+SVIFTDESK_MAX_MAIL_HEADER_BYTES, is refused at DATA (552); a file over its own limit in a
+message that fits is listed on the ticket as refused, and the sender is told. A message is
+answered 250 only once it is committed, and 451 if it could not be, so the sending server
+keeps it and tries again.
 
 Port 25 is open to anyone: one address gets a bounded number of connections at once (421
 beyond), and mail beyond SVIFTDESK_SMTP_MESSAGES_PER_MINUTE from one address or one envelope
@@ -27,6 +29,7 @@ import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.intake import inbound_mail
+from services.intake.domain.tickets import describe_bytes
 from shared.contracts.mail import is_support_address
 from shared.runtime import ServiceRuntime
 
@@ -69,6 +72,14 @@ class InboundHandler:
         self.addresses = frozenset(runtime.settings.support_addresses)
         self.connections: Counter[str] = Counter()
         self.recent = RateWindow()
+
+    def too_large(self) -> str:
+        settings = self.runtime.settings
+        return (
+            f"552 5.3.4 Message over the size limit of {describe_bytes(settings.max_mail_bytes)}"
+            f" (files: {describe_bytes(settings.max_attachment_bytes)} each, "
+            f"{describe_bytes(settings.max_message_attachments_bytes)} in all): not accepted"
+        )
 
     def throttled(self, session: Session, envelope: Envelope) -> str | None:
         """Why this message is throttled at the door, if it is: by the connecting address and
@@ -140,18 +151,6 @@ class _Listener(SMTP):
         self.refused = False
         super().__init__(handler, **options)
 
-    async def push(self, status: str | bytes) -> None:
-        """Every answer; a refusal is logged (its code only: the text never names an address),
-        so that nothing is turned away without a record."""
-        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
-        if text.startswith("500 Line too long"):
-            # A line is only longer than the limit in a message over the size limit: say that.
-            limit = self.handler.runtime.settings.max_mail_bytes
-            text = f"552 5.3.4 Message over {limit} bytes: not accepted"
-        if text[:1] in ("4", "5"):
-            log.warning("smtp.refused", answer=text[:3])
-        await super().push(text)
-
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self.host is None and not self.refused:  # not the STARTTLS layer of a connection
             host = _host(transport.get_extra_info("peername"))
@@ -165,6 +164,20 @@ class _Listener(SMTP):
             self.host = host
             self.handler.connections[host] += 1
         super().connection_made(transport)
+
+    async def push(self, status: str | bytes) -> None:
+        """Every answer; a refusal is logged (its code only: the text never names an address),
+        so that nothing is turned away without a record."""
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
+        # aiosmtpd's words name no limit: the sending server returns ours to the author, who
+        # needs the number to act on. A line may be as long as a whole message, so a line too
+        # long is a message too large.
+        if text.startswith(("552 Error:", "500 Line too long")):
+            log.warning("smtp.message_too_large", limit=self.data_size_limit)
+            text = self.handler.too_large()
+        if text[:1] in ("4", "5"):
+            log.warning("smtp.refused", answer=text[:3])
+        await super().push(text)
 
     def connection_lost(self, error: Exception | None) -> None:
         if self.refused:

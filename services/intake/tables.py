@@ -121,7 +121,9 @@ message = Table(
     Index("ix_message_ticket_id_created_at", "ticket_id", "created_at"),
 )
 
-# Small files, kept in the database; the size limit is SVIFTDESK_MAX_ATTACHMENT_BYTES.
+# Files of a ticket or a message (SVIFTDESK_MAX_ATTACHMENT_BYTES each); the bytes are in
+# attachment_chunk, so that listing a ticket never reads them. A mailed part that was refused
+# (over a limit) is listed with ``refused`` saying why, and has no bytes.
 attachment = Table(
     "attachment",
     metadata,
@@ -131,8 +133,17 @@ attachment = Table(
     Column("filename", String(255), nullable=False),
     Column("content_type", String(127), nullable=False),
     Column("size", Integer, nullable=False),
-    Column("data", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("refused", String(200)),
+)
+
+# An attachment's bytes in pieces of files.CHUNK_BYTES: a download reads one at a time.
+attachment_chunk = Table(
+    "attachment_chunk",
+    metadata,
+    Column("attachment_id", Uuid, ForeignKey("attachment.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 # Everything that happened to a ticket after it was filed, in order (clause 9; the filing is

@@ -169,6 +169,8 @@ async def on_ticket_created(
                 for a in payload.suggested_articles
                 if payload.customer.address_proven
             ],
+            # Mailed files over a size limit: the sender is told which, and the limit.
+            "refused_files": notifications.refused_files(payload.attachments),
         },
     )
     await _record(ctx, event, payload.ticket_id, receipt)
@@ -228,6 +230,9 @@ async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
     payload = TicketMessageAdded.model_validate(event.data)
     known = await repository.get_contact(ctx.session, payload.ticket_id)
     contact = _contact(payload.number, known.subject if known else "", payload.customer)
+    refused = notifications.for_refused_files(contact, payload)
+    if refused is not None and (known is None or not known.erased):
+        await _record(ctx, event, payload.ticket_id, refused)
     notification = notifications.for_message(contact, payload)
     if notification is not None:
         if known is None or not known.erased:

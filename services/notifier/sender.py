@@ -43,8 +43,8 @@ from services.notifier.domain.messages import (
 )
 from services.notifier.domain.staff import STAFF_TEMPLATES
 from services.notifier.mailer import Mailer
-from shared.auth import TokenSigner, remade_customer_key
-from shared.contracts.api import RATING_LINK_PURPOSE, rating_page_path
+from shared.auth import Role, TokenSigner, remade_customer_key
+from shared.contracts.api import RATING_LINK_PURPOSE, attachment_path, rating_page_path
 from shared.db import Database
 from shared.errors import database_unavailable
 from shared.settings import Settings
@@ -52,6 +52,8 @@ from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
 
+# Who the notifier is to intake when it fetches an agent's attachments for the reply mail.
+NOTIFIER_PRINCIPAL = uuid.uuid5(uuid.NAMESPACE_URL, "sviftdesk:notifier")
 MAIL_LANE = "mail"  # every customer's mail; a webhook's lane is its subscription's id
 MAIL_CONCURRENCY = 4
 ENDPOINT_CONCURRENCY = 2
@@ -107,6 +109,12 @@ class DeliverySender:
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment would connect past the guard
         )
+        # Intake's API, where an agent's reply's files are fetched as its mail is written.
+        self.intake = httpx.AsyncClient(
+            base_url=settings.intake_url or settings.intake_public_url,
+            timeout=MAIL_DEADLINE_SECONDS / 2,
+            trust_env=False,
+        )
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -129,6 +137,7 @@ class DeliverySender:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._http.aclose()
+            await self.intake.aclose()
 
     def _capacity(self, lane: str) -> int:
         return MAIL_CONCURRENCY if lane == MAIL_LANE else ENDPOINT_CONCURRENCY
@@ -330,8 +339,27 @@ class DeliverySender:
             reply_to=reply_to,
             automatic=row.template not in PERSONAL_TEMPLATES,
         )
+        for item in row.context.get("attachments") or []:
+            maintype, _, subtype = str(item["content_type"]).partition("/")
+            message.add_attachment(
+                await self._attachment(row.context["ticket_id"], item["id"]),
+                maintype=maintype or "application",
+                subtype=subtype or "octet-stream",
+                filename=item["filename"],
+            )
         await self._mailer.send(message)
         return mid
+
+    async def _attachment(self, ticket_id: str, attachment_id: str) -> bytes:
+        """A file's bytes from intake, as staff read them (a token of the notifier's own, for
+        this request); a failure fails the delivery, which is tried again later."""
+        token = self._signer.issue(NOTIFIER_PRINCIPAL, Role.agent)
+        response = await self.intake.get(
+            attachment_path(ticket_id, attachment_id),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        response.raise_for_status()
+        return response.content
 
     def _links(self, recipient: str) -> dict[str, str]:
         """The beta programme's opt-in and opt-out links, for any mail (clause 28)."""

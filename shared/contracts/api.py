@@ -46,6 +46,11 @@ def article_path(article_id: uuid.UUID | str) -> str:
 RATING_LINK_PURPOSE = "rating-link"
 
 
+def attachment_path(ticket_id: uuid.UUID | str, attachment_id: uuid.UUID | str) -> str:
+    """Where intake serves a ticket's file (the notifier fetches an agent's for the reply)."""
+    return f"/v1/tickets/{ticket_id}/attachments/{attachment_id}"
+
+
 def rating_page_path(ticket_id: uuid.UUID | str) -> str:
     """Intake's rating page, after its public address (SVIFTDESK_INTAKE_PUBLIC_URL)."""
     return f"/v1/tickets/{ticket_id}/rating/page"

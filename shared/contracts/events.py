@@ -117,6 +117,22 @@ class ArticleSuggestion(BaseModel):
     snippet: str = Field(description="the article's opening, as plain text")
 
 
+class AttachmentRef(BaseModel):
+    """A file of a ticket or message, named, not carried: its bytes stay in intake, where
+    staff download them (``GET /v1/tickets/{ticket_id}/attachments/{id}``)."""
+
+    model_config = CONTRACT
+
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int = Field(description="bytes")
+    refused: str | None = Field(
+        default=None, description="a mailed file that was not taken, and why: it has no bytes"
+    )
+    limit: int | None = Field(default=None, description="the limit a refused file was over")
+
+
 class TicketCreated(EventPayload):
     """A ticket was registered (clause 9); the customer is owed a receipt (clause 4)."""
 
@@ -139,6 +155,10 @@ class TicketCreated(EventPayload):
     status: TicketStatus
     received_at: AwareDatetime
     customer: CustomerRef
+    attachments: list[AttachmentRef] = Field(
+        default_factory=list,
+        description="the request's files; a refused one is named in the receipt with the reason",
+    )
     partner_id: uuid.UUID | None = Field(
         default=None, description="the partner that filed it; only that partner hears of it"
     )
@@ -235,6 +255,9 @@ class TicketMessageAdded(EventPayload):
     body: str
     added_at: AwareDatetime
     customer: CustomerRef
+    attachments: list[AttachmentRef] = Field(
+        default_factory=list, description="the message's files (an agent's reply mails them)"
+    )
 
 
 class TicketComplexitySet(EventPayload):

@@ -130,7 +130,10 @@ def test_forwarded_mail_and_attachments_within_the_limit() -> None:
     outer.attach(big)
     mail = parse(_raw(outer), max_attachment_bytes=LIMIT)
     assert mail.text == "Смотрите ниже."
-    assert [(a.filename, a.data) for a in mail.attachments] == [("журнал.txt", "лог".encode())]
+    assert [(a.filename, a.data, a.refused) for a in mail.attachments] == [
+        ("журнал.txt", "лог".encode(), None),
+        ("huge.txt", b"", f"over the limit of {LIMIT} bytes a file"),
+    ]
     assert any("huge.txt" in defect for defect in mail.defects)
 
 

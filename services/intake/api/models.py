@@ -52,7 +52,8 @@ def _strict_base64(value: object) -> object:
 
 
 class AttachmentIn(BaseModel):
-    """A small file, base64 in the JSON body; at most SVIFTDESK_MAX_ATTACHMENT_BYTES."""
+    """A small file, base64 in the JSON body (which SVIFTDESK_MAX_REQUEST_BYTES bounds); larger
+    ones go as ``multipart/form-data``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -73,6 +74,11 @@ class AttachmentOut(BaseModel):
     filename: str
     content_type: str
     size: int = Field(description="bytes")
+    refused: str | None = Field(
+        default=None,
+        description="a mailed file that was not taken, and why (over a size limit): listed so "
+        "that the agent knows of it, and not downloadable",
+    )
 
 
 class CustomerIn(BaseModel):

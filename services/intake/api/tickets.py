@@ -3,13 +3,20 @@ on them."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Sequence
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+from starlette.types import Scope
 
 from services.intake import conversation, customer_requests, desk, search, service
+from services.intake import files as files_
 from services.intake.access import AgentDep, CallerDep, limit_write
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
@@ -47,25 +54,124 @@ from shared.runtime import RuntimeDep
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], responses=INTAKE_PROBLEMS)
 
 
-@router.post("", status_code=201, summary="File a request", responses=RATE_LIMITED)
+# Where files may come as multipart/form-data, beside the JSON body.
+UPLOAD_PATHS = re.compile(r"/v1/tickets(/[^/]+/messages)?")
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="a retry with the same key returns the same ticket",
+    ),
+]
+
+
+class _FormRoute(APIRoute):
+    """The ``multipart/form-data`` twin of a JSON route: only such a request matches it (the
+    JSON route's OpenAPI describes both)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        content_type = dict(scope.get("headers") or {}).get(b"content-type", b"")
+        if not content_type.lower().startswith(b"multipart/form-data"):
+            return Match.NONE, {}
+        return match, child
+
+
+def _form_body(names: dict[str, Any]) -> dict[str, Any]:
+    """The multipart variant of a route's request body, for its OpenAPI."""
+    files = {"type": "array", "items": {"type": "string", "format": "binary"}}
+    schema = {"type": "object", "properties": {**names, files_.ATTACHMENTS_FIELD: files}}
+    return {"requestBody": {"content": {"multipart/form-data": {"schema": schema}}}}
+
+
+async def create_ticket_form(
+    request: Request, runtime: RuntimeDep, caller: CallerDep, idempotency_key: IdempotencyKey = None
+) -> TicketCreatedOut:
+    body, uploads = await files_.read_form(request, runtime, TicketCreate)
+    try:
+        return await _create(body, request, runtime, caller, idempotency_key, uploads)
+    finally:
+        files_.close(uploads)
+
+
+async def add_message_form(
+    ticket_id: str, request: Request, runtime: RuntimeDep, caller: CallerDep
+) -> MessageOut | FollowUpOut:
+    ticket_id = await service.ticket_id_of(runtime, ticket_id)
+    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
+    await conversation.check_writer(runtime, ticket_id, caller)
+    body, uploads = await files_.read_form(request, runtime, MessageIn)
+    try:
+        return await conversation.add_message(runtime, ticket_id, body, caller, uploads)
+    finally:
+        files_.close(uploads)
+
+
+# Before their JSON twins, which would otherwise take every request of the path.
+router.add_api_route(
+    "",
+    create_ticket_form,
+    methods=["POST"],
+    status_code=201,
+    include_in_schema=False,
+    route_class_override=_FormRoute,
+)
+router.add_api_route(
+    "/{ticket_id}/messages",
+    add_message_form,
+    methods=["POST"],
+    status_code=201,
+    include_in_schema=False,
+    route_class_override=_FormRoute,
+)
+_TEXT = {"type": "string"}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="File a request",
+    responses=RATE_LIMITED,
+    openapi_extra=_form_body(
+        {
+            name: _TEXT
+            for name in (
+                "channel",
+                "customer.email",
+                "customer.name",
+                "customer.language",
+                "subject",
+                "body",
+                "category",
+            )
+        }
+    ),
+)
 async def create_ticket(
     body: TicketCreate,
     request: Request,
     runtime: RuntimeDep,
     caller: CallerDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            min_length=1,
-            max_length=200,
-            description="a retry with the same key returns the same ticket",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> TicketCreatedOut:
     """Anyone may file (the web form): the channel is then ``web``, whatever was sent, and
     the answer is the same whatever the address's history. A partner files with its key
     (scope ``tickets:write``): the ticket is then of the partner channel and only that partner
-    reads it."""
+    reads it. Files come base64 in JSON (small ones), or as ``multipart/form-data``: the same
+    fields by name (``customer.email``), files in ``attachments`` (413 naming the one over
+    SVIFTDESK_MAX_ATTACHMENT_BYTES, or all over SVIFTDESK_MAX_MESSAGE_ATTACHMENTS_BYTES)."""
+    return await _create(body, request, runtime, caller, idempotency_key, ())
+
+
+async def _create(
+    body: TicketCreate,
+    request: Request,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    idempotency_key: str | None,
+    uploads: Sequence[files_.Upload],
+) -> TicketCreatedOut:
     caller.require_partner_scope("tickets:write")
     await limit_write(
         request, runtime, caller, customer=body.customer.email, field="customer.email"
@@ -85,6 +191,7 @@ async def create_ticket(
         may_review_complaint=partial(runtime.limiter.may_review_complaint, request)
         if anonymous
         else None,
+        uploads=uploads,
     )
     return created.model_copy(update={"customer_is_new": None}) if anonymous else created
 
@@ -143,6 +250,7 @@ async def customer_tickets(
     status_code=201,
     summary="Reply, or add an internal note",
     responses=RATE_LIMITED,
+    openapi_extra=_form_body({"body": _TEXT, "internal": {"type": "boolean"}}),
 )
 async def add_message(
     ticket_id: TicketRef, body: MessageIn, request: Request, runtime: RuntimeDep, caller: CallerDep
@@ -153,7 +261,9 @@ async def add_message(
     starts a new ticket linked to the old one (the answer is then a ``FollowUpOut`` with the
     new ticket's number and access token). A partner's answer resumes the ticket
     (waiting_partner → in_progress) and is for the agents only (``internal``): they relay what
-    the customer needs; 409 once the ticket no longer waits on a partner."""
+    the customer needs; 409 once the ticket no longer waits on a partner. Files as for filing:
+    base64 in JSON, or ``multipart/form-data`` with ``body``, ``internal`` and ``attachments``;
+    an agent's public reply mails them to the customer."""
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     return await conversation.add_message(runtime, ticket_id, body, caller)
 
@@ -181,11 +291,14 @@ async def accept_message(
 async def download_attachment(
     ticket_id: TicketRef, attachment_id: uuid.UUID, runtime: RuntimeDep, caller: CallerDep
 ) -> Response:
+    """The ticket's customer (its access token), staff, and a partner that may read the
+    ticket; anyone else 404. Always a download (never shown inline), read in chunks."""
     found = await conversation.read_attachment(runtime, ticket_id, attachment_id, caller)
-    return Response(
-        found.data,
+    return StreamingResponse(
+        files_.chunks(runtime, found.id),
         media_type="application/octet-stream",
         headers={
+            "Content-Length": str(found.size),
             "Content-Disposition": content_disposition(found.filename),
             "X-Content-Type-Options": "nosniff",
             "X-Attachment-Content-Type": found.content_type,

@@ -39,6 +39,7 @@ from email.utils import getaddresses, parseaddr
 import charset_normalizer
 
 from services.intake.domain.markup import html_to_text
+from services.intake.domain.tickets import describe_bytes
 
 # A header we read is cut to this before decoding: a Subject of 200 characters in encoded
 # words is well under 2,000; References of a long thread fit in the larger bound.
@@ -66,6 +67,9 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+    size: int = 0
+    refused: str | None = None  # over a limit: listed on the ticket, without its bytes
+    limit: int | None = None  # the limit, in bytes, that a refused file was over
 
 
 @dataclass
@@ -494,9 +498,14 @@ def _message(raw: bytes, reading: _Reading) -> Message:
 _ADDRESSED = ("Delivered-To", "X-Original-To", "To", "Cc")
 
 
-def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
+def parse(
+    raw: bytes, *, max_attachment_bytes: int, max_attachments_total: int | None = None
+) -> InboundMail:
     """Read one RFC 5322 message. Never raises: broken mail is read as far as it goes and its
-    defects are listed, so it can be filed, kept and reported."""
+    defects are listed, so it can be filed, kept and reported. A file over
+    ``max_attachment_bytes``, or past ``max_attachments_total`` with those before it, is listed
+    as refused, without its bytes, so that the ticket shows it and the sender can be told."""
+    total = 0
     defects: list[str] = []
     reading = _Reading(defects)
     message = _message(raw, reading)
@@ -527,10 +536,20 @@ def parse(raw: bytes, *, max_attachment_bytes: int) -> InboundMail:
             shown = decode_header_value(filename, defects) or "attachment" + (
                 mimetypes.guess_extension(content_type) or ""
             )
-            if len(data) > max_attachment_bytes:
-                defects.append(f"attachment {shown[:200]!r} over the limit")
+            size = len(data)
+            refused, limit = None, None
+            if size > max_attachment_bytes:
+                limit = max_attachment_bytes
+                refused = f"over the limit of {describe_bytes(limit)} a file"
+            elif max_attachments_total is not None and total + size > max_attachments_total:
+                limit = max_attachments_total
+                refused = f"over the limit of {describe_bytes(limit)} for all files of a mail"
+            if refused is None:
+                total += size
+                attachments.append(Attachment(shown, content_type, data, size))
             else:
-                attachments.append(Attachment(shown, content_type, data))
+                defects.append(f"attachment {shown[:200]!r} {refused}")
+                attachments.append(Attachment(shown, content_type, b"", size, refused, limit))
     full = "\n\n".join(p.strip() for p in plain if p.strip())
     if not full and markup:
         full = "\n\n".join(html_to_text(m) for m in markup)

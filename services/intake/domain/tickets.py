@@ -69,7 +69,7 @@ def tokens_match(token: str, stored_hash: str) -> bool:
     return secrets.compare_digest(hash_token(token), stored_hash)
 
 
-# Attachments (small files; the limit is a setting, SVIFTDESK_MAX_ATTACHMENT_BYTES).
+# Attachments: at most this many a message, each within SVIFTDESK_MAX_ATTACHMENT_BYTES.
 MAX_ATTACHMENTS = 5
 _UNSAFE_IN_FILENAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
 
@@ -78,6 +78,12 @@ class AttachmentTooLargeError(UnprocessableError):
     def __init__(self, field: str, size: int, limit: int) -> None:
         reason = f"the file is {size} bytes; the limit is {limit} bytes"
         super().__init__(f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+def describe_bytes(size: int) -> str:
+    """A limit as people read it: 20971520 bytes (20 MiB)."""
+    mib = size / (1024 * 1024)
+    return f"{size} bytes ({mib:g} MiB)" if mib >= 1 and mib == int(mib) else f"{size} bytes"
 
 
 def check_attachment_size(field: str, size: int, limit: int) -> None:

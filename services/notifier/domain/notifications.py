@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from shared.contracts.events import (
     Actor,
+    AttachmentRef,
     DevelopmentFixReleased,
     FeedbackReceived,
     SlaExtended,
@@ -108,11 +109,39 @@ def for_status_change(contact: Contact, change: TicketStatusChanged) -> Notifica
 
 
 def for_message(contact: Contact, message: TicketMessageAdded) -> Notification | None:
-    """An agent's public reply goes to the customer; notes and the customer's own do not."""
+    """An agent's public reply goes to the customer, with its files (the sender fetches their
+    bytes from intake as it writes the mail); notes and the customer's own do not."""
     if message.internal or message.author not in (Actor.agent, Actor.senior):
         return None
-    context = _base(contact) | {"body": message.body, "greeted": greets(message.body)}
+    context = _base(contact) | {
+        "body": message.body,
+        "greeted": greets(message.body),
+        "ticket_id": str(message.ticket_id),
+        "attachments": [
+            {"id": str(a.id), "filename": a.filename, "content_type": a.content_type}
+            for a in message.attachments
+            if a.refused is None
+        ],
+    }
     return Notification("agent_reply", contact.email, contact.language, context)
+
+
+def for_refused_files(contact: Contact, message: TicketMessageAdded) -> Notification | None:
+    """The customer's mailed reply had a file over a size limit: they are told which."""
+    refused = refused_files(message.attachments)
+    if message.author is not Actor.customer or not refused:
+        return None
+    context = _base(contact) | {"refused_files": refused}
+    return Notification("attachments_refused", contact.email, contact.language, context)
+
+
+def refused_files(attachments: Sequence[AttachmentRef]) -> list[dict[str, Any]]:
+    """The files that were not taken, with the limit each was over, in MiB."""
+    return [
+        {"filename": a.filename, "limit_mib": f"{(a.limit or 0) / (1024 * 1024):.3g}"}
+        for a in attachments
+        if a.refused is not None
+    ]
 
 
 # How agents open a letter, in either language.
