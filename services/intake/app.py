@@ -18,6 +18,7 @@ from services.intake.api import (
     privacy,
     queue,
     rating_page,
+    staff,
     tickets,
 )
 from shared.bus import Bus
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         inbound.router,
         articles.router,
         privacy.router,
+        staff.router,
     ):
         app.include_router(router)
     serve_http = app.router.lifespan_context

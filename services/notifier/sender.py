@@ -40,6 +40,7 @@ from services.notifier.domain.messages import (
     thread_headers,
 )
 from services.notifier.mailer import Mailer
+from shared import signin
 from shared.auth import TokenSigner, remade_customer_key
 from shared.contracts.api import RATING_LINK_PURPOSE, rating_page_path
 from shared.db import Database
@@ -289,6 +290,11 @@ class DeliverySender:
         if seed and key_id:
             # Made only now, in memory, for the mail; a key rotated out since leaves no link.
             context["access_token"] = remade_customer_key(self._signer, key_id, seed)
+        grant = context.pop("sign_in", None)
+        if grant:
+            context["sign_in_url"] = signin.link(
+                self._signer, self._settings.console_public_url, signin.grant_of(grant)
+            )
         subject, text, html = render(row.template, row.language, context)
         message = build_email(
             sender=self._settings.mail_from,

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.sla import repository
 from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
@@ -81,6 +81,21 @@ def sla_view(record: ClockRecord, calendar: BusinessCalendar) -> TicketSlaOut:
         first_response=_target(clock.first_response, calendar, now, paused),
         resolution=_target(clock.resolution, calendar, now, paused),
     )
+
+
+@router.get("/sla", summary="The SLA of several tickets at once, e.g. a page of the queue")
+async def read_many(
+    request: Request,
+    runtime: RuntimeDep,
+    _agent: AgentDep,
+    ticket_id: Annotated[list[uuid.UUID], Query(max_length=500, description="repeat it")],
+) -> list[TicketSlaOut]:
+    """Those the sla service has a clock for, in no particular order (a ticket filed a moment
+    ago may not have one yet)."""
+    clocks = _clocks(request)
+    async with runtime.db.sessions() as session:
+        records = await repository.get_clocks(session, ticket_id)
+    return [sla_view(record, clocks.calendar(record)) for record in records]
 
 
 @router.get("/{ticket_id}/sla", summary="Targets, business time used and left, met or breached")

@@ -1,0 +1,139 @@
+"""The agent console in Chromium: an agent signs in from the mailed link, takes the next
+request, replies, and the customer gets the reply by mail; what keeps others out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+from playwright.async_api import Page, expect
+from sqlalchemy import update
+
+from services.console import tables
+from shared import signin
+from shared.auth import Role
+from tests.console.conftest import Desk
+from tests.intake.helpers import issue, new_ticket
+from tests.support import eventually, text_of
+
+AGENT = "anna@sviftcommunity.ru"
+
+
+async def test_an_agent_signs_in_by_mail_takes_the_next_request_and_replies(desk: Desk) -> None:
+    system = desk.system
+    await issue(system, Role.agent, email=AGENT)
+    first = await new_ticket(system, "ivan@example.com", subject="Не проходит оплата")
+    page = await desk.page()
+
+    # Signing in: the address, the mailed link, its button (opening it alone does nothing).
+    await page.goto("/queue")
+    await expect(page).to_have_url(f"{desk.url}/sign-in?ended=1")
+    await desk.screenshot(page, "sign-in")
+    await page.get_by_label("Рабочий адрес").fill("nobody@sviftcommunity.ru")
+    await page.get_by_role("button", name="Прислать ссылку для входа").click()
+    unknown = page.get_by_role("status")
+    await expect(unknown).to_contain_text("Если адрес принадлежит сотруднику")
+    await page.goto("/sign-in")
+    await page.get_by_label("Рабочий адрес").fill(AGENT.upper())
+    await page.get_by_role("button", name="Прислать ссылку для входа").click()
+    await expect(page.get_by_role("status")).to_contain_text("Если адрес принадлежит сотруднику")
+    link = await desk.sign_in_link(AGENT)
+    assert not any("nobody@" in str(m["To"]) for m in system.mail())
+    await page.goto(link)
+    await page.get_by_role("button", name="Войти").click()
+    await expect(page).to_have_url(f"{desk.url}/queue")
+    cookie = next(c for c in await page.context.cookies() if c["name"] == "sviftdesk_console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > 0
+
+    # The queue by arrival, with the time left to the first answer; a new request appears
+    # without a reload.
+    rows = page.locator("#queue-rows tr")
+    await expect(rows.first).to_contain_text(first["number"])
+    await expect(rows.first.locator("td").nth(4)).to_contain_text("ч")
+    second = await new_ticket(system, "olga@example.com", subject="Вопрос о тарифе")
+    await expect(rows.nth(1)).to_contain_text(second["number"], timeout=15_000)
+    await desk.screenshot(page, "queue")
+
+    # Take next: the oldest request; the reply goes to the customer by mail.
+    await page.get_by_role("button", name="Взять следующий").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(first["number"])
+    ticket_url = page.url
+    await page.get_by_label("Ответ клиенту").fill("Проверьте, пожалуйста, лимит по карте.")
+    await page.get_by_role("button", name="Отправить ответ").click()
+    await expect(page.locator(".timeline")).to_contain_text("Проверьте, пожалуйста, лимит")
+
+    def replied(mails: list[EmailMessage]) -> bool:
+        return any(
+            "ivan@example.com" in str(m["To"]) and "лимит по карте" in text_of(m) for m in mails
+        )
+
+    await eventually(lambda: system.wait_for_mail(1), replied, timeout=30)
+
+    # A refused move keeps what was typed and shows the API's reason next to the field.
+    await page.get_by_label("Перевести в статус").select_option("resolved")
+    await page.get_by_label("Партнёр", exact=True).fill("PayCo")
+    await page.get_by_role("button", name="Перевести", exact=True).click()
+    await expect(page.locator("#partner-reference + .error")).to_contain_text("at least 1")
+    await expect(page.get_by_label("Партнёр", exact=True)).to_have_value("PayCo")
+    await desk.screenshot(page, "ticket")
+
+    # English by the agent's choice.
+    await page.get_by_label("Язык").select_option("en")
+    await page.get_by_role("button", name="Применить").click()
+    await expect(page.get_by_role("button", name="Send reply")).to_be_visible()
+
+    # A form without the session's CSRF token is refused and changes nothing.
+    forged = await page.request.post(
+        ticket_url + "/messages", form={"body": "forged"}, max_redirects=0
+    )
+    assert forged.status == 403
+    await page.reload()
+    await expect(page.locator(".timeline")).not_to_contain_text("forged")
+
+    # The link worked once; signing out ends the session for good.
+    used = await desk.page()
+    await used.goto(link)
+    await used.get_by_role("button", name="Войти").click()
+    await expect(used.get_by_role("status")).to_contain_text("уже использована")
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page).to_have_url(f"{desk.url}/sign-in")
+    await page.context.add_cookies([cookie])  # type: ignore[list-item]
+    await page.goto("/queue")
+    await expect(page).to_have_url(f"{desk.url}/sign-in?ended=1")
+
+
+async def test_an_expired_session_and_a_revoked_agent_are_out(desk: Desk) -> None:
+    system = desk.system
+    agent_id, _ = await issue(system, Role.agent, email=AGENT)
+    _, admin = await issue(system, Role.admin, email="admin@sviftcommunity.ru")
+
+    async def signed_in() -> Page:
+        # The link `sviftdesk agents create` prints.
+        grant = signin.new_grant(uuid.UUID(agent_id), Role.agent, 5)
+        page = await desk.page()
+        await page.goto(signin.link(desk.runtime.signer, desk.url, grant))
+        await page.get_by_role("button", name="Войти").click()
+        await expect(page).to_have_url(f"{desk.url}/queue")
+        return page
+
+    expired = await signed_in()
+    async with desk.runtime.db.transaction() as session:
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        await session.execute(update(tables.session).values(expires_at=past))
+    await expired.reload()
+    await expect(expired).to_have_url(f"{desk.url}/sign-in?ended=1")
+
+    page = await signed_in()
+    revoked = await system.intake.post(f"/v1/credentials/{agent_id}/revoke", headers=admin)
+    assert revoked.status_code == 200
+    await page.reload()
+    await expect(page).to_have_url(f"{desk.url}/sign-in?ended=1")
+    # The console heard credential.revoked: no session of the agent is left, and no link of
+    # theirs opens a new one.
+    await eventually(desk.sessions, lambda left: left == 0)
+    again = await desk.page()
+    grant = signin.new_grant(uuid.UUID(agent_id), Role.agent, 5)
+    await again.goto(signin.link(desk.runtime.signer, desk.url, grant))
+    await again.get_by_role("button", name="Войти").click()
+    await expect(again.get_by_role("status")).to_contain_text("отозван")
