@@ -57,7 +57,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unavailable": "Сервис временно недоступен. Повторите через минуту.",
         "h": "ч",
         "min": "мин",
-        "d": "дн",
     },
     "en": {
         "app": "SviftDesk console",
@@ -111,7 +110,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unavailable": "A service is unavailable. Try again in a minute.",
         "h": "h",
         "min": "min",
-        "d": "d",
     },
 }
 
@@ -121,12 +119,10 @@ def words(language: str) -> dict[str, str]:
 
 
 def duration(minutes: float, language: str) -> str:
-    """Minutes as people read them: 2 d 3 h, 5 h 10 min, 7 min."""
+    """Minutes as people read them: 26 h 10 min, 7 min. Never days: a business day is 9
+    hours and a wall day 24, and the reader cannot tell which is meant."""
     w, total = words(language), max(int(minutes), 0)
-    days, rest = divmod(total, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} {w['d']} {hours} {w['h']}"
+    hours, mins = divmod(total, 60)
     if hours:
         return f"{hours} {w['h']} {mins} {w['min']}"
     return f"{mins} {w['min']}"

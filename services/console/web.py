@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,6 +34,15 @@ templates = Environment(
 )
 templates.globals["label"] = i18n.label
 templates.globals["duration"] = i18n.duration
+# Times as the desk reads them (clause 1): Moscow time, whatever the server's zone.
+DESK_ZONE = ZoneInfo("Europe/Moscow")
+
+
+def _when(value: str) -> str:
+    return datetime.fromisoformat(value).astimezone(DESK_ZONE).strftime("%d.%m.%Y %H:%M")
+
+
+templates.filters["when"] = _when
 
 
 class SignInRequiredError(Exception):

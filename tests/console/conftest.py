@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 
 from services.console import tables
 from services.console.app import create_app
+from services.intake import credentials
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.conftest import free_port
@@ -45,6 +47,11 @@ class Desk:
     def runtime(self) -> ServiceRuntime:
         runtime: ServiceRuntime = self.app.state.runtime
         return runtime
+
+    async def agent_id(self, email: str) -> uuid.UUID:
+        """The credential id of the staff member with this address (the newest)."""
+        listing = await credentials.listing(self.system.runtime("intake").db)
+        return next(c.id for c in reversed(listing) if c.email == email)
 
     async def sessions(self) -> int:
         """How many sessions the console keeps."""
@@ -69,7 +76,8 @@ class Desk:
                     found += re.findall(r"http://\S+/sign-in/\S+", text_of(mail))
             return found
 
-        return (await eventually(links, bool, timeout=20))[-1]
+        # Parsing every mail is dear: looked at twice a second, not twenty times.
+        return (await eventually(links, bool, timeout=30, interval=0.5))[-1]
 
 
 @pytest.fixture
