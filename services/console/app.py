@@ -17,8 +17,8 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from services.console import handlers, sessions, tables
-from services.console.api import desk, signin
-from services.console.upstream import SessionRefusedError, Upstream
+from services.console.api import desk, seniors, signin
+from services.console.upstream import ProblemError, SessionRefusedError, Upstream
 from services.console.web import (
     COOKIE,
     CsrfError,
@@ -65,6 +65,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(signin.router)
     app.include_router(desk.router)
+    app.include_router(seniors.router)
     _install_page_errors(app)
     return app
 
@@ -83,6 +84,11 @@ def _install_page_errors(app: FastAPI) -> None:
         if cookie:
             await sessions.end(runtime_of(request).db, cookie)
         return to_sign_in(request)
+
+    @app.exception_handler(ProblemError)
+    async def refused_here(request: Request, exc: ProblemError) -> Response:
+        # What a page did not expect (a role without the right, say): the service's reason.
+        return page(request, "error.html.j2", "ru", exc.problem.status, detail=exc.problem.detail)
 
     @app.exception_handler(CsrfError)
     async def csrf(request: Request, _exc: CsrfError) -> Response:

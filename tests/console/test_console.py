@@ -129,15 +129,78 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
     await expect(again.get_by_role("status")).to_contain_text("отозван")
 
 
-def cli_link(desk: Desk, agent_id: uuid.UUID) -> str:
+def cli_link(desk: Desk, agent_id: uuid.UUID, role: Role = Role.agent) -> str:
     """The link `sviftdesk agents create` prints."""
-    grant = signin.new_grant(agent_id, Role.agent, 5)
+    grant = signin.new_grant(agent_id, role, 5)
     return signin.link(desk.runtime.signer, desk.url, grant)
 
 
-async def signed_in(desk: Desk, agent_id: uuid.UUID) -> Page:
+async def signed_in(desk: Desk, agent_id: uuid.UUID, role: Role = Role.agent) -> Page:
     page = await desk.page()
-    await page.goto(cli_link(desk, agent_id))
+    await page.goto(cli_link(desk, agent_id, role))
     await page.get_by_role("button", name="Войти").click()
     await expect(page).to_have_url(f"{desk.url}/queue")
     return page
+
+
+async def test_a_senior_extends_forwards_hands_back_and_closes_an_escalation(desk: Desk) -> None:
+    """The rest of a ticket's life from the browser: an extension with its reason (refused
+    without one, the days kept), a forward to development, back to the queue; the views; and
+    the senior queue, where the customer's escalation is taken and closed with an outcome."""
+    system = desk.system
+    await issue(system, Role.senior, email="senior@sviftcommunity.ru")
+    senior_id = await desk.agent_id("senior@sviftcommunity.ru")
+    filed = await new_ticket(system, "ivan@example.com", subject="Ошибка в отчёте")
+    asked = await system.intake.post(
+        f"/v1/tickets/{filed['id']}/escalation",
+        json={"reason": "Третий раз пишу, помогите"},
+        headers={"Authorization": f"Bearer {filed['access_token']}"},
+    )
+    assert asked.status_code in (200, 201, 202), asked.text
+    page = await signed_in(desk, senior_id, Role.senior)
+    await page.get_by_role("button", name="Взять следующий").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(filed["number"])
+
+    await page.get_by_label("На сколько рабочих дней").fill("2")
+    await page.get_by_role("button", name="Продлить").click()
+    await expect(page.locator("#extension-reason + .error")).to_be_visible()
+    await expect(page.get_by_label("На сколько рабочих дней")).to_have_value("2")
+    await page.get_by_label("Причина (её прочтёт клиент)").fill("Нужна проверка у банка")
+    await page.get_by_role("button", name="Продлить").click()
+    await expect(page.locator(".error")).to_have_count(0)
+
+    await page.get_by_label("Описание ошибки для разработчиков").fill(
+        "Отчёт за декабрь считает возвраты дважды: шаги в обращении."
+    )
+    await page.get_by_role("button", name="Передать", exact=True).click()
+    # Kept until the tracker takes it (none is configured here), and shown on the ticket.
+    await expect(page.locator(".forwards")).to_contain_text("ждёт приёма трекером")
+
+    # Seniors see the escalation queue: take the customer's request, close it with an outcome.
+    await page.get_by_role("link", name="Эскалации").click()
+    await page.get_by_role("button", name=f"Взять {filed['number']}").click()
+    await expect(page.locator("h2")).to_contain_text("на рассмотрении")
+    await desk.screenshot(page, "escalations")
+    await page.get_by_role("button", name=f"Закрыть эскалацию {filed['number']}").click()
+    await expect(page.get_by_role("alert")).to_be_visible()
+    outcome = "Мы проверили обращение: ошибка подтверждена и передана в разработку."
+    await page.get_by_label("Итог для клиента").fill(outcome)
+    await page.get_by_role("button", name=f"Закрыть эскалацию {filed['number']}").click()
+    await expect(page.get_by_role("button", name="Закрыть эскалацию")).to_have_count(0)
+
+    def told(mails: list[EmailMessage]) -> bool:
+        return any("ошибка подтверждена" in text_of(m) for m in mails)
+
+    await eventually(lambda: system.wait_for_mail(1), told, timeout=30, interval=0.5)
+
+    # Back to the queue, at its arrival's place; taken again, it waits on the customer.
+    await page.goto(f"/tickets/{filed['id']}")
+    await page.get_by_role("button", name="Вернуть в очередь").click()
+    await page.get_by_role("link", name="Очередь").click()
+    await expect(page.locator("#queue-rows")).to_contain_text(filed["number"])
+    await page.get_by_role("button", name="Взять следующий").click()
+    await page.get_by_label("Перевести в статус").select_option("waiting_customer")
+    await page.get_by_label("Сообщение клиенту (при решении — итог)").fill("Пришлите выписку.")
+    await page.get_by_role("button", name="Перевести", exact=True).click()
+    await page.get_by_role("link", name="Ожидают").click()
+    await expect(page.locator("tbody")).to_contain_text(filed["number"])

@@ -70,13 +70,24 @@ async def take_next(request: Request, agent: AgentDep) -> Response:
     return redirect(f"/tickets/{response.json()['id']}")
 
 
-@router.get("/mine")
-async def mine(request: Request, agent: AgentDep) -> Response:
-    tickets = await upstream_of(request).json(
-        agent, "intake", "GET", "/v1/tickets", params={"mine": "true", "limit": 100}
+# The views beside the queue: intake's ticket list, filtered.
+VIEWS: dict[str, dict[str, Any]] = {
+    "mine": {"mine": "true"},
+    "waiting": {"status": ["waiting_customer", "waiting_partner", "in_development"]},
+    "resolved": {"status": ["resolved"]},
+}
+
+
+@router.get("/views/{view}")
+async def ticket_view(request: Request, view: str, agent: AgentDep) -> Response:
+    if view not in VIEWS:
+        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+    listing = await upstream_of(request).json(
+        agent, "intake", "GET", "/v1/tickets", params={**VIEWS[view], "limit": 100}
     )
-    items = tickets["items"] if isinstance(tickets, dict) else tickets
-    return page(request, "mine.html.j2", agent.language, agent=agent, tickets=items)
+    return page(
+        request, "view.html.j2", agent.language, agent=agent, view=view, tickets=listing["items"]
+    )
 
 
 async def _ticket_page(
@@ -99,6 +110,9 @@ async def _ticket_page(
         sla = await upstream.json(agent, "sla", "GET", f"/v1/tickets/{ticket['id']}/sla")
     except ProblemError:
         sla = None  # a ticket filed a moment ago may have no clock yet
+    forwards = await upstream.json(
+        agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"
+    )
     messages = {message["id"]: message for message in ticket["messages"]}
     return page(
         request,
@@ -109,6 +123,7 @@ async def _ticket_page(
         here=f"/tickets/{ticket['id']}",
         ticket=ticket,
         sla=sla,
+        forwards=forwards,
         messages=messages,
         complexities=COMPLEXITIES,
         problem=problem,
@@ -131,11 +146,12 @@ async def _act(
     method: str,
     path: str,
     body: dict[str, Any],
+    service: str = "intake",
 ) -> Response:
     """Do it, and come back to the ticket; on a refusal, the page with the reason beside the
     field and the agent's words kept."""
     try:
-        await upstream_of(request).call(agent, "intake", method, path, json=body)
+        await upstream_of(request).call(agent, service, method, path, json=body)
     except ProblemError as exc:
         return await _ticket_page(
             request, agent, ticket_id, problem=exc.problem, form=form_name, typed=typed
@@ -194,4 +210,32 @@ async def set_complexity(request: Request, ticket_id: str, agent: AgentDep) -> R
         "PUT",
         f"/v1/tickets/{ticket_id}/complexity",
         {"complexity": form.get("complexity", "")},
+    )
+
+
+@router.post("/tickets/{ticket_id}/unassign")
+async def back_to_queue(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """Back in the queue, at the place its arrival gives it (clause 7)."""
+    form = await checked_form(request, agent)
+    path = f"/v1/tickets/{ticket_id}/assignee"
+    return await _act(request, agent, ticket_id, "unassign", form, "PUT", path, {"agent_id": None})
+
+
+@router.post("/tickets/{ticket_id}/extension")
+async def extend(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """More time to resolve, with the reason the customer reads (clause 26)."""
+    form = await checked_form(request, agent)
+    body = {"business_days": form.get("business_days", ""), "reason": form.get("reason", "")}
+    path = f"/v1/tickets/{ticket_id}/sla/extension"
+    return await _act(request, agent, ticket_id, "extension", form, "POST", path, body, "sla")
+
+
+@router.post("/tickets/{ticket_id}/development")
+async def forward(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """A bug goes to the development department (clause 12)."""
+    form = await checked_form(request, agent)
+    body = {"summary": form.get("summary", "")}
+    path = f"/v1/tickets/{ticket_id}/development"
+    return await _act(
+        request, agent, ticket_id, "development", form, "POST", path, body, "escalation"
     )
