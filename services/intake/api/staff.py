@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.intake import staff_sign_in
@@ -21,6 +21,10 @@ class SignInLinkIn(BaseModel):
     language: Language = Field(default=Language.ru, description="of the mail")
 
 
+class SignInLinkOut(BaseModel):
+    detail: str = Field(description="the same for every address")
+
+
 @router.post(
     "/sign-in-links",
     status_code=202,
@@ -29,9 +33,11 @@ class SignInLinkIn(BaseModel):
 )
 async def request_sign_in_link(
     body: SignInLinkIn, request: Request, runtime: RuntimeDep
-) -> Response:
+) -> SignInLinkOut:
     """202 whether or not the address is a staff member's, so it tells no one who works here;
     an active staff token's address gets the link (SVIFTDESK_CONSOLE_LINK_MINUTES, once)."""
     await runtime.limiter.anonymous(request, customer=str(body.email), field="email")
     await staff_sign_in.request_link(runtime, str(body.email), body.language)
-    return Response(status_code=202)
+    return SignInLinkOut(
+        detail="If this is a staff member's address, a sign-in link is on its way."
+    )
