@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy import func, select
 
+from services.cli import migrate_services
 from services.console import tables
 from services.console.app import create_app
 from services.intake import credentials
@@ -96,6 +97,7 @@ async def desk(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     own = settings.model_copy(update={"console_public_url": url})
+    await migrate_services(own, ("console",))
     sink = request.getfixturevalue("smtp_sink") if own.smtp_url else None
     async with System.start(own, smtp_sink=sink) as system:
         transports = {

@@ -57,6 +57,11 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
     second = await new_ticket(system, "olga@example.com", subject="Вопрос о тарифе")
     await expect(rows.nth(1)).to_contain_text(second["number"], timeout=15_000)
     await desk.screenshot(page, "queue")
+    # At a phone's width the page fits: nothing scrolls sideways.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await desk.screenshot(page, "queue-390")
+    await page.set_viewport_size({"width": 1280, "height": 720})
 
     # Take next: the oldest request; the reply goes to the customer by mail.
     await page.get_by_role("button", name="Взять следующий").click()
