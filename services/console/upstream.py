@@ -67,11 +67,19 @@ class Upstream:
             await client.aclose()
 
     async def call(
-        self, agent: AgentSession | None, service: str, method: str, path: str, **kwargs: Any
+        self,
+        agent: AgentSession | None,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        client: str | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         """The answer, if 2xx; ProblemError for a 4xx the agent can act on;
-        SessionRefusedError when the agent's token is no longer honoured."""
-        headers = {}
+        SessionRefusedError when the agent's token is no longer honoured. ``client``: the
+        browser's address, for the rate limits of anonymous calls (X-Forwarded-For)."""
+        headers = {"X-Forwarded-For": client} if client else {}
         if agent is not None:
             token = self._signer.issue(agent.credential_id, agent.role)
             headers["Authorization"] = f"Bearer {token}"

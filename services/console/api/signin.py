@@ -48,6 +48,7 @@ async def ask_for_link(request: Request) -> Response:
             "POST",
             "/v1/staff/sign-in-links",
             json={"email": email, "language": language},
+            client=request.client.host if request.client else None,
         )
     except ProblemError as exc:
         return page(
