@@ -71,13 +71,6 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
     await page.get_by_role("button", name="Отправить ответ").click()
     await expect(page.locator(".timeline")).to_contain_text("Проверьте, пожалуйста, лимит")
 
-    def replied(mails: list[EmailMessage]) -> bool:
-        return any(
-            "ivan@example.com" in str(m["To"]) and "лимит по карте" in text_of(m) for m in mails
-        )
-
-    await eventually(lambda: system.wait_for_mail(1), replied, timeout=30, interval=0.5)
-
     # A refused move keeps what was typed and shows the API's reason next to the field.
     await page.get_by_label("Перевести в статус").select_option("resolved")
     await page.get_by_label("Партнёр", exact=True).fill("PayCo")
@@ -85,6 +78,20 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
     await expect(page.locator("#partner-reference + .error")).to_contain_text("at least 1")
     await expect(page.get_by_label("Партнёр", exact=True)).to_have_value("PayCo")
     await desk.screenshot(page, "ticket")
+
+    # Resolved with the summary the customer reads: they get the reply and the report.
+    await page.get_by_label("Партнёр", exact=True).fill("")
+    await page.get_by_label("Сообщение клиенту (при решении — итог)").fill("Лимит увеличен.")
+    await page.get_by_role("button", name="Перевести", exact=True).click()
+    await expect(page.locator("#status")).to_have_text("решено")
+
+    def told(mails: list[EmailMessage]) -> bool:
+        to_ivan = [text_of(m) for m in mails if "ivan@example.com" in str(m["To"])]
+        return any("лимит по карте" in text for text in to_ivan) and any(
+            "Лимит увеличен." in text for text in to_ivan
+        )
+
+    await eventually(lambda: system.wait_for_mail(1), told, timeout=30, interval=0.5)
 
     # English by the agent's choice.
     await page.get_by_label("Язык").select_option("en")
