@@ -23,6 +23,7 @@ from services.console.web import (
     COOKIE,
     CsrfError,
     SignInRequiredError,
+    form_of,
     page,
     runtime_of,
     to_sign_in,
@@ -75,6 +76,11 @@ def _install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequiredError)
     async def sign_in_required(request: Request, _exc: SignInRequiredError) -> Response:
+        if request.method == "POST" and request.url.path.endswith("/messages"):
+            # The session ended while the agent wrote: their words are shown, not lost.
+            draft = (await form_of(request)).get("body", "")
+            if draft.strip():
+                return page(request, "sign_in.html.j2", "ru", 401, notice="ended", draft=draft)
         return to_sign_in(request)
 
     @app.exception_handler(SessionRefusedError)

@@ -117,13 +117,18 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
     await page.goto("/queue")
     await expect(page).to_have_url(f"{desk.url}/sign-in?ended=1")
 
-    # An expired session lets no one in.
     agent_id = await desk.agent_id(AGENT)
+    # An expired session lets no one in; a reply sent as it expired is shown to be kept.
     expired = await signed_in(desk, agent_id)
+    await expired.goto(ticket_url)
+    await expired.get_by_label("Ответ клиенту").fill("Черновик, который жалко потерять")
     async with desk.runtime.db.transaction() as session:
         past = datetime.now(UTC) - timedelta(minutes=1)
         await session.execute(update(tables.session).values(expires_at=past))
-    await expired.reload()
+    await expired.get_by_role("button", name="Отправить ответ").click()
+    draft = expired.get_by_label("Ваш неотправленный текст")
+    await expect(draft).to_have_value("Черновик, который жалко потерять")
+    await expired.goto("/queue")
     await expect(expired).to_have_url(f"{desk.url}/sign-in?ended=1")
 
     # A revoked agent is out at once; the console hears credential.revoked and ends all of
