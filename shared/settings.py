@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="0: /metrics on the API port; else intake serves it on this port, sla on +1, "
-        "notifier on +2, escalation on +3",
+        "notifier on +2, escalation on +3, console on +4",
     )
     metrics_host: str = "0.0.0.0"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
