@@ -178,6 +178,12 @@ async def test_a_senior_extends_forwards_hands_back_and_closes_an_escalation(des
     await page.get_by_role("button", name="Взять следующий").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text(filed["number"])
 
+    # The category its words gave it, corrected.
+    await page.get_by_label("Категория", exact=True).select_option("bug")
+    category = page.locator("form", has=page.get_by_label("Категория", exact=True))
+    await category.get_by_role("button", name="Сохранить").click()
+    await expect(page.locator("#category")).to_have_text("ошибка")
+
     await page.get_by_label("На сколько рабочих дней").fill("2")
     await page.get_by_role("button", name="Продлить").click()
     await expect(page.locator("#extension-reason + .error")).to_be_visible()

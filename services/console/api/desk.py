@@ -15,11 +15,13 @@ from fastapi.responses import Response
 from services.console.sessions import AgentSession
 from services.console.upstream import Problem, ProblemError, Upstream
 from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from shared.contracts.events import Category
 
 router = APIRouter(include_in_schema=False)
 
 QUEUE_PAGE = 100
 COMPLEXITIES = ("simple", "standard", "complex")
+CATEGORIES = tuple(category.value for category in Category)
 
 
 @router.get("/")
@@ -126,6 +128,7 @@ async def _ticket_page(
         forwards=forwards,
         messages=messages,
         complexities=COMPLEXITIES,
+        categories=CATEGORIES,
         problem=problem,
         failed_form=form,
         typed=typed or {},
@@ -239,3 +242,12 @@ async def forward(request: Request, ticket_id: str, agent: AgentDep) -> Response
     return await _act(
         request, agent, ticket_id, "development", form, "POST", path, body, "escalation"
     )
+
+
+@router.post("/tickets/{ticket_id}/category")
+async def set_category(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """Correct the category the words gave it (clause 18); a complaint is then reviewed."""
+    form = await checked_form(request, agent)
+    path = f"/v1/tickets/{ticket_id}/category"
+    body = {"category": form.get("category", "")}
+    return await _act(request, agent, ticket_id, "category", form, "PUT", path, body)
