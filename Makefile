@@ -14,12 +14,17 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## Start all four services in one process (SQLite, the bus too, unless configured).
+## Start all five services in one process (SQLite, the bus too, unless configured).
 run: install
 	$(BIN)/sviftdesk run
 
+## Debian's Chromium, which the console's browser tests drive (Playwright downloads none).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update && apt-get install -y --no-install-recommends chromium
+
 ## The whole suite, on the embedded default and on PostgreSQL + RabbitMQ.
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: install

@@ -1,8 +1,9 @@
-"""The four SviftDesk services; each folder has the same shape (see README)."""
+"""The five SviftDesk services; each folder has the same shape (see README)."""
 
 SERVICE_APPS = {
     "intake": "services.intake.app",
     "sla": "services.sla.app",
     "notifier": "services.notifier.app",
     "escalation": "services.escalation.app",
+    "console": "services.console.app",
 }

@@ -18,7 +18,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from services import SERVICE_APPS
-from shared.auth import TokenSigner, load_signer
+from shared import signin
+from shared.auth import Role, TokenSigner, load_signer
 from shared.bus import Bus
 from shared.bus.rabbit import RabbitBus
 from shared.db import Database
@@ -126,12 +127,12 @@ def _bind(host: str, port: int, what: str) -> socket.socket:
     "port_options",
     multiple=True,
     metavar="SERVICE=PORT",
-    help="listen elsewhere than 8001-8004, e.g. --port intake=9001 (repeatable)",
+    help="listen elsewhere than 8001-8005, e.g. --port intake=9001 (repeatable)",
 )
 @click.option("--smtp-port", type=click.IntRange(0, 65535), help="intake's SMTP port (0: off)")
 @click.option("--no-migrate", is_flag=True, help="skip migrations at start")
 def run(host: str, port_options: tuple[str, ...], smtp_port: int | None, no_migrate: bool) -> None:
-    """Run all four services in one process (ports 8001-8004 unless --port says otherwise).
+    """Run all five services in one process (ports 8001-8005 unless --port says otherwise).
 
     Ctrl-C stops them gracefully; a second Ctrl-C stops at once."""
     settings = _settings()
@@ -141,6 +142,7 @@ def run(host: str, port_options: tuple[str, ...], smtp_port: int | None, no_migr
         settings = settings.model_copy(update={"smtp_listen_host": host})
     if smtp_port is not None:
         settings = settings.model_copy(update={"smtp_listen_port": smtp_port})
+    settings = _console_reaches(settings, host, ports)
     sockets = {name: _bind(host, ports[name], name) for name in SERVICES}
     if settings.smtp_listen_port:
         # Only a check: intake's listener binds the port itself once it starts.
@@ -152,6 +154,20 @@ def run(host: str, port_options: tuple[str, ...], smtp_port: int | None, no_migr
     finally:
         for sock in sockets.values():
             sock.close()
+
+
+def _console_reaches(settings: Settings, host: str, ports: dict[str, int]) -> Settings:
+    """In one process the console calls its neighbours where they listen (and its sign-in
+    links point at itself), unless the settings say otherwise."""
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    update: dict[str, object] = {
+        f"{name}_url": f"http://{local}:{ports[name]}"
+        for name in ("intake", "sla", "escalation")
+        if f"{name}_url" not in settings.model_fields_set
+    }
+    if "console_public_url" not in settings.model_fields_set:
+        update["console_public_url"] = f"http://{local}:{ports['console']}"
+    return settings.model_copy(update=update)
 
 
 async def _run_all(
@@ -357,6 +373,14 @@ def _issue(**fields: Any) -> None:
         err=True,
     )
     click.echo(issued.token)
+    if issued.role is not Role.partner:
+        grant = signin.new_grant(issued.id, issued.role, settings.console_link_minutes)
+        link = signin.link(load_signer(settings), settings.console_public_url, grant)
+        click.echo(
+            f"Sign in to the console (once, within {settings.console_link_minutes:g} minutes): "
+            f"{link}",
+            err=True,
+        )
 
 
 @main.group()
@@ -373,7 +397,8 @@ def agents() -> None:
     show_default=True,
 )
 def agents_create(email: str, role: str) -> None:
-    """Issue a staff token and print it once (intake keeps only its hash)."""
+    """Issue a staff token and print it once (intake keeps only its hash), with a one-time
+    sign-in link to the console."""
     _issue(role=role, email=email)
 
 

@@ -154,7 +154,7 @@ class ServiceRuntime:
     @property
     def metrics_port(self) -> int | None:
         """Where /metrics is served off the API port (SVIFTDESK_METRICS_PORT + the service's
-        place, so the four fit in one process); None: on the API port."""
+        place, so the five fit in one process); None: on the API port."""
         port = self.settings.metrics_port
         return port + SERVICES.index(self.name) if port else None
 

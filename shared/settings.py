@@ -13,8 +13,8 @@ from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SERVICES = ("intake", "sla", "notifier", "escalation")
-PORTS = {"intake": 8001, "sla": 8002, "notifier": 8003, "escalation": 8004}
+SERVICES = ("intake", "sla", "notifier", "escalation", "console")
+PORTS = {"intake": 8001, "sla": 8002, "notifier": 8003, "escalation": 8004, "console": 8005}
 MIB = 1024 * 1024
 
 
@@ -110,9 +110,14 @@ class Settings(BaseSettings):
     notifier_public_url: str = "http://localhost:8003"
     # Where the resolved mail's rating links reach intake's rating page.
     intake_public_url: str = "http://localhost:8001"
-    # Where the notifier reaches intake's API for an agent's attachments (an inner address,
-    # when there is one); unset: intake_public_url.
-    intake_url: str | None = None
+    # The agent console (services/console): where sign-in links point, how long a link and a
+    # session last, and where it reaches the services it calls as the agent.
+    console_public_url: str = "http://localhost:8005"
+    console_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    console_session_hours: float = Field(default=12, gt=0, le=24 * 31)
+    intake_url: str = "http://127.0.0.1:8001"
+    sla_url: str = "http://127.0.0.1:8002"
+    escalation_url: str = "http://127.0.0.1:8004"
     # Off the public port: the API's description (/docs, /redoc, /openapi.json) can be turned
     # off, and /metrics moved to a port of its own that only the monitoring network reaches.
     public_docs: bool = True
@@ -121,7 +126,7 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="0: /metrics on the API port; else intake serves it on this port, sla on +1, "
-        "notifier on +2, escalation on +3",
+        "notifier on +2, escalation on +3, console on +4",
     )
     metrics_host: str = "0.0.0.0"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")

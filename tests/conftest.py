@@ -21,8 +21,8 @@ import pytest
 
 from services.cli import migrate_services
 from shared.bus.topology import Topology
-from shared.settings import SERVICES, Settings
-from tests.support import TEST_SECRET_KEY, SmtpSink, System
+from shared.settings import Settings
+from tests.support import API_SERVICES, TEST_SECRET_KEY, SmtpSink, System
 
 PG_ADMIN_URL = os.environ.get("SVIFTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("SVIFTDESK_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -167,7 +167,8 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     }
     if backend == "embedded":
         settings = Settings(**common)
-        asyncio.run(migrate_services(settings, SERVICES))
+        # The console's own tables are made by the tests that start it (tests/console).
+        asyncio.run(migrate_services(settings, API_SERVICES))
         return settings
     sink: SmtpSink = request.getfixturevalue("smtp_sink")
     return Settings(

@@ -26,6 +26,10 @@ from shared.settings import SERVICES, Settings
 
 T = TypeVar("T")
 
+# The services a test system starts: the console (pages only) is started by the browser
+# tests of tests/console, which hand it these services' apps.
+API_SERVICES = tuple(name for name in SERVICES if name != "console")
+
 # A key as an operator makes one (openssl rand -hex 32): weak ones are refused at start.
 TEST_SECRET_KEY = "3f9c2b7e8a1d4c6f0b5e9a2d7c4f1e8b6a3d0c9f2e5b8a1d4c7f0e3b6a9d2c5f"
 
@@ -114,7 +118,7 @@ class SmtpSink:
 
 @dataclass
 class System:
-    """The four services in this process, each with its own HTTP client."""
+    """The services in this process (the four APIs by default), each with its own client."""
 
     settings: Settings
     apps: dict[str, FastAPI]
@@ -130,7 +134,7 @@ class System:
         *,
         smtp_sink: SmtpSink | None = None,
         bus: Bus | None = None,
-        services: tuple[str, ...] = SERVICES,
+        services: tuple[str, ...] = API_SERVICES,
         wait_connected: bool = True,
     ) -> AsyncIterator[System]:
         async with AsyncExitStack() as stack:

@@ -19,6 +19,7 @@ from services.intake.api import (
     privacy,
     queue,
     rating_page,
+    staff,
     tickets,
 )
 from shared.bus import Bus
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         articles.router,
         canned_replies.router,
         privacy.router,
+        staff.router,
     ):
         app.include_router(router)
     serve_http = app.router.lifespan_context

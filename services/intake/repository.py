@@ -426,6 +426,21 @@ async def get_credential(session: AsyncSession, credential_id: uuid.UUID) -> Row
     return (await session.execute(query)).first()
 
 
+async def active_staff_credential(session: AsyncSession, email: str) -> Row[Any] | None:
+    """The newest staff token of this address that is not revoked (sign-in to the console)."""
+    query = (
+        select(credential)
+        .where(
+            credential.c.email == email.lower(),
+            credential.c.role != "partner",
+            credential.c.revoked_at.is_(None),
+        )
+        .order_by(credential.c.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).first()
+
+
 async def revoke_credential(session: AsyncSession, credential_id: uuid.UUID, at: datetime) -> bool:
     """Revoke a credential; False if there is none such or it already was."""
     statement = (

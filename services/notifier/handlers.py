@@ -36,6 +36,7 @@ from shared.contracts.events import (
     SlaWarning,
     StaffNoticeKind,
     StaffRegistered,
+    StaffSignInRequested,
     TicketAssigned,
     TicketConsentChanged,
     TicketCreated,
@@ -358,6 +359,26 @@ async def on_feedback_received(ctx: HandlerContext, event: CloudEvent) -> None:
         await _record(ctx, event, None, notification)
 
 
+async def on_staff_sign_in_requested(ctx: HandlerContext, event: CloudEvent) -> None:
+    """A staff member gets their one-time console link. The delivery keeps the link's parts;
+    the sender signs it as it writes the mail, so no table holds a working link."""
+    payload = StaffSignInRequested.model_validate(event.data)
+    grant = {
+        "credential_id": str(payload.credential_id),
+        "role": payload.role,
+        "expires_at": payload.expires_at.isoformat(),
+        "nonce": payload.nonce,
+    }
+    minutes = max(round((payload.expires_at - datetime.now(UTC)).total_seconds() / 60), 1)
+    notification = Notification(
+        "staff_sign_in",
+        payload.email,
+        payload.language.value,
+        {"sign_in": grant, "minutes": minutes},
+    )
+    await _record(ctx, event, None, notification)
+
+
 async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
     """Forget the customer on every ticket they filed (clauses 19, 24); numbers, times and
     statuses stay for the reports (clause 22). Tickets never seen here are fine."""
@@ -476,4 +497,5 @@ def make_handlers(book: PolicyBook, waiting_minutes: int = 0) -> dict[str, Event
         DevelopmentFixReleased.event_type: on_fix_released,
         CustomerErased.event_type: on_customer_erased,
         FeedbackReceived.event_type: on_feedback_received,
+        StaffSignInRequested.event_type: on_staff_sign_in_requested,
     }

@@ -43,6 +43,7 @@ from services.notifier.domain.messages import (
 )
 from services.notifier.domain.staff import STAFF_TEMPLATES
 from services.notifier.mailer import Mailer
+from shared import signin
 from shared.auth import Role, TokenSigner, remade_customer_key
 from shared.contracts.api import RATING_LINK_PURPOSE, attachment_path, rating_page_path
 from shared.db import Database
@@ -111,7 +112,7 @@ class DeliverySender:
         )
         # Intake's API, where an agent's reply's files are fetched as its mail is written.
         self.intake = httpx.AsyncClient(
-            base_url=settings.intake_url or settings.intake_public_url,
+            base_url=settings.intake_url,
             timeout=MAIL_DEADLINE_SECONDS / 2,
             trust_env=False,
         )
@@ -326,6 +327,11 @@ class DeliverySender:
         if seed and key_id:
             # Made only now, in memory, for the mail; a key rotated out since leaves no link.
             context["access_token"] = remade_customer_key(self._signer, key_id, seed)
+        grant = context.pop("sign_in", None)
+        if grant:
+            context["sign_in_url"] = signin.link(
+                self._signer, self._settings.console_public_url, signin.grant_of(grant)
+            )
         subject, text, html = render(row.template, row.language, context)
         message = build_email(
             sender=self._settings.mail_from,

@@ -199,6 +199,10 @@ class SlaClocks:
             raise ClockNotFoundError()
         return record
 
+    async def find_many(self, uow: UnitOfWork, ticket_ids: list[uuid.UUID]) -> list[ClockRecord]:
+        """The clocks of these tickets that have one, in one query (a page of the queue)."""
+        return await repository.get_clocks(uow.session, ticket_ids)
+
     async def extend(
         self,
         uow: UnitOfWork,

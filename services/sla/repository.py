@@ -175,6 +175,12 @@ async def get_clock(
     return _record(row) if row else None
 
 
+async def get_clocks(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> list[ClockRecord]:
+    """The clocks of these tickets (those it has), in one query: a page of the queue."""
+    query = select(clock).where(clock.c.ticket_id.in_(ticket_ids))
+    return [_record(row) for row in (await session.execute(query)).all()]
+
+
 async def insert_clock(
     session: AsyncSession,
     record: ClockRecord,

@@ -47,6 +47,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "incident.updated",
         "development.fix_released",
         "feedback.received",
+        "staff.sign_in_requested",
     ),
     "sla": (
         "credential.revoked",
@@ -60,4 +61,6 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "ticket.satisfaction_rated",
         "feedback.received",
     ),
+    # Its sessions end when their agent's token is revoked.
+    "console": ("credential.revoked",),
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
@@ -659,6 +659,21 @@ class StaffNotified(EventPayload):
     notified_at: AwareDatetime
 
 
+class StaffSignInRequested(EventPayload):
+    """A staff member asked for a one-time link to the agent console. Carries the link's
+    parts, not the signed link: the notifier, which shares the secret key, signs it as it
+    writes the mail (shared.signin), so no queue holds a working link."""
+
+    event_type: ClassVar[str] = "staff.sign_in_requested"
+
+    credential_id: uuid.UUID = Field(description="the staff token's id the session acts as")
+    role: Literal["agent", "senior", "admin"]
+    email: EmailStr
+    language: Language = Language.ru
+    nonce: str = Field(min_length=16, max_length=64, description="makes the link work once")
+    expires_at: AwareDatetime
+
+
 class CustomerErased(EventPayload):
     """A customer's personal data was erased at their request (clauses 19, 24). Every service
     forgets what it keeps of that customer on these tickets: contacts, words, mail. Numbers,
@@ -675,6 +690,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     model.event_type: model
     for model in (
         CredentialRevoked,
+        StaffSignInRequested,
         CustomerErased,
         StaffRegistered,
         StaffNotified,

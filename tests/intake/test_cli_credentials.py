@@ -4,6 +4,7 @@ works at once; intake keeps only its hash; a revoked one stops working."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 from click.testing import CliRunner, Result
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from services.cli import main
 from services.intake.tables import credential
 from shared.auth import token_hash
+from shared.signin import read_token
 from tests.intake.helpers import bearer
 from tests.support import System, ticket_body
 
@@ -50,6 +52,13 @@ async def test_tokens_from_the_command_line(system: System) -> None:
     assert by_role["partner"].partner_name == "PayCo"
     assert by_role["partner"].scopes == ["tickets:write"]
     assert all(token not in str(tuple(row)) for row in rows)  # only the hash is kept
+
+    # The first agent gets into the console from the terminal: a one-time link for them.
+    link = re.search(r"http://\S+/sign-in/(\S+)", made.stderr)
+    assert link is not None, made.stderr
+    grant = read_token(system.runtime("intake").signer, link.group(1))
+    assert grant is not None and grant.credential_id == by_role["agent"].id
+    assert "sign-in" not in key.stderr  # partners have no console
 
     for bad in (
         ("agents", "create", "--email", "anna", "--role", "agent"),

@@ -8,13 +8,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData
 
-from services.cli import schema_of
+from services.cli import migrate_services, schema_of
 from shared.db import create_engine
 from shared.migrations import managed_names
 from shared.settings import SERVICES, Settings
 
 
 async def test_migrations_match_the_declared_tables(settings: Settings) -> None:
+    await migrate_services(settings, SERVICES)  # the console's too, which tests seldom need
     for service in SERVICES:
         metadata = importlib.import_module(f"services.{service}.tables").metadata
         engine = create_engine(settings.database_url_for(service), schema_of(service))

@@ -81,7 +81,7 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], seconds: float = 60)
 
 @pytest.mark.slow
 def test_run_stops_on_a_signal_while_the_broker_hangs(tmp_path: Path, hung_broker: int) -> None:
-    ports = free_ports(4)
+    ports = free_ports(len(SERVICES))
     env = environment(
         tmp_path,
         SVIFTDESK_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{hung_broker}/",
@@ -114,7 +114,7 @@ def test_a_port_in_use_is_one_line_naming_it(tmp_path: Path) -> None:
     taken.listen(1)
     port = int(taken.getsockname()[1])
     try:
-        others = free_ports(3)
+        others = free_ports(len(SERVICES) - 1)
         result = subprocess.run(
             [SVIFTDESK, "run", "--smtp-port=0", *port_options([port, *others])],
             env=environment(tmp_path),

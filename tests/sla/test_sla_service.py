@@ -129,6 +129,19 @@ async def test_targets_are_set_on_the_real_calendar_when_a_ticket_arrives(system
     view = response.json()
     assert view["number"] == "SC-000777"
     assert view["first_response"]["budget_minutes"] == 1440
+    # A page of the queue asks for many at once: those with a clock are answered, alike.
+    many = await system.clients["sla"].get(
+        "/v1/tickets/sla",
+        params={"ticket_id": [str(ticket_id), str(uuid.uuid4())]},
+        headers=agent(system),
+    )
+    assert many.status_code == 200, many.text
+    assert [v["ticket_id"] for v in many.json()] == [str(ticket_id)]
+    assert many.json()[0]["first_response"]["budget_minutes"] == 1440
+    unsigned = await system.clients["sla"].get(
+        "/v1/tickets/sla", params={"ticket_id": str(ticket_id)}
+    )
+    assert unsigned.status_code == 401
     # Long past its due time now: the scan marks both targets breached.
     await wait_events(system, "sla.breached", 2)
     view = (

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
 from services.sla.clocks import SlaClocks
@@ -65,6 +66,19 @@ def sla_view(record: ClockRecord, calendar: BusinessCalendar) -> TicketSlaOut:
         first_response=_target(clock.first_response, calendar, now, paused),
         resolution=_target(clock.resolution, calendar, now, paused),
     )
+
+
+@router.get("/sla", summary="The SLA of several tickets at once, e.g. a page of the queue")
+async def read_many(
+    _agent: AgentDep,
+    clocks: ClocksDep,
+    uow: ReadUnitDep,
+    ticket_id: Annotated[list[uuid.UUID], Query(max_length=500, description="repeat it")],
+) -> list[TicketSlaOut]:
+    """Those the sla service has a clock for, in no particular order (a ticket filed a moment
+    ago may not have one yet)."""
+    records = await clocks.find_many(uow, ticket_id)
+    return [sla_view(record, clocks.calendar(record)) for record in records]
 
 
 @router.get("/{ticket_id}/sla", summary="Targets, business time used and left, met or breached")

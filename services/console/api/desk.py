@@ -1,0 +1,253 @@
+"""The agent's desk: the queue by arrival, taking the next request, a ticket and its actions.
+
+Every read and change goes to the owning service's API as the agent; what that API refuses
+is shown next to the field, with what the agent typed kept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.console.sessions import AgentSession
+from services.console.upstream import Problem, ProblemError, Upstream
+from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from shared.contracts.events import Category
+
+router = APIRouter(include_in_schema=False)
+
+QUEUE_PAGE = 100
+COMPLEXITIES = ("simple", "standard", "complex")
+CATEGORIES = tuple(category.value for category in Category)
+
+
+@router.get("/")
+async def home() -> Response:
+    return redirect("/queue")
+
+
+async def _queue_rows(upstream: Upstream, agent: AgentSession) -> list[dict[str, Any]]:
+    """The queue by arrival (clause 7), each with its age and its first-response clock."""
+    items: list[dict[str, Any]] = await upstream.json(
+        agent, "intake", "GET", "/v1/queue", params={"limit": QUEUE_PAGE}
+    )
+    clocks: dict[str, dict[str, Any]] = {}
+    if items:
+        views = await upstream.json(
+            agent, "sla", "GET", "/v1/tickets/sla", params={"ticket_id": [i["id"] for i in items]}
+        )
+        clocks = {view["ticket_id"]: view for view in views}
+    now = datetime.now(UTC)
+    for item in items:
+        received = datetime.fromisoformat(item["received_at"])
+        item["age_minutes"] = (now - received).total_seconds() / 60
+        view = clocks.get(item["id"])
+        item["first_response"] = view["first_response"] if view else None
+    return items
+
+
+@router.get("/queue")
+async def queue(request: Request, agent: AgentDep) -> Response:
+    rows = await _queue_rows(upstream_of(request), agent)
+    empty = "empty" in request.query_params
+    return page(request, "queue.html.j2", agent.language, agent=agent, rows=rows, empty=empty)
+
+
+@router.get("/queue/rows")
+async def queue_rows(request: Request, agent: AgentDep) -> Response:
+    """The queue's rows alone: the page polls them, so new requests appear by themselves."""
+    rows = await _queue_rows(upstream_of(request), agent)
+    return page(request, "queue_rows.html.j2", agent.language, rows=rows)
+
+
+@router.post("/queue/take")
+async def take_next(request: Request, agent: AgentDep) -> Response:
+    await checked_form(request, agent)
+    response = await upstream_of(request).call(agent, "intake", "POST", "/v1/queue/claim")
+    if response.status_code == 204:
+        return redirect("/queue?empty=1")
+    return redirect(f"/tickets/{response.json()['id']}")
+
+
+# The views beside the queue: intake's ticket list, filtered.
+VIEWS: dict[str, dict[str, Any]] = {
+    "mine": {"mine": "true"},
+    "waiting": {"status": ["waiting_customer", "waiting_partner", "in_development"]},
+    "resolved": {"status": ["resolved"]},
+}
+
+
+@router.get("/views/{view}")
+async def ticket_view(request: Request, view: str, agent: AgentDep) -> Response:
+    if view not in VIEWS:
+        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+    listing = await upstream_of(request).json(
+        agent, "intake", "GET", "/v1/tickets", params={**VIEWS[view], "limit": 100}
+    )
+    return page(
+        request, "view.html.j2", agent.language, agent=agent, view=view, tickets=listing["items"]
+    )
+
+
+async def _ticket_page(
+    request: Request,
+    agent: AgentSession,
+    ticket_id: str,
+    *,
+    problem: Problem | None = None,
+    form: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    upstream = upstream_of(request)
+    try:
+        ticket = await upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket_id}")
+    except ProblemError as exc:
+        if exc.problem.status == 404:
+            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        raise
+    try:
+        sla = await upstream.json(agent, "sla", "GET", f"/v1/tickets/{ticket['id']}/sla")
+    except ProblemError:
+        sla = None  # a ticket filed a moment ago may have no clock yet
+    forwards = await upstream.json(
+        agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"
+    )
+    messages = {message["id"]: message for message in ticket["messages"]}
+    return page(
+        request,
+        "ticket.html.j2",
+        agent.language,
+        status_code=problem.status if problem else 200,
+        agent=agent,
+        here=f"/tickets/{ticket['id']}",
+        ticket=ticket,
+        sla=sla,
+        forwards=forwards,
+        messages=messages,
+        complexities=COMPLEXITIES,
+        categories=CATEGORIES,
+        problem=problem,
+        failed_form=form,
+        typed=typed or {},
+    )
+
+
+@router.get("/tickets/{ticket_id}")
+async def ticket_page(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    return await _ticket_page(request, agent, ticket_id)
+
+
+async def _act(
+    request: Request,
+    agent: AgentSession,
+    ticket_id: str,
+    form_name: str,
+    typed: dict[str, str],
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    service: str = "intake",
+) -> Response:
+    """Do it, and come back to the ticket; on a refusal, the page with the reason beside the
+    field and the agent's words kept."""
+    try:
+        await upstream_of(request).call(agent, service, method, path, json=body)
+    except ProblemError as exc:
+        return await _ticket_page(
+            request, agent, ticket_id, problem=exc.problem, form=form_name, typed=typed
+        )
+    return redirect(f"/tickets/{ticket_id}")
+
+
+@router.post("/tickets/{ticket_id}/messages")
+async def add_message(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    form = await checked_form(request, agent)
+    internal = form.get("internal") == "true"
+    return await _act(
+        request,
+        agent,
+        ticket_id,
+        "note" if internal else "reply",
+        form,
+        "POST",
+        f"/v1/tickets/{ticket_id}/messages",
+        {"body": form.get("body", ""), "internal": internal},
+    )
+
+
+@router.post("/tickets/{ticket_id}/transitions")
+async def move(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    form = await checked_form(request, agent)
+    body: dict[str, Any] = {"to": form.get("to", "")}
+    if form.get("note", "").strip():
+        body["note"] = form["note"]
+    if form.get("partner_name", "").strip() or form.get("partner_reference", "").strip():
+        body["partner"] = {
+            "name": form.get("partner_name", ""),
+            "reference": form.get("partner_reference", ""),
+        }
+    return await _act(
+        request,
+        agent,
+        ticket_id,
+        "move",
+        form,
+        "POST",
+        f"/v1/tickets/{ticket_id}/transitions",
+        body,
+    )
+
+
+@router.post("/tickets/{ticket_id}/complexity")
+async def set_complexity(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    form = await checked_form(request, agent)
+    return await _act(
+        request,
+        agent,
+        ticket_id,
+        "complexity",
+        form,
+        "PUT",
+        f"/v1/tickets/{ticket_id}/complexity",
+        {"complexity": form.get("complexity", "")},
+    )
+
+
+@router.post("/tickets/{ticket_id}/unassign")
+async def back_to_queue(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """Back in the queue, at the place its arrival gives it (clause 7)."""
+    form = await checked_form(request, agent)
+    path = f"/v1/tickets/{ticket_id}/assignee"
+    return await _act(request, agent, ticket_id, "unassign", form, "PUT", path, {"agent_id": None})
+
+
+@router.post("/tickets/{ticket_id}/extension")
+async def extend(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """More time to resolve, with the reason the customer reads (clause 26)."""
+    form = await checked_form(request, agent)
+    body = {"business_days": form.get("business_days", ""), "reason": form.get("reason", "")}
+    path = f"/v1/tickets/{ticket_id}/sla/extension"
+    return await _act(request, agent, ticket_id, "extension", form, "POST", path, body, "sla")
+
+
+@router.post("/tickets/{ticket_id}/development")
+async def forward(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """A bug goes to the development department (clause 12)."""
+    form = await checked_form(request, agent)
+    body = {"summary": form.get("summary", "")}
+    path = f"/v1/tickets/{ticket_id}/development"
+    return await _act(
+        request, agent, ticket_id, "development", form, "POST", path, body, "escalation"
+    )
+
+
+@router.post("/tickets/{ticket_id}/category")
+async def set_category(request: Request, ticket_id: str, agent: AgentDep) -> Response:
+    """Correct the category the words gave it (clause 18); a complaint is then reviewed."""
+    form = await checked_form(request, agent)
+    path = f"/v1/tickets/{ticket_id}/category"
+    body = {"category": form.get("category", "")}
+    return await _act(request, agent, ticket_id, "category", form, "PUT", path, body)

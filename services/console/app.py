@@ -1,0 +1,106 @@
+"""The agent console: the agents' and seniors' workplace in the browser (pages only).
+
+It owns no business data: every ticket, clock and escalation is read and changed through the
+other services' public APIs, as the signed-in agent. Its own tables hold sessions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from services.console import handlers, sessions, tables
+from services.console.api import desk, seniors, signin
+from services.console.upstream import ProblemError, SessionRefusedError, Upstream
+from services.console.web import (
+    COOKIE,
+    CsrfError,
+    SignInRequiredError,
+    form_of,
+    page,
+    runtime_of,
+    to_sign_in,
+)
+from shared.bus import Bus
+from shared.runtime import ServiceRuntime, build_app
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    bus: Bus | None = None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """``transports``: how to reach intake, sla and escalation other than by their URLs
+    (tests hand it the apps themselves)."""
+    runtime = ServiceRuntime.create("console", tables.metadata, handlers.HANDLERS, settings, bus)
+    runtime.purges["sessions"] = sessions.purge_expired
+    upstream = Upstream(runtime.settings, runtime.signer, transports)
+    app = build_app(
+        runtime,
+        title="SviftDesk console",
+        description="The agents' workplace: pages only, on the other services' APIs.",
+    )
+    app.state.upstream = upstream
+    serve = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with serve(app):
+            try:
+                yield
+            finally:
+                await upstream.close()
+
+    app.router.lifespan_context = lifespan
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(signin.router)
+    app.include_router(desk.router)
+    app.include_router(seniors.router)
+    _install_page_errors(app)
+    return app
+
+
+def _install_page_errors(app: FastAPI) -> None:
+    """A page never shows a stack trace: what went wrong, in the agent's words."""
+
+    @app.exception_handler(SignInRequiredError)
+    async def sign_in_required(request: Request, _exc: SignInRequiredError) -> Response:
+        if request.method == "POST" and request.url.path.endswith("/messages"):
+            # The session ended while the agent wrote: their words are shown, not lost.
+            draft = (await form_of(request)).get("body", "")
+            if draft.strip():
+                return page(request, "sign_in.html.j2", "ru", 401, notice="ended", draft=draft)
+        return to_sign_in(request)
+
+    @app.exception_handler(SessionRefusedError)
+    async def refused(request: Request, _exc: SessionRefusedError) -> Response:
+        # The services no longer honour the agent (revoked): the session ends here too.
+        cookie = request.cookies.get(COOKIE)
+        if cookie:
+            await sessions.end(runtime_of(request).db, cookie)
+        return to_sign_in(request)
+
+    @app.exception_handler(ProblemError)
+    async def refused_here(request: Request, exc: ProblemError) -> Response:
+        # What a page did not expect (a role without the right, say): the service's reason.
+        return page(request, "error.html.j2", "ru", exc.problem.status, detail=exc.problem.detail)
+
+    @app.exception_handler(CsrfError)
+    async def csrf(request: Request, _exc: CsrfError) -> Response:
+        return page(request, "error.html.j2", "ru", 403, message_key="csrf")
+
+    @app.exception_handler(httpx.TransportError)
+    async def unavailable(request: Request, exc: httpx.TransportError) -> Response:
+        log.warning("console.upstream_unavailable", error=type(exc).__name__)
+        return page(request, "error.html.j2", "ru", 503, message_key="unavailable")
