@@ -20,9 +20,11 @@ from typing import Any
 import aio_pika
 import asyncpg
 import pytest
+import structlog
 
 from services.cli import migrate_services
 from shared.bus.topology import Topology
+from shared.logging import configure_logging
 from shared.settings import SERVICES, Settings
 from tests.support import TEST_SECRET_KEY, SmtpSink, System
 
@@ -32,6 +34,12 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Intake's SMTP listener is off in tests unless a test gives it a free port of its own: every
 # system in the suite would otherwise want port 2525.
 os.environ.setdefault("SVIFTDESK_SMTP_LISTEN_PORT", "0")
+# The services' console logs, as the tests that change the logging leave it. structlog's own
+# default renders each traceback with rich, which held the event loop for minutes while a
+# relay logged its failures against a database that was down. Loggers are not cached, so
+# structlog.testing.capture_logs still sees every one.
+configure_logging("INFO", json=False)
+structlog.configure(cache_logger_on_first_use=False)
 
 
 def _unavailable(what: str, error: Exception) -> None:
