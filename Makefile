@@ -18,9 +18,11 @@ install: $(STAMP)
 run: install
 	$(BIN)/sviftdesk run
 
-## The whole suite, on the embedded default and on PostgreSQL + RabbitMQ.
+## The whole suite, on the embedded default and on PostgreSQL + RabbitMQ, on TEST_WORKERS
+## processes at once (its tests mostly wait on I/O, so more workers than cores pay).
+TEST_WORKERS ?= 3
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .
