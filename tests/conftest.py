@@ -12,8 +12,8 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -91,16 +91,23 @@ async def _drop_database(name: str) -> None:
         await conn.close()
 
 
+Remove = Callable[[Coroutine[Any, Any, None]], None]
+
+
 @pytest.fixture(scope="session")
-def pg_dropper() -> Iterator[ThreadPoolExecutor]:
-    """Drops a test's database beside the next tests: a DROP DATABASE takes seconds of the
-    server's I/O, which no test needs to wait for. All are gone when the run ends."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-drop") as dropper:
-        yield dropper
+def leftovers() -> Iterator[Remove]:
+    """Removes a test's database and broker names beside the next tests: a DROP DATABASE or a
+    quorum queue's deletion takes seconds on a busy server, which no test needs to wait for.
+    All are gone when the run ends; one that failed errs the run's end."""
+    removals: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leftovers") as remover:
+        yield lambda removal: removals.append(remover.submit(asyncio.run, removal))
+    for removal in removals:
+        removal.result()
 
 
 @pytest.fixture
-async def pg_url(pg_template: str, pg_dropper: ThreadPoolExecutor) -> AsyncIterator[str]:
+async def pg_url(pg_template: str, leftovers: Remove) -> AsyncIterator[str]:
     name = f"sviftdesk_test_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
     try:
@@ -111,7 +118,7 @@ async def pg_url(pg_template: str, pg_dropper: ThreadPoolExecutor) -> AsyncItera
     finally:
         await conn.close()
     yield _sqlalchemy_url(name)
-    pg_dropper.submit(asyncio.run, _drop_database(name))
+    leftovers(_drop_database(name))
 
 
 @pytest.fixture(scope="session")
@@ -131,11 +138,11 @@ def amqp_server() -> str:
 
 
 @pytest.fixture
-async def amqp_prefix(amqp_server: str) -> AsyncIterator[str]:
+async def amqp_prefix(amqp_server: str, leftovers: Remove) -> AsyncIterator[str]:
     """Exchange and queue names of this test alone; deleted afterwards."""
     prefix = f"sviftdesk-test-{uuid.uuid4().hex[:10]}"
     yield prefix
-    await delete_topology(Topology(prefix=prefix))
+    leftovers(delete_topology(Topology(prefix=prefix)))
 
 
 async def delete_topology(topology: Topology, delays: tuple[int, ...] | None = None) -> None:
