@@ -23,9 +23,11 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update && apt-get install -y --no-install-recommends chromium
 
-## The whole suite, on the embedded default and on PostgreSQL + RabbitMQ.
+## The whole suite, on the embedded default and on PostgreSQL + RabbitMQ, on TEST_WORKERS
+## processes at once (its tests mostly wait on I/O, so more workers than cores pay).
+TEST_WORKERS ?= 3
 test: install $(CHROMIUM)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import aio_pika
 import asyncpg
 import pytest
+import structlog
 
 from services.cli import migrate_services
 from shared.bus.topology import Topology
-from shared.settings import Settings
-from tests.support import API_SERVICES, TEST_SECRET_KEY, SmtpSink, System
+from shared.logging import configure_logging
+from shared.settings import SERVICES, Settings
+from tests.support import TEST_SECRET_KEY, SmtpSink, System
 
 PG_ADMIN_URL = os.environ.get("SVIFTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("SVIFTDESK_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -30,6 +34,12 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Intake's SMTP listener is off in tests unless a test gives it a free port of its own: every
 # system in the suite would otherwise want port 2525.
 os.environ.setdefault("SVIFTDESK_SMTP_LISTEN_PORT", "0")
+# The services' console logs, as the tests that change the logging leave it. structlog's own
+# default renders each traceback with rich, which held the event loop for minutes while a
+# relay logged its failures against a database that was down. Loggers are not cached, so
+# structlog.testing.capture_logs still sees every one.
+configure_logging("INFO", json=False)
+structlog.configure(cache_logger_on_first_use=False)
 
 
 def _unavailable(what: str, error: Exception) -> None:
@@ -42,6 +52,14 @@ def _unavailable(what: str, error: Exception) -> None:
 def _sqlalchemy_url(database: str) -> str:
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     return base.replace("postgresql://", "postgresql+asyncpg://", 1) + "/" + database
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded backend's SQLite files, migrated once per run; each test gets a copy."""
+    var_dir = tmp_path_factory.mktemp("sqlite_template") / "var"
+    asyncio.run(migrate_services(Settings(var_dir=var_dir), SERVICES))
+    return var_dir
 
 
 @pytest.fixture(scope="session")
@@ -73,16 +91,34 @@ async def _drop_database(name: str) -> None:
         await conn.close()
 
 
+Remove = Callable[[Coroutine[Any, Any, None]], None]
+
+
+@pytest.fixture(scope="session")
+def leftovers() -> Iterator[Remove]:
+    """Removes a test's database and broker names beside the next tests: a DROP DATABASE or a
+    quorum queue's deletion takes seconds on a busy server, which no test needs to wait for.
+    All are gone when the run ends; one that failed errs the run's end."""
+    removals: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leftovers") as remover:
+        yield lambda removal: removals.append(remover.submit(asyncio.run, removal))
+    for removal in removals:
+        removal.result()
+
+
 @pytest.fixture
-async def pg_url(pg_template: str) -> AsyncIterator[str]:
+async def pg_url(pg_template: str, leftovers: Remove) -> AsyncIterator[str]:
     name = f"sviftdesk_test_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
     try:
         await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+        # A commit need not wait for the disk (on a machine busy with I/O, seconds): a test's
+        # database does not outlive a crash of the server.
+        await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     finally:
         await conn.close()
     yield _sqlalchemy_url(name)
-    await _drop_database(name)
+    leftovers(_drop_database(name))
 
 
 @pytest.fixture(scope="session")
@@ -102,11 +138,11 @@ def amqp_server() -> str:
 
 
 @pytest.fixture
-async def amqp_prefix(amqp_server: str) -> AsyncIterator[str]:
+async def amqp_prefix(amqp_server: str, leftovers: Remove) -> AsyncIterator[str]:
     """Exchange and queue names of this test alone; deleted afterwards."""
     prefix = f"sviftdesk-test-{uuid.uuid4().hex[:10]}"
     yield prefix
-    await delete_topology(Topology(prefix=prefix))
+    leftovers(delete_topology(Topology(prefix=prefix)))
 
 
 async def delete_topology(topology: Topology, delays: tuple[int, ...] | None = None) -> None:
@@ -166,10 +202,9 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
         "mail_coalesce_seconds": 0,
     }
     if backend == "embedded":
-        settings = Settings(**common)
-        # The console's own tables are made by the tests that start it (tests/console).
-        asyncio.run(migrate_services(settings, API_SERVICES))
-        return settings
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copytree(template, common["var_dir"], dirs_exist_ok=True)
+        return Settings(**common)
     sink: SmtpSink = request.getfixturevalue("smtp_sink")
     return Settings(
         database_url=request.getfixturevalue("pg_url"),

@@ -27,6 +27,8 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+# Tests on the fixed ports 8001-8004 and 2525 share one worker, so no two run at once.
+@pytest.mark.xdist_group("fixed_ports")
 @pytest.mark.slow
 def test_sviftdesk_run_serves_the_slice_on_the_embedded_default(tmp_path: Path) -> None:
     busy = [port for port in (*PORTS.values(), SMTP_PORT) if not _port_free(port)]
