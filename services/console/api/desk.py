@@ -6,6 +6,7 @@ is shown next to the field, with what the agent typed kept.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -141,13 +142,12 @@ async def _ticket_page(
         sla = await upstream.json(agent, "sla", "GET", f"/v1/tickets/{ticket['id']}/sla")
     except ProblemError:
         sla = None  # a ticket filed a moment ago may have no clock yet
-    forwards = await upstream.json(
-        agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"
+    # Independent reads: asked at once, the page waits for the slowest, not for their sum.
+    forwards, others, replies = await asyncio.gather(
+        upstream.json(agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"),
+        upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket['id']}/customer-tickets"),
+        upstream.json(agent, "intake", "GET", "/v1/canned-replies"),
     )
-    others = await upstream.json(
-        agent, "intake", "GET", f"/v1/tickets/{ticket['id']}/customer-tickets"
-    )
-    replies = await upstream.json(agent, "intake", "GET", "/v1/canned-replies")
     draft = ""
     if canned and problem is None:
         try:
