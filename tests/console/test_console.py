@@ -104,6 +104,9 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
         r" Ответим до \d\d\.\d\d\.\d{4} \d\d:\d\d \(МСК\)\.$"
     )
     await expect(page.get_by_label("Ответ клиенту")).to_have_value(filled)
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.set_viewport_size({"width": 1280, "height": 720})
     await page.get_by_role("button", name="Отправить ответ").click()
     await expect(page.locator(".timeline")).to_contain_text(f"по обращению {first['number']}")
 
