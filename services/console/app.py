@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from services.console import handlers, sessions, tables
-from services.console.api import desk, seniors, signin
+from services.console.api import canned, desk, seniors, signin
 from services.console.upstream import ProblemError, SessionRefusedError, Upstream
 from services.console.web import (
     COOKIE,
@@ -67,6 +67,7 @@ def create_app(
     app.include_router(signin.router)
     app.include_router(desk.router)
     app.include_router(seniors.router)
+    app.include_router(canned.router)
     _install_page_errors(app)
     return app
 

@@ -38,11 +38,11 @@ templates.globals["duration"] = i18n.duration
 DESK_ZONE = ZoneInfo("Europe/Moscow")
 
 
-def _when(value: str) -> str:
+def when(value: str) -> str:
     return datetime.fromisoformat(value).astimezone(DESK_ZONE).strftime("%d.%m.%Y %H:%M")
 
 
-templates.filters["when"] = _when
+templates.filters["when"] = when
 
 
 class SignInRequiredError(Exception):

@@ -3,6 +3,7 @@ request, replies, and the customer gets the reply by mail; what keeps others out
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -67,9 +68,47 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
     await page.get_by_role("button", name="Взять следующий").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text(first["number"])
     ticket_url = page.url
-    await page.get_by_label("Ответ клиенту").fill("Проверьте, пожалуйста, лимит по карте.")
+
+    # Search from any page: "/" focuses the box; words in other forms find the request.
+    await page.keyboard.press("/")
+    await expect(page.get_by_label("Поиск обращений")).to_be_focused()
+    await page.keyboard.type("оплатой проходят")
+    await page.keyboard.press("Enter")
+    found = page.get_by_role("table", name="Найдено")
+    await expect(found).to_contain_text(first["number"])
+    await expect(found).not_to_contain_text(second["number"])
+    # Nobody has answered it yet: it needs a reply.
+    await page.get_by_role("link", name="Ждут ответа").click()
+    await expect(page.locator("tbody")).to_contain_text(first["number"])
+
+    # A canned reply of her own: a placeholder typo is refused beside the field, text kept.
+    await page.get_by_role("link", name="Шаблоны ответов").click()
+    await page.get_by_label("Название").fill("Лимит по карте")
+    await page.get_by_label("Текст", exact=True).fill("{name}, проверьте лимит")
+    await page.get_by_role("button", name="Создать").click()
+    await expect(page.locator("#canned-body-error")).to_contain_text("{name}")
+    await expect(page.get_by_label("Название")).to_have_value("Лимит по карте")
+    await page.get_by_label("Текст", exact=True).fill(
+        "{customer_name}, по обращению {ticket_number} проверьте, пожалуйста, лимит по карте."
+        " Ответим до {expected_answer_time}."
+    )
+    await page.get_by_role("button", name="Создать").click()
+    await expect(page.get_by_role("table", name="Шаблоны ответов")).to_contain_text("Лимит")
+
+    # Inserted into the reply box filled in (the clock's due time in Moscow time), and sent.
+    await page.goto(ticket_url)
+    await page.get_by_label("Шаблон ответа").select_option(label="Лимит по карте (ru)")
+    await page.get_by_role("button", name="Вставить").click()
+    filled = re.compile(
+        f"^Иван Петров, по обращению {first['number']} проверьте, пожалуйста, лимит по карте."
+        r" Ответим до \d\d\.\d\d\.\d{4} \d\d:\d\d \(МСК\)\.$"
+    )
+    await expect(page.get_by_label("Ответ клиенту")).to_have_value(filled)
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.set_viewport_size({"width": 1280, "height": 720})
     await page.get_by_role("button", name="Отправить ответ").click()
-    await expect(page.locator(".timeline")).to_contain_text("Проверьте, пожалуйста, лимит")
+    await expect(page.locator(".timeline")).to_contain_text(f"по обращению {first['number']}")
 
     # A refused move keeps what was typed and shows the API's reason next to the field.
     await page.get_by_label("Перевести в статус").select_option("resolved")
@@ -87,9 +126,9 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
 
     def told(mails: list[EmailMessage]) -> bool:
         to_ivan = [text_of(m) for m in mails if "ivan@example.com" in str(m["To"])]
-        return any("лимит по карте" in text for text in to_ivan) and any(
-            "Лимит увеличен." in text for text in to_ivan
-        )
+        return any(
+            f"по обращению {first['number']}" in text and "(МСК)" in text for text in to_ivan
+        ) and any("Лимит увеличен." in text for text in to_ivan)
 
     await eventually(lambda: system.wait_for_mail(1), told, timeout=30, interval=0.5)
 
@@ -174,9 +213,15 @@ async def test_a_senior_extends_forwards_hands_back_and_closes_an_escalation(des
         headers={"Authorization": f"Bearer {filed['access_token']}"},
     )
     assert asked.status_code in (200, 201, 202), asked.text
+    other = await new_ticket(system, "ivan@example.com", subject="Как выгрузить отчёт")
     page = await signed_in(desk, senior_id, Role.senior)
     await page.get_by_role("button", name="Взять следующий").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text(filed["number"])
+    # The customer's other tickets, one click away.
+    others = page.get_by_role("region", name="Другие обращения клиента")
+    await others.get_by_role("link", name=other["number"]).click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(other["number"])
+    await page.go_back()
 
     # The category its words gave it, corrected.
     await page.get_by_label("Категория", exact=True).select_option("bug")
@@ -227,3 +272,21 @@ async def test_a_senior_extends_forwards_hands_back_and_closes_an_escalation(des
     await page.get_by_role("button", name="Перевести", exact=True).click()
     await page.get_by_role("link", name="Ожидают").click()
     await expect(page.locator("tbody")).to_contain_text(filed["number"])
+
+    # Seniors write the team's shared replies, in English too; changed and deleted in place.
+    await page.get_by_role("link", name="Шаблоны ответов").click()
+    await page.get_by_label("Название").fill("Выписка")
+    await page.get_by_label("Язык ответа").select_option("en")
+    await page.get_by_label("Текст", exact=True).fill("Please send the statement, {customer_name}.")
+    await page.get_by_label("Общий (для всей команды)").check()
+    await page.get_by_role("button", name="Создать").click()
+    replies = page.get_by_role("table", name="Шаблоны ответов")
+    await expect(replies).to_contain_text("общий")
+    await page.get_by_role("link", name="Изменить Выписка").click()
+    await expect(page.get_by_label("Язык ответа")).to_have_value("en")
+    await page.get_by_label("Название").fill("Statement")
+    await page.get_by_role("button", name="Сохранить").click()
+    await expect(replies).to_contain_text("Statement")
+    await page.get_by_role("link", name="Изменить Statement").click()
+    await page.get_by_role("button", name="Удалить").click()
+    await expect(replies).to_contain_text("Шаблонов пока нет.")

@@ -6,15 +6,17 @@ is shown next to the field, with what the agent typed kept.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from services.console import i18n
 from services.console.sessions import AgentSession
 from services.console.upstream import Problem, ProblemError, Upstream
-from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from services.console.web import AgentDep, checked_form, page, redirect, upstream_of, when
 from shared.contracts.events import Category
 
 router = APIRouter(include_in_schema=False)
@@ -75,6 +77,7 @@ async def take_next(request: Request, agent: AgentDep) -> Response:
 # The views beside the queue: intake's ticket list, filtered.
 VIEWS: dict[str, dict[str, Any]] = {
     "mine": {"mine": "true"},
+    "needs_reply": {"needs_reply": "true"},
     "waiting": {"status": ["waiting_customer", "waiting_partner", "in_development"]},
     "resolved": {"status": ["resolved"]},
 }
@@ -92,6 +95,32 @@ async def ticket_view(request: Request, view: str, agent: AgentDep) -> Response:
     )
 
 
+@router.get("/search")
+async def search(request: Request, agent: AgentDep, q: str = "") -> Response:
+    """Intake's full-text search: any form of a word, Russian or English; a number or an
+    address exactly. An empty box shows the box alone."""
+    hits: list[dict[str, Any]] = []
+    problem = None
+    if q.strip():
+        try:
+            found = await upstream_of(request).json(
+                agent, "intake", "GET", "/v1/tickets/search", params={"q": q, "limit": 50}
+            )
+            hits = found["items"]
+        except ProblemError as exc:
+            problem = exc.problem
+    return page(
+        request,
+        "search.html.j2",
+        agent.language,
+        problem.status if problem else 200,
+        agent=agent,
+        q=q,
+        hits=hits,
+        problem=problem,
+    )
+
+
 async def _ticket_page(
     request: Request,
     agent: AgentSession,
@@ -100,6 +129,7 @@ async def _ticket_page(
     problem: Problem | None = None,
     form: str | None = None,
     typed: dict[str, str] | None = None,
+    canned: str | None = None,
 ) -> Response:
     upstream = upstream_of(request)
     try:
@@ -112,9 +142,18 @@ async def _ticket_page(
         sla = await upstream.json(agent, "sla", "GET", f"/v1/tickets/{ticket['id']}/sla")
     except ProblemError:
         sla = None  # a ticket filed a moment ago may have no clock yet
-    forwards = await upstream.json(
-        agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"
+    # Independent reads: asked at once, the page waits for the slowest, not for their sum.
+    forwards, others, replies = await asyncio.gather(
+        upstream.json(agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"),
+        upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket['id']}/customer-tickets"),
+        upstream.json(agent, "intake", "GET", "/v1/canned-replies"),
     )
+    draft = ""
+    if canned and problem is None:
+        try:
+            draft = await canned_reply_for(upstream, agent, canned, ticket, sla)
+        except ProblemError as exc:
+            problem, form = exc.problem, "canned"
     messages = {message["id"]: message for message in ticket["messages"]}
     return page(
         request,
@@ -126,6 +165,10 @@ async def _ticket_page(
         ticket=ticket,
         sla=sla,
         forwards=forwards,
+        others=others,
+        replies=replies,
+        canned=canned,
+        draft=draft,
         messages=messages,
         complexities=COMPLEXITIES,
         categories=CATEGORIES,
@@ -136,8 +179,44 @@ async def _ticket_page(
 
 
 @router.get("/tickets/{ticket_id}")
-async def ticket_page(request: Request, ticket_id: str, agent: AgentDep) -> Response:
-    return await _ticket_page(request, agent, ticket_id)
+async def ticket_page(
+    request: Request, ticket_id: str, agent: AgentDep, canned: str | None = None
+) -> Response:
+    """The ticket; with ``canned``, its reply box holds that canned reply filled in (a plain
+    GET form, so it works without JavaScript)."""
+    return await _ticket_page(request, agent, ticket_id, canned=canned or None)
+
+
+async def canned_reply_for(
+    upstream: Upstream,
+    agent: AgentSession,
+    reply_id: str,
+    ticket: dict[str, Any],
+    sla: dict[str, Any] | None,
+) -> str:
+    """A canned reply filled in for the ticket: intake fills what it keeps; the expected
+    answer time comes from the sla service's clock, in Moscow time like the whole desk."""
+    rendered = await upstream.json(
+        agent,
+        "intake",
+        "GET",
+        f"/v1/canned-replies/{reply_id}/render",
+        params={"ticket": ticket["id"]},
+    )
+    body: str = rendered["body"]
+    if "expected_answer_time" in rendered["unfilled"]:
+        body = body.replace("{expected_answer_time}", expected_answer(sla, rendered["language"]))
+    return body
+
+
+def expected_answer(sla: dict[str, Any] | None, language: str) -> str:
+    """When the customer can expect the answer: the first response's due time while it is
+    owed, else the resolution's; a paused or finished clock promises no time."""
+    for target in ("first_response", "resolution"):
+        due = sla[target]["due_at"] if sla else None
+        if due:
+            return f"{when(due)} ({i18n.words(language)['moscow_time']})"
+    return i18n.words(language)["answer_soon"]
 
 
 async def _act(
