@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -98,12 +99,19 @@ Remove = Callable[[Coroutine[Any, Any, None]], None]
 def leftovers() -> Iterator[Remove]:
     """Removes a test's database and broker names beside the next tests: a DROP DATABASE or a
     quorum queue's deletion takes seconds on a busy server, which no test needs to wait for.
-    All are gone when the run ends; one that failed errs the run's end."""
-    removals: list[Future[None]] = []
+    At most two are behind (a test's teardown waits for the older ones): on a busy machine
+    removals were slower than tests, and the run's end waited past the timeout for hundreds."""
+    pending: deque[Future[None]] = deque()
+
+    def remove(removal: Coroutine[Any, Any, None]) -> None:
+        pending.append(remover.submit(asyncio.run, removal))
+        while len(pending) > 2:
+            pending.popleft().result()  # a failed removal errs a test's teardown
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leftovers") as remover:
-        yield lambda removal: removals.append(remover.submit(asyncio.run, removal))
-    for removal in removals:
-        removal.result()
+        yield remove
+    while pending:
+        pending.popleft().result()
 
 
 @pytest.fixture
