@@ -24,10 +24,12 @@ $(CHROMIUM):
 	apt-get update && apt-get install -y --no-install-recommends chromium
 
 ## The whole suite, on the embedded default and on PostgreSQL + RabbitMQ, on TEST_WORKERS
-## processes at once (its tests mostly wait on I/O, so more workers than cores pay).
+## processes at once (its tests mostly wait on I/O, so more workers than cores pay); then the
+## tests that time the desk's answers, by themselves.
 TEST_WORKERS ?= 3
 test: install $(CHROMIUM)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m 'not alone'
+	$(BIN)/python -m pytest -m alone
 
 lint: install
 	$(BIN)/ruff check .

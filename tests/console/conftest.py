@@ -107,7 +107,16 @@ async def desk(
         bus = None if own.amqp_url else system.runtime("intake").bus
         app = create_app(own, bus=bus, transports=transports)
         server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                # log_config=None as `sviftdesk serve` runs it: uvicorn's own dictConfig would
+                # rewire the process's loggers for every later test in this worker.
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_config=None,
+                access_log=False,
+                lifespan="on",
+            )
         )
         serving = asyncio.create_task(server.serve())
         try:

@@ -30,6 +30,9 @@ from tests.intake.helpers import agent, issue, listening_system
 from tests.intake.test_inbound_mail import FakeMailbox
 from tests.support import System
 
+# Latency is measured here: run alone, after the parallel run (`make test`).
+pytestmark = pytest.mark.alone
+
 SUPPORT = "support@sviftcommunity.ru"
 CPU_SECONDS = 1.0  # per message, the whole process: listener, parser, database, the client
 HEALTH_SECONDS = 0.1

@@ -19,6 +19,9 @@ from shared.settings import Settings
 from tests.notifier.test_webhooks import _auth, _created, _publish, _subscribe
 from tests.support import System, WebhookReceiver, eventually, ticket_body
 
+# Latency is measured here: run alone, after the parallel run (`make test`).
+pytestmark = pytest.mark.alone
+
 # Long enough that no tarpit is cut off while the test runs: the lanes alone must do it.
 HOSTILE_DEADLINE_SECONDS = 60.0
 
