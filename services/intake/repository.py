@@ -175,6 +175,25 @@ async def queue(session: AsyncSession, finished: Collection[str], limit: int) ->
     return (await session.execute(query)).all()
 
 
+def _staff_filters(
+    query: Select[Any],
+    statuses: Collection[str],
+    categories: Collection[str],
+    channel: str | None,
+    claimed_by: uuid.UUID | None,
+) -> Select[Any]:
+    """The filters staff lists and search share; an empty one filters nothing."""
+    if statuses:
+        query = query.where(ticket.c.status.in_(statuses))
+    if categories:
+        query = query.where(ticket.c.category.in_(categories))
+    if channel is not None:
+        query = query.where(ticket.c.channel == channel)
+    if claimed_by is not None:
+        query = query.where(ticket.c.claimed_by == claimed_by)
+    return query
+
+
 async def list_tickets(
     session: AsyncSession,
     *,
@@ -195,14 +214,7 @@ async def list_tickets(
         query = query.where(
             ticket.c.awaiting_reply_since.is_not(None), ticket.c.status.in_(needs_reply)
         )
-    if statuses:
-        query = query.where(ticket.c.status.in_(statuses))
-    if categories:
-        query = query.where(ticket.c.category.in_(categories))
-    if channel is not None:
-        query = query.where(ticket.c.channel == channel)
-    if claimed_by is not None:
-        query = query.where(ticket.c.claimed_by == claimed_by)
+    query = _staff_filters(query, statuses, categories, channel, claimed_by)
     if partner_id is not None:  # the partner's own tickets, and those handed to it
         query = query.where(
             or_(ticket.c.partner_id == partner_id, ticket.c.handed_to == partner_id)
@@ -778,14 +790,7 @@ async def search_tickets(
         query = query.where(ticket.c.number.in_(numbers))
     if addresses:
         query = query.where(customer.c.email.in_(addresses))
-    if statuses:
-        query = query.where(ticket.c.status.in_(statuses))
-    if categories:
-        query = query.where(ticket.c.category.in_(categories))
-    if channel is not None:
-        query = query.where(ticket.c.channel == channel)
-    if claimed_by is not None:
-        query = query.where(ticket.c.claimed_by == claimed_by)
+    query = _staff_filters(query, statuses, categories, channel, claimed_by)
     order = [*relevance, ticket.c.number.desc()] if by_relevance else [ticket.c.number.desc()]
     rows = (await session.execute(query.order_by(*order).limit(limit).offset(offset))).all()
     return [_summary(row) for row in rows]
