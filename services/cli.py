@@ -162,7 +162,7 @@ def _console_reaches(settings: Settings, host: str, ports: dict[str, int]) -> Se
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     update: dict[str, object] = {
         f"{name}_url": f"http://{local}:{ports[name]}"
-        for name in ("intake", "sla", "escalation")
+        for name in ("intake", "sla", "escalation", "notifier")
         if f"{name}_url" not in settings.model_fields_set
     }
     if "console_public_url" not in settings.model_fields_set:

@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     intake_url: str = "http://127.0.0.1:8001"
     sla_url: str = "http://127.0.0.1:8002"
     escalation_url: str = "http://127.0.0.1:8004"
+    notifier_url: str = "http://127.0.0.1:8003"
     # Off the public port: the API's description (/docs, /redoc, /openapi.json) can be turned
     # off, and /metrics moved to a port of its own that only the monitoring network reaches.
     public_docs: bool = True

@@ -107,6 +107,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reasons": "Причины",
         "h": "ч",
         "min": "мин",
+        "incidents": "Инциденты",
+        "knowledge": "База знаний",
+        "reports": "Отчёты",
+        "admin": "Администрирование",
+        "notifications": "Уведомления",
+
+        # -- incidents and complaints
+
+        # -- knowledge base
+
+        # -- reports
+
+        # -- admin
+
+        # -- notifications, preferences, keyboard, attachments
+
+        # -- passwords and single sign-on
+
     },
     "en": {
         "app": "SviftDesk console",
@@ -210,6 +228,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reasons": "Reasons",
         "h": "h",
         "min": "min",
+        "incidents": "Incidents",
+        "knowledge": "Knowledge base",
+        "reports": "Reports",
+        "admin": "Admin",
+        "notifications": "Notifications",
+
+        # -- incidents and complaints
+
+        # -- knowledge base
+
+        # -- reports
+
+        # -- admin
+
+        # -- notifications, preferences, keyboard, attachments
+
+        # -- passwords and single sign-on
+
     },
 }
 

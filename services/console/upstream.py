@@ -17,7 +17,7 @@ from services.console.sessions import AgentSession
 from shared.auth import TokenSigner
 from shared.settings import Settings
 
-SERVICES = ("intake", "sla", "escalation")
+SERVICES = ("intake", "sla", "escalation", "notifier")
 TIMEOUT_SECONDS = 10.0
 
 
@@ -51,6 +51,7 @@ class Upstream:
             "intake": settings.intake_url,
             "sla": settings.sla_url,
             "escalation": settings.escalation_url,
+            "notifier": settings.notifier_url,
         }
         self._signer = signer
         self._clients = {

@@ -1,8 +1,8 @@
 """A whole SviftDesk with its console served on a real port, and Debian's Chromium to drive it.
 
-The console reaches intake, sla and escalation through their apps in this process (as it
-would over HTTP: the same public APIs, as the agent); the browser reaches the console over
-a real socket, as an agent's would.
+The console reaches intake, sla, escalation and the notifier through their apps in this
+process (as it would over HTTP: the same public APIs, as the agent); the browser reaches the
+console over a real socket, as an agent's would.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def desk(
     async with System.start(own, smtp_sink=sink) as system:
         transports = {
             name: httpx.ASGITransport(app=system.apps[name])
-            for name in ("intake", "sla", "escalation")
+            for name in ("intake", "sla", "escalation", "notifier")
         }
         bus = None if own.amqp_url else system.runtime("intake").bus
         app = create_app(own, bus=bus, transports=transports)
