@@ -112,19 +112,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reports": "Отчёты",
         "admin": "Администрирование",
         "notifications": "Уведомления",
-
-        # -- incidents and complaints
-
-        # -- knowledge base
-
-        # -- reports
-
-        # -- admin
-
-        # -- notifications, preferences, keyboard, attachments
-
-        # -- passwords and single sign-on
-
     },
     "en": {
         "app": "SviftDesk console",
@@ -233,19 +220,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reports": "Reports",
         "admin": "Admin",
         "notifications": "Notifications",
-
-        # -- incidents and complaints
-
-        # -- knowledge base
-
-        # -- reports
-
-        # -- admin
-
-        # -- notifications, preferences, keyboard, attachments
-
-        # -- passwords and single sign-on
-
     },
 }
 
