@@ -27,7 +27,7 @@ from services.cli import migrate_services
 from shared.bus.topology import Topology
 from shared.logging import configure_logging
 from shared.settings import SERVICES, Settings
-from tests.support import TEST_SECRET_KEY, SmtpSink, System
+from tests.support import ALWAYS_OPEN, TEST_SECRET_KEY, SmtpSink, System
 
 PG_ADMIN_URL = os.environ.get("SVIFTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("SVIFTDESK_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -226,6 +226,19 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 
 @pytest.fixture
 async def system(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[System]:
+    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    async with System.start(settings, smtp_sink=sink) as running:
+        yield running
+
+
+@pytest.fixture
+async def open_system(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[System]:
+    """Open around the clock: business minutes are wall minutes, so a test aims at now."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text(ALWAYS_OPEN)
+    settings = settings.model_copy(update={"policy_file": policy})
     sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
     async with System.start(settings, smtp_sink=sink) as running:
         yield running

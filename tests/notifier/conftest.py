@@ -3,11 +3,13 @@ reach only where the operator allows it, as an operator would for a partner on a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from ipaddress import ip_network
 
 import pytest
 
 from shared.settings import Settings
+from tests.support import WebhookReceiver
 
 LOOPBACK_ALLOWED = {
     "webhook_allow_http": True,
@@ -18,3 +20,12 @@ LOOPBACK_ALLOWED = {
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update=LOOPBACK_ALLOWED)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    """A partner's endpoint on loopback that records what it is sent."""
+    server = WebhookReceiver()
+    await server.start()
+    yield server
+    await server.stop()

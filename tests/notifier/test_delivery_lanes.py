@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -71,14 +70,6 @@ class HostileEndpoint:
         finally:
             writer.close()
             self._handlers.discard(task)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

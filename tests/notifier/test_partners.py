@@ -7,24 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from shared.auth import Role
 from tests.intake.helpers import agent, bearer, events, issue, move, new_ticket, read
 from tests.support import System, WebhookReceiver, eventually
 
 PARTNER_SCOPES = ("tickets:read", "tickets:write", "webhooks")
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def _answer(

@@ -4,38 +4,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from services.intake import credentials
 from services.notifier.tables import outbox as notifier_outbox
 from services.notifier.tables import ticket_contact
 from shared.auth import Role
-from shared.settings import Settings
 from tests.intake.helpers import bearer, issue, new_ticket
-from tests.support import ALWAYS_OPEN, System, eventually, text_of
+from tests.support import System, eventually, text_of
 
 ANNA, BORIS, SENIOR = "anna@sviftcommunity.ru", "boris@sviftcommunity.ru", "sofia@sviftcommunity.ru"
 NOTICES = "/v1/staff/me/notifications"
-
-
-@pytest.fixture
-async def open_system(
-    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[System]:
-    """Open around the clock: business minutes are wall minutes, so a test aims at now."""
-    policy = tmp_path / "policy.toml"
-    policy.write_text(ALWAYS_OPEN)
-    settings = settings.model_copy(update={"policy_file": policy})
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
-    async with System.start(settings, smtp_sink=sink) as system:
-        yield system
 
 
 async def staff(system: System, email: str, role: Role = Role.agent) -> tuple[str, dict[str, str]]:

@@ -9,7 +9,6 @@ import hmac
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,14 +42,6 @@ from shared.contracts.events import (
 )
 from tests.intake.helpers import agent, bearer, issue, move, new_ticket
 from tests.support import System, WebhookReceiver, eventually, text_of
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _auth(system: System, role: Role, subject: uuid.UUID, *scopes: str) -> dict[str, str]:

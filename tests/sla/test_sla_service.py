@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,20 +31,7 @@ from shared.contracts.events import (
     TicketStatusChanged,
 )
 from shared.settings import Settings
-from tests.support import ALWAYS_OPEN, System, eventually
-
-
-@pytest.fixture
-async def open_system(
-    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[System]:
-    policy = tmp_path / "policy.toml"
-    policy.write_text(ALWAYS_OPEN)
-    settings = settings.model_copy(update={"policy_file": policy})
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
-    async with System.start(settings, smtp_sink=sink) as system:
-        yield system
-
+from tests.support import System, eventually
 
 S = TicketStatus
 
