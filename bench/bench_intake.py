@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -45,10 +46,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def serve(
+    command: list[str], env: dict[str, str], port: int, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``log``: where its output goes (a benchmark shows it when a request fails)."""
+    output = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -152,7 +155,7 @@ def main(seconds: float, rounds: int) -> None:
         "SVIFTDESK_DATABASE_URL": url,
         "SVIFTDESK_AMQP_URL": AMQP,
         "SVIFTDESK_BUS_PREFIX": prefix,
-        "SVIFTDESK_SECRET_KEY": "bench-" + "k" * 40,
+        "SVIFTDESK_SECRET_KEY": secrets.token_hex(32),
         "SVIFTDESK_LOG_LEVEL": "WARNING",
         "SVIFTDESK_SMTP_LISTEN_PORT": "0",  # HTTP only: leave port 2525 to others
         # The load comes from one address and few customers: the limits still count every

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -109,7 +110,7 @@ async def main(rate: int, seconds: int) -> None:
         amqp_url=AMQP,
         smtp_url=sink.url,
         bus_prefix=f"sviftdesk-bench-{uuid.uuid4().hex[:8]}",
-        secret_key="bench-" + "k" * 40,
+        secret_key=secrets.token_hex(32),
         log_level="WARNING",
     )
     try:

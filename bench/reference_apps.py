@@ -2,6 +2,8 @@
 
 - ``ceiling``: a bare FastAPI endpoint taking the same pydantic body and storing nothing.
 - ``orm``: what a newcomer would write — FastAPI and a SQLAlchemy ORM insert of one row.
+- ``page``: a bare FastAPI page rendering a Jinja2 table of 50 rows, calling nothing
+  (`bench_console.py` measures the console's pages against it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment
 from sqlalchemy import String, Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -62,5 +66,35 @@ def orm() -> FastAPI:
             session.add(ticket)
             await session.commit()
             return {"id": str(ticket.id)}
+
+    return app
+
+
+PAGE = Environment(autoescape=True).from_string(
+    """<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Очередь</title>
+<link rel="stylesheet" href="/static/console.css"></head><body><main><h1>Очередь</h1>
+<table><thead><tr><th>Номер</th><th>Тема</th><th>Клиент</th><th>Ожидает</th></tr></thead>
+<tbody>{% for row in rows %}<tr><td><a href="/tickets/{{ row.id }}">{{ row.number }}</a></td>
+<td>{{ row.subject }}</td><td>{{ row.email }}</td><td>{{ row.age }}</td></tr>{% endfor %}
+</tbody></table></main></body></html>"""
+)
+
+
+def page() -> FastAPI:
+    app = FastAPI()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "number": f"SC-{n:06d}",
+            "subject": f"Не проходит оплата заказа {n}",
+            "email": f"c{n}@example.com",
+            "age": f"{n} ч",
+        }
+        for n in range(50)
+    ]
+
+    @app.get("/page", response_class=HTMLResponse)
+    async def render() -> str:
+        return PAGE.render(rows=rows)
 
     return app

@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench_notifier.py",
     "bench_intake.py",
     "bench_categories.py",
+    "bench_console.py",
 ]
 
 failed = []
