@@ -106,7 +106,10 @@ def _bind(host: str, port: int, what: str) -> socket.socket:
     """The listening socket, bound here so that a port in use is one line, not a traceback
     from each of four servers."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP said outright: asyncio turns Nagle off only on connections of a socket
+    # that says so, and with it on, every answer on a kept-alive connection waited 40 ms
+    # for the client's delayed ACK (each console page pays several such calls).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -3,6 +3,7 @@ a Ctrl-C that stops the process even while the broker hangs."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.cli import _bind
 from shared.settings import SERVICES
 
 SVIFTDESK = str(Path(sys.executable).parent / "sviftdesk")
@@ -141,3 +143,22 @@ def test_a_bad_port_option_names_the_option(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert b"--port" in result.stderr and b"SERVICE=PORT" in result.stderr
+
+
+async def test_answers_on_a_kept_alive_connection_are_not_held_back() -> None:
+    """The sockets `sviftdesk run` binds hand out connections with Nagle off: with it on, an
+    answer written in two pieces (uvicorn writes the headers, then the body) waited 40 ms for
+    the client's delayed ACK on every kept-alive call, and a console page makes several."""
+    listening = _bind("127.0.0.1", 0, "test")
+    nodelay: asyncio.Queue[int] = asyncio.Queue()
+
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = writer.get_extra_info("socket")
+        nodelay.put_nowait(connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(on_connection, sock=listening)
+    async with server:
+        _, writer = await asyncio.open_connection(*listening.getsockname()[:2])
+        assert await asyncio.wait_for(nodelay.get(), timeout=5)
+        writer.close()
