@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -79,23 +79,14 @@ class ClockRecord:
     complexity_set_at: datetime | None = None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything stored is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _target(row: Row[Any], name: SlaTarget) -> Target:
     prefix = PREFIX[name]
     values = {field: getattr(row, f"{prefix}_{field}") for field in FIELDS}
-    for key in ("running_since", "met_at", "warned_at", "breached_at"):
-        values[key] = _aware(values[key])
     return Target(name, **values)
 
 
 def _record(row: Row[Any]) -> ClockRecord:
-    received_at = _aware(row.received_at)
+    received_at = row.received_at
     assert received_at is not None
     return ClockRecord(
         ticket_id=row.ticket_id,
@@ -104,22 +95,22 @@ def _record(row: Row[Any]) -> ClockRecord:
         category=row.category,
         complexity=row.complexity,
         status=row.status,
-        status_changed_at=_aware(row.status_changed_at) or received_at,
-        clock_starts_at=_aware(row.clock_starts_at) or received_at,
+        status_changed_at=row.status_changed_at or received_at,
+        clock_starts_at=row.clock_starts_at or received_at,
         extension_minutes=row.extension_minutes,
         clock=TicketClock(
             policy_version=row.policy_version,
             received_at=received_at,
             first_response=_target(row, SlaTarget.first_response),
             resolution=_target(row, SlaTarget.resolution),
-            paused_at=_aware(row.paused_at),
+            paused_at=row.paused_at,
         ),
         history=[(datetime.fromisoformat(at), status) for at, status in row.status_history],
-        first_reply_at=_aware(row.first_reply_at),
+        first_reply_at=row.first_reply_at,
         auto_close_at=row.auto_close_at,
         auto_close_raised_at=row.auto_close_raised_at,
-        category_set_at=_aware(row.category_set_at),
-        complexity_set_at=_aware(row.complexity_set_at),
+        category_set_at=row.category_set_at,
+        complexity_set_at=row.complexity_set_at,
     )
 
 

@@ -163,7 +163,9 @@ class TicketCreated(EventPayload):
         default=None, description="the partner that filed it; only that partner hears of it"
     )
     share_with_partners: bool = Field(
-        default=False, description="the customer's consent to show partners their contact"
+        default=False,
+        deprecated=True,
+        description="never set: a new ticket's consent is off; read customer.share_with_partners",
     )
     access_token: str | None = Field(
         default=None,
