@@ -896,24 +896,23 @@ class StaffAccountRecord:
     revoked_at: datetime | None
 
 
-_STAFF_ACCOUNT = (
-    credential.c.id,
-    credential.c.role,
-    credential.c.email,
-    credential.c.password_hash,
-    credential.c.password_changed_at,
-    credential.c.revoked_at,
-)
-
-
 def _account(row: Row[Any] | None) -> StaffAccountRecord | None:
-    return None if row is None else StaffAccountRecord(**row._asdict())
+    if row is None:
+        return None
+    return StaffAccountRecord(
+        id=row.id,
+        role=row.role,
+        email=row.email,
+        password_hash=row.password_hash,
+        password_changed_at=row.password_changed_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 async def active_staff_account(session: AsyncSession, email: str) -> StaffAccountRecord | None:
     """The account an address signs in to: its newest staff credential not revoked."""
     query = (
-        select(*_STAFF_ACCOUNT)
+        select(credential)
         .where(
             credential.c.email == email.lower(),
             credential.c.role != "partner",
@@ -928,7 +927,7 @@ async def active_staff_account(session: AsyncSession, email: str) -> StaffAccoun
 async def staff_account(
     session: AsyncSession, credential_id: uuid.UUID
 ) -> StaffAccountRecord | None:
-    query = select(*_STAFF_ACCOUNT).where(
+    query = select(credential).where(
         credential.c.id == credential_id,
         credential.c.role != "partner",
         credential.c.email.is_not(None),

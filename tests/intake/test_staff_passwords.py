@@ -73,9 +73,7 @@ async def test_an_agent_sets_a_password_and_signs_in_with_it(system: System) -> 
 
     answer = await sign_in(system, AGENT.upper(), PASSWORD)
     assert answer.status_code == 200, answer.text
-    grant = signin.read_token(
-        system.runtime("intake").signer, answer.json()["sign_in_token"]
-    )
+    grant = signin.read_token(system.runtime("intake").signer, answer.json()["sign_in_token"])
     assert grant is not None and str(grant.credential_id) == agent_id
     assert grant.role is Role.agent
 
@@ -107,9 +105,7 @@ async def test_an_agent_sets_a_password_and_signs_in_with_it(system: System) -> 
 
     # ...or a fresh sign-in link of this account (one who forgot it), not another's.
     colleague_id = str((await system.intake.get("/v1/staff/me", headers=_colleague)).json()["id"])
-    others = await set_password(
-        system, agent, PASSWORD, sign_in_link=link_of(system, colleague_id)
-    )
+    others = await set_password(system, agent, PASSWORD, sign_in_link=link_of(system, colleague_id))
     assert others.status_code == 403
     assert others.json()["errors"][0]["field"] == "sign_in_link"
     mine = await set_password(system, agent, PASSWORD, sign_in_link=link_of(system, agent_id))

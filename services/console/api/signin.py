@@ -80,9 +80,7 @@ async def sign_in_with_password(request: Request) -> Response:
     email, password = form.get("email", "").strip(), form.get("password", "")
     if not password:
         missing = i18n.words(language)["pwd_missing"]
-        return page(
-            request, "sign_in.html.j2", language, 422, email=email, password_error=missing
-        )
+        return page(request, "sign_in.html.j2", language, 422, email=email, password_error=missing)
     try:
         answer = await upstream_of(request).json(
             None,
@@ -106,7 +104,9 @@ async def sign_in_with_password(request: Request) -> Response:
             error=email_error,
             password_error=i18n.words(language)["pwd_refused"]
             if refused
-            else None if email_error else exc.problem.detail,
+            else None
+            if email_error
+            else exc.problem.detail,
         )
     grant = read_token(runtime_of(request).signer, answer["sign_in_token"])
     if grant is None:
