@@ -62,6 +62,15 @@ async def test_an_agent_sets_a_password_and_signs_in_with_it(desk: Desk) -> None
     await page.set_viewport_size({"width": 390, "height": 844})
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.set_viewport_size({"width": 1280, "height": 720})
+    # Another site's form cannot sign this browser in to anyone's account.
+    for elsewhere_said in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+        forged = await page.request.post(
+            "/sign-in/password",
+            form={"email": AGENT, "password": PASSWORD},
+            headers=elsewhere_said,
+            max_redirects=0,
+        )
+        assert forged.status == 403
     await page.get_by_label("Пароль").fill(PASSWORD)
     await page.get_by_role("button", name="Войти", exact=True).click()
     await expect(page).to_have_url(f"{desk.url}/queue")

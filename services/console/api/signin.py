@@ -3,6 +3,8 @@ checks, and signing out."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -12,6 +14,7 @@ from services.console.web import (
     COOKIE,
     LINK_COOKIE,
     AgentDep,
+    CsrfError,
     checked_form,
     form_of,
     page,
@@ -70,10 +73,30 @@ async def confirm_page(request: Request, token: str) -> Response:
     return page(request, "confirm.html.j2", _language(request), token=token)
 
 
+def _check_origin(request: Request) -> None:
+    """A form posted from another site is refused: no page elsewhere may sign a browser in
+    to someone's account (there is no session yet, so no CSRF token to check). Browsers say
+    where a request comes from in Sec-Fetch-Site; older ones in Origin (``null`` under the
+    pages' no-referrer policy, which tells nothing)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site not in ("same-origin", "none"):
+            raise CsrfError()
+        return
+    origin = request.headers.get("origin")
+    if origin in (None, "null"):
+        return
+    public = urlsplit(runtime_of(request).settings.console_public_url)
+    own = {f"{public.scheme}://{public.netloc}", f"{request.url.scheme}://{request.url.netloc}"}
+    if origin not in own:
+        raise CsrfError()
+
+
 @router.post("/sign-in/password")
 async def sign_in_with_password(request: Request) -> Response:
     """Intake checks the password and answers with a one-time grant, as a mailed link would
     carry; a refusal is shown next to the password, the address kept."""
+    _check_origin(request)
     form = await form_of(request)
     language = form.get("language", "ru")
     language = language if language in i18n.LANGUAGES else "ru"
@@ -116,6 +139,7 @@ async def sign_in_with_password(request: Request) -> Response:
 
 @router.post("/sign-in/{token}")
 async def sign_in(request: Request, token: str) -> Response:
+    _check_origin(request)
     grant = read_token(runtime_of(request).signer, token)
     language = _language(request)
     if grant is None:
