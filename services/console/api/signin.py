@@ -117,7 +117,11 @@ async def sign_in_with_password(request: Request) -> Response:
         # One refusal for every wrong address or password, in the agent's words; anything
         # else (too many tries) as intake says it, next to the field it names.
         email_error = exc.problem.fields.get("email")
-        refused = exc.problem.status == 401
+        password_error: str | None
+        if exc.problem.status == 401:
+            password_error = i18n.words(language)["pwd_refused"]
+        else:
+            password_error = None if email_error else exc.problem.detail
         return page(
             request,
             "sign_in.html.j2",
@@ -125,11 +129,7 @@ async def sign_in_with_password(request: Request) -> Response:
             status_code=exc.problem.status,
             email=email,
             error=email_error,
-            password_error=i18n.words(language)["pwd_refused"]
-            if refused
-            else None
-            if email_error
-            else exc.problem.detail,
+            password_error=password_error,
         )
     grant = read_token(runtime_of(request).signer, answer["sign_in_token"])
     if grant is None:
