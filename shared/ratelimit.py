@@ -71,6 +71,7 @@ ABOUT = {
     "email": "from this email address",
     "ticket": "on this ticket",
     "token": "with this link",
+    "current_password": "for this account",
 }
 
 

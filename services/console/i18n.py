@@ -112,6 +112,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reports": "Отчёты",
         "admin": "Администрирование",
         "notifications": "Уведомления",
+        "pwd_password": "Пароль",
+        "pwd_sign_in_help": "Нет пароля или забыли его? Оставьте поле пустым и попросите "
+        "ссылку для входа: после входа пароль задаётся в учётной записи.",
+        "pwd_missing": "Введите пароль или попросите ссылку для входа.",
+        "pwd_refused": "Неверный адрес или пароль. Нет пароля или забыли? Попросите ссылку для "
+        "входа.",
+        "pwd_account": "Учётная запись",
+        "pwd_role": "Роль",
+        "pwd_role_agent": "сотрудник поддержки",
+        "pwd_role_senior": "старший специалист",
+        "pwd_role_admin": "администратор",
+        "pwd_is_set": "задан",
+        "pwd_not_set": "не задан: вход только по ссылке из письма",
+        "pwd_set_title": "Задать пароль",
+        "pwd_change_title": "Сменить пароль",
+        "pwd_current": "Текущий пароль",
+        "pwd_forgot": "Забыли? Выйдите и войдите по ссылке из письма: несколько минут после "
+        "этого новый пароль задаётся без текущего.",
+        "pwd_by_link": "Вы вошли по ссылке из письма: новый пароль можно задать без текущего до",
+        "pwd_new": "Новый пароль",
+        "pwd_rules": "Не короче 15 символов: лучше всего несколько слов, которые вы запомните.",
+        "pwd_save": "Сохранить пароль",
+        "pwd_saved": "Пароль сохранён.",
+        "pwd_sessions_ended": "Другие сеансы завершены",
     },
     "en": {
         "app": "SviftDesk console",
@@ -220,6 +244,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reports": "Reports",
         "admin": "Admin",
         "notifications": "Notifications",
+        "pwd_password": "Password",
+        "pwd_sign_in_help": "No password yet, or forgotten? Leave it empty and ask for a "
+        "sign-in link: once in, you set a password on your account page.",
+        "pwd_missing": "Type your password, or ask for a sign-in link.",
+        "pwd_refused": "Wrong address or password. No password yet, or forgotten? Ask for a "
+        "sign-in link.",
+        "pwd_account": "Account",
+        "pwd_role": "Role",
+        "pwd_role_agent": "support agent",
+        "pwd_role_senior": "senior specialist",
+        "pwd_role_admin": "administrator",
+        "pwd_is_set": "set",
+        "pwd_not_set": "not set: you sign in by a mailed link only",
+        "pwd_set_title": "Set a password",
+        "pwd_change_title": "Change the password",
+        "pwd_current": "Current password",
+        "pwd_forgot": "Forgotten? Sign out and sign in by a mailed link: for a few minutes "
+        "after that a new password needs no current one.",
+        "pwd_by_link": "You signed in by a mailed link: you may set a new password without the "
+        "current one until",
+        "pwd_new": "New password",
+        "pwd_rules": "15 characters or more: a few words you will remember do best.",
+        "pwd_save": "Save password",
+        "pwd_saved": "Password saved.",
+        "pwd_sessions_ended": "Other sessions ended",
     },
 }
 

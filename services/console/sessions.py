@@ -119,3 +119,15 @@ async def purge_expired(session: AsyncSession, now: datetime) -> int:
         session, delete(tables.used_link).where(tables.used_link.c.expires_at < now)
     )
     return ended + used
+
+
+async def end_others(db: Database, credential_id: uuid.UUID, cookie: str) -> int:
+    """Every other session of this agent (their password changed): how many ended."""
+    async with db.transaction() as session:
+        return await execute_count(
+            session,
+            delete(tables.session).where(
+                tables.session.c.credential_id == credential_id,
+                tables.session.c.token_hash != token_hash(cookie),
+            ),
+        )

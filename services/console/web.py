@@ -19,6 +19,8 @@ from services.console.upstream import Upstream
 from shared.runtime import ServiceRuntime
 
 COOKIE = "sviftdesk_console"
+# The mailed link a session was opened with, sent to the account page alone until it expires.
+LINK_COOKIE = "sviftdesk_console_link"
 # No inline script or style anywhere: htmx and the stylesheet are files of ours.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -882,3 +882,64 @@ async def update_canned_reply(
 
 async def delete_canned_reply(session: AsyncSession, reply_id: uuid.UUID) -> None:
     await session.execute(delete(canned_reply).where(canned_reply.c.id == reply_id))
+
+
+@dataclass(frozen=True)
+class StaffAccountRecord:
+    """A staff credential as its owner signs in with it: never a partner key."""
+
+    id: uuid.UUID
+    role: str
+    email: str
+    password_hash: str | None
+    password_changed_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _account(row: Row[Any] | None) -> StaffAccountRecord | None:
+    if row is None:
+        return None
+    return StaffAccountRecord(
+        id=row.id,
+        role=row.role,
+        email=row.email,
+        password_hash=row.password_hash,
+        password_changed_at=row.password_changed_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def active_staff_account(session: AsyncSession, email: str) -> StaffAccountRecord | None:
+    """The account an address signs in to: its newest staff credential not revoked."""
+    query = (
+        select(credential)
+        .where(
+            credential.c.email == email.lower(),
+            credential.c.role != "partner",
+            credential.c.revoked_at.is_(None),
+        )
+        .order_by(credential.c.created_at.desc())
+        .limit(1)
+    )
+    return _account((await session.execute(query)).first())
+
+
+async def staff_account(
+    session: AsyncSession, credential_id: uuid.UUID
+) -> StaffAccountRecord | None:
+    query = select(credential).where(
+        credential.c.id == credential_id,
+        credential.c.role != "partner",
+        credential.c.email.is_not(None),
+    )
+    return _account((await session.execute(query)).first())
+
+
+async def set_password_hash(
+    session: AsyncSession, credential_id: uuid.UUID, password_hash: str, changed_at: datetime
+) -> None:
+    await session.execute(
+        update(credential)
+        .where(credential.c.id == credential_id)
+        .values(password_hash=password_hash, password_changed_at=changed_at)
+    )

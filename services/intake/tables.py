@@ -204,6 +204,10 @@ credential = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    # A staff member's console password (issue 16): argon2id, in its PHC string; never set
+    # for partner keys.
+    Column("password_hash", String(200)),
+    Column("password_changed_at", UtcDateTime),
 )
 
 idempotency_key = Table(

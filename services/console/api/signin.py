@@ -1,6 +1,9 @@
-"""Signing in by a one-time link mailed by intake's staff records, and signing out."""
+"""Signing in by a one-time link mailed by intake's staff records or by a password intake
+checks, and signing out."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -9,7 +12,9 @@ from services.console import i18n, sessions
 from services.console.upstream import ProblemError
 from services.console.web import (
     COOKIE,
+    LINK_COOKIE,
     AgentDep,
+    CsrfError,
     checked_form,
     form_of,
     page,
@@ -17,7 +22,7 @@ from services.console.web import (
     runtime_of,
     upstream_of,
 )
-from shared.signin import read_token
+from shared.signin import SignInGrant, read_token
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,13 +73,87 @@ async def confirm_page(request: Request, token: str) -> Response:
     return page(request, "confirm.html.j2", _language(request), token=token)
 
 
+def _check_origin(request: Request) -> None:
+    """A form posted from another site is refused: no page elsewhere may sign a browser in
+    to someone's account (there is no session yet, so no CSRF token to check). Browsers say
+    where a request comes from in Sec-Fetch-Site; older ones in Origin (``null`` under the
+    pages' no-referrer policy, which tells nothing)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site not in ("same-origin", "none"):
+            raise CsrfError()
+        return
+    origin = request.headers.get("origin")
+    if origin in (None, "null"):
+        return
+    public = urlsplit(runtime_of(request).settings.console_public_url)
+    own = {f"{public.scheme}://{public.netloc}", f"{request.url.scheme}://{request.url.netloc}"}
+    if origin not in own:
+        raise CsrfError()
+
+
+@router.post("/sign-in/password")
+async def sign_in_with_password(request: Request) -> Response:
+    """Intake checks the password and answers with a one-time grant, as a mailed link would
+    carry; a refusal is shown next to the password, the address kept."""
+    _check_origin(request)
+    form = await form_of(request)
+    language = form.get("language", "ru")
+    language = language if language in i18n.LANGUAGES else "ru"
+    email, password = form.get("email", "").strip(), form.get("password", "")
+    if not password:
+        missing = i18n.words(language)["pwd_missing"]
+        return page(request, "sign_in.html.j2", language, 422, email=email, password_error=missing)
+    try:
+        answer = await upstream_of(request).json(
+            None,
+            "intake",
+            "POST",
+            "/v1/staff/sign-in/password",
+            json={"email": email, "password": password},
+            client=request.client.host if request.client else None,
+        )
+    except ProblemError as exc:
+        # One refusal for every wrong address or password, in the agent's words; anything
+        # else (too many tries) as intake says it, next to the field it names.
+        email_error = exc.problem.fields.get("email")
+        password_error: str | None
+        if exc.problem.status == 401:
+            password_error = i18n.words(language)["pwd_refused"]
+        else:
+            password_error = None if email_error else exc.problem.detail
+        return page(
+            request,
+            "sign_in.html.j2",
+            language,
+            status_code=exc.problem.status,
+            email=email,
+            error=email_error,
+            password_error=password_error,
+        )
+    grant = read_token(runtime_of(request).signer, answer["sign_in_token"])
+    if grant is None:
+        return page(request, "sign_in.html.j2", language, 400, notice="invalid")
+    return await _open_session(request, grant, language)
+
+
 @router.post("/sign-in/{token}")
 async def sign_in(request: Request, token: str) -> Response:
-    runtime = runtime_of(request)
-    grant = read_token(runtime.signer, token)
+    _check_origin(request)
+    grant = read_token(runtime_of(request).signer, token)
     language = _language(request)
     if grant is None:
         return page(request, "sign_in.html.j2", language, 400, notice="invalid")
+    return await _open_session(request, grant, language, link=token)
+
+
+async def _open_session(
+    request: Request, grant: SignInGrant, language: str, *, link: str | None = None
+) -> Response:
+    """A session from a grant (once), its cookie, and on to the queue. A mailed ``link``
+    is also kept, for the account page, while it has not expired: it proves the agent just
+    read their mail, which lets them choose a new password without the current one."""
+    runtime = runtime_of(request)
     try:
         cookie, agent = await sessions.start(
             runtime.db, grant, language=language, hours=runtime.settings.console_session_hours
@@ -82,6 +161,7 @@ async def sign_in(request: Request, token: str) -> Response:
     except sessions.LinkRefusedError as exc:
         return page(request, "sign_in.html.j2", language, 400, notice=str(exc))
     response = redirect("/queue")
+    secure = runtime.settings.console_public_url.startswith("https://")
     response.set_cookie(
         COOKIE,
         cookie,
@@ -89,8 +169,20 @@ async def sign_in(request: Request, token: str) -> Response:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=runtime.settings.console_public_url.startswith("https://"),
+        secure=secure,
     )
+    if link is None:
+        response.delete_cookie(LINK_COOKIE, path="/account")
+    else:
+        response.set_cookie(
+            LINK_COOKIE,
+            link,
+            expires=grant.expires_at,
+            path="/account",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+        )
     return response
 
 
@@ -100,6 +192,7 @@ async def sign_out(request: Request, agent: AgentDep) -> Response:
     await sessions.end(runtime_of(request).db, request.cookies[COOKIE])
     response = redirect("/sign-in")
     response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(LINK_COOKIE, path="/account")
     return response
 
 

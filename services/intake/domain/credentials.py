@@ -52,3 +52,23 @@ def check_partner(name: str | None, scopes: Iterable[str]) -> list[str]:
             "scopes", f"give at least one of {', '.join(sorted(PARTNER_SCOPES))}"
         )
     return chosen
+
+
+# NIST SP 800-63B (rev. 4): a password that is the only factor is 15 characters or more, and
+# nothing else is asked of it (no mix of character kinds, no expiry). The ceiling keeps a
+# megabyte of "password" from tying up a hashing thread.
+PASSWORD_MIN_LENGTH = 15
+PASSWORD_MAX_LENGTH = 256
+
+
+def check_new_password(password: str, email: str) -> None:
+    """A password an agent may choose: long enough, and not their own address."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise CredentialRequestError(
+            "password",
+            f"at least {PASSWORD_MIN_LENGTH} characters: a few words you will remember do well",
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise CredentialRequestError("password", f"at most {PASSWORD_MAX_LENGTH} characters")
+    if password.strip().lower() == email.lower():
+        raise CredentialRequestError("password", "not your address: anyone could guess it")
