@@ -50,10 +50,15 @@ async def view(uow: UnitOfWork, escalation_id: uuid.UUID) -> EscalationView:
 
 
 async def queue(
-    uow: UnitOfWork, statuses: list[Status], *, ticket_id: uuid.UUID | None, limit: int
+    uow: UnitOfWork,
+    statuses: list[Status],
+    *,
+    ticket_id: uuid.UUID | None,
+    limit: int,
+    source: EscalationSource | None = None,
 ) -> list[EscalationView]:
     rows = await repository.list_escalations(
-        uow.session, statuses, ticket_id=ticket_id, limit=limit
+        uow.session, statuses, ticket_id=ticket_id, limit=limit, source=source
     )
     reasons = await repository.reasons_of(uow.session, (row.id for row in rows))
     return [EscalationView(row, reasons[row.id]) for row in rows]

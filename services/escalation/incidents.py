@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from services.escalation import repository
 from services.escalation.domain.incidents import Status, check_open
-from services.escalation.repository import Incident, IncidentUpdate
+from services.escalation.repository import Incident, IncidentUpdate, LinkedTicket
 from shared.auth import Principal
 from shared.contracts.events import (
     IncidentDeclared,
@@ -29,8 +29,12 @@ class IncidentNotFoundError(NotFoundError):
 @dataclass(frozen=True)
 class IncidentView:
     row: Incident
-    ticket_ids: list[uuid.UUID]
+    tickets: list[LinkedTicket]
     updates: list[IncidentUpdate]
+
+    @property
+    def ticket_ids(self) -> list[uuid.UUID]:
+        return [t.ticket_id for t in self.tickets]
 
 
 async def view(uow: UnitOfWork, incident_id: uuid.UUID) -> IncidentView:
@@ -39,7 +43,7 @@ async def view(uow: UnitOfWork, incident_id: uuid.UUID) -> IncidentView:
         raise IncidentNotFoundError()
     return IncidentView(
         row,
-        await repository.linked_ticket_ids(uow.session, incident_id),
+        await repository.linked_tickets(uow.session, incident_id),
         await repository.updates_of(uow.session, incident_id),
     )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Table, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -298,8 +298,10 @@ async def list_escalations(
     *,
     ticket_id: uuid.UUID | None,
     limit: int,
+    source: EscalationSource | None = None,
 ) -> list[Escalation]:
-    """Strictly by arrival: the oldest first, whoever asked (clause 7)."""
+    """Strictly by arrival: the oldest first, whoever asked (clause 7). ``source``: those
+    with a reason of that kind, whichever opened them (a complaint may join a request)."""
     query = (
         select(escalation)
         .where(escalation.c.status.in_([s.value for s in statuses]))
@@ -308,6 +310,13 @@ async def list_escalations(
     )
     if ticket_id is not None:
         query = query.where(escalation.c.ticket_id == ticket_id)
+    if source is not None:
+        query = query.where(
+            exists().where(
+                escalation_reason.c.escalation_id == escalation.c.id,
+                escalation_reason.c.source == source.value,
+            )
+        )
     return _all(Escalation, (await session.execute(query)).all())
 
 
@@ -400,6 +409,24 @@ async def linked_ticket_ids(session: AsyncSession, incident_id: uuid.UUID) -> li
         .order_by(incident_ticket.c.linked_at, incident_ticket.c.ticket_id)
     )
     return list((await session.execute(query)).scalars())
+
+
+@dataclass(frozen=True)
+class LinkedTicket:
+    ticket_id: uuid.UUID
+    number: str
+
+
+async def linked_tickets(session: AsyncSession, incident_id: uuid.UUID) -> list[LinkedTicket]:
+    """The linked tickets with the numbers people read, in the order they were linked."""
+    query = (
+        select(incident_ticket.c.ticket_id, ticket.c.number)
+        .join(ticket, ticket.c.ticket_id == incident_ticket.c.ticket_id)
+        .where(incident_ticket.c.incident_id == incident_id)
+        .order_by(incident_ticket.c.linked_at, incident_ticket.c.ticket_id)
+    )
+    rows = (await session.execute(query)).all()
+    return [LinkedTicket(ticket_id, number) for ticket_id, number in rows]
 
 
 async def link_tickets(

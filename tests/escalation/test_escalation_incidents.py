@@ -140,3 +140,22 @@ async def test_incidents_need_staff_and_valid_input(desk: System) -> None:
     senior = staff(desk, Role.senior)
     linked = await client.post(f"{item}/tickets", json={"ticket_ids": [str(known)]}, headers=senior)
     assert linked.status_code == 200, linked.text
+
+
+async def test_an_incident_names_its_tickets_by_the_numbers_people_read(desk: System) -> None:
+    """The console shows an incident's tickets as SC-000042, not as ids."""
+    client, agent = desk.clients["escalation"], staff(desk, Role.agent)
+    first = await new_tickets(desk, 1, number=4201)
+    second = await new_tickets(desk, 1, number=4202)
+    body = {"title": "Сбой входа", "summary": "Вход не работает.", "ticket_ids": ids(second)}
+    declared = (await client.post(PATH, json=body, headers=agent)).json()
+    item = f"{PATH}/{declared['id']}"
+    await client.post(f"{item}/tickets", json={"ticket_ids": ids(first)}, headers=agent)
+    read = (await client.get(item, headers=agent)).json()
+    assert read["tickets"] == [
+        {"id": str(second[0]), "number": "SC-004202"},
+        {"id": str(first[0]), "number": "SC-004201"},
+    ]
+    assert read["ticket_ids"] == [str(second[0]), str(first[0])]
+    [listed] = (await client.get(PATH, headers=agent)).json()
+    assert listed["tickets"] == read["tickets"]

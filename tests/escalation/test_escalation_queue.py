@@ -13,6 +13,7 @@ from shared.contracts.events import (
     Category,
     SlaBreached,
     SlaTarget,
+    TicketCategorySet,
     TicketEscalationRequested,
 )
 from tests.escalation.helpers import (
@@ -235,3 +236,38 @@ async def test_bad_input_names_the_field(desk: System) -> None:
         assert response.headers["content-type"] == "application/problem+json"
         if field:
             assert field in response.json()["detail"]
+
+
+async def test_complaints_are_listed_apart_even_when_they_join_a_request(desk: System) -> None:
+    """The seniors' complaints view (clause 14): ``source=complaint`` lists the escalations with
+    a complaint among their reasons, whichever way in opened them, and nothing else."""
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    complaint = await new_ticket(desk, category=Category.complaint, received_at=t0)
+    asked, joined = uuid.uuid4(), await new_ticket(desk, received_at=t0)
+    await publish(desk, requested(asked, "Прошу проверить ответ", t0), asked)
+    await publish(desk, requested(joined, "Ответ меня не устроил", t0), joined)
+    await wait_events(desk, "escalation.opened", 3)
+    # An agent found the request is a complaint after all: it joins the open escalation.
+    await publish(
+        desk,
+        TicketCategorySet(
+            ticket_id=joined,
+            number="SC-000102",
+            category=Category.complaint,
+            previous=None,
+            subject="Жалоба на грубость",
+            set_at=t0 + timedelta(minutes=5),
+        ),
+        joined,
+    )
+    listed = await eventually(
+        lambda: queue(desk, source="complaint"), lambda items: len(items) == 2
+    )
+    assert {item["ticket_id"] for item in listed} == {str(complaint), str(joined)}
+    assert len(await queue(desk)) == 3
+    closed = await queue(desk, source="complaint", status="closed")
+    assert closed == []
+    refused = await desk.clients["escalation"].get(
+        PATH, params={"source": "rumour"}, headers=staff(desk)
+    )
+    assert refused.status_code == 422 and "source" in refused.json()["detail"]

@@ -13,6 +13,7 @@ from services.escalation.api.views import escalation_out
 from services.escalation.domain.escalations import Status
 from shared.auth import SeniorDep
 from shared.contracts.api import PROBLEM_RESPONSES
+from shared.contracts.events import EscalationSource
 from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"], responses=PROBLEM_RESPONSES)
@@ -28,9 +29,15 @@ async def list_escalations(
         list[Status] | None, Query(description="repeatable; default: open and assigned")
     ] = None,
     ticket_id: Annotated[uuid.UUID | None, Query()] = None,
+    source: Annotated[
+        EscalationSource | None,
+        Query(description="only those with a reason of this kind: complaint for complaints"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[EscalationOut]:
-    views = await escalations.queue(uow, status or ACTIVE, ticket_id=ticket_id, limit=limit)
+    views = await escalations.queue(
+        uow, status or ACTIVE, ticket_id=ticket_id, limit=limit, source=source
+    )
     return [escalation_out(view) for view in views]
 
 

@@ -83,6 +83,11 @@ class IncidentUpdateOut(BaseModel):
     posted_at: AwareDatetime
 
 
+class LinkedTicketOut(BaseModel):
+    id: uuid.UUID
+    number: str = Field(description="the number people read, SC-000042")
+
+
 class IncidentOut(BaseModel):
     id: uuid.UUID
     title: str
@@ -93,6 +98,7 @@ class IncidentOut(BaseModel):
     resolved_at: AwareDatetime | None
     resolution: str | None
     ticket_ids: list[uuid.UUID]
+    tickets: list[LinkedTicketOut] = Field(description="the linked tickets, with their numbers")
     updates: list[IncidentUpdateOut]
 
 

@@ -7,6 +7,7 @@ from services.escalation.api.models import (
     ForwardOut,
     IncidentOut,
     IncidentUpdateOut,
+    LinkedTicketOut,
     ReasonOut,
 )
 from services.escalation.domain.escalations import Status
@@ -50,6 +51,7 @@ def incident_out(view: IncidentView) -> IncidentOut:
         resolved_at=row.resolved_at,
         resolution=row.resolution,
         ticket_ids=view.ticket_ids,
+        tickets=[LinkedTicketOut(id=t.ticket_id, number=t.number) for t in view.tickets],
         updates=[
             IncidentUpdateOut(id=u.id, text=u.text, posted_by=u.posted_by, posted_at=u.posted_at)
             for u in view.updates
