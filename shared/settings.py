@@ -140,6 +140,7 @@ class Settings(BaseSettings):
     tracker_secret: SecretStr | None = Field(
         default=None, description="signs our forwards and the tracker's fix callbacks"
     )
+    # The whole exchange with the tracker, not each read: a dripping answer is given up.
     tracker_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Growing delays between tries of a forward; the last one repeats until the tracker answers.
     tracker_retry_delays_ms: Annotated[tuple[int, ...], NoDecode] = (

@@ -8,6 +8,7 @@ carries the forward's id as Idempotency-Key, so the tracker files it once (never
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Sequence
@@ -46,6 +47,10 @@ class NoForwardMatchesError(NotFoundError):
 
 
 class TrackerRefusedError(RuntimeError):
+    pass
+
+
+class TrackerTooSlowError(RuntimeError):
     pass
 
 
@@ -185,12 +190,8 @@ class TrackerSender:
                 )
             )
             try:
-                response = await http.post(
-                    self._url, content=body, headers=self._headers(row, body)
-                )
-                if not response.is_success:
-                    raise TrackerRefusedError(f"HTTP {response.status_code}")
-            except (httpx.HTTPError, TrackerRefusedError) as exc:
+                answer = await self._post(http, body, self._headers(row, body))
+            except (httpx.HTTPError, TrackerRefusedError, TrackerTooSlowError) as exc:
                 delay = development.retry_delay(row.attempts + 1, self._delays)
                 log.warning(
                     "development.forward_failed",
@@ -207,7 +208,7 @@ class TrackerSender:
                 )
                 return True
             now = datetime.now(UTC)
-            reference = development.tracker_reference(response.content)
+            reference = development.tracker_reference(answer)
             await repository.mark_forward_sent(session, row.id, reference=reference, at=now)
             await uow.stage(
                 DevelopmentForwarded(
@@ -222,6 +223,29 @@ class TrackerSender:
             )
             log.info("development.forwarded", forward_id=str(row.id), attempts=row.attempts + 1)
             return True
+
+    async def _post(self, http: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> bytes:
+        """The tracker's answer, read to at most MAX_ANSWER_BYTES (enough for a reference).
+
+        httpx's timeout bounds each read, not the whole exchange: a tracker that drips a byte
+        at a time would hold this forward's row lock, and the sender, for ever. The setting is
+        the whole exchange's deadline."""
+        assert self._url is not None
+        answer = bytearray()
+        try:
+            async with (
+                asyncio.timeout(self._timeout),
+                http.stream("POST", self._url, content=body, headers=headers) as response,
+            ):
+                if not response.is_success:
+                    raise TrackerRefusedError(f"HTTP {response.status_code}")
+                async for chunk in response.aiter_bytes():
+                    answer += chunk
+                    if len(answer) > development.MAX_ANSWER_BYTES:
+                        break  # filed all the same; an answer this long names no reference
+        except TimeoutError:
+            raise TrackerTooSlowError(f"no whole answer within {self._timeout:g} s") from None
+        return bytes(answer)
 
     def _headers(self, row: Forward, body: bytes) -> dict[str, str]:
         headers = {

@@ -124,6 +124,10 @@ class FakeTracker:
 
     answers: list[int] = field(default_factory=lambda: [201])
     answer_body: bytes | None = None  # instead of {"reference": …}
+    # Answer the first ``drip_answers`` requests a byte every ``drip_seconds``, never finishing:
+    # each read is quick, the whole answer never comes.
+    drip_answers: int = 0
+    drip_seconds: float = 0.1
     requests: list[TrackerRequest] = field(default_factory=list)
     filed: dict[str, str] = field(default_factory=dict)
     port: int = 0
@@ -153,6 +157,12 @@ class FakeTracker:
             }
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests.append(TrackerRequest(headers, body))
+            if len(self.requests) <= self.drip_answers:
+                writer.write(b"HTTP/1.1 201 X\r\ncontent-length: 1000000\r\n\r\n")
+                while True:
+                    writer.write(b" ")
+                    await writer.drain()
+                    await asyncio.sleep(self.drip_seconds)
             status = self.answers[min(len(self.requests) - 1, len(self.answers) - 1)]
             answer = b""
             if 200 <= status < 300:

@@ -237,6 +237,26 @@ async def test_a_hostile_tracker_answer_or_callback_is_refused_not_a_failure(
         assert refused.status_code == 401, (timestamp[:10], refused.text)
 
 
+async def test_a_tracker_that_never_finishes_its_answer_is_given_up_and_tried_again(
+    desk_settings: Settings, tracker: FakeTracker
+) -> None:
+    # Each byte comes well within the read timeout; the answer as a whole never does.
+    tracker.drip_answers, tracker.drip_seconds = 1, 0.1
+    quick = desk_settings.model_copy(update={"tracker_timeout_seconds": 1.0})
+    async with System.start(quick, services=("escalation",)) as system:
+        [ticket_id] = await new_tickets(system, 1)
+        response = await system.clients["escalation"].post(
+            forward_path(ticket_id), json={"summary": SUMMARY}, headers=staff(system, Role.agent)
+        )
+        assert response.status_code == 202, response.text
+        [forwarded] = await wait_events(system, "development.forwarded", 1, timeout=15)
+        assert forwarded["tracker_reference"] == "BUG-1"
+        [sent] = await forwards(system, ticket_id)
+        assert sent["status"] == "sent" and sent["attempts"] == 2
+    # The same forward was tried again after the deadline, and filed once.
+    assert len(tracker.requests) == 2 and len(tracker.filed) == 1
+
+
 async def test_forwarding_needs_an_agent_a_known_ticket_and_a_summary(desk: System) -> None:
     client, agent = desk.clients["escalation"], staff(desk, Role.agent)
     [ticket_id] = await new_tickets(desk, 1)
