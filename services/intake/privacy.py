@@ -280,10 +280,10 @@ async def _forget_tickets(session: AsyncSession, ids: list[uuid.UUID]) -> None:
 
 
 async def _forget_mail(session: AsyncSession, email: str, ids: list[uuid.UUID]) -> None:
-    """The raw mail they sent, filed or not; its fingerprint stays, so a resent old message
-    is still recognised and not filed again."""
+    """The raw mail they sent, filed or not, and what was noted of it (a refused file is named
+    there); its fingerprint stays, so a resent old message is still recognised, not filed again."""
     await session.execute(
         update(inbound_mail)
         .where(or_(inbound_mail.c.ticket_id.in_(ids), func.lower(inbound_mail.c.sender) == email))
-        .values(raw=b"", subject="", sender=None, envelope_sender=None, recipients=[])
+        .values(raw=b"", subject="", sender=None, envelope_sender=None, recipients=[], defects=[])
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 
 from shared.auth import Role
-from tests.intake.helpers import agent, bearer, events, move, new_ticket, read
+from shared.settings import Settings
+from tests.intake.helpers import agent, bearer, events, issue, move, new_ticket, read
 from tests.support import System, eventually
 
 EXPORT, ERASURE = "/v1/privacy/export", "/v1/privacy/erasure"
@@ -160,3 +163,37 @@ async def test_erasure_waits_for_open_tickets_then_forgets_the_customer(system: 
     ).status_code == 404
     again = await new_ticket(system)
     assert (await read(system, again["id"], admin))["customer_is_new"] is True
+
+
+async def test_erasure_forgets_the_names_of_files_a_customer_mailed(settings: Settings) -> None:
+    # A refused file is named among the mail's defects, and a file's name is personal too.
+    small = settings.model_copy(update={"max_attachment_bytes": 1_000})
+    async with System.start(small, services=("intake",)) as system:
+        _, partner = await issue(
+            system, Role.partner, partner_name="MailCo", scopes=("mail:write",)
+        )
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = "ivan@example.com", "support@x.ru", "Скан"
+        mail["Message-ID"] = make_msgid()
+        mail.set_content("Прикладываю скан.")
+        mail.add_attachment(b"%PDF" * 500, "application", "pdf", filename="паспорт-ивана.pdf")
+        posted = await system.intake.post(
+            "/v1/inbound/email",
+            content=mail.as_bytes(),
+            headers={**partner, "Content-Type": "message/rfc822"},
+        )
+        assert posted.json()["outcome"] == "ticket_created", posted.text
+        ticket_id = posted.json()["ticket_id"]
+        admin, staff = await agent(system, Role.admin), await agent(system)
+        defects = (await read(system, ticket_id, staff))["mail"]["defects"]
+        assert any("паспорт-ивана.pdf" in defect for defect in defects), defects
+        for status in ("resolved", "closed"):
+            assert (await move(system, staff, ticket_id, status)).status_code == 200
+        await eventually(lambda: system.unpublished("intake"), lambda n: n == 0)
+
+        erased = await system.intake.post(
+            ERASURE, json={"email": "ivan@example.com"}, headers=admin
+        )
+        assert erased.status_code == 200, erased.text
+        seen = await read(system, ticket_id, admin)
+        assert "паспорт" not in json.dumps(seen, ensure_ascii=False), seen["mail"]
