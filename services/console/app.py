@@ -94,16 +94,26 @@ def _install_page_errors(app: FastAPI) -> None:
             await sessions.end(runtime_of(request).db, cookie)
         return to_sign_in(request)
 
+    async def error_page(request: Request, status: int, **context: str) -> Response:
+        # In the agent's language and with the menu, so they can go on from here.
+        cookie, agent = request.cookies.get(COOKIE), None
+        try:
+            agent = await sessions.find(runtime_of(request).db, cookie) if cookie else None
+        except Exception:  # an error page must not fail in turn: shown bare then
+            log.warning("console.error_page_without_session", exc_info=True)
+        language = agent.language if agent else "ru"
+        return page(request, "error.html.j2", language, status, agent=agent, **context)
+
     @app.exception_handler(ProblemError)
     async def refused_here(request: Request, exc: ProblemError) -> Response:
         # What a page did not expect (a role without the right, say): the service's reason.
-        return page(request, "error.html.j2", "ru", exc.problem.status, detail=exc.problem.detail)
+        return await error_page(request, exc.problem.status, detail=exc.problem.detail)
 
     @app.exception_handler(CsrfError)
     async def csrf(request: Request, _exc: CsrfError) -> Response:
-        return page(request, "error.html.j2", "ru", 403, message_key="csrf")
+        return await error_page(request, 403, message_key="csrf")
 
     @app.exception_handler(httpx.TransportError)
     async def unavailable(request: Request, exc: httpx.TransportError) -> Response:
         log.warning("console.upstream_unavailable", error=type(exc).__name__)
-        return page(request, "error.html.j2", "ru", 503, message_key="unavailable")
+        return await error_page(request, 503, message_key="unavailable")

@@ -112,6 +112,8 @@ async def test_an_agent_runs_an_incident_and_a_senior_closes_a_complaint(desk: D
     refused = await page.goto("/complaints")
     assert refused is not None and refused.status == 403
     await expect(page.get_by_role("alert")).to_contain_text("senior")
+    # With the menu still there, to go on from.
+    await expect(page.get_by_role("button", name="Выйти")).to_be_visible()
 
     await wait_events(system, "escalation.opened", 1, timeout=30)
     senior = await signed_in(desk, await desk.agent_id(SENIOR), Role.senior)
