@@ -95,6 +95,7 @@ async def test_a_resolved_ticket_shows_in_the_charts_and_their_csv(desk: Desk) -
         ["web", "1"],
     ]
 
+    assert (await page.request.get("/reports/passwords.csv")).status == 404
     assert problems == []
 
     # A period ending before it starts: the sla service's reason beside the field, kept.
