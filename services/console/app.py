@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.console import handlers, sessions, tables
 from services.console.api import account, canned, desk, incidents, seniors, signin
+from services.console.api import reports as reports_pages
 from services.console.upstream import ProblemError, SessionRefusedError, Upstream
 from services.console.web import (
     COOKIE,
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(canned.router)
     app.include_router(account.router)
     app.include_router(incidents.router)
+    app.include_router(reports_pages.router)
     _install_page_errors(app)
     return app
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.sla.domain.backlog import BacklogGroupBy
 from services.sla.domain.clock import Target, TicketClock
 from services.sla.domain.report import (
     GroupBy,
@@ -578,6 +579,27 @@ async def report_facts(
             extensions=row.extensions,
         )
         for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    """An open ticket as the backlog report counts it."""
+
+    received_at: datetime
+    policy_version: str
+    group: str | None
+
+
+async def open_tickets(session: AsyncSession, group_by: BacklogGroupBy | None) -> list[OpenTicket]:
+    """Every ticket not resolved or closed (the partial index of open tickets serves it)."""
+    key = clock.c[group_by.value] if group_by else null()
+    query = select(clock.c.received_at, clock.c.policy_version, key.label("key")).where(
+        open_ticket()
+    )
+    return [
+        OpenTicket(row.received_at, row.policy_version, row.key)
+        for row in (await session.execute(query)).all()
     ]
 
 

@@ -119,3 +119,22 @@ class SlaReportOut(BaseModel):
     group_by: str | None
     rows: list[ReportRowOut]
     feedback: FeedbackVolumeOut = Field(description="received in the period, whatever the group")
+
+
+class AgeBucketOut(BaseModel):
+    name: str = Field(description="under_1h, 1h_4h, 4h_1d, 1d_3d, over_3d")
+    from_minutes: int = Field(description="business minutes open, at least")
+    to_minutes: int | None = Field(description="business minutes open, less than; none: no bound")
+
+
+class BacklogRowOut(BaseModel):
+    group: str | None = Field(description="the group's value; none: not set, or no grouping")
+    tickets: int = Field(description="open tickets (not resolved or closed)")
+    counts: list[int] = Field(description="open tickets in each bucket, in the buckets' order")
+
+
+class BacklogOut(BaseModel):
+    as_of: AwareDatetime = Field(description="the moment the ages are measured at")
+    group_by: str | None
+    buckets: list[AgeBucketOut]
+    rows: list[BacklogRowOut]

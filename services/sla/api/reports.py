@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from services.sla import reports
-from services.sla.api.models import FeedbackVolumeOut, ReportRowOut, SlaReportOut
+from services.sla.api.models import (
+    AgeBucketOut,
+    BacklogOut,
+    BacklogRowOut,
+    FeedbackVolumeOut,
+    ReportRowOut,
+    SlaReportOut,
+)
+from services.sla.domain.backlog import BUCKETS, BacklogGroupBy, backlog_csv
 from services.sla.domain.report import (
     GroupBy,
     ReportPeriodError,
@@ -94,4 +102,39 @@ async def sla_report(
             feedback=report.feedback.get(FeedbackKind.feedback, 0),
             suggestion=report.feedback.get(FeedbackKind.suggestion, 0),
         ),
+    )
+
+
+@router.get(
+    "/backlog",
+    summary="Open tickets now, counted by business age (time open on the desk's calendar)",
+    response_model=BacklogOut,
+    responses={200: {"content": {CSV: {}}, "description": "JSON, or CSV when asked for"}},
+)
+async def backlog_report(
+    request: Request,
+    _staff: AgentDep,
+    uow: ReadUnitDep,
+    group_by: Annotated[
+        BacklogGroupBy | None, Query(description="one row per value; none: overall")
+    ] = None,
+    output: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="default: by the Accept header"),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    now = datetime.now(UTC)
+    rows = await reports.backlog(uow, request.app.state.book, now, group_by)
+    if output == "csv" or (output is None and CSV in (accept or "")):
+        return Response(
+            backlog_csv(rows, group_by),
+            media_type=CSV,
+            headers={"Content-Disposition": 'attachment; filename="backlog-report.csv"'},
+        )
+    return BacklogOut(
+        as_of=now,
+        group_by=group_by,
+        buckets=[AgeBucketOut.model_validate(b, from_attributes=True) for b in BUCKETS],
+        rows=[BacklogRowOut(group=r.group, tickets=r.tickets, counts=list(r.counts)) for r in rows],
     )
