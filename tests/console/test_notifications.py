@@ -12,12 +12,15 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from playwright.async_api import expect
 
-from services.console import notices
+from services.cli import app_factory
+from services.console import notices, sessions
 from services.console.app import create_app
 from services.console.live import LiveHub, stream
 from services.console.notices import Notice
+from shared import signin
 from shared.auth import Role
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
@@ -29,6 +32,7 @@ from shared.contracts.events import (
     TicketAssigned,
 )
 from shared.inbox import idempotent_consumer
+from shared.serving import Server, server_config
 from shared.settings import Settings
 from tests.console.conftest import Desk
 from tests.console.test_console import signed_in
@@ -145,8 +149,7 @@ async def test_notices_are_kept_once_for_their_person_and_streamed_live(
 
         # The server stops: the stream ends by itself, holding no shutdown up.
         pending = asyncio.ensure_future(_next(events))
-        for hook in app.state.on_drain:
-            hook()
+        hub.close()
         try:
             await asyncio.wait_for(pending, timeout=5)
             raise AssertionError("the stream went on after the server stopped")
@@ -239,3 +242,45 @@ async def test_an_agent_is_told_live_chooses_how_and_finds_the_keys(desk: Desk) 
     await page.get_by_role("button", name="Отметить все прочитанными").click()
     await expect(page.locator(".ntf-list tbody tr").first).not_to_contain_text("новое")
     await expect(page.locator("#ntf-badge")).to_be_hidden()
+
+
+@pytest.mark.parametrize("backend", ["embedded"])  # the server's part: no storage involved
+async def test_the_stream_is_served_and_ends_when_the_server_stops(settings: Settings) -> None:
+    """Over a real socket, as ``sviftdesk serve`` serves it: the count at once, and when the
+    server is told to stop, the stream ends cleanly (its last chunk) and the server stops,
+    instead of waiting for the browser to go."""
+    app = app_factory("console")(settings)
+    server = Server(server_config(app, host="127.0.0.1", port=0, max_header_bytes=16384))
+    serving = asyncio.create_task(server.serve())
+    async with asyncio.timeout(20):
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
+            await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    cookie, _agent = await sessions.start(
+        app.state.runtime.db,
+        signin.new_grant(uuid.uuid4(), Role.agent, 5),
+        language="ru",
+        hours=1,
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            b"GET /events HTTP/1.1\r\nHost: console\r\n"
+            + f"Cookie: sviftdesk_console={cookie}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        head = b""
+        async with asyncio.timeout(10):
+            while b"event: unread" not in head:
+                head += await reader.read(1024)
+        assert head.startswith(b"HTTP/1.1 200") and b"text/event-stream" in head
+        assert b'"count": 0' in head
+        server.should_exit = True
+        async with asyncio.timeout(10):
+            rest = await reader.read()
+            await serving
+        assert rest.endswith(b"0\r\n\r\n")  # the chunked stream's end, not a cut
+    finally:
+        writer.close()
+        server.should_exit = True
+        await asyncio.gather(serving, return_exceptions=True)
