@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 
@@ -84,6 +84,7 @@ async def stream(
     credential_id: uuid.UUID,
     describe: Callable[[Notice], dict[str, str]],
     *,
+    signed_in: Callable[[], Awaitable[bool]] | None = None,
     last_seq: int | None = None,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     lifetime_seconds: float = STREAM_SECONDS,
@@ -92,7 +93,8 @@ async def stream(
     (``describe`` gives its words and link) and ``queue`` when the queue changed; a comment
     every ``heartbeat_seconds`` so a dead connection is found and proxies keep it open.
     ``last_seq``: the last notice the browser got (Last-Event-ID), so none is lost between
-    two connections."""
+    two connections. ``signed_in`` is asked at each heartbeat: a session that ended (signed
+    out, expired, revoked) ends its stream, and the browser's reconnection finds the door shut."""
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + lifetime_seconds
     # Where the database stands now, not where the hub last looked: a page opened just after
@@ -124,5 +126,7 @@ async def stream(
         if sent:
             quiet_since = loop.time()
         elif loop.time() - quiet_since >= heartbeat_seconds:
+            if signed_in is not None and not await signed_in():
+                break
             yield ": heartbeat\n\n"
             quiet_since = loop.time()

@@ -147,6 +147,37 @@ async def test_notices_are_kept_once_for_their_person_and_streamed_live(
         assert await notices.unread(runtime.db, today.credential_id) == 0
         assert newer.number == "SD-2"
 
+        # A reconnection names the last notice it got (Last-Event-ID): the later ones follow.
+        resumed = stream(
+            hub,
+            runtime.db,
+            today.credential_id,
+            _describe,
+            last_seq=older.seq,
+            heartbeat_seconds=0.1,
+        )
+        await anext(resumed)
+        assert await _next(resumed) == ("unread", {"count": 0})
+        name, data = await _next(resumed)
+        assert (name, data["text"]) == ("notice", "SD-2")
+        await resumed.aclose()
+
+        # A session that ended ends its stream at the next heartbeat.
+        async def signed_out() -> bool:
+            return False
+
+        ended = stream(
+            hub,
+            runtime.db,
+            today.credential_id,
+            _describe,
+            signed_in=signed_out,
+            heartbeat_seconds=0.1,
+        )
+        async with asyncio.timeout(5):
+            rest = [chunk async for chunk in ended]
+        assert not any("heartbeat" in chunk for chunk in rest)
+
         # The server stops: the stream ends by itself, holding no shutdown up.
         pending = asyncio.ensure_future(_next(events))
         hub.close()

@@ -9,12 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from services.console import i18n, notices
+from services.console import i18n, notices, sessions
 from services.console.live import LiveHub, stream
 from services.console.notices import Notice
 from services.console.sessions import AgentSession
 from services.console.upstream import Problem, ProblemError
 from services.console.web import (
+    COOKIE,
     PAGE_HEADERS,
     AgentDep,
     checked_form,
@@ -147,15 +148,20 @@ async def change_preferences(request: Request, agent: AgentDep) -> Response:
 async def events(request: Request, agent: AgentDep) -> Response:
     """Server-sent events for the agent's open pages (see services.console.live)."""
     last = request.headers.get("last-event-id", "")
+    db, cookie = runtime_of(request).db, request.cookies.get(COOKIE, "")
+
+    async def signed_in() -> bool:
+        return await sessions.find(db, cookie) is not None
 
     def describe(notice: Notice) -> dict[str, str]:
         return {"text": words_of(notice, agent.language), "href": link_of(notice)}
 
     body = stream(
         hub_of(request),
-        runtime_of(request).db,
+        db,
         agent.credential_id,
         describe,
+        signed_in=signed_in,
         last_seq=int(last) if last.isdecimal() else None,
     )
     # No buffering by a proxy (nginx honours X-Accel-Buffering), or nothing arrives live.
