@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import uvicorn
 from fastapi import FastAPI
 
 from services import SERVICE_APPS
@@ -26,7 +25,7 @@ from shared.db import Database
 from shared.logging import configure_logging
 from shared.migrations import upgrade
 from shared.runtime import make_bus
-from shared.serving import server_config
+from shared.serving import Server, server_config
 from shared.settings import PORTS, SERVICES, Settings, SettingsError, load_settings
 
 SERVICE_CHOICE = click.Choice(SERVICES)
@@ -81,7 +80,7 @@ def migrate(services: tuple[str, ...]) -> None:
     click.echo(f"migrated: {', '.join(services or SERVICES)}")
 
 
-class _Server(uvicorn.Server):
+class _Server(Server):
     """Several servers share one process here, so the runner, not each server, owns signals."""
 
     @contextlib.contextmanager
@@ -285,7 +284,7 @@ def serve(service: str, host: str, port: int | None) -> None:
     config = server_config(
         app, host=host, port=port or PORTS[service], max_header_bytes=settings.max_header_bytes
     )
-    uvicorn.Server(config).run()
+    Server(config).run()
 
 
 @main.group()

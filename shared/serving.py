@@ -1,4 +1,5 @@
-"""How a service is served: uvicorn, with a bound on request headers (431 past it).
+"""How a service is served: uvicorn, with a bound on request headers (431 past it), and
+long-lived responses told to end when the server stops.
 
 uvicorn's httptools parser takes headers of any size, buffering them whole, so one client
 sending megabytes of headers would cost memory on every connection it opens; h11's bound
@@ -8,6 +9,8 @@ answers a bare 400. Here the headers of each request are counted as they arrive.
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Callable, Iterable
 
 import uvicorn
 from fastapi import FastAPI
@@ -103,3 +106,16 @@ def server_config(app: FastAPI, *, host: str, port: int, max_header_bytes: int) 
     return uvicorn.Config(
         app, host=host, port=port, http=protocol, log_config=None, access_log=False
     )
+
+
+class Server(uvicorn.Server):
+    """uvicorn waits for every response in flight before it shuts the app down, and a live
+    stream (the console's /events) would never end by itself: the app's ``state.on_drain``
+    hooks are called first, so that such responses end as the server stops."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        state = getattr(self.config.app, "state", None)
+        hooks: Iterable[Callable[[], None]] = getattr(state, "on_drain", ())
+        for hook in hooks:
+            hook()
+        await super().shutdown(sockets)

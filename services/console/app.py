@@ -16,9 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from services.console import handlers, sessions, tables
-from services.console.api import account, canned, desk, incidents, seniors, signin
+from services.console import handlers, notices, sessions, tables
+from services.console.api import account, canned, desk, incidents, notifications, seniors, signin
 from services.console.api import reports as reports_pages
+from services.console.live import LiveHub
 from services.console.upstream import ProblemError, SessionRefusedError, Upstream
 from services.console.web import (
     COOKIE,
@@ -46,6 +47,9 @@ def create_app(
     (tests hand it the apps themselves)."""
     runtime = ServiceRuntime.create("console", tables.metadata, handlers.HANDLERS, settings, bus)
     runtime.purges["sessions"] = sessions.purge_expired
+    runtime.purges["notices"] = notices.purge_expired
+    live = LiveHub(runtime.db)
+    runtime.workers.append(live.run)
     upstream = Upstream(runtime.settings, runtime.signer, transports)
     app = build_app(
         runtime,
@@ -53,6 +57,9 @@ def create_app(
         description="The agents' workplace: pages only, on the other services' APIs.",
     )
     app.state.upstream = upstream
+    app.state.live = live
+    # The server ends the live streams before it waits for the responses in flight.
+    app.state.on_drain = [live.close]
     serve = app.router.lifespan_context
 
     @asynccontextmanager
@@ -61,6 +68,7 @@ def create_app(
             try:
                 yield
             finally:
+                live.close()
                 await upstream.close()
 
     app.router.lifespan_context = lifespan
@@ -72,6 +80,7 @@ def create_app(
     app.include_router(account.router)
     app.include_router(incidents.router)
     app.include_router(reports_pages.router)
+    app.include_router(notifications.router)
     _install_page_errors(app)
     return app
 

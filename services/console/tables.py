@@ -1,9 +1,10 @@
-"""Tables of the console (schema ``console``): its sessions only. It owns no business data:
-tickets, clocks and escalations are read and changed through the other services' APIs."""
+"""Tables of the console (schema ``console``): its sessions, and what it was told to show
+agents (notices, the queue's changes). It owns no business data: tickets, clocks and
+escalations are read and changed through the other services' APIs."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, String, Table, Uuid
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table, Uuid
 
 from shared.db import UtcDateTime, service_metadata
 from shared.inbox import inbox_table
@@ -35,6 +36,50 @@ used_link = Table(
     Column("nonce", String(64), primary_key=True),
     Column("expires_at", UtcDateTime, nullable=False),
     Index("ix_used_link_expires_at", "expires_at"),
+)
+
+# What the notifier told the console to show a staff member (staff.notified), one row each.
+# ``seq`` orders them and lets a live stream ask for what came after the last it sent.
+staff_notice = Table(
+    "staff_notice",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    # The same on a redelivery of its cause: a notice is kept once.
+    Column("notification_id", Uuid, nullable=False, unique=True),
+    Column("email", String(320), nullable=False),
+    Column("staff_id", Uuid, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("ticket_id", Uuid, nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("escalation_id", Uuid, nullable=True),
+    Column("target", String(32), nullable=True),
+    Column("due_at", UtcDateTime, nullable=True),
+    Column("by_mail", Boolean, nullable=False),
+    Column("notified_at", UtcDateTime, nullable=False),
+    Column("read_at", UtcDateTime, nullable=True),
+    Index("ix_staff_notice_email_seq", "email", "seq"),
+    Index("ix_staff_notice_notified_at", "notified_at"),
+)
+
+# Whose address a staff token is (staff.registered): notices go to the person, whichever of
+# their tokens a session was opened with.
+staff_address = Table(
+    "staff_address",
+    metadata,
+    Column("credential_id", Uuid, primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_staff_address_expires_at", "expires_at"),
+)
+
+# Signals for the live pages, by name ("queue"): a counter bumped on each change, so every
+# replica's streams see it, whichever replica consumed the event.
+live_signal = Table(
+    "live_signal",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
 )
 
 outbox = outbox_table(metadata)

@@ -61,6 +61,14 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "ticket.satisfaction_rated",
         "feedback.received",
     ),
-    # Its sessions end when their agent's token is revoked.
-    "console": ("credential.revoked",),
+    # Its sessions end when their agent's token is revoked; staff notices and the queue's
+    # changes reach the agents' open pages live.
+    "console": (
+        "credential.revoked",
+        "staff.registered",
+        "staff.notified",
+        "ticket.created",
+        "ticket.assigned",
+        "ticket.status_changed",
+    ),
 }
