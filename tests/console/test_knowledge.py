@@ -111,6 +111,14 @@ async def test_an_agent_writes_publishes_finds_and_retires_an_article(desk: Desk
     article_id = found[0]["id"]
     assert article_url.endswith(article_id)
 
+    # Changed while published: customers read the saved text at once.
+    await page.get_by_label("Текст статьи").fill(BODY + "\n\nОплата картой **Мир** тоже.")
+    await page.get_by_role("button", name="Сохранить", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text("Статья сохранена.")
+    await expect(page.locator("article.kb-preview strong").last).to_have_text("Мир")
+    read = await desk.system.intake.get(f"/v1/articles/{article_id}")
+    assert read.json()["body"].endswith("**Мир** тоже.")
+
     # A reader's "Did this help?" shows in the console.
     vote = await desk.system.intake.post(
         f"/v1/articles/{article_id}/votes", json={"helpful": True, "voter": str(uuid.uuid4())}
