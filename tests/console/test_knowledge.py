@@ -151,3 +151,8 @@ async def test_an_agent_writes_publishes_finds_and_retires_an_article(desk: Desk
     assert await _public_search(desk, "подписки") == []
     await page.goto("/knowledge?status=retired")
     await expect(row).to_contain_text(TITLE)
+
+    # A mangled address gets the page with intake's reason beside the filter, not a 500.
+    response = await page.goto("/knowledge?status=gone&offset=x")
+    assert response is not None and response.status == 422
+    await expect(page.locator(".kb-filters .error")).to_contain_text("retired")

@@ -50,7 +50,7 @@ async def articles(
     q: str = "",
     status: str = "",
     language: str = "",
-    offset: int = 0,
+    offset: str = "0",
 ) -> Response:
     """Every article staff may see, the most recently changed first, or those intake's
     search finds (any form of a word), narrowed by status and language."""
@@ -59,7 +59,8 @@ async def articles(
     chosen = {name: value for name, value in filters.items() if value}
     found: list[dict[str, Any]] = []
     problem = None
-    offset = max(offset, 0)
+    # Read here, not by FastAPI: a mangled address gets the page, not a JSON 422.
+    start = int(offset) if offset.isdigit() else 0
     try:
         if q.strip():
             # Search's language orders (the reader's first); the filter keeps only it.
@@ -73,13 +74,13 @@ async def articles(
             if language:
                 found = [item for item in found if item["language"] == language]
         else:
-            params = {**chosen, "limit": PAGE_SIZE, "offset": offset}
+            params = {**chosen, "limit": PAGE_SIZE, "offset": start}
             found = await upstream.json(agent, "intake", "GET", "/v1/articles", params=params)
     except ProblemError as exc:
         problem = _by_field(exc.problem)
     more = None
     if not q.strip() and len(found) == PAGE_SIZE:
-        more = "/knowledge?" + urlencode({**chosen, "offset": offset + PAGE_SIZE})
+        more = "/knowledge?" + urlencode({**chosen, "offset": start + PAGE_SIZE})
     return page(
         request,
         "knowledge.html.j2",
