@@ -92,6 +92,9 @@ async def test_an_agent_writes_publishes_finds_and_retires_an_article(desk: Desk
     await expect(preview.locator("script, a[href^='javascript']")).to_have_count(0)
     await expect(page.get_by_label("Заголовок")).to_have_value(TITLE)
     await desk.screenshot(page, "knowledge-article")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.set_viewport_size({"width": 1280, "height": 720})
 
     # Saved as a draft: staff's alone until published.
     await page.get_by_role("button", name="Сохранить черновик").click()
