@@ -17,7 +17,16 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from services.console import handlers, notices, sessions, tables
-from services.console.api import account, canned, desk, incidents, notifications, seniors, signin
+from services.console.api import (
+    account,
+    canned,
+    desk,
+    incidents,
+    knowledge,
+    notifications,
+    seniors,
+    signin,
+)
 from services.console.api import reports as reports_pages
 from services.console.live import LiveHub
 from services.console.upstream import ProblemError, SessionRefusedError, Upstream
@@ -81,6 +90,7 @@ def create_app(
     app.include_router(incidents.router)
     app.include_router(reports_pages.router)
     app.include_router(notifications.router)
+    app.include_router(knowledge.router)
     _install_page_errors(app)
     return app
 

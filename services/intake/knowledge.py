@@ -1,8 +1,8 @@
 """The knowledge base (clause 16): articles staff write, anyone reads once published, search
 in Russian and English, "Did this help?" votes, and the suggestions a new ticket gets.
 
-Drafts are staff's alone: to anyone else a draft does not exist (404), and search never shows
-it to them.
+Drafts and retired articles are staff's alone: to anyone else they do not exist (404), and
+search never shows them to them.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ async def update_article(
     runtime: ServiceRuntime, article_id: str, request: ArticleUpdate
 ) -> ArticleOut:
     """Change what the request gives; publishing stamps ``published_at`` (again after an
-    unpublish), unpublishing keeps the article as a draft."""
+    unpublish), unpublishing (back to a draft, or retired) hides it from all but staff."""
     parsed = _parse_id(article_id)
     changes: dict[str, Any] = request.model_dump(exclude_unset=True)
     if "tags" in changes:
@@ -276,19 +276,31 @@ async def _search(
 
 
 async def search(
-    runtime: ServiceRuntime, q: str, caller: Caller, *, language: Language | None, limit: int
+    runtime: ServiceRuntime,
+    q: str,
+    caller: Caller,
+    *,
+    language: Language | None,
+    status: ArticleStatus | None = None,
+    limit: int,
 ) -> list[ArticleSummaryOut]:
     """Articles with any of the words of ``q`` in any of their forms, ranked (more words and
-    title matches first), in ``language`` first when it is given."""
+    title matches first), in ``language`` first when it is given; only those of ``status``
+    when it is given (anyone but staff asking for drafts finds nothing)."""
     terms = knowledge.query_terms(q)
     if not terms:
         raise NothingToSearchError()
+    statuses = _visible_statuses(caller)
+    if status is not None:
+        statuses = tuple(s for s in statuses if s == status)
+    if not statuses:
+        return []
     async with runtime.db.sessions() as session:
         found = await _search(
             runtime,
             session,
             terms,
-            statuses=_visible_statuses(caller),
+            statuses=statuses,
             language=language,
             limit=limit,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -390,3 +391,59 @@ async def test_a_follow_up_on_a_closed_ticket_gets_suggestions_too(system: Syste
     assert again.status_code == 201, again.text
     suggested = again.json()["ticket"]["suggested_articles"]
     assert [item["id"] for item in suggested] == [article["id"]]
+
+
+async def test_a_retired_article_is_staffs_alone_until_published_again(system: System) -> None:
+    """Retiring withdraws an article from readers (read, list, search, votes, suggestions)
+    and keeps it, with its votes, for staff, who find it by its status."""
+    staff = await agent(system)
+    article = await _write(system, staff, PAYMENT_RU)
+    path = f"/v1/articles/{article['id']}"
+    assert (await system.intake.post(f"{path}/votes", json={"helpful": True})).status_code == 200
+
+    retired = await system.intake.patch(path, json={"status": "retired"}, headers=staff)
+    assert retired.status_code == 200, retired.text
+    assert retired.json()["status"] == "retired" and retired.json()["helpful_votes"] == 1
+    customer = bearer((await new_ticket(system))["access_token"])
+    for headers in ({}, customer):
+        assert (await system.intake.get(path, headers=headers)).status_code == 404
+        assert await _search(system, "оплатой", headers) == []
+        assert await _search(system, "оплатой", headers, status="retired") == []
+        assert (await system.intake.get("/v1/articles", headers=headers)).json() == []
+        listed = await system.intake.get("/v1/articles?status=retired", headers=headers)
+        assert listed.json() == []
+    vote = await system.intake.post(f"{path}/votes", json={"helpful": True})
+    assert vote.status_code == 404
+    ticket = await new_ticket(system, subject="Не проходит оплата подписки")
+    assert ticket["suggested_articles"] == []
+
+    staff_list = (await system.intake.get("/v1/articles?status=retired", headers=staff)).json()
+    assert [(a["id"], a["status"]) for a in staff_list] == [(article["id"], "retired")]
+    assert (await system.intake.get("/v1/articles?status=draft", headers=staff)).json() == []
+    assert _titles(await _search(system, "оплатой", staff)) == [PAYMENT_RU["title"]]
+
+    again = await system.intake.patch(path, json={"status": "published"}, headers=staff)
+    stamped = datetime.fromisoformat(again.json()["published_at"])
+    assert stamped > datetime.fromisoformat(article["published_at"])
+    assert _titles(await _search(system, "оплатой")) == [PAYMENT_RU["title"]]
+
+
+async def test_staff_search_one_status_at_a_time(system: System) -> None:
+    staff = await agent(system)
+    published = await _write(system, staff, PAYMENT_RU)
+    draft = await _write(system, staff, {**PASSWORD_RU, "body": "Оплата и пароль."}, status="draft")
+    both = await _search(system, "оплаты", staff)
+    assert {a["id"] for a in both} == {published["id"], draft["id"]}
+    drafts = await _search(system, "оплаты", staff, status="draft")
+    assert [(a["id"], a["status"]) for a in drafts] == [(draft["id"], "draft")]
+    shown = await _search(system, "оплаты", staff, status="published")
+    assert [a["id"] for a in shown] == [published["id"]]
+    # Anyone else asking for drafts finds none; for published ones, the same as without.
+    assert await _search(system, "оплаты", status="draft") == []
+    assert [a["id"] for a in await _search(system, "оплаты", status="published")] == [
+        published["id"]
+    ]
+    bad = await system.intake.get(
+        "/v1/articles/search", params={"q": "оплата", "status": "gone"}, headers=staff
+    )
+    assert bad.status_code == 422 and "status" in {p["field"] for p in bad.json()["errors"]}

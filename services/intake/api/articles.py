@@ -33,11 +33,14 @@ async def list_articles(
     runtime: RuntimeDep,
     caller: CallerDep,
     language: Language | None = None,
-    status: Annotated[ArticleStatus | None, Query(description="drafts: staff only")] = None,
+    status: Annotated[
+        ArticleStatus | None, Query(description="drafts and retired ones: staff only")
+    ] = None,
     limit: Limit = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> list[ArticleSummaryOut]:
-    """Published articles, the most recently changed first; staff also see drafts."""
+    """Published articles, the most recently changed first; staff also see drafts and
+    retired ones."""
     return await knowledge.list_articles(
         runtime, caller, language=language, status=status, limit=limit, offset=offset
     )
@@ -57,20 +60,25 @@ async def search_articles(
     language: Annotated[
         Language | None, Query(description="the reader's language: its articles come first")
     ] = None,
+    status: Annotated[
+        ArticleStatus | None, Query(description="only these; drafts and retired ones: staff only")
+    ] = None,
     limit: Limit = 10,
 ) -> list[ArticleSummaryOut]:
     """Any form of a word finds the others («оплата», «оплаты», «оплатить»; "payment",
-    "payments"); articles with more of the words, and with them in the title, rank higher."""
-    return await knowledge.search(runtime, q, caller, language=language, limit=limit)
+    "payments"); articles with more of the words, and with them in the title, rank higher.
+    Staff find drafts and retired articles too, unless they ask for one ``status``."""
+    return await knowledge.search(runtime, q, caller, language=language, status=status, limit=limit)
 
 
 @router.get("/{article_id}", summary="Read an article")
 async def read_article(article_id: str, runtime: RuntimeDep, caller: CallerDep) -> ArticleOut:
-    """Anyone, once it is published; a draft only staff (anyone else gets 404)."""
+    """Anyone, once it is published; a draft or a retired one only staff (anyone else gets
+    404)."""
     return await knowledge.read_article(runtime, article_id, caller)
 
 
-@router.patch("/{article_id}", summary="Change, publish or unpublish an article (agents)")
+@router.patch("/{article_id}", summary="Change, publish, unpublish or retire an article (agents)")
 async def update_article(
     article_id: str, body: ArticleUpdate, runtime: RuntimeDep, _agent: AgentDep
 ) -> ArticleOut:

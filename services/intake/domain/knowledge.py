@@ -28,8 +28,12 @@ SUGGESTIONS = 3
 
 
 class ArticleStatus(StrEnum):
+    """A draft is being written; a published article is everyone's; a retired one was
+    withdrawn (out of date, say) and, like a draft, is staff's alone until published again."""
+
     draft = "draft"
     published = "published"
+    retired = "retired"
 
 
 # Words that would match nearly every article: left out of queries (PostgreSQL drops its own,
