@@ -21,6 +21,7 @@ from services.intake.api import (
     queue,
     rating_page,
     staff,
+    staff_admin,
     tickets,
 )
 from shared.bus import Bus
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         canned_replies.router,
         privacy.router,
         staff.router,
+        staff_admin.router,
     ):
         app.include_router(router)
     serve_http = app.router.lifespan_context
