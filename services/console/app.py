@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from services.console import handlers, sessions, tables
-from services.console.api import account, canned, desk, seniors, signin
+from services.console.api import account, admin, canned, desk, seniors, signin
 from services.console.upstream import ProblemError, SessionRefusedError, Upstream
 from services.console.web import (
     COOKIE,
@@ -69,6 +69,7 @@ def create_app(
     app.include_router(seniors.router)
     app.include_router(canned.router)
     app.include_router(account.router)
+    app.include_router(admin.router)
     _install_page_errors(app)
     return app
 
