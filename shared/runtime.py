@@ -16,20 +16,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
+from pydantic import BaseModel, Field
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import revocation
-from shared.auth import load_signer
+from shared.auth import AdminDep, load_signer
 from shared.bus import Bus
 from shared.bus.embedded import EmbeddedBus
 from shared.bus.rabbit import RabbitBus
 from shared.bus.topology import Topology
+from shared.contracts.api import PROBLEM_RESPONSES
 from shared.db import Database
-from shared.errors import document_problem_responses, install_error_handlers, refuse_nul_text
+from shared.errors import (
+    NotFoundError,
+    document_problem_responses,
+    install_error_handlers,
+    refuse_nul_text,
+)
 from shared.group_commit import GroupCommit
 from shared.http import install_http_basics, install_security_headers, ops_router
 from shared.inbox import Handlers, Inbox, by_event_type, idempotent_consumer
@@ -309,6 +316,7 @@ def build_app(
             metrics=not runtime.settings.metrics_port,
         )
     )
+    app.include_router(_parked_events_router())
     install_security_headers(app)
     return app
 
@@ -341,3 +349,53 @@ async def _reading_unit(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
 # A route that only reads: a session outside any transaction; staging an event fails.
 ReadUnitDep = Annotated[UnitOfWork, Depends(_reading_unit, scope="function")]
+
+
+class ParkedEventOut(BaseModel):
+    """An event this service's consumer gave up on after its retries (SPEC: parked events)."""
+
+    consumer: str
+    event_id: str
+    type: str
+    time: datetime | None = Field(description="when the event happened")
+    subject: str | None
+    error: str = Field(description="the last error of its consumer")
+
+
+class ReplayedOut(BaseModel):
+    event_id: str
+    status: str = Field(description="'queued': back in the consumer's queue, retries reset")
+
+
+def _parked_events_router() -> APIRouter:
+    """Every service's parked events, for admins (the console's admin page), on either bus:
+    what ``sviftdesk dlq list``/``replay`` do, one event at a time."""
+    router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=PROBLEM_RESPONSES)
+
+    @router.get("/parked-events", summary="Events this service's consumer parked (admins)")
+    async def parked_events(runtime: RuntimeDep, _admin: AdminDep) -> list[ParkedEventOut]:
+        if not runtime.handlers:  # consumes nothing, so nothing can be parked
+            return []
+        return [
+            ParkedEventOut(
+                consumer=parked.consumer,
+                event_id=parked.event.id,
+                type=parked.event.type,
+                time=parked.event.time,
+                subject=parked.event.subject,
+                error=parked.error,
+            )
+            for parked in await runtime.bus.parked(runtime.name)
+        ]
+
+    @router.post(
+        "/parked-events/{event_id}/replay",
+        status_code=202,
+        summary="Send one parked event back to this service's consumer (admins)",
+    )
+    async def replay_event(event_id: str, runtime: RuntimeDep, _admin: AdminDep) -> ReplayedOut:
+        if not runtime.handlers or not await runtime.bus.replay_one(runtime.name, event_id):
+            raise NotFoundError("No parked event with this id.")
+        return ReplayedOut(event_id=event_id, status="queued")
+
+    return router

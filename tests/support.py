@@ -326,6 +326,9 @@ class FlakyBus:
     async def replay(self, consumer: str) -> int:
         return await self.inner.replay(consumer)
 
+    async def replay_one(self, consumer: str, event_id: str) -> bool:
+        return await self.inner.replay_one(consumer, event_id)
+
 
 @dataclass
 class Received:

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from services.console import handlers, notices, sessions, tables
 from services.console.api import (
     account,
+    admin,
     canned,
     desk,
     incidents,
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(reports_pages.router)
     app.include_router(notifications.router)
     app.include_router(knowledge.router)
+    app.include_router(admin.router)
     _install_page_errors(app)
     return app
 

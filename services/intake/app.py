@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from services.intake.api import (
     queue,
     rating_page,
     staff,
+    staff_admin,
     tickets,
 )
 from shared.bus import Bus
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
             runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
         ),
     )
+    app.state.is_revoked = _revocation_check(runtime)
     for router in (
         tickets.router,
         queue.router,
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         canned_replies.router,
         privacy.router,
         staff.router,
+        staff_admin.router,
     ):
         app.include_router(router)
     serve_http = app.router.lifespan_context
@@ -80,3 +84,14 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _revocation_check(runtime: ServiceRuntime) -> Callable[[uuid.UUID], Awaitable[bool]]:
+    """Intake keeps revocations in its own credentials, not in a table fed by events: the
+    shared role checks (e.g. the runtime's admin routes) ask it here."""
+
+    async def is_revoked(subject: uuid.UUID) -> bool:
+        async with runtime.db.sessions() as session:
+            return await repository.is_revoked(session, subject)
+
+    return is_revoked

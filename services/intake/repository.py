@@ -943,3 +943,54 @@ async def set_password_hash(
         .where(credential.c.id == credential_id)
         .values(password_hash=password_hash, password_changed_at=changed_at)
     )
+
+
+# -- Staff as the console's admin pages show them (issue 16) ----------------------------------
+
+
+@dataclass(frozen=True)
+class StaffMemberRecord:
+    """A staff credential as an admin sees it: never a partner key, never a hash."""
+
+    id: uuid.UUID
+    email: str
+    name: str | None
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None
+    has_password: bool
+    password_hash: str | None
+    password_changed_at: datetime | None
+
+
+def _member(row: Row[Any]) -> StaffMemberRecord:
+    return StaffMemberRecord(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        role=row.role,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        has_password=row.password_hash is not None,
+        password_hash=row.password_hash,
+        password_changed_at=row.password_changed_at,
+    )
+
+
+_STAFF = (credential.c.role != "partner", credential.c.email.is_not(None))
+
+
+async def staff_members(session: AsyncSession) -> list[StaffMemberRecord]:
+    """Every staff credential, those still active first, then the newest first."""
+    query = (
+        select(credential)
+        .where(*_STAFF)
+        .order_by(credential.c.revoked_at.is_not(None), credential.c.created_at.desc())
+    )
+    return [_member(row) for row in (await session.execute(query)).all()]
+
+
+async def staff_member(session: AsyncSession, credential_id: uuid.UUID) -> StaffMemberRecord | None:
+    query = select(credential).where(credential.c.id == credential_id, *_STAFF)
+    row = (await session.execute(query)).first()
+    return None if row is None else _member(row)

@@ -208,6 +208,8 @@ credential = Table(
     # for partner keys.
     Column("password_hash", String(200)),
     Column("password_changed_at", UtcDateTime),
+    # A staff member's name, as the admin who invited them wrote it (console admin pages).
+    Column("name", String(200)),
 )
 
 idempotency_key = Table(

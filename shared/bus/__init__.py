@@ -54,3 +54,6 @@ class Bus(Protocol):
     async def parked(self, consumer: str) -> list[ParkedEvent]: ...
 
     async def replay(self, consumer: str) -> int: ...
+
+    async def replay_one(self, consumer: str, event_id: str) -> bool:
+        """Send one parked event back to its consumer, retries reset; False if not parked."""

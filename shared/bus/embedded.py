@@ -259,3 +259,13 @@ class EmbeddedBus:
         if (local := self._consumers.get(consumer)) is not None:
             local.wakeup.set()
         return replayed.rowcount
+
+    async def replay_one(self, consumer: str, event_id: str) -> bool:
+        replayed = self._conn().execute(
+            "UPDATE delivery SET parked = 0, attempts = 0, visible_at = ?, error = NULL "
+            "WHERE consumer = ? AND event_id = ? AND parked = 1",
+            (time.time(), consumer, event_id),
+        )
+        if replayed.rowcount and (local := self._consumers.get(consumer)) is not None:
+            local.wakeup.set()
+        return replayed.rowcount > 0

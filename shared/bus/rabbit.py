@@ -241,7 +241,15 @@ class RabbitBus:
         """Send every parked event of ``consumer`` back to its queue, attempts reset."""
         return len(await self._drain_parked(consumer, replay=True))
 
-    async def _drain_parked(self, consumer: str, *, replay: bool) -> list[ParkedEvent]:
+    async def replay_one(self, consumer: str, event_id: str) -> bool:
+        """Send the parked event of this id back to its queue; the others stay parked."""
+        return bool(await self._drain_parked(consumer, replay=True, only=event_id))
+
+    async def _drain_parked(
+        self, consumer: str, *, replay: bool, only: str | None = None
+    ) -> list[ParkedEvent]:
+        """Every parked event (or only the one of id ``only``): sent back to the consumer's
+        queue if ``replay``; the rest returned to the parking queue."""
         assert self._channel is not None
         queue = await self._channel.get_queue(self.topology.parking_queue(consumer), ensure=False)
         seen: list[tuple[AbstractIncomingMessage, ParkedEvent]] = []
@@ -249,15 +257,17 @@ class RabbitBus:
             headers = message.headers or {}
             event = CloudEvent.model_validate_json(message.body)
             seen.append((message, ParkedEvent(consumer, event, str(headers.get(ERROR_HEADER)))))
+        chosen: list[ParkedEvent] = []
         for message, parked in seen:
-            if replay:
+            if replay and only in (None, parked.event.id):
+                chosen.append(parked)
                 await self._channel.default_exchange.publish(
                     to_message(parked.event), routing_key=self.topology.queue(consumer), timeout=10
                 )
                 await message.ack()
             else:
                 await message.nack(requeue=True)
-        return [parked for _, parked in seen]
+        return chosen if replay else [parked for _, parked in seen]
 
 
 async def declare_topology(

@@ -165,6 +165,26 @@ class BusinessCalendar:
             return ()
         return policy.schedule.get(WEEKDAYS[day.weekday()], ())
 
+    def named_days(
+        self, year: int, language: str | None = None
+    ) -> tuple[dict[date, str], frozenset[date]]:
+        """The holiday calendar's days off in ``year`` with their names (in ``language`` if
+        it has them), and the weekend days it makes working days (transfers): what the admin
+        page lists. Neither changes the desk's hours beyond ``open_hours``."""
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(f"{year} is outside {FIRST_YEAR}–{LAST_YEAR}")
+        source = self.policy.holidays
+        if source is None:
+            return {}, frozenset()
+        found = holidays_lib.country_holidays(source.country, subdiv=source.subdivision, years=year)
+        if language in found.supported_languages:
+            found = holidays_lib.country_holidays(
+                source.country, subdiv=source.subdivision, years=year, language=language
+            )
+        names = {day: str(name) for day, name in found.items() if day.year == year}
+        workdays = frozenset(getattr(found, "weekend_workdays", ()) or ())
+        return names, frozenset(day for day in workdays if day.year == year)
+
     # -- internals --------------------------------------------------------------------------
 
     def _at(self, x: float) -> datetime:

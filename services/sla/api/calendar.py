@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from services.sla.api.models import AddIn, AddOut, BetweenIn, BetweenOut, OpenOut, PolicyOut
+from services.sla.api.models import (
+    AddIn,
+    AddOut,
+    BetweenIn,
+    BetweenOut,
+    CalendarDayOut,
+    CalendarYearOut,
+    OpenOut,
+    PolicyOut,
+)
+from services.sla.domain.year import notable_days
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.errors import UnprocessableError
 from shared.policy.book import PolicyBook
@@ -74,4 +84,33 @@ async def policy(request: Request) -> PolicyOut:
     return PolicyOut(
         in_force=book.at(datetime.now(UTC)).version,
         versions=[p.model_dump(mode="json") for p in book.policies],
+    )
+
+
+@router.get("/calendar/years/{year}", summary="A year's holidays, transfers and special hours")
+async def year(
+    request: Request,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    language: Annotated[Literal["ru", "en"], Query(description="of the holidays' names")] = "ru",
+) -> CalendarYearOut:
+    """Under the policy in force on the year's first day (or now, for a year under way)."""
+    book = _book(request)
+    now = datetime.now(UTC)
+    moment = now if now.year == year else datetime(year, 1, 1, tzinfo=UTC)
+    policy = book.at(moment)
+    calendar = book.calendar(policy.version)
+    days = _compute(
+        "year", lambda: notable_days(calendar, year, "en_US" if language == "en" else "ru")
+    )
+    return CalendarYearOut(
+        year=year,
+        version=policy.version,
+        timezone=policy.timezone,
+        schedule={day: [str(i) for i in hours] for day, hours in policy.schedule.items()},
+        days=[
+            CalendarDayOut(
+                date=d.day, kind=d.kind.value, name=d.name, hours=[str(i) for i in d.hours]
+            )
+            for d in days
+        ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -38,6 +39,26 @@ class BetweenOut(BaseModel):
 class OpenOut(BaseModel):
     open: bool
     next_open: AwareDatetime = Field(description="`at` itself when open")
+
+
+class CalendarDayOut(BaseModel):
+    date: dt.date
+    kind: str = Field(
+        description="holiday, closed, working (a weekend day made a working "
+        "day: a transfer), changed_hours"
+    )
+    name: str | None = Field(description="the holiday calendar's name of the day")
+    hours: list[str] = Field(
+        description="the desk's hours that day, e.g. 09:00-18:00; none: closed"
+    )
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    version: str = Field(description="the policy version whose calendar this is")
+    timezone: str
+    schedule: dict[str, list[str]] = Field(description="the usual hours by weekday")
+    days: list[CalendarDayOut] = Field(description="every day not as the schedule has it")
 
 
 class PolicyOut(BaseModel):
