@@ -13,8 +13,15 @@ from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SERVICES = ("intake", "sla", "notifier", "escalation", "console")
-PORTS = {"intake": 8001, "sla": 8002, "notifier": 8003, "escalation": 8004, "console": 8005}
+SERVICES = ("intake", "sla", "notifier", "escalation", "console", "portal")
+PORTS = {
+    "intake": 8001,
+    "sla": 8002,
+    "notifier": 8003,
+    "escalation": 8004,
+    "console": 8005,
+    "portal": 8006,
+}
 MIB = 1024 * 1024
 
 
@@ -115,6 +122,8 @@ class Settings(BaseSettings):
     console_public_url: str = "http://localhost:8005"
     console_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     console_session_hours: float = Field(default=12, gt=0, le=24 * 31)
+    # The customers' portal (services/portal): where the links in customers' mail point.
+    portal_public_url: str = "http://localhost:8006"
     intake_url: str = "http://127.0.0.1:8001"
     sla_url: str = "http://127.0.0.1:8002"
     escalation_url: str = "http://127.0.0.1:8004"
@@ -127,7 +136,7 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="0: /metrics on the API port; else intake serves it on this port, sla on +1, "
-        "notifier on +2, escalation on +3, console on +4",
+        "notifier on +2, escalation on +3, console on +4, portal on +5",
     )
     metrics_host: str = "0.0.0.0"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
