@@ -114,6 +114,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "beta_joined": "Вы участвуете в бета-программе. Спасибо!",
         "beta_left": "Вы вышли из бета-программы.",
         "beta_bad_link": "Ссылка недействительна: используйте ссылку из нашего письма.",
+        "req_incident": "Сбой, с которым связано ваше обращение",
+        "req_incident_help": "Мы работаем над ним всей командой и сообщим, когда всё заработает.",
     },
     "en": {
         "app": "sviftcommunity support",
@@ -220,6 +222,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "beta_joined": "You are in the beta programme. Thank you!",
         "beta_left": "You have left the beta programme.",
         "beta_bad_link": "This link is not valid: use the link from our mail.",
+        "req_incident": "An outage your request is part of",
+        "req_incident_help": "The whole team is working on it; we will tell you when all "
+        "works again.",
     },
 }
 

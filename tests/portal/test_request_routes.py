@@ -69,6 +69,26 @@ async def test_the_key_becomes_a_cookie_of_that_request_and_leaves_no_trace(
     other = await portal.get("/requests/SC-999999")
     assert other.status_code == 401 and "ссылке из письма" in other.text
 
+    # Part of an incident: the banner says so, in the words its customers are mailed.
+    staff = await agent(system)
+
+    async def declared() -> httpx.Response:
+        return await system.clients["escalation"].post(
+            "/v1/incidents",
+            json={
+                "title": "Оплата картой недоступна",
+                "summary": "Платёжный шлюз не отвечает; мы работаем над этим.",
+                "ticket_ids": [ticket["id"]],
+            },
+            headers=staff,
+        )
+
+    # The escalation service learns of the ticket by its event.
+    await eventually(declared, lambda answer: answer.status_code == 201)
+    banner = await portal.get(f"/requests/{number}")
+    assert "Сбой, с которым связано ваше обращение: Оплата картой недоступна" in banner.text
+    assert "Платёжный шлюз не отвечает" in banner.text
+
     captured = capfd.readouterr()
     assert key not in captured.out + captured.err
 

@@ -138,7 +138,16 @@ async def _page(
     typed: dict[str, str] | None = None,
 ) -> Response:
     language = i18n.language_of(request)
-    ahead = await outlook(upstream_of(request), ticket, language, client_of(request))
+    upstream, client = upstream_of(request), client_of(request)
+    ahead = await outlook(upstream, ticket, language, client)
+    # An incident this request is part of, in words its customer is mailed anyway (clause 23).
+    incidents = await upstream.json(
+        "escalation",
+        "GET",
+        "/v1/incidents/in-progress",
+        params={"ticket_id": ticket["id"]},
+        client=client,
+    )
     return page(
         request,
         "request.html.j2",
@@ -147,6 +156,7 @@ async def _page(
         ticket=ticket,
         home=home_of(ticket["number"]),
         outlook=ahead,
+        incidents=incidents or [],
         done=done,
         errors=errors or {},
         typed=typed or {},
