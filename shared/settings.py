@@ -113,9 +113,9 @@ class Settings(BaseSettings):
     # Web pages allowed to call the API from the browser (the site's own origin, say), comma
     # separated; unset: none, and only servers (the site's back end, partners) call it.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    # Where customers' mail links (beta opt-in and opt-out) reach the notifier's API.
+    # The notifier's and intake's public addresses (their own beta and rating pages stay for
+    # partners); customers' mail links point at the portal (portal_public_url).
     notifier_public_url: str = "http://localhost:8003"
-    # Where the resolved mail's rating links reach intake's rating page.
     intake_public_url: str = "http://localhost:8001"
     # The agent console (services/console): where sign-in links point, how long a link and a
     # session last, and where it reaches the services it calls as the agent.
