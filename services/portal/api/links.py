@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.portal.upstream import ProblemError
+from services.portal.upstream import ProblemError, Upstream
 from services.portal.web import checked_form, client_of, page, upstream_of
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +38,7 @@ async def rate(request: Request, ticket_id: uuid.UUID, token: str = "") -> Respo
         .post(
             f"/v1/tickets/{ticket_id}/rating/page?{urlencode({'token': token})}",
             data=fields,
-            headers={"X-Forwarded-For": client_of(request) or ""},
+            headers=Upstream.headers(None, client_of(request)),
         )
     )
     # Intake's own page answers in HTML: its status says what happened.

@@ -282,7 +282,9 @@ async def _send_reply(
     path = f"/v1/tickets/{ticket_id}/messages"
     upstream = upstream_of(request)
     if not files:
-        await upstream.call("intake", "POST", path, key=key, json={"body": text})
+        await upstream.call(
+            "intake", "POST", path, key=key, json={"body": text}, client=client_of(request)
+        )
         return
     parts = [
         (
