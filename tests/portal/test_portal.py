@@ -49,6 +49,9 @@ async def test_pages_are_russian_by_default_and_english_by_choice(
     # Remembered by the cookie over the browser's own wish.
     again = await client.get("/", headers={"Accept-Language": "ru"})
     assert '<html lang="en">' in again.text
+    lost = await client.get("/requests/lost")
+    assert "<h1>Send me a new link</h1>" in lost.text
+    assert '<label for="lost-email">Your email address</label>' in lost.text
 
 
 async def test_headers_keep_pages_to_the_customer(client: httpx.AsyncClient) -> None:
