@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -117,6 +117,7 @@ def page(
         t=i18n.words(language),
         language=language,
         csrf=token,
+        other_language=switched(request, "en" if language == "ru" else "ru"),
         **context,
     )
     response = HTMLResponse(
@@ -126,6 +127,16 @@ def page(
     )
     remember(request, response, fresh)
     return response
+
+
+def switched(request: Request, language: str) -> str:
+    """This page in the other language: its address with ``lang`` set and the rest kept (a
+    rating link's token), never a key; after a form's POST, the page it came from."""
+    path = request.url.path
+    if request.method != "GET":
+        path = path.rsplit("/", 1)[0] if path.count("/") > 2 else path
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "key")]
+    return f"{path}?{urlencode([*kept, ('lang', language)])}"
 
 
 def remember(request: Request, response: Response, csrf_cookie: str | None = None) -> None:

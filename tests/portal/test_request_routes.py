@@ -199,3 +199,8 @@ async def test_rating_and_beta_links_act_only_by_their_buttons(
     assert joined.status_code == 200 and "Вы участвуете в бета-программе" in joined.text
     forged = await portal.post(local.replace("token=", "token=x"), data={"csrf": _csrf(shown)})
     assert forged.status_code == 404
+    assert (await portal.get(local.replace("token=", "token=x"))).status_code == 404
+    bad_rating = await portal.get(f"/ratings/{ticket['id']}?token=x.y&score=4")
+    assert bad_rating.status_code == 404 and "Ссылка недействительна" in bad_rating.text
+    # The other language keeps the link's token.
+    assert f'href="{local.split("?")[0]}?token=' in shown.text and "lang=en" in shown.text

@@ -22,6 +22,14 @@ SCORES = (1, 2, 3, 4, 5)
 async def rating_page(request: Request, ticket_id: uuid.UUID, token: str = "") -> Response:
     chosen = request.query_params.get("score", "")
     score = int(chosen) if chosen.isdigit() and int(chosen) in SCORES else None
+    # Intake's own page checks the link (and changes nothing): a forged one is told at once.
+    checked = (
+        await upstream_of(request)
+        .client("intake")
+        .get(f"/v1/tickets/{ticket_id}/rating/page", params={"token": token})
+    )
+    if checked.status_code != 200:
+        return page(request, "rating.html.j2", 404, personal=True, outcome="rate_bad_link")
     return page(
         request, "rating.html.j2", personal=True, token=token, score=score, comment="", errors={}
     )
@@ -69,6 +77,14 @@ async def rate(request: Request, ticket_id: uuid.UUID, token: str = "") -> Respo
 async def beta_page(
     request: Request, choice: Literal["opt-in", "opt-out"], token: str = ""
 ) -> Response:
+    # The notifier's own page checks the link (and changes nothing).
+    checked = (
+        await upstream_of(request)
+        .client("notifier")
+        .get(f"/v1/beta/{choice}", params={"token": token})
+    )
+    if checked.status_code != 200:
+        return page(request, "beta.html.j2", 404, personal=True, choice=choice, bad_link=True)
     return page(request, "beta.html.j2", personal=True, choice=choice, token=token)
 
 
