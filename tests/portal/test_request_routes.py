@@ -204,3 +204,26 @@ async def test_rating_and_beta_links_act_only_by_their_buttons(
     assert bad_rating.status_code == 404 and "Ссылка недействительна" in bad_rating.text
     # The other language keeps the link's token.
     assert f'href="{local.split("?")[0]}?token=' in shown.text and "lang=en" in shown.text
+
+
+async def test_a_reply_to_a_closed_request_opens_the_new_one(
+    system: System, portal: httpx.AsyncClient
+) -> None:
+    ticket = await _filed(system)
+    number = ticket["number"]
+    staff = await agent(system)
+    for status in ("resolved", "closed"):
+        assert (await move(system, staff, ticket["id"], status)).status_code == 200
+    await portal.get(f"/requests/{number}", params={"key": ticket["access_token"]})
+    shown = await portal.get(f"/requests/{number}")
+    assert "Это обращение закрыто: ваш ответ откроет новое." in shown.text
+    replied = await portal.post(
+        f"/requests/{number}/messages",
+        files={"csrf": (None, _csrf(shown)), "body": (None, "Проблема вернулась")},
+    )
+    assert replied.status_code == 303, replied.text
+    new = replied.headers["location"].split("?")[0].removeprefix("/requests/")
+    assert new != number and replied.headers["location"].endswith("?done=replied#done")
+    assert f"Path=/requests/{new}" in replied.headers["set-cookie"]
+    opened = await portal.get(f"/requests/{new}")
+    assert opened.status_code == 200 and "Проблема вернулась" in opened.text

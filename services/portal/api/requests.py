@@ -100,8 +100,13 @@ async def _exchange(request: Request, ticket: str, key: str) -> Response:
     found = await _read(request, ticket, key) if 0 < len(key) <= 200 else None
     if found is None:
         return page(request, "request_locked.html.j2", 404, personal=True, reason="bad_link")
-    home = home_of(found["number"])
-    response = redirect(home)
+    return _opened(request, found["number"], key)
+
+
+def _opened(request: Request, number: str, key: str, done: str | None = None) -> Response:
+    """To the request's page, its key in a cookie of that page's path only."""
+    home = home_of(number)
+    response = redirect(f"{home}?done={done}#done" if done else home)
     response.headers["Cache-Control"] = "no-store"
     response.set_cookie(
         KEY_COOKIE,
@@ -260,7 +265,7 @@ async def reply(request: Request, ticket: str) -> Response:
             if isinstance(item, UploadFile) and item.filename
         ]
         try:
-            await _send_reply(request, found["id"], key, text, files)
+            answer = await _send_reply(request, found["id"], key, text, files)
         except ProblemError as exc:
             if exc.problem.status in (401, 404):
                 return page(request, "request_locked.html.j2", 401, personal=True, reason="stale")
@@ -271,6 +276,11 @@ async def reply(request: Request, ticket: str) -> Response:
             return await _page(
                 request, found, exc.problem.status, errors=errors, typed={"body": text}
             )
+        follow_up = answer.get("ticket") if isinstance(answer, dict) else None
+        if follow_up and follow_up.get("access_token"):
+            # A closed request is final: the words started a new one, whose key is shown
+            # this once; it opens the new request's pages from here on.
+            return _opened(request, follow_up["number"], follow_up["access_token"], "replied")
         return redirect(f"{home_of(found['number'])}?done=replied#done")
     finally:
         await form.close()
@@ -278,14 +288,14 @@ async def reply(request: Request, ticket: str) -> Response:
 
 async def _send_reply(
     request: Request, ticket_id: str, key: str, text: str, files: list[UploadFile]
-) -> None:
+) -> Any:
+    """Intake's answer: the message, or the new ticket a reply to a closed one started."""
     path = f"/v1/tickets/{ticket_id}/messages"
     upstream = upstream_of(request)
     if not files:
-        await upstream.call(
+        return await upstream.json(
             "intake", "POST", path, key=key, json={"body": text}, client=client_of(request)
         )
-        return
     parts = [
         (
             "attachments",
@@ -293,7 +303,7 @@ async def _send_reply(
         )
         for f in files
     ]
-    await upstream.call(
+    return await upstream.json(
         "intake", "POST", path, key=key, data={"body": text}, files=parts, client=client_of(request)
     )
 
