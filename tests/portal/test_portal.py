@@ -13,6 +13,8 @@ from starlette.requests import Request
 
 from services.portal.app import create_app
 from services.portal.web import CSRF_COOKIE, CsrfError, check_csrf, csrf_token
+from shared.logging import redact_pii
+from shared.serving import server_config
 from shared.settings import Settings
 
 
@@ -92,3 +94,12 @@ async def test_csrf_token_is_bound_to_the_browsers_cookie(
         check_csrf(browser(app, None), token)
     with pytest.raises(CsrfError):
         check_csrf(browser(app, cookie), cookie)
+
+
+def test_a_key_in_an_address_is_never_logged(app: FastAPI) -> None:
+    """`serve` writes no access log; and if a proxy's or uvicorn's line quotes the mail's
+    link anyway, the log filter hides the key."""
+    config = server_config(app, host="127.0.0.1", port=8006, max_header_bytes=8192)
+    assert config.access_log is False
+    line = redact_pii(None, "info", {"event": 'GET /requests/SC-000001?key=s3cr3t HTTP/1.1" 303'})
+    assert "s3cr3t" not in line["event"]
