@@ -14,7 +14,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## Start all five services in one process (SQLite, the bus too, unless configured).
+## Start all six services in one process (SQLite, the bus too, unless configured).
 run: install
 	$(BIN)/sviftdesk run
 

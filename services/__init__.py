@@ -1,4 +1,4 @@
-"""The five SviftDesk services; each folder has the same shape (see README)."""
+"""The six SviftDesk services; each folder has the same shape (see README)."""
 
 SERVICE_APPS = {
     "intake": "services.intake.app",
@@ -6,4 +6,5 @@ SERVICE_APPS = {
     "notifier": "services.notifier.app",
     "escalation": "services.escalation.app",
     "console": "services.console.app",
+    "portal": "services.portal.app",
 }

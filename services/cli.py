@@ -129,12 +129,12 @@ def _bind(host: str, port: int, what: str) -> socket.socket:
     "port_options",
     multiple=True,
     metavar="SERVICE=PORT",
-    help="listen elsewhere than 8001-8005, e.g. --port intake=9001 (repeatable)",
+    help="listen elsewhere than 8001-8006, e.g. --port intake=9001 (repeatable)",
 )
 @click.option("--smtp-port", type=click.IntRange(0, 65535), help="intake's SMTP port (0: off)")
 @click.option("--no-migrate", is_flag=True, help="skip migrations at start")
 def run(host: str, port_options: tuple[str, ...], smtp_port: int | None, no_migrate: bool) -> None:
-    """Run all five services in one process (ports 8001-8005 unless --port says otherwise).
+    """Run all six services in one process (ports 8001-8006 unless --port says otherwise).
 
     Ctrl-C stops them gracefully; a second Ctrl-C stops at once."""
     settings = _settings()
@@ -169,6 +169,9 @@ def _console_reaches(settings: Settings, host: str, ports: dict[str, int]) -> Se
     }
     if "console_public_url" not in settings.model_fields_set:
         update["console_public_url"] = f"http://{local}:{ports['console']}"
+    if "portal_public_url" not in settings.model_fields_set:
+        # Customers' mail links point at the portal served beside it.
+        update["portal_public_url"] = f"http://{local}:{ports['portal']}"
     return settings.model_copy(update=update)
 
 

@@ -13,8 +13,15 @@ from limits import parse_many
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SERVICES = ("intake", "sla", "notifier", "escalation", "console")
-PORTS = {"intake": 8001, "sla": 8002, "notifier": 8003, "escalation": 8004, "console": 8005}
+SERVICES = ("intake", "sla", "notifier", "escalation", "console", "portal")
+PORTS = {
+    "intake": 8001,
+    "sla": 8002,
+    "notifier": 8003,
+    "escalation": 8004,
+    "console": 8005,
+    "portal": 8006,
+}
 MIB = 1024 * 1024
 
 
@@ -106,15 +113,17 @@ class Settings(BaseSettings):
     # Web pages allowed to call the API from the browser (the site's own origin, say), comma
     # separated; unset: none, and only servers (the site's back end, partners) call it.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    # Where customers' mail links (beta opt-in and opt-out) reach the notifier's API.
+    # The notifier's and intake's public addresses (their own beta and rating pages stay for
+    # partners); customers' mail links point at the portal (portal_public_url).
     notifier_public_url: str = "http://localhost:8003"
-    # Where the resolved mail's rating links reach intake's rating page.
     intake_public_url: str = "http://localhost:8001"
     # The agent console (services/console): where sign-in links point, how long a link and a
     # session last, and where it reaches the services it calls as the agent.
     console_public_url: str = "http://localhost:8005"
     console_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     console_session_hours: float = Field(default=12, gt=0, le=24 * 31)
+    # The customers' portal (services/portal): where the links in customers' mail point.
+    portal_public_url: str = "http://localhost:8006"
     intake_url: str = "http://127.0.0.1:8001"
     sla_url: str = "http://127.0.0.1:8002"
     escalation_url: str = "http://127.0.0.1:8004"
@@ -127,7 +136,7 @@ class Settings(BaseSettings):
         ge=0,
         le=65535,
         description="0: /metrics on the API port; else intake serves it on this port, sla on +1, "
-        "notifier on +2, escalation on +3, console on +4",
+        "notifier on +2, escalation on +3, console on +4, portal on +5",
     )
     metrics_host: str = "0.0.0.0"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")

@@ -240,6 +240,13 @@ def text_of(message: EmailMessage) -> str:
     return str(part.get_content())  # type: ignore[attr-defined]
 
 
+def html_of(message: EmailMessage) -> str:
+    """The HTML part: what most customers' mail programs show."""
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None, "no text/html part"
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
 class TcpProxy:
     """A loopback TCP proxy that can play a broker outage: down refuses and cuts connections."""
 

@@ -53,6 +53,26 @@ async def listing(uow: UnitOfWork, status: Status | None, *, limit: int) -> list
     return [await view(uow, row.id) for row in rows]
 
 
+@dataclass(frozen=True)
+class PublicIncident:
+    """What customers may read of an incident in progress: what they are mailed anyway."""
+
+    row: Incident
+    latest: IncidentUpdate | None
+
+
+async def in_progress(
+    uow: UnitOfWork, ticket_id: uuid.UUID | None, *, limit: int
+) -> list[PublicIncident]:
+    """The incidents in progress (of one ticket, if given), each with its newest update."""
+    rows = await repository.open_incidents(uow.session, ticket_id, limit=limit)
+    found = []
+    for row in rows:
+        updates = await repository.updates_of(uow.session, row.id)
+        found.append(PublicIncident(row, updates[-1] if updates else None))
+    return found
+
+
 async def _known(uow: UnitOfWork, ticket_ids: Sequence[uuid.UUID]) -> None:
     if not ticket_ids:
         return

@@ -402,6 +402,24 @@ async def list_incidents(
     return _all(Incident, (await session.execute(query)).all())
 
 
+async def open_incidents(
+    session: AsyncSession, ticket_id: uuid.UUID | None, *, limit: int
+) -> list[Incident]:
+    """Incidents in progress, newest first; ``ticket_id``: only those this ticket is linked to."""
+    query = (
+        select(incident)
+        .where(incident.c.status == IncidentStatus.open)
+        .order_by(incident.c.declared_at.desc(), incident.c.id)
+        .limit(limit)
+    )
+    if ticket_id is not None:
+        linked = select(incident_ticket.c.incident_id).where(
+            incident_ticket.c.ticket_id == ticket_id
+        )
+        query = query.where(incident.c.id.in_(linked.scalar_subquery()))
+    return _all(Incident, (await session.execute(query)).all())
+
+
 async def linked_ticket_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:
     query = (
         select(incident_ticket.c.ticket_id)

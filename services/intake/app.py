@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import handlers, imap, inbound_repository, repository, smtp, tables
 from services.intake.api import (
+    access_links,
     articles,
     canned_replies,
     credentials,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         privacy.router,
         staff.router,
         staff_admin.router,
+        access_links.router,
     ):
         app.include_router(router)
     serve_http = app.router.lifespan_context

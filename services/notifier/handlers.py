@@ -14,12 +14,13 @@ import structlog
 
 from services.notifier import repository, staff
 from services.notifier.domain import notifications, webhooks
-from services.notifier.domain.notifications import Contact, Notification
+from services.notifier.domain.notifications import ACCESS_LINKS, Contact, Notification
 from services.notifier.domain.staff import BROADCAST_ROLES, StaffMember
 from shared.contracts.api import article_path
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     Actor,
+    CustomerAccessLinksIssued,
     CustomerErased,
     CustomerRef,
     DevelopmentFixReleased,
@@ -379,6 +380,25 @@ async def on_staff_sign_in_requested(ctx: HandlerContext, event: CloudEvent) -> 
     await _record(ctx, event, None, notification)
 
 
+async def on_access_links_issued(ctx: HandlerContext, event: CloudEvent) -> None:
+    """A customer who lost their links gets new ones. The delivery keeps each key's parts; the
+    sender remakes the keys as it writes the mail and forgets the parts once it is sent."""
+    payload = CustomerAccessLinksIssued.model_validate(event.data)
+    links = [
+        {
+            "number": link.number,
+            "subject": link.subject,
+            "access_seed": link.access_seed,
+            "access_key_id": link.access_key_id,
+        }
+        for link in payload.tickets
+    ]
+    notification = Notification(
+        "access_links", payload.email, payload.language.value, {ACCESS_LINKS: links}
+    )
+    await _record(ctx, event, None, notification)
+
+
 async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
     """Forget the customer on every ticket they filed (clauses 19, 24); numbers, times and
     statuses stay for the reports (clause 22). Tickets never seen here are fine."""
@@ -498,4 +518,5 @@ def make_handlers(book: PolicyBook, waiting_minutes: int = 0) -> dict[str, Event
         CustomerErased.event_type: on_customer_erased,
         FeedbackReceived.event_type: on_feedback_received,
         StaffSignInRequested.event_type: on_staff_sign_in_requested,
+        CustomerAccessLinksIssued.event_type: on_access_links_issued,
     }

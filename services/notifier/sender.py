@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 import structlog
@@ -41,11 +41,12 @@ from services.notifier.domain.messages import (
     retry_delay,
     thread_headers,
 )
+from services.notifier.domain.notifications import ACCESS_LINKS
 from services.notifier.domain.staff import STAFF_TEMPLATES
 from services.notifier.mailer import Mailer
 from shared import signin
 from shared.auth import Role, TokenSigner, remade_customer_key
-from shared.contracts.api import RATING_LINK_PURPOSE, attachment_path, rating_page_path
+from shared.contracts.api import RATING_LINK_PURPOSE, attachment_path, portal_rating_path
 from shared.db import Database
 from shared.errors import database_unavailable
 from shared.settings import Settings
@@ -306,7 +307,7 @@ class DeliverySender:
         if row.channel == "webhook":
             self.breaker.succeeded(lane_of(row))
         # Once the receipt is out, the customer's key is no longer ours to keep (clause 19).
-        secret = webhooks.ACCESS_FIELDS
+        secret = (*webhooks.ACCESS_FIELDS, ACCESS_LINKS)
         kept = {key: value for key, value in row.context.items() if key not in secret}
         async with self._db.transaction() as session:
             await repository.mark_sent(
@@ -320,13 +321,25 @@ class DeliverySender:
             # Not threaded into the ticket: an agent's answer to it is not the customer's reply.
             number = None
         mid, reply_to = thread_headers(str(row.id), number, self._settings, self._signer)
-        context = {**row.context, "site_url": self._settings.site_url, **self._links(row.recipient)}
+        portal = self._settings.portal_public_url.rstrip("/")
+        context = {
+            **row.context,
+            "site_url": self._settings.site_url,
+            "portal_url": portal,
+            **self._links(row.recipient),
+        }
+        if number:
+            # The customer's request page on the portal (the receipt adds the key to it).
+            context["request_url"] = f"{portal}/requests/{quote(str(number), safe='')}"
         if row.template == RESOLVED_TEMPLATE and row.ticket_id is not None:
             context["rating_links"] = self._rating_links(row.ticket_id)
         seed, key_id = context.pop("access_seed", None), context.pop("access_key_id", None)
         if seed and key_id:
             # Made only now, in memory, for the mail; a key rotated out since leaves no link.
             context["access_token"] = remade_customer_key(self._signer, key_id, seed)
+        links = context.pop(ACCESS_LINKS, None)
+        if links:
+            context["requests"] = self._request_links(links)
         grant = context.pop("sign_in", None)
         if grant:
             context["sign_in_url"] = signin.link(
@@ -370,17 +383,31 @@ class DeliverySender:
     def _links(self, recipient: str) -> dict[str, str]:
         """The beta programme's opt-in and opt-out links, for any mail (clause 28)."""
         token = self._signer.sign_value(BETA_LINK_PURPOSE, recipient)
-        base = self._settings.notifier_public_url.rstrip("/") + "/v1/beta"
+        # The portal's pages, whose button POSTs (the notifier's own /v1/beta/... stay).
+        base = self._settings.portal_public_url.rstrip("/") + "/beta"
         return {
             "beta_opt_in_url": f"{base}/opt-in?token={token}",
             "beta_opt_out_url": f"{base}/opt-out?token={token}",
         }
 
+    def _request_links(self, links: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Each request's page on the portal with its new key, remade only now, in memory; a
+        key rotated out since leaves that request out."""
+        portal = self._settings.portal_public_url.rstrip("/")
+        made = []
+        for link in links:
+            key = remade_customer_key(self._signer, link["access_key_id"], link["access_seed"])
+            if key:
+                number = quote(link["number"], safe="")
+                url = f"{portal}/requests/{number}?{urlencode({'key': key})}"
+                made.append({"number": link["number"], "subject": link["subject"], "url": url})
+        return made
+
     def _rating_links(self, ticket_id: uuid.UUID) -> list[tuple[int, str]]:
         """One link per score, each opening intake's rating page with that score chosen: a
         signed ticket id, not the customer's key, so the link lets one rate and nothing else."""
         token = self._signer.sign_value(RATING_LINK_PURPOSE, str(ticket_id))
-        page = self._settings.intake_public_url.rstrip("/") + rating_page_path(ticket_id)
+        page = self._settings.portal_public_url.rstrip("/") + portal_rating_path(ticket_id)
         return [
             (score, f"{page}?{urlencode({'score': score, 'token': token})}") for score in SCORES
         ]

@@ -51,6 +51,12 @@ def attachment_path(ticket_id: uuid.UUID | str, attachment_id: uuid.UUID | str) 
     return f"/v1/tickets/{ticket_id}/attachments/{attachment_id}"
 
 
+def portal_rating_path(ticket_id: uuid.UUID | str) -> str:
+    """The portal's rating page (SVIFTDESK_PORTAL_PUBLIC_URL before it), where the resolved
+    mail's links lead: ``?score=…&token=…``, the token as for intake's page."""
+    return f"/ratings/{ticket_id}"
+
+
 def rating_page_path(ticket_id: uuid.UUID | str) -> str:
     """Intake's rating page, after its public address (SVIFTDESK_INTAKE_PUBLIC_URL)."""
     return f"/v1/tickets/{ticket_id}/rating/page"

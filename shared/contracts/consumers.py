@@ -48,6 +48,7 @@ BINDINGS: Mapping[str, Sequence[str]] = {
         "development.fix_released",
         "feedback.received",
         "staff.sign_in_requested",
+        "customer.access_links_issued",
     ),
     "sla": (
         "credential.revoked",

@@ -676,6 +676,30 @@ class StaffSignInRequested(EventPayload):
     expires_at: AwareDatetime
 
 
+class AccessLink(BaseModel):
+    """One of a customer's tickets, with the parts of its new key (not the key itself)."""
+
+    model_config = CONTRACT
+
+    ticket_id: uuid.UUID
+    number: str
+    subject: str
+    access_seed: str = Field(max_length=100, description="as in ticket.created")
+    access_key_id: str = Field(max_length=100, description="as in ticket.created")
+
+
+class CustomerAccessLinksIssued(EventPayload):
+    """A customer who lost their link asked for one by address: each of their tickets still
+    open got a new key (the old links stop working), for the notifier to mail. Published only
+    for an address that has such tickets; the asker is told the same either way."""
+
+    event_type: ClassVar[str] = "customer.access_links_issued"
+
+    email: EmailStr
+    language: Language = Language.ru
+    tickets: list[AccessLink] = Field(min_length=1, max_length=20)
+
+
 class CustomerErased(EventPayload):
     """A customer's personal data was erased at their request (clauses 19, 24). Every service
     forgets what it keeps of that customer on these tickets: contacts, words, mail. Numbers,
@@ -693,6 +717,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     for model in (
         CredentialRevoked,
         StaffSignInRequested,
+        CustomerAccessLinksIssued,
         CustomerErased,
         StaffRegistered,
         StaffNotified,

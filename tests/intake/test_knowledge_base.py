@@ -361,7 +361,7 @@ async def test_the_receipt_carries_the_suggested_articles(system: System) -> Non
     # Filed by staff for the customer: the address is vouched for (issue 14).
     await new_ticket(system, headers=staff, channel="api")
     (mail,) = await system.wait_for_mail(1)
-    link = f"{system.settings.site_url}/help/articles/{article['id']}"
+    link = f"{system.settings.portal_public_url}/help/articles/{article['id']}"
     text = text_of(mail)
     assert "Возможно, ответ уже есть в нашей базе знаний" in text
     assert f"{PAYMENT_RU['title']}: {link}" in text

@@ -60,7 +60,7 @@ async def test_mail_to_an_address_that_never_wrote_quotes_nothing_of_the_form(
     assert "spam.example" not in text
     # What it carries: the number, when to expect an answer, and the link.
     assert created["number"] in text and "не позднее" in text
-    assert f"{created['id']}?token={created['access_token']}" in text
+    assert f"/requests/{created['number']}?key={created['access_token']}" in text
     # Later mail about the ticket quotes nothing of it either.
     staff = await agent(system)
     assert (await move(system, staff, created["id"], "in_progress")).status_code == 200

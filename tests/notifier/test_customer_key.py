@@ -60,7 +60,7 @@ async def test_the_key_rests_nowhere_but_in_the_mail(
     retried = await notifier.post(f"/v1/deliveries/{delivery['id']}/retry", headers=admin)
     assert retried.status_code == 202
     [mail] = await system.wait_for_mail(1)
-    assert f"/support/tickets/{created['id']}?token={key}" in text_of(mail)
+    assert f"/requests/{created['number']}?key={key}" in text_of(mail)
     assert (await read(system, created["id"], bearer(key)))["id"] == created["id"]
     [row] = await eventually(
         lambda: _rows(system, "delivery"), lambda rows: rows[0]["status"] == "sent"

@@ -32,10 +32,10 @@ async def test_ticket_gets_a_receipt_in_russian_by_default(system: System) -> No
     assert "Иван Петров" not in text and "Не проходит оплата" not in text
     assert "впервые" in text  # onboarding guidance for a first-time customer (clause 15)
     # The customer's key to the ticket comes in the receipt too, and it opens the ticket.
-    assert f"{created['id']}?token={created['access_token']}" in text
+    assert f"/requests/{created['number']}?key={created['access_token']}" in text
     # Most mail programs show the HTML part: the key is a link there too.
     html = mail.get_body(preferencelist=("html",)).get_content()
-    assert f'{created["id"]}?token={created["access_token"]}">' in html
+    assert f'/requests/{created["number"]}?key={created["access_token"]}">' in html
 
 
 async def test_english_receipt_and_returning_customer(system: System) -> None:

@@ -14,6 +14,8 @@ from services.escalation.api.models import (
     LinkedOut,
     LinkIn,
     PostedUpdateOut,
+    PublicIncidentOut,
+    PublicUpdateOut,
     ResolveIn,
     UpdateIn,
 )
@@ -43,6 +45,32 @@ async def list_incidents(
 ) -> list[IncidentOut]:
     views = await incidents.listing(uow, status, limit=limit)
     return [incident_out(view) for view in views]
+
+
+@router.get("/in-progress", summary="Incidents in progress, as customers read them (anyone)")
+async def in_progress(
+    uow: ReadUnitDep,
+    ticket_id: Annotated[
+        uuid.UUID | None, Query(description="only those this ticket is linked to")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[PublicIncidentOut]:
+    """For the customers' pages (the portal's banner on a linked request, the desk status):
+    the title, the summary and the newest update, which linked customers are mailed anyway;
+    never who declared it nor which other tickets it holds."""
+    found = await incidents.in_progress(uow, ticket_id, limit=limit)
+    return [
+        PublicIncidentOut(
+            id=item.row.id,
+            title=item.row.title,
+            summary=item.row.summary,
+            declared_at=item.row.declared_at,
+            latest=None
+            if item.latest is None
+            else PublicUpdateOut(text=item.latest.text, posted_at=item.latest.posted_at),
+        )
+        for item in found
+    ]
 
 
 @router.get("/{incident_id}", summary="One incident: its tickets and updates")

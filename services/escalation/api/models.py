@@ -102,6 +102,21 @@ class IncidentOut(BaseModel):
     updates: list[IncidentUpdateOut]
 
 
+class PublicUpdateOut(BaseModel):
+    text: str
+    posted_at: AwareDatetime
+
+
+class PublicIncidentOut(BaseModel):
+    """An incident in progress as customers read it: no staff, no other tickets."""
+
+    id: uuid.UUID
+    title: str
+    summary: str
+    declared_at: AwareDatetime
+    latest: PublicUpdateOut | None = Field(description="the newest update to customers, if any")
+
+
 class LinkedOut(IncidentOut):
     linked: list[uuid.UUID] = Field(description="the tickets this request linked")
 

@@ -79,6 +79,11 @@ class Contact:
     erased: bool = False
 
 
+# A delivery's context key for new links to a customer's requests: the parts of each key,
+# secret like ``access_seed`` and dropped once the mail is sent.
+ACCESS_LINKS = "access_links"
+
+
 @dataclass(frozen=True)
 class Notification:
     template: str
