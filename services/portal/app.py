@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import tables
-from services.portal.api import home
+from services.portal.api import file, home
 from services.portal.upstream import ProblemError, Upstream
 from services.portal.web import CsrfError, page
 from shared.bus import Bus
@@ -42,6 +42,7 @@ def create_app(
         runtime,
         title="SviftDesk portal",
         description="The customers' pages: their request and what our mail links to.",
+        upload_limit=file.upload_limit(runtime.settings),
     )
     app.state.upstream = upstream
     serve = app.router.lifespan_context
@@ -57,6 +58,7 @@ def create_app(
     app.router.lifespan_context = lifespan
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(home.router)
+    app.include_router(file.router)
     _install_page_errors(app)
     return app
 
