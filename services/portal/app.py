@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import tables
-from services.portal.api import file, home, kb
+from services.portal.api import feedback, file, home, kb
 from services.portal.upstream import ProblemError, Upstream
 from services.portal.web import CsrfError, page
 from shared.bus import Bus
@@ -60,6 +60,7 @@ def create_app(
     app.include_router(home.router)
     app.include_router(file.router)
     app.include_router(kb.router)
+    app.include_router(feedback.router)
     _install_page_errors(app)
     return app
 
