@@ -111,6 +111,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fb_done_complaint": "Ваша жалоба принята. Её рассмотрит старший специалист.",
         "fb_done_mail": "Подтверждение отправлено на",
         "fb_done_no_mail": "Вы не оставили почту, поэтому ответа не будет.",
+        "beta_title": "Бета-программа",
+        "beta_intro": "Участники бета-программы первыми пробуют новые функции до их выпуска "
+        "и помогают сделать их лучше.",
+        "beta_ask_opt_in": "Нажмите кнопку, чтобы участвовать: мы будем приглашать вас "
+        "попробовать новые функции первыми.",
+        "beta_ask_opt_out": "Нажмите кнопку, чтобы выйти: приглашений больше не будет.",
+        "beta_button_opt_in": "Участвовать в бета-программе",
+        "beta_button_opt_out": "Выйти из бета-программы",
+        "beta_in": "Вы участвуете в бета-программе.",
+        "beta_in_next": "Приглашение придёт письмом, когда появится новая функция.",
+        "beta_out": "Вы вышли из бета-программы.",
+        "beta_invalid": "Ссылка недействительна. Откройте ссылку из нашего письма.",
+        "beta_by_mail": "Ссылка для участия приходит в наших письмах.",
     },
     "en": {
         "app": "sviftcommunity support",
@@ -213,6 +226,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fb_done_complaint": "Your complaint has been received. A senior specialist reviews it.",
         "fb_done_mail": "A confirmation was sent to",
         "fb_done_no_mail": "You left no email address, so there will be no answer.",
+        "beta_title": "Beta programme",
+        "beta_intro": "Members of the beta programme try new features before they are released "
+        "and help us make them better.",
+        "beta_ask_opt_in": "Press the button to join: we will invite you to try new features "
+        "first.",
+        "beta_ask_opt_out": "Press the button to leave: there will be no more invitations.",
+        "beta_button_opt_in": "Join the beta programme",
+        "beta_button_opt_out": "Leave the beta programme",
+        "beta_in": "You are in the beta programme.",
+        "beta_in_next": "An invitation comes by mail when a new feature is ready.",
+        "beta_out": "You have left the beta programme.",
+        "beta_invalid": "This link is not valid. Open the link from our mail.",
+        "beta_by_mail": "The link to join comes in our mail.",
     },
 }
 
