@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.escalation import handlers, tables
-from services.escalation.api import development, escalations, incidents
+from services.escalation.api import development, escalations, incidents, public
 from services.escalation.forwarding import TrackerSender
 from shared import revocation
 from shared.bus import Bus
@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     )
     app.state.sender = sender
     app.include_router(escalations.router)
+    app.include_router(public.router)
     app.include_router(incidents.router)
     app.include_router(development.router)
     return app

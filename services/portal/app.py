@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import tables
-from services.portal.api import beta, feedback, file, home, kb
+from services.portal.api import beta, feedback, file, home, kb, status
 from services.portal.upstream import ProblemError, Upstream
 from services.portal.web import CsrfError, page
 from shared.bus import Bus
@@ -62,6 +62,7 @@ def create_app(
     app.include_router(kb.router)
     app.include_router(feedback.router)
     app.include_router(beta.router)
+    app.include_router(status.router)
     _install_page_errors(app)
     return app
 

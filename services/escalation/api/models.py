@@ -155,3 +155,22 @@ class CallbackOut(BaseModel):
     forward_ids: list[uuid.UUID] = Field(description="every forward the notice matched")
     ticket_ids: list[uuid.UUID]
     newly_released: list[uuid.UUID] = Field(description="empty when this notice came before")
+
+
+# -- what anyone may read ---------------------------------------------------------------------
+
+
+class PublicIncidentUpdateOut(BaseModel):
+    text: str
+    posted_at: AwareDatetime
+
+
+class PublicIncidentOut(BaseModel):
+    """An incident in progress as customers read it (the status page): what failed and the
+    updates every linked customer was sent; no tickets, no staff."""
+
+    id: uuid.UUID
+    title: str
+    summary: str
+    declared_at: AwareDatetime
+    updates: list[PublicIncidentUpdateOut]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Annotated, Any
 
@@ -38,6 +39,11 @@ class BetweenOut(BaseModel):
 class OpenOut(BaseModel):
     open: bool
     next_open: AwareDatetime = Field(description="`at` itself when open")
+
+
+class ClosedDayOut(BaseModel):
+    date: datetime.date = Field(description="a day the weekly schedule would open")
+    name: str | None = Field(description="the public holiday's name; null: an extra closed date")
 
 
 class PolicyOut(BaseModel):
