@@ -65,7 +65,12 @@ async def leave_feedback(request: Request) -> HTMLResponse:
     except ProblemError as refused:
         return _page(request, which="feedback", values=values, problem=refused.problem)
     return page(
-        request, "feedback_done.html.j2", kind=values["kind"], email=values["email"], ticket=None
+        request,
+        "feedback_done.html.j2",
+        personal=True,  # it names their address
+        kind=values["kind"],
+        email=values["email"],
+        ticket=None,
     )
 
 
