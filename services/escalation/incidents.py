@@ -58,19 +58,19 @@ class PublicIncident:
     """What customers may read of an incident in progress: what they are mailed anyway."""
 
     row: Incident
-    latest: IncidentUpdate | None
+    updates: list[IncidentUpdate]  # oldest first
+
+    @property
+    def latest(self) -> IncidentUpdate | None:
+        return self.updates[-1] if self.updates else None
 
 
 async def in_progress(
     uow: UnitOfWork, ticket_id: uuid.UUID | None, *, limit: int
 ) -> list[PublicIncident]:
-    """The incidents in progress (of one ticket, if given), each with its newest update."""
+    """The incidents in progress (of one ticket, if given), with the updates customers got."""
     rows = await repository.open_incidents(uow.session, ticket_id, limit=limit)
-    found = []
-    for row in rows:
-        updates = await repository.updates_of(uow.session, row.id)
-        found.append(PublicIncident(row, updates[-1] if updates else None))
-    return found
+    return [PublicIncident(row, await repository.updates_of(uow.session, row.id)) for row in rows]
 
 
 async def _known(uow: UnitOfWork, ticket_ids: Sequence[uuid.UUID]) -> None:

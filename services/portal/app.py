@@ -6,6 +6,7 @@ other services' public APIs, as the customer (their ticket's access key) or anon
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.portal import tables
-from services.portal.api import home, links, requests
+from services.portal.api import beta, feedback, file, home, kb, links, requests, status
 from services.portal.upstream import ProblemError, Upstream
 from services.portal.web import CsrfError, page
 from shared.bus import Bus
@@ -42,9 +43,9 @@ def create_app(
         runtime,
         title="SviftDesk portal",
         description="The customers' pages: their request and what our mail links to.",
-        # A reply's files come through here on their way to intake.
+        # A request's files come through here on their way to intake: the form's and a reply's.
         upload_limit=(
-            requests.UPLOADS,
+            re.compile(f"{requests.UPLOADS.pattern}|{file.UPLOADS.pattern}"),
             runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
         ),
     )
@@ -64,6 +65,11 @@ def create_app(
     app.include_router(home.router)
     app.include_router(requests.router)
     app.include_router(links.router)
+    app.include_router(file.router)
+    app.include_router(kb.router)
+    app.include_router(feedback.router)
+    app.include_router(beta.router)
+    app.include_router(status.router)
     _install_page_errors(app)
     return app
 

@@ -185,6 +185,26 @@ class BusinessCalendar:
         workdays = frozenset(getattr(found, "weekend_workdays", ()) or ())
         return names, frozenset(day for day in workdays if day.year == year)
 
+    def closed_days(
+        self, first: date, last: date, language: str | None = None
+    ) -> list[tuple[date, str | None]]:
+        """The days in ``[first, last]`` the weekly schedule would open but the desk is closed
+        (a public holiday or an extra closed date), each with the holiday's name if it is one
+        (in ``language``, e.g. "ru" or "en_US", where the holiday calendar has it)."""
+        closed: list[tuple[date, str | None]] = []
+        day = first
+        while day <= last:
+            if self.policy.schedule.get(WEEKDAYS[day.weekday()]) and not self.open_hours(day):
+                closed.append((day, self._holiday_name(day, language)))
+            day += timedelta(days=1)
+        return closed
+
+    def _holiday_name(self, day: date, language: str | None) -> str | None:
+        source = self.policy.holidays
+        if source is None or day not in self._days_off(day.year):
+            return None
+        return _holiday_names(source.country, source.subdivision, day.year, language).get(day)
+
     # -- internals --------------------------------------------------------------------------
 
     def _at(self, x: float) -> datetime:
@@ -390,6 +410,30 @@ def _holiday_dates(country: str, subdivision: str | None, year: int) -> frozense
         found = holidays_lib.country_holidays(country, subdiv=subdivision, years=year)
         days = _holiday_cache[key] = frozenset(d for d in found if d.year == year)
     return days
+
+
+_names_cache: dict[tuple[str, str | None, int, str | None], dict[date, str]] = {}
+
+
+def _holiday_names(
+    country: str, subdivision: str | None, year: int, language: str | None
+) -> dict[date, str]:
+    key = (country, subdivision, year, language)
+    names = _names_cache.get(key)
+    if names is None:
+        supported = getattr(
+            holidays_lib.country_holidays(country, subdiv=subdivision, years=year),
+            "supported_languages",
+            (),
+        )
+        found = holidays_lib.country_holidays(
+            country,
+            subdiv=subdivision,
+            years=year,
+            language=language if language in supported else None,
+        )
+        names = _names_cache[key] = {d: str(name) for d, name in found.items()}
+    return names
 
 
 def _to_us(t: datetime) -> float:

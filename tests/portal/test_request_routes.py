@@ -195,9 +195,11 @@ async def test_rating_and_beta_links_act_only_by_their_buttons(
     assert beta.startswith(system.settings.portal_public_url)
     shown = await portal.get(local)
     assert shown.status_code == 200 and "Участвовать" in shown.text
-    joined = await portal.post(local, data={"csrf": _csrf(shown)})
+    path, token = local.split("?token=")
+    token = html.unescape(token)
+    joined = await portal.post(path, data={"csrf": _csrf(shown), "token": token})
     assert joined.status_code == 200 and "Вы участвуете в бета-программе" in joined.text
-    forged = await portal.post(local.replace("token=", "token=x"), data={"csrf": _csrf(shown)})
+    forged = await portal.post(path, data={"csrf": _csrf(shown), "token": "x" + token})
     assert forged.status_code == 404
     assert (await portal.get(local.replace("token=", "token=x"))).status_code == 404
     bad_rating = await portal.get(f"/ratings/{ticket['id']}?token=x.y&score=4")

@@ -68,6 +68,7 @@ async def in_progress(
             latest=None
             if item.latest is None
             else PublicUpdateOut(text=item.latest.text, posted_at=item.latest.posted_at),
+            updates=[PublicUpdateOut(text=u.text, posted_at=u.posted_at) for u in item.updates],
         )
         for item in found
     ]

@@ -115,6 +115,7 @@ class PublicIncidentOut(BaseModel):
     summary: str
     declared_at: AwareDatetime
     latest: PublicUpdateOut | None = Field(description="the newest update to customers, if any")
+    updates: list[PublicUpdateOut] = Field(description="every update to customers, oldest first")
 
 
 class LinkedOut(IncidentOut):

@@ -1,17 +1,16 @@
 """The pages behind the signed links in our mail that are not the customer's key: the resolved
-mail's rating links (clause 13) and the beta programme's opt-in and opt-out (clause 28).
+mail's rating links (clause 13); the beta programme's are in beta.py.
 Opening one changes nothing (mail scanners follow every link); its button does."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.portal.upstream import ProblemError, Upstream
+from services.portal.upstream import Upstream
 from services.portal.web import checked_form, client_of, page, upstream_of
 
 router = APIRouter(include_in_schema=False)
@@ -71,38 +70,3 @@ async def rate(request: Request, ticket_id: uuid.UUID, token: str = "") -> Respo
         personal=True,
         outcome=outcome or "error",
     )
-
-
-@router.get("/beta/{choice}")
-async def beta_page(
-    request: Request, choice: Literal["opt-in", "opt-out"], token: str = ""
-) -> Response:
-    # The notifier's own page checks the link (and changes nothing).
-    checked = (
-        await upstream_of(request)
-        .client("notifier")
-        .get(f"/v1/beta/{choice}", params={"token": token})
-    )
-    if checked.status_code != 200:
-        return page(request, "beta.html.j2", 404, personal=True, choice=choice, bad_link=True)
-    return page(request, "beta.html.j2", personal=True, choice=choice, token=token)
-
-
-@router.post("/beta/{choice}")
-async def beta_choose(
-    request: Request, choice: Literal["opt-in", "opt-out"], token: str = ""
-) -> Response:
-    await checked_form(request)
-    try:
-        answer = await upstream_of(request).json(
-            "notifier",
-            "POST",
-            f"/v1/beta/{choice}?{urlencode({'token': token})}",
-            client=client_of(request),
-        )
-    except ProblemError as exc:
-        if exc.problem.status == 429:
-            raise
-        return page(request, "beta.html.j2", 404, personal=True, choice=choice, bad_link=True)
-    joined = bool(answer and answer.get("opted_in"))
-    return page(request, "beta.html.j2", personal=True, choice=choice, joined=joined)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request
@@ -15,14 +15,16 @@ from services.sla.api.models import (
     BetweenOut,
     CalendarDayOut,
     CalendarYearOut,
+    ClosedDayOut,
     OpenOut,
     PolicyOut,
 )
 from services.sla.domain.year import notable_days
 from shared.contracts.api import PROBLEM_RESPONSES
+from shared.contracts.events import Language
 from shared.errors import UnprocessableError
 from shared.policy.book import PolicyBook
-from shared.policy.calendar import BusinessCalendar
+from shared.policy.calendar import FIRST_YEAR, LAST_YEAR, BusinessCalendar
 
 T = TypeVar("T")
 
@@ -76,6 +78,36 @@ async def is_open(
         open=_compute("at", lambda: calendar.is_open(moment)),
         next_open=_compute("at", lambda: calendar.next_open(moment)),
     )
+
+
+# Languages of the holiday names, as the holidays package spells them.
+_NAME_LANGUAGES = {"ru": "ru", "en": "en_US"}
+
+
+@router.get(
+    "/calendar/closed-days", summary="Days the desk is closed though it would usually be open"
+)
+async def closed_days(
+    request: Request,
+    start: Annotated[
+        date | None, Query(description="the first day; default: today in the desk's zone")
+    ] = None,
+    days: Annotated[int, Query(ge=1, le=366, description="how many days from the first")] = 60,
+    language: Annotated[
+        Language, Query(description="of the holidays' names, where there is one")
+    ] = Language.ru,
+) -> list[ClosedDayOut]:
+    """Upcoming public holidays and extra closed dates that fall on the desk's working days
+    (clause 1): what a customer should plan around. The policy in force now decides."""
+    now = datetime.now(UTC)
+    calendar = _calendar(request, now, "days")
+    first = start or now.astimezone(calendar.tz).date()
+    if not FIRST_YEAR <= first.year < LAST_YEAR:
+        reason = f"the calendar covers {FIRST_YEAR}–{LAST_YEAR}"
+        raise UnprocessableError(f"start: {reason}", errors=[{"field": "start", "reason": reason}])
+    last = first + timedelta(days=days - 1)
+    found = _compute("start", lambda: calendar.closed_days(first, last, _NAME_LANGUAGES[language]))
+    return [ClosedDayOut(date=day, name=name) for day, name in found]
 
 
 @router.get("/policy", summary="The policy in force, and every version")

@@ -61,6 +61,11 @@ class CalendarYearOut(BaseModel):
     days: list[CalendarDayOut] = Field(description="every day not as the schedule has it")
 
 
+class ClosedDayOut(BaseModel):
+    date: dt.date = Field(description="a day the weekly schedule would open")
+    name: str | None = Field(description="the public holiday's name; null: an extra closed date")
+
+
 class PolicyOut(BaseModel):
     in_force: str = Field(description="the version in force now")
     versions: list[dict[str, Any]]
