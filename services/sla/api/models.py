@@ -79,6 +79,22 @@ class TicketSlaOut(BaseModel):
     resolution: TargetOut
 
 
+class SlaEventOut(BaseModel):
+    """Something that happened to a ticket's clocks, for its timeline."""
+
+    kind: str = Field(description="warning, breach or extension")
+    at: AwareDatetime
+    target: SlaTarget = Field(description="the target it concerns (an extension: resolution)")
+    business_days: int | None = Field(default=None, description="an extension's days")
+    reason: str | None = Field(default=None, description="an extension's reason, as mailed")
+    agent_id: uuid.UUID | None = Field(default=None, description="who extended it")
+
+
+class SlaHistoryOut(BaseModel):
+    ticket_id: uuid.UUID
+    events: list[SlaEventOut] = Field(description="oldest first")
+
+
 class TargetFiguresOut(BaseModel):
     measured: int = Field(description="targets met, in time or late: the ones with a time")
     median_minutes: float | None = Field(description="business minutes; none if none measured")

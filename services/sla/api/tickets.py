@@ -8,12 +8,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
+from services.sla.api.models import (
+    ExtensionIn,
+    SlaEventOut,
+    SlaHistoryOut,
+    TargetOut,
+    TicketSlaOut,
+)
 from services.sla.clocks import SlaClocks
 from services.sla.domain.clock import Target
 from services.sla.repository import ClockRecord
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
+from shared.contracts.events import SlaTarget
 from shared.policy.calendar import BusinessCalendar
 from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
@@ -87,6 +94,36 @@ async def read_sla(
 ) -> TicketSlaOut:
     record = await clocks.find(uow, ticket_id)
     return sla_view(record, clocks.calendar(record))
+
+
+@router.get(
+    "/{ticket_id}/sla/history",
+    summary="Warnings, breaches and extensions (with their reasons), oldest first",
+)
+async def read_history(
+    ticket_id: str, _agent: AgentDep, clocks: ClocksDep, uow: ReadUnitDep
+) -> SlaHistoryOut:
+    """For the ticket's timeline. A warning or breach is the one standing now: a clock
+    replayed after a reopening raises them afresh."""
+    record, extensions = await clocks.history(uow, ticket_id)
+    events = [
+        SlaEventOut(kind=kind, at=at, target=target.name)
+        for target in (record.clock.first_response, record.clock.resolution)
+        for kind, at in (("warning", target.warned_at), ("breach", target.breached_at))
+        if at is not None
+    ]
+    events += [
+        SlaEventOut(
+            kind="extension",
+            at=row.created_at,
+            target=SlaTarget.resolution,
+            business_days=row.business_days,
+            reason=row.reason,
+            agent_id=row.agent_id,
+        )
+        for row in extensions
+    ]
+    return SlaHistoryOut(ticket_id=record.ticket_id, events=sorted(events, key=lambda e: e.at))
 
 
 @router.post(
