@@ -107,6 +107,16 @@ class PostedUpdateOut(IncidentUpdateOut):
 # -- bugs to development ----------------------------------------------------------------------
 
 
+class TicketIncidentOut(BaseModel):
+    """An incident a ticket is linked to."""
+
+    id: uuid.UUID
+    title: str
+    status: IncidentStatus
+    linked_at: AwareDatetime = Field(description="when this ticket was linked")
+    resolved_at: AwareDatetime | None
+
+
 class ForwardIn(_In):
     summary: Annotated[str, _text(10, 10_000)] = Field(
         description=(
