@@ -6,6 +6,7 @@ other services' public APIs, as the signed-in agent. Its own tables hold session
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from services.console import handlers, sessions, tables
-from services.console.api import account, canned, desk, seniors, signin
+from services.console.api import account, canned, desk, seniors, signin, tickets
 from services.console.upstream import ProblemError, SessionRefusedError, Upstream
 from services.console.web import (
     COOKIE,
@@ -33,6 +34,8 @@ from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
+# The reply form, multipart/form-data with its files.
+REPLY_PATH = re.compile(r"/tickets/[^/]+/messages")
 
 
 def create_app(
@@ -50,6 +53,11 @@ def create_app(
         runtime,
         title="SviftDesk console",
         description="The agents' workplace: pages only, on the other services' APIs.",
+        # A reply's files are passed on to intake, which counts each against its own limits.
+        upload_limit=(
+            REPLY_PATH,
+            runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
+        ),
     )
     app.state.upstream = upstream
     serve = app.router.lifespan_context
@@ -69,6 +77,7 @@ def create_app(
     app.include_router(seniors.router)
     app.include_router(canned.router)
     app.include_router(account.router)
+    app.include_router(tickets.router)
     _install_page_errors(app)
     return app
 

@@ -14,9 +14,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import i18n
+from services.console.api import tickets
 from services.console.sessions import AgentSession
 from services.console.upstream import Problem, ProblemError, Upstream
-from services.console.web import AgentDep, checked_form, page, redirect, upstream_of, when
+from services.console.web import (
+    AgentDep,
+    checked_form,
+    close_form,
+    page,
+    redirect,
+    uploads_of,
+    upstream_of,
+    when,
+)
 from shared.contracts.events import Category
 
 router = APIRouter(include_in_schema=False)
@@ -133,27 +143,23 @@ async def _ticket_page(
 ) -> Response:
     upstream = upstream_of(request)
     try:
-        ticket = await upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket_id}")
+        reads = await tickets.read_ticket(upstream, agent, ticket_id)
     except ProblemError as exc:
         if exc.problem.status == 404:
             return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
         raise
-    try:
-        sla = await upstream.json(agent, "sla", "GET", f"/v1/tickets/{ticket['id']}/sla")
-    except ProblemError:
-        sla = None  # a ticket filed a moment ago may have no clock yet
-    # Independent reads: asked at once, the page waits for the slowest, not for their sum.
-    forwards, others, replies = await asyncio.gather(
-        upstream.json(agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"),
-        upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket['id']}/customer-tickets"),
-        upstream.json(agent, "intake", "GET", "/v1/canned-replies"),
-    )
+    ticket, sla = reads.ticket, reads.sla
+    # What needs the ticket's words or clock: asked at once too.
     draft = ""
-    if canned and problem is None:
-        try:
-            draft = await canned_reply_for(upstream, agent, canned, ticket, sla)
-        except ProblemError as exc:
-            problem, form = exc.problem, "canned"
+    want_canned = bool(canned) and problem is None
+    articles, rendered = await asyncio.gather(
+        tickets.suggested_articles(upstream, agent, ticket),
+        _canned_or_problem(upstream, agent, canned, ticket, sla) if want_canned else _nothing(),
+    )
+    if isinstance(rendered, Problem):
+        problem, form = rendered, "canned"
+    elif rendered is not None:
+        draft = rendered
     messages = {message["id"]: message for message in ticket["messages"]}
     return page(
         request,
@@ -164,9 +170,11 @@ async def _ticket_page(
         here=f"/tickets/{ticket['id']}",
         ticket=ticket,
         sla=sla,
-        forwards=forwards,
-        others=others,
-        replies=replies,
+        forwards=reads.forwards,
+        others=reads.others,
+        replies=reads.replies,
+        timeline=reads.timeline,
+        articles=articles,
         canned=canned,
         draft=draft,
         messages=messages,
@@ -185,6 +193,23 @@ async def ticket_page(
     """The ticket; with ``canned``, its reply box holds that canned reply filled in (a plain
     GET form, so it works without JavaScript)."""
     return await _ticket_page(request, agent, ticket_id, canned=canned or None)
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _canned_or_problem(
+    upstream: Upstream,
+    agent: AgentSession,
+    reply_id: str | None,
+    ticket: dict[str, Any],
+    sla: dict[str, Any] | None,
+) -> str | Problem:
+    try:
+        return await canned_reply_for(upstream, agent, reply_id or "", ticket, sla)
+    except ProblemError as exc:
+        return exc.problem
 
 
 async def canned_reply_for(
@@ -229,11 +254,19 @@ async def _act(
     path: str,
     body: dict[str, Any],
     service: str = "intake",
+    files: list[tuple[str, tuple[str, Any, str]]] | None = None,
 ) -> Response:
     """Do it, and come back to the ticket; on a refusal, the page with the reason beside the
-    field and the agent's words kept."""
+    field and the agent's words kept. With ``files``, as multipart/form-data."""
+    send: dict[str, Any] = {"json": body}
+    if files:
+        fields = {
+            name: str(value).lower() if isinstance(value, bool) else value
+            for name, value in body.items()
+        }
+        send = {"data": fields, "files": files}
     try:
-        await upstream_of(request).call(agent, service, method, path, json=body)
+        await upstream_of(request).call(agent, service, method, path, **send)
     except ProblemError as exc:
         return await _ticket_page(
             request, agent, ticket_id, problem=exc.problem, form=form_name, typed=typed
@@ -243,18 +276,25 @@ async def _act(
 
 @router.post("/tickets/{ticket_id}/messages")
 async def add_message(request: Request, ticket_id: str, agent: AgentDep) -> Response:
-    form = await checked_form(request, agent)
-    internal = form.get("internal") == "true"
-    return await _act(
-        request,
-        agent,
-        ticket_id,
-        "note" if internal else "reply",
-        form,
-        "POST",
-        f"/v1/tickets/{ticket_id}/messages",
-        {"body": form.get("body", ""), "internal": internal},
-    )
+    """A note, or a reply with the files the agent chose (the reply form is multipart: its
+    files are spooled to disk as they arrive and sent on to intake in chunks)."""
+    try:
+        form = await checked_form(request, agent)
+        internal = form.get("internal") == "true"
+        files = tickets.uploads(await uploads_of(request, tickets.ATTACHMENTS))
+        return await _act(
+            request,
+            agent,
+            ticket_id,
+            "note" if internal else "reply",
+            form,
+            "POST",
+            f"/v1/tickets/{ticket_id}/messages",
+            {"body": form.get("body", ""), "internal": internal},
+            files=files,
+        )
+    finally:
+        await close_form(request)
 
 
 @router.post("/tickets/{ticket_id}/transitions")

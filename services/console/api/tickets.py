@@ -1,0 +1,204 @@
+"""The ticket page, complete (issue 16): the whole timeline from every service, attachments
+downloaded through the console, replies with files, suggested knowledge-base articles.
+
+The reads are independent of each other, so they are asked at once: the page waits for the
+slowest service, not for the sum of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
+from starlette.datastructures import UploadFile
+
+from services.console.sessions import AgentSession
+from services.console.upstream import ProblemError, Upstream
+from services.console.web import CSP, AgentDep, page, templates, upstream_of
+
+router = APIRouter(include_in_schema=False)
+
+T = TypeVar("T")
+# The file field of intake's multipart message, and of the console's reply form.
+ATTACHMENTS = "attachments"
+SUGGESTIONS = 3
+OCTET_STREAM = "application/octet-stream"
+
+
+def file_size(size: int) -> str:
+    """Bytes as people read them: 812 B, 4.7 KB, 5.0 MB (decimal, like the browsers)."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1000**2:
+        return f"{size / 1000:.1f} KB"
+    return f"{size / 1000**2:.1f} MB"
+
+
+templates.filters["tkt_size"] = file_size
+
+
+@dataclass
+class TicketReads:
+    """What the ticket page shows, read from intake, sla and escalation."""
+
+    ticket: dict[str, Any]
+    sla: dict[str, Any] | None
+    forwards: list[dict[str, Any]]
+    others: list[dict[str, Any]]
+    replies: list[dict[str, Any]]
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _or(read: Awaitable[T], default: T) -> T:
+    """A read the page can do without (a ticket filed a moment ago has no clock yet)."""
+    try:
+        return await read
+    except ProblemError as exc:
+        if exc.problem.status in (404, 409):
+            return default
+        raise
+
+
+async def read_ticket(upstream: Upstream, agent: AgentSession, ticket_ref: str) -> TicketReads:
+    """The ticket and everything around it. Given the ticket's id, all at once; given its
+    number, the ticket first (the other services know it by id). ProblemError 404 if none."""
+    try:
+        ticket_id = str(uuid.UUID(ticket_ref))
+    except ValueError:
+        ticket_id = (await upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket_ref}"))["id"]
+
+    def get(service: str, path: str, **params: Any) -> Awaitable[Any]:
+        return upstream.json(agent, service, "GET", path, params=params or None)
+
+    base = f"/v1/tickets/{ticket_id}"
+    (
+        ticket,
+        sla,
+        history,
+        forwards,
+        escalations,
+        incidents,
+        others,
+        replies,
+    ) = await asyncio.gather(
+        get("intake", base),
+        _or(get("sla", f"{base}/sla"), None),
+        _or(get("sla", f"{base}/sla/history"), {"events": []}),
+        get("escalation", f"{base}/development"),
+        get("escalation", f"{base}/escalations"),
+        get("escalation", f"{base}/incidents"),
+        get("intake", f"{base}/customer-tickets"),
+        get("intake", "/v1/canned-replies"),
+    )
+    reads = TicketReads(ticket, sla, forwards, others, replies)
+    reads.timeline = merged_timeline(
+        ticket["timeline"], history["events"], escalations, forwards, incidents
+    )
+    return reads
+
+
+def merged_timeline(
+    intake: list[dict[str, Any]],
+    sla: list[dict[str, Any]],
+    escalations: list[dict[str, Any]],
+    forwards: list[dict[str, Any]],
+    incidents: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """One list by time: intake's conversation and moves, the clocks' warnings, breaches and
+    extensions, escalations, forwards to development and incidents. Each entry keeps its
+    service's fields and gets a ``kind`` of its own for the page's label."""
+    entries = list(intake)
+    entries += [{**event, "kind": f"sla_{event['kind']}"} for event in sla]
+    for escalation in escalations:
+        entries.append({**escalation, "kind": "escalation_opened", "at": escalation["opened_at"]})
+        if escalation["closed_at"]:
+            entries.append(
+                {**escalation, "kind": "escalation_closed", "at": escalation["closed_at"]}
+            )
+    for forward in forwards:
+        entries.append({**forward, "kind": "forwarded", "at": forward["requested_at"]})
+        if forward["released_at"]:
+            entries.append({**forward, "kind": "fix_released", "at": forward["released_at"]})
+    for incident in incidents:
+        entries.append({**incident, "kind": "incident_linked", "at": incident["linked_at"]})
+        if incident["resolved_at"]:
+            entries.append({**incident, "kind": "incident_resolved", "at": incident["resolved_at"]})
+    # Stable: entries of the same instant keep their service's order.
+    entries.sort(key=lambda entry: datetime.fromisoformat(entry["at"]))
+    return entries
+
+
+async def suggested_articles(
+    upstream: Upstream, agent: AgentSession, ticket: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Published articles matching the subject, in the customer's language first."""
+    params = {
+        "q": ticket["subject"][:200],
+        "language": ticket["customer"]["language"],
+        "limit": SUGGESTIONS,
+    }
+    try:
+        found: list[dict[str, Any]] = await upstream.json(
+            agent, "intake", "GET", "/v1/articles/search", params=params
+        )
+    except ProblemError:
+        return []  # a subject with nothing to search for: no suggestions, not an error
+    return [article for article in found if article["status"] == "published"]
+
+
+def uploads(files: list[UploadFile | str]) -> list[tuple[str, tuple[str, Any, str]]]:
+    """The reply form's chosen files as httpx sends them on: read from their spooled
+    temporary files in chunks, never whole into memory. An empty file input sends a part
+    without a name or bytes: that is no file."""
+    return [
+        (
+            ATTACHMENTS,
+            (file.filename or "file", file.file, file.content_type or "application/octet-stream"),
+        )
+        for file in files
+        if isinstance(file, UploadFile) and (file.filename or file.size)
+    ]
+
+
+@router.get("/tickets/{ticket_id}/attachments/{attachment_id}")
+async def download(
+    request: Request, ticket_id: uuid.UUID, attachment_id: uuid.UUID, agent: AgentDep
+) -> Response:
+    """Intake's file, passed on chunk by chunk as the agent: always a download, never shown
+    in the console's origin (nosniff, octet-stream), whatever its bytes say."""
+    path = f"/v1/tickets/{ticket_id}/attachments/{attachment_id}"
+    try:
+        upstream = await upstream_of(request).open_stream(agent, "intake", path)
+    except ProblemError as exc:
+        if exc.problem.status == 404:  # unknown, another ticket's, or a refused file
+            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        raise
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_bytes():
+                yield chunk
+        finally:
+            await upstream.aclose()
+
+    headers = {
+        "Content-Disposition": upstream.headers.get("content-disposition", "attachment"),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": CSP,
+        "Cache-Control": "no-store",
+    }
+    if "content-encoding" not in upstream.headers and "content-length" in upstream.headers:
+        headers["Content-Length"] = upstream.headers["content-length"]
+    return StreamingResponse(
+        chunks(),
+        media_type=OCTET_STREAM,
+        headers=headers,
+        background=BackgroundTask(upstream.aclose),  # also when the browser goes away
+    )
