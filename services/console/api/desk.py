@@ -6,7 +6,6 @@ is shown next to the field, with what the agent typed kept.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -149,17 +148,12 @@ async def _ticket_page(
             return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
         raise
     ticket, sla = reads.ticket, reads.sla
-    # What needs the ticket's words or clock: asked at once too.
     draft = ""
-    want_canned = bool(canned) and problem is None
-    articles, rendered = await asyncio.gather(
-        tickets.suggested_articles(upstream, agent, ticket),
-        _canned_or_problem(upstream, agent, canned, ticket, sla) if want_canned else _nothing(),
-    )
-    if isinstance(rendered, Problem):
-        problem, form = rendered, "canned"
-    elif rendered is not None:
-        draft = rendered
+    if canned and problem is None:
+        try:
+            draft = await canned_reply_for(upstream, agent, canned, ticket, sla)
+        except ProblemError as exc:
+            problem, form = exc.problem, "canned"
     messages = {message["id"]: message for message in ticket["messages"]}
     return page(
         request,
@@ -174,7 +168,6 @@ async def _ticket_page(
         others=reads.others,
         replies=reads.replies,
         timeline=reads.timeline,
-        articles=articles,
         canned=canned,
         draft=draft,
         messages=messages,
@@ -193,23 +186,6 @@ async def ticket_page(
     """The ticket; with ``canned``, its reply box holds that canned reply filled in (a plain
     GET form, so it works without JavaScript)."""
     return await _ticket_page(request, agent, ticket_id, canned=canned or None)
-
-
-async def _nothing() -> None:
-    return None
-
-
-async def _canned_or_problem(
-    upstream: Upstream,
-    agent: AgentSession,
-    reply_id: str | None,
-    ticket: dict[str, Any],
-    sla: dict[str, Any] | None,
-) -> str | Problem:
-    try:
-        return await canned_reply_for(upstream, agent, reply_id or "", ticket, sla)
-    except ProblemError as exc:
-        return exc.problem
 
 
 async def canned_reply_for(

@@ -8,6 +8,7 @@ slowest service, not for the sum of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ async def _or(read: Awaitable[T], default: T) -> T:
     try:
         return await read
     except ProblemError as exc:
-        if exc.problem.status in (404, 409):
+        if exc.problem.status == 404:
             return default
         raise
 
@@ -78,19 +79,9 @@ async def read_ticket(upstream: Upstream, agent: AgentSession, ticket_ref: str) 
         return upstream.json(agent, service, "GET", path, params=params or None)
 
     base = f"/v1/tickets/{ticket_id}"
-    (
-        ticket,
-        sla,
-        history,
-        forwards,
-        escalations,
-        incidents,
-        others,
-        replies,
-    ) = await asyncio.gather(
+    ticket, sla, forwards, escalations, incidents, others, replies = await asyncio.gather(
         get("intake", base),
         _or(get("sla", f"{base}/sla"), None),
-        _or(get("sla", f"{base}/sla/history"), {"events": []}),
         get("escalation", f"{base}/development"),
         get("escalation", f"{base}/escalations"),
         get("escalation", f"{base}/incidents"),
@@ -98,9 +89,8 @@ async def read_ticket(upstream: Upstream, agent: AgentSession, ticket_ref: str) 
         get("intake", "/v1/canned-replies"),
     )
     reads = TicketReads(ticket, sla, forwards, others, replies)
-    reads.timeline = merged_timeline(
-        ticket["timeline"], history["events"], escalations, forwards, incidents
-    )
+    history = sla["history"] if sla else []
+    reads.timeline = merged_timeline(ticket["timeline"], history, escalations, forwards, incidents)
     return reads
 
 
@@ -135,22 +125,22 @@ def merged_timeline(
     return entries
 
 
+@router.get("/tickets/{ticket_id}/articles")
 async def suggested_articles(
-    upstream: Upstream, agent: AgentSession, ticket: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Published articles matching the subject, in the customer's language first."""
-    params = {
-        "q": ticket["subject"][:200],
-        "language": ticket["customer"]["language"],
-        "limit": SUGGESTIONS,
-    }
-    try:
-        found: list[dict[str, Any]] = await upstream.json(
-            agent, "intake", "GET", "/v1/articles/search", params=params
-        )
-    except ProblemError:
-        return []  # a subject with nothing to search for: no suggestions, not an error
-    return [article for article in found if article["status"] == "published"]
+    request: Request, ticket_id: uuid.UUID, agent: AgentDep, q: str = "", language: str = "ru"
+) -> Response:
+    """Published articles matching the ticket's subject (``q``), in the customer's language
+    first: the ticket page fetches them once it is shown (htmx), so a search never delays it."""
+    params = {"q": q[:200], "language": language, "limit": SUGGESTIONS}
+    found: list[dict[str, Any]] = []
+    # A subject with nothing to search for has no suggestions: not an error on the page.
+    if q.strip():
+        with contextlib.suppress(ProblemError):
+            found = await upstream_of(request).json(
+                agent, "intake", "GET", "/v1/articles/search", params=params
+            )
+    articles = [article for article in found if article["status"] == "published"]
+    return page(request, "ticket_articles.html.j2", agent.language, articles=articles)
 
 
 def uploads(files: list[UploadFile | str]) -> list[tuple[str, tuple[str, Any, str]]]:

@@ -90,9 +90,14 @@ class SlaEventOut(BaseModel):
     agent_id: uuid.UUID | None = Field(default=None, description="who extended it")
 
 
-class SlaHistoryOut(BaseModel):
-    ticket_id: uuid.UUID
-    events: list[SlaEventOut] = Field(description="oldest first")
+class TicketSlaHistoryOut(TicketSlaOut):
+    """One ticket's SLA with what happened to its clocks, for the ticket's timeline."""
+
+    history: list[SlaEventOut] = Field(
+        description="warnings, breaches and extensions (with their reasons), oldest first; a "
+        "warning or breach is the one standing now: a clock replayed after a reopening raises "
+        "them afresh"
+    )
 
 
 class TargetFiguresOut(BaseModel):

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from services.sla.api.models import (
     ExtensionIn,
     SlaEventOut,
-    SlaHistoryOut,
     TargetOut,
+    TicketSlaHistoryOut,
     TicketSlaOut,
 )
 from services.sla.clocks import SlaClocks
@@ -88,23 +88,14 @@ async def read_many(
     return [sla_view(record, clocks.calendar(record)) for record in records]
 
 
-@router.get("/{ticket_id}/sla", summary="Targets, business time used and left, met or breached")
+@router.get(
+    "/{ticket_id}/sla",
+    summary="Targets, business time used and left, met or breached; warnings, breaches and "
+    "extensions",
+)
 async def read_sla(
     ticket_id: str, _agent: AgentDep, clocks: ClocksDep, uow: ReadUnitDep
-) -> TicketSlaOut:
-    record = await clocks.find(uow, ticket_id)
-    return sla_view(record, clocks.calendar(record))
-
-
-@router.get(
-    "/{ticket_id}/sla/history",
-    summary="Warnings, breaches and extensions (with their reasons), oldest first",
-)
-async def read_history(
-    ticket_id: str, _agent: AgentDep, clocks: ClocksDep, uow: ReadUnitDep
-) -> SlaHistoryOut:
-    """For the ticket's timeline. A warning or breach is the one standing now: a clock
-    replayed after a reopening raises them afresh."""
+) -> TicketSlaHistoryOut:
     record, extensions = await clocks.history(uow, ticket_id)
     events = [
         SlaEventOut(kind=kind, at=at, target=target.name)
@@ -123,7 +114,10 @@ async def read_history(
         )
         for row in extensions
     ]
-    return SlaHistoryOut(ticket_id=record.ticket_id, events=sorted(events, key=lambda e: e.at))
+    view = sla_view(record, clocks.calendar(record))
+    return TicketSlaHistoryOut(
+        **view.model_dump(), history=sorted(events, key=lambda event: event.at)
+    )
 
 
 @router.post(
