@@ -170,5 +170,22 @@ async def test_an_agent_answers_with_a_canned_reply_a_file_and_an_article(
         assert forged.status_code == 403
         unknown = await client.get(f"{ticket_url}/attachments/{filed['id']}")
         assert unknown.status_code == 404
+
+        # A mailed file over the limit is listed as not taken, with no link to download.
+        _, mailer = await issue(system, Role.partner, partner_name="MailCo", scopes=("mail:write",))
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = "olga@example.com", "support@x.ru", "Ошибка"
+        mail.set_content("Скриншот во вложении.")
+        mail.add_attachment(os.urandom(FILE_LIMIT + 1), "image", "png", filename="large.png")
+        mailed = await system.intake.post(
+            "/v1/inbound/email",
+            content=mail.as_bytes(),
+            headers={**mailer, "Content-Type": "message/rfc822"},
+        )
+        assert mailed.status_code == 200, mailed.text
+        shown = await client.get(f"/tickets/{mailed.json()['number']}")  # by its number too
+        assert shown.status_code == 200
+        assert "large.png" in shown.text and "не принят" in shown.text
+        assert "attachments/" not in shown.text
     await page.reload()
     await expect(timeline).not_to_contain_text("forged")
