@@ -150,6 +150,7 @@ async def test_an_agent_answers_with_a_canned_reply_a_file_and_an_article(
     # At a phone's width the page fits, long links in replies included.
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.set_viewport_size({"width": 1280, "height": 720})
+    await expect(articles).to_be_visible()  # fetched once the page is shown
     await desk.screenshot(page, "ticket")
 
     # Over httpx, with the browser's cookie: the download is an attachment, never sniffed;
