@@ -67,20 +67,26 @@ async def _or(read: Awaitable[T], default: T) -> T:
         raise
 
 
+async def _given(value: T) -> T:
+    return value
+
+
 async def read_ticket(upstream: Upstream, agent: AgentSession, ticket_ref: str) -> TicketReads:
     """The ticket and everything around it. Given the ticket's id, all at once; given its
     number, the ticket first (the other services know it by id). ProblemError 404 if none."""
-    try:
-        ticket_id = str(uuid.UUID(ticket_ref))
-    except ValueError:
-        ticket_id = (await upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket_ref}"))["id"]
 
     def get(service: str, path: str, **params: Any) -> Awaitable[Any]:
         return upstream.json(agent, service, "GET", path, params=params or None)
 
+    try:
+        ticket_id = str(uuid.UUID(ticket_ref))
+        read = get("intake", f"/v1/tickets/{ticket_id}")
+    except ValueError:
+        known = await get("intake", f"/v1/tickets/{ticket_ref}")
+        ticket_id, read = known["id"], _given(known)
     base = f"/v1/tickets/{ticket_id}"
     ticket, sla, forwards, escalations, incidents, others, replies = await asyncio.gather(
-        get("intake", base),
+        read,
         _or(get("sla", f"{base}/sla"), None),
         get("escalation", f"{base}/development"),
         get("escalation", f"{base}/escalations"),
