@@ -158,6 +158,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "tkt_incident_resolved": "Инцидент решён",
         "tkt_articles": "Статьи базы знаний по теме",
         "tkt_insert_link": "Вставить ссылку в ответ",
+        "tkt_bytes": "Б",
+        "tkt_kb": "КБ",
+        "tkt_mb": "МБ",
     },
     "en": {
         "app": "SviftDesk console",
@@ -313,6 +316,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "tkt_incident_resolved": "Incident resolved",
         "tkt_articles": "Knowledge-base articles on the subject",
         "tkt_insert_link": "Insert the link into the reply",
+        "tkt_bytes": "B",
+        "tkt_kb": "KB",
+        "tkt_mb": "MB",
     },
 }
 

@@ -79,7 +79,7 @@ async def test_an_agent_answers_with_a_canned_reply_a_file_and_an_article(
 
     # The customer's file is listed with its size and type, and downloads byte for byte.
     timeline = page.locator(".timeline")
-    await expect(timeline).to_contain_text("screen.png · 40.0 KB · image/png")
+    await expect(timeline).to_contain_text("screen.png · 40,0 КБ · image/png")
     async with page.expect_download() as downloading:
         await timeline.get_by_role("link", name="screen.png").click()
     download = await downloading.value
@@ -112,7 +112,7 @@ async def test_an_agent_answers_with_a_canned_reply_a_file_and_an_article(
     await page.get_by_role("button", name="Отправить ответ").click()
     staff_entry = page.locator(".entry.staff")
     await expect(staff_entry).to_contain_text("Иван Петров, проверьте лимит.")
-    await expect(staff_entry).to_contain_text("инструкция.pdf · 300.0 KB · application/pdf")
+    await expect(staff_entry).to_contain_text("инструкция.pdf · 300,0 КБ · application/pdf")
 
     # The customer's mail carries the words, the article's link and the file.
     def replied(mails: list[EmailMessage]) -> list[EmailMessage]:

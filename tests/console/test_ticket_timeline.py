@@ -107,11 +107,12 @@ def test_each_entry_has_its_label_in_both_languages() -> None:
                 "Передано старшему специалисту</strong> (по просьбе клиента) · закрыта",
                 "Эскалация закрыта</strong>: Ошибка подтверждена", "Передано в разработку",
                 "Исправление выпущено</strong>: 2.4.1", "Связано с инцидентом</strong>: Сбой",
-                "Инцидент решён", "Клиент просит", "big.png</span> · 7.0 MB · image/png",
-                "не принят", f'/tickets/{ticket["id"]}/attachments/', "a.pdf</a> · 1.2 KB"]),
+                "Инцидент решён", "Клиент просит", "big.png</span> · 7,0 МБ · image/png",
+                "не принят", f'/tickets/{ticket["id"]}/attachments/', "a.pdf</a> · 1,2 КБ"]),
         ("en", ["Resolution target extended</strong> (business days: 2)", "Target due soon",
                 "Target missed", "Escalated to a senior specialist</strong> (the customer "
-                "asked)", "Forwarded to development", "Fix released", "Incident resolved"]),
+                "asked)", "Forwarded to development", "Fix released", "Incident resolved",
+                "a.pdf</a> · 1.2 KB"]),
     ):  # fmt: skip
         html = templates.get_template("ticket.html.j2").render(
             request=None,
@@ -139,4 +140,6 @@ def test_each_entry_has_its_label_in_both_languages() -> None:
 
 
 def test_sizes_as_people_read_them() -> None:
-    assert [file_size(n) for n in (812, 4_700, 5_000_000)] == ["812 B", "4.7 KB", "5.0 MB"]
+    sizes = (812, 4_700, 5_000_000)
+    assert [file_size(n, "ru") for n in sizes] == ["812 Б", "4,7 КБ", "5,0 МБ"]
+    assert [file_size(n, "en") for n in sizes] == ["812 B", "4.7 KB", "5.0 MB"]

@@ -20,6 +20,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
+from services.console import i18n
 from services.console.sessions import AgentSession
 from services.console.upstream import ProblemError, Upstream
 from services.console.web import CSP, AgentDep, page, templates, upstream_of
@@ -33,13 +34,15 @@ SUGGESTIONS = 3
 OCTET_STREAM = "application/octet-stream"
 
 
-def file_size(size: int) -> str:
-    """Bytes as people read them: 812 B, 4.7 KB, 5.0 MB (decimal, like the browsers)."""
+def file_size(size: int, language: str = "ru") -> str:
+    """Bytes as people read them (decimal, like the browsers): 812 Б, 4,7 КБ, 5,0 МБ; in
+    English 812 B, 4.7 KB, 5.0 MB."""
+    words = i18n.words(language)
     if size < 1000:
-        return f"{size} B"
-    if size < 1000**2:
-        return f"{size / 1000:.1f} KB"
-    return f"{size / 1000**2:.1f} MB"
+        return f"{size} {words['tkt_bytes']}"
+    value, unit = (size / 1000, "tkt_kb") if size < 1000**2 else (size / 1000**2, "tkt_mb")
+    number = f"{value:.1f}"
+    return f"{number if language == 'en' else number.replace('.', ',')} {words[unit]}"
 
 
 templates.filters["tkt_size"] = file_size
