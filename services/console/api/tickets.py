@@ -88,18 +88,22 @@ async def read_ticket(upstream: Upstream, agent: AgentSession, ticket_ref: str) 
         known = await get("intake", f"/v1/tickets/{ticket_ref}")
         ticket_id, read = known["id"], _given(known)
     base = f"/v1/tickets/{ticket_id}"
-    ticket, sla, forwards, escalations, incidents, others, replies = await asyncio.gather(
+    ticket, sla, activity, others, replies = await asyncio.gather(
         read,
         _or(get("sla", f"{base}/sla"), None),
-        get("escalation", f"{base}/development"),
-        get("escalation", f"{base}/escalations"),
-        get("escalation", f"{base}/incidents"),
+        get("escalation", f"{base}/activity"),
         get("intake", f"{base}/customer-tickets"),
         get("intake", "/v1/canned-replies"),
     )
+    forwards = activity["forwards"]
     reads = TicketReads(ticket, sla, forwards, others, replies)
-    history = sla["history"] if sla else []
-    reads.timeline = merged_timeline(ticket["timeline"], history, escalations, forwards, incidents)
+    reads.timeline = merged_timeline(
+        ticket["timeline"],
+        sla["history"] if sla else [],
+        activity["escalations"],
+        forwards,
+        activity["incidents"],
+    )
     return reads
 
 

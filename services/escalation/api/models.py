@@ -165,3 +165,11 @@ class CallbackOut(BaseModel):
     forward_ids: list[uuid.UUID] = Field(description="every forward the notice matched")
     ticket_ids: list[uuid.UUID]
     newly_released: list[uuid.UUID] = Field(description="empty when this notice came before")
+
+
+class TicketActivityOut(BaseModel):
+    """What the escalation service knows of one ticket, each list oldest first."""
+
+    escalations: list[EscalationOut]
+    forwards: list[ForwardOut] = Field(description="as GET /v1/tickets/{id}/development")
+    incidents: list[TicketIncidentOut]
