@@ -24,6 +24,7 @@ from services.console.web import (
     COOKIE,
     CsrfError,
     SignInRequiredError,
+    close_form,
     form_of,
     page,
     runtime_of,
@@ -90,6 +91,7 @@ def _install_page_errors(app: FastAPI) -> None:
         if request.method == "POST" and request.url.path.endswith("/messages"):
             # The session ended while the agent wrote: their words are shown, not lost.
             draft = (await form_of(request)).get("body", "")
+            await close_form(request)  # the files of a multipart reply are not sent
             if draft.strip():
                 return page(request, "sign_in.html.j2", "ru", 401, notice="ended", draft=draft)
         return to_sign_in(request)
