@@ -118,8 +118,9 @@ def sign_in(sviftdesk: str, env: dict[str, str], console: str) -> httpx.Client:
     return client
 
 
-def long_ticket(intake: str, agent_token: str) -> str:
-    """A ticket filed and worked through the API until its timeline holds 200 entries."""
+def long_ticket(intake: str, agent_token: str, sla: str, escalation: str) -> str:
+    """A ticket filed and worked through the API until its timeline holds 200 entries, with
+    an extension and a forward to development besides: the page reads every service."""
     with httpx.Client(base_url=intake, timeout=30) as api:
         filed = api.post(
             "/v1/tickets",
@@ -145,6 +146,19 @@ def long_ticket(intake: str, agent_token: str) -> str:
                 json={"body": f"Сообщение клиента {n}: всё ещё не работает."},
                 headers=customer,
             ).raise_for_status()
+        # The clock starts on intake's event: on a busy machine it may take a moment.
+        clock = f"{sla}/v1/tickets/{ticket['id']}/sla"
+        deadline = time.monotonic() + 60
+        while httpx.get(clock, headers=agent).status_code == 404 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        extension = {"business_days": 1, "reason": "Нужна проверка у банка."}
+        httpx.post(
+            f"{sla}/v1/tickets/{ticket['id']}/sla/extension", json=extension, headers=agent
+        ).raise_for_status()
+        summary = {"summary": "Платёж отклоняется при верном лимите: шаги в обращении."}
+        httpx.post(
+            f"{escalation}/v1/tickets/{ticket['id']}/development", json=summary, headers=agent
+        ).raise_for_status()
         return str(ticket["id"])
 
 
@@ -196,7 +210,12 @@ def main(tickets: int, requests: int) -> None:
             f"{tickets:,} tickets with their clocks written in {time.monotonic() - started:.0f} s"
         )
         console = sign_in(sviftdesk, env, f"http://127.0.0.1:{ports['console']}")
-        ticket_id = long_ticket(f"http://127.0.0.1:{ports['intake']}", console.token)  # type: ignore[attr-defined]
+        ticket_id = long_ticket(
+            f"http://127.0.0.1:{ports['intake']}",
+            console.token,  # type: ignore[attr-defined]
+            sla,
+            f"http://127.0.0.1:{ports['escalation']}",
+        )
         baseline_port = free_port()
         processes.append(
             serve(

@@ -6,6 +6,7 @@ other services' public APIs, as the signed-in agent. Its own tables hold session
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from services.console.api import (
     notifications,
     seniors,
     signin,
+    tickets,
 )
 from services.console.api import reports as reports_pages
 from services.console.live import LiveHub
@@ -35,6 +37,7 @@ from services.console.web import (
     COOKIE,
     CsrfError,
     SignInRequiredError,
+    close_form,
     form_of,
     page,
     runtime_of,
@@ -45,6 +48,8 @@ from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
+# The reply form, multipart/form-data with its files.
+REPLY_PATH = re.compile(r"/tickets/[^/]+/messages")
 
 
 def create_app(
@@ -65,6 +70,11 @@ def create_app(
         runtime,
         title="SviftDesk console",
         description="The agents' workplace: pages only, on the other services' APIs.",
+        # A reply's files are passed on to intake, which counts each against its own limits.
+        upload_limit=(
+            REPLY_PATH,
+            runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
+        ),
     )
     app.state.upstream = upstream
     app.state.live = live
@@ -93,6 +103,7 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(knowledge.router)
     app.include_router(admin.router)
+    app.include_router(tickets.router)
     _install_page_errors(app)
     return app
 
@@ -105,6 +116,7 @@ def _install_page_errors(app: FastAPI) -> None:
         if request.method == "POST" and request.url.path.endswith("/messages"):
             # The session ended while the agent wrote: their words are shown, not lost.
             draft = (await form_of(request)).get("body", "")
+            await close_form(request)  # the files of a multipart reply are not sent
             if draft.strip():
                 return page(request, "sign_in.html.j2", "ru", 401, notice="ended", draft=draft)
         return to_sign_in(request)

@@ -80,22 +80,46 @@ class Upstream:
         """The answer, if 2xx; ProblemError for a 4xx the agent can act on;
         SessionRefusedError when the agent's token is no longer honoured. ``client``: the
         browser's address, for the rate limits of anonymous calls (X-Forwarded-For)."""
+        headers = self._headers(agent, client)
+        response = await self._clients[service].request(method, path, headers=headers, **kwargs)
+        _check(agent, response)
+        return response
+
+    async def open_stream(
+        self, agent: AgentSession, service: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        """A GET whose body is left unread, to be passed on in chunks (a download of many
+        megabytes): the caller reads it with ``aiter_bytes`` and closes it."""
+        client = self._clients[service]
+        request = client.build_request("GET", path, headers=self._headers(agent, None), **kwargs)
+        response = await client.send(request, stream=True)
+        if response.status_code >= 400:
+            try:
+                await response.aread()  # a problem's few bytes, to say what went wrong
+            finally:
+                await response.aclose()
+            _check(agent, response)
+        return response
+
+    def _headers(self, agent: AgentSession | None, client: str | None) -> dict[str, str]:
         headers = {"X-Forwarded-For": client} if client else {}
         if agent is not None:
             token = self._signer.issue(agent.credential_id, agent.role)
             headers["Authorization"] = f"Bearer {token}"
-        response = await self._clients[service].request(method, path, headers=headers, **kwargs)
-        if response.status_code == 401 and agent is not None:
-            raise SessionRefusedError(response.text)
-        if response.status_code >= 400:
-            raise ProblemError(problem_of(response))
-        return response
+        return headers
 
     async def json(
         self, agent: AgentSession | None, service: str, method: str, path: str, **kwargs: Any
     ) -> Any:
         response = await self.call(agent, service, method, path, **kwargs)
         return response.json() if response.content else None
+
+
+def _check(agent: AgentSession | None, response: httpx.Response) -> None:
+    if response.status_code == 401 and agent is not None:
+        raise SessionRefusedError(response.text)
+    if response.status_code >= 400:
+        raise ProblemError(problem_of(response))
 
 
 def problem_of(response: httpx.Response) -> Problem:

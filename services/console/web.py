@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from services.console import i18n, sessions
 from services.console.sessions import AgentSession
@@ -89,10 +92,42 @@ async def current_agent(request: Request) -> AgentSession:
 AgentDep = Annotated[AgentSession, Depends(current_agent)]
 
 
+# What Starlette raises for a multipart body it cannot parse (HTTPException inside an app).
+UNREADABLE = (MultiPartException, HTTPException)
+
+
+def _multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+
+
 async def form_of(request: Request) -> dict[str, str]:
-    """The urlencoded form's fields (the last of a repeated one)."""
+    """The form's text fields (the last of a repeated one), urlencoded or multipart; a form
+    that cannot be read has none (and so no CSRF token: it is refused)."""
+    if _multipart(request):
+        try:
+            form = await request.form()
+        except UNREADABLE:
+            return {}
+        return {name: value for name, value in form.multi_items() if isinstance(value, str)}
     body = (await request.body()).decode("utf-8", errors="replace")
     return dict(parse_qsl(body, keep_blank_values=True))
+
+
+async def uploads_of(request: Request, name: str) -> list[UploadFile | str]:
+    """The files of a multipart form's field (read by ``form_of`` first); none otherwise.
+    Starlette spools each to disk past 1 MiB, so a large file is never held in memory."""
+    if not _multipart(request):
+        return []
+    return (await request.form()).getlist(name)
+
+
+async def close_form(request: Request) -> None:
+    """Delete a multipart form's spooled files once the request is done with them."""
+    if _multipart(request):
+        try:
+            await (await request.form()).close()
+        except (*UNREADABLE, RuntimeError):  # never read (refused before), or unreadable
+            pass
 
 
 async def checked_form(request: Request, agent: AgentSession) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.escalation import handlers, tables
-from services.escalation.api import development, escalations, incidents
+from services.escalation.api import development, escalations, incidents, tickets
 from services.escalation.forwarding import TrackerSender
 from shared import revocation
 from shared.bus import Bus
@@ -28,4 +28,5 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     app.include_router(escalations.router)
     app.include_router(incidents.router)
     app.include_router(development.router)
+    app.include_router(tickets.router)
     return app

@@ -64,6 +64,11 @@ async def queue(
     return [EscalationView(row, reasons[row.id]) for row in rows]
 
 
+async def of_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> list[EscalationView]:
+    """Every escalation of a ticket, open or closed, oldest first: for its timeline."""
+    return await queue(uow, list(Status), ticket_id=ticket_id, limit=500)
+
+
 async def open_or_add(
     uow: UnitOfWork,
     *,

@@ -73,6 +73,11 @@ async def in_progress(
     return [PublicIncident(row, await repository.updates_of(uow.session, row.id)) for row in rows]
 
 
+async def of_ticket(uow: UnitOfWork, ticket_id: uuid.UUID) -> list[repository.IncidentLink]:
+    """The incidents a ticket is linked to, in the order it was linked: for its timeline."""
+    return await repository.incidents_of_ticket(uow.session, ticket_id)
+
+
 async def _known(uow: UnitOfWork, ticket_ids: Sequence[uuid.UUID]) -> None:
     if not ticket_ids:
         return

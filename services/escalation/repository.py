@@ -447,6 +447,26 @@ async def linked_tickets(session: AsyncSession, incident_id: uuid.UUID) -> list[
     return [LinkedTicket(ticket_id, number) for ticket_id, number in rows]
 
 
+@dataclass(frozen=True)
+class IncidentLink:
+    """An incident a ticket is linked to, and since when."""
+
+    incident: Incident
+    linked_at: datetime
+
+
+async def incidents_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[IncidentLink]:
+    query = (
+        select(incident, incident_ticket.c.linked_at)
+        .join(incident_ticket, incident_ticket.c.incident_id == incident.c.id)
+        .where(incident_ticket.c.ticket_id == ticket_id)
+        .order_by(incident_ticket.c.linked_at, incident.c.id)
+    )
+    rows = (await session.execute(query)).all()
+    # The row holds the incident's columns and linked_at: the record takes the former.
+    return [IncidentLink(found, row.linked_at) for row in rows if (found := _one(Incident, row))]
+
+
 async def link_tickets(
     session: AsyncSession, incident_id: uuid.UUID, ticket_ids: Sequence[uuid.UUID], at: datetime
 ) -> list[uuid.UUID]:

@@ -199,6 +199,13 @@ class SlaClocks:
             raise ClockNotFoundError()
         return record
 
+    async def history(
+        self, uow: UnitOfWork, ticket: str
+    ) -> tuple[ClockRecord, list[repository.ExtensionRecord]]:
+        """A ticket's clock with every extension it was given, oldest first."""
+        record = await self.find(uow, ticket)
+        return record, await repository.extensions_of(uow.session, record.ticket_id)
+
     async def find_many(self, uow: UnitOfWork, ticket_ids: list[uuid.UUID]) -> list[ClockRecord]:
         """The clocks of these tickets that have one, in one query (a page of the queue)."""
         return await repository.get_clocks(uow.session, ticket_ids)

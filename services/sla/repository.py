@@ -238,6 +238,35 @@ async def add_extension(
 
 
 @dataclass(frozen=True)
+class ExtensionRecord:
+    """One extension of a ticket's resolution target, with the reason the customer read."""
+
+    id: uuid.UUID
+    business_days: int
+    reason: str
+    agent_id: uuid.UUID
+    created_at: datetime
+
+
+async def extensions_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[ExtensionRecord]:
+    query = (
+        select(extension)
+        .where(extension.c.ticket_id == ticket_id)
+        .order_by(extension.c.created_at, extension.c.id)
+    )
+    return [
+        ExtensionRecord(
+            id=row.id,
+            business_days=row.business_days,
+            reason=row.reason,
+            agent_id=row.agent_id,
+            created_at=row.created_at,
+        )
+        for row in (await session.execute(query)).all()
+    ]
+
+
+@dataclass(frozen=True)
 class ReviewRecord:
     """A senior's review of an escalation, with its target."""
 

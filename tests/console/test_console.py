@@ -116,7 +116,7 @@ async def test_an_agent_works_the_queue_from_the_browser(desk: Desk) -> None:
     await page.get_by_role("button", name="Перевести", exact=True).click()
     await expect(page.locator("#partner-reference + .error")).to_contain_text("at least 1")
     await expect(page.get_by_label("Партнёр", exact=True)).to_have_value("PayCo")
-    await desk.screenshot(page, "ticket")
+    await desk.screenshot(page, "ticket-move-refused")
 
     # Resolved with the summary the customer reads: they get the reply and the report.
     await page.get_by_label("Партнёр", exact=True).fill("")

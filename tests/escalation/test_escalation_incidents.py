@@ -4,6 +4,7 @@ tickets linked as they arrive, and resolution carrying the summary for every tic
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from shared.auth import Role
 from tests.escalation.helpers import events, new_tickets, staff, wait_events
@@ -85,6 +86,19 @@ async def test_an_incident_with_many_tickets_updates_them_all_at_once(desk: Syst
     assert [u["text"] for u in view["updates"]] == [text]
     listed = (await client.get(PATH, params={"status": "resolved"}, headers=agent)).json()
     assert [i["id"] for i in listed] == [incident["id"]]
+
+    # A ticket's page shows the incident it is part of, and since when: late ones later.
+    async def linked(ticket_id: uuid.UUID) -> Any:
+        answer = await client.get(f"/v1/tickets/{ticket_id}/activity", headers=agent)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["incidents"]
+
+    [early], [joined_late] = await linked(first[0]), await linked(late[0])
+    assert (early["id"], early["status"]) == (incident["id"], "resolved")
+    assert early["title"] == "Оплата картой недоступна" and early["resolved_at"]
+    assert joined_late["linked_at"] > early["linked_at"]
+    assert await linked(uuid.uuid4()) == []
+    assert (await client.get(f"/v1/tickets/{late[0]}/activity")).status_code == 401
 
 
 async def test_incidents_need_staff_and_valid_input(desk: System) -> None:

@@ -81,6 +81,13 @@ async def test_a_customer_request_opens_one_escalation_and_a_second_adds_to_it(
     ]
     assert item["reasons"][1]["reason"] == "Прошу ускорить"
     assert len(await events(desk, "escalation.opened")) == 1
+    # The agent working the ticket sees it went to a senior (the queue itself is seniors').
+    of_ticket = await desk.clients["escalation"].get(
+        f"/v1/tickets/{ticket_id}/activity", headers=staff(desk, Role.agent)
+    )
+    assert of_ticket.status_code == 200, of_ticket.text
+    [seen] = of_ticket.json()["escalations"]
+    assert seen["id"] == item["id"] and len(seen["reasons"]) == 3
 
 
 async def test_a_missed_target_opens_an_escalation_automatically(desk: System) -> None:

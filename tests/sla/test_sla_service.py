@@ -152,6 +152,16 @@ async def test_breach_is_raised_within_seconds_and_exactly_once(open_system: Sys
     await asyncio.sleep(3)
     assert len(await sla_events(system, "sla.breached")) == 1
     assert len(await sla_events(system, "sla.warning")) == 2
+    # The ticket's timeline shows both warnings and the breach, when they were raised.
+    history = (await sla_view(system, ticket_id))["history"]
+    kinds = [(e["kind"], e["target"]) for e in history]
+    assert sorted(kinds) == [
+        ("breach", "first_response"),
+        ("warning", "first_response"),
+        ("warning", "resolution"),
+    ]
+    [raised] = [e for e in history if e["kind"] == "breach"]
+    assert at(raised["at"]) == breached
 
 
 async def test_no_alert_twice_across_restarts_and_replicas(
@@ -369,6 +379,10 @@ async def test_extension_moves_the_target_and_carries_the_reason(open_system: Sy
         if field:
             assert field in response.json()["detail"]
     assert len(await sla_events(system, "sla.extended")) == 1
+
+    # The ticket's SLA lists the extension with its reason, for the ticket's timeline.
+    [event] = (await sla_view(system, ticket_id))["history"]
+    assert (event["kind"], event["business_days"], event["reason"]) == ("extension", 2, reason)
 
 
 async def test_calendar_over_http(system: System) -> None:

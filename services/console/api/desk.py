@@ -6,7 +6,6 @@ is shown next to the field, with what the agent typed kept.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +13,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import i18n
+from services.console.api import tickets
 from services.console.sessions import AgentSession
 from services.console.upstream import Problem, ProblemError, Upstream
-from services.console.web import AgentDep, checked_form, page, redirect, upstream_of, when
+from services.console.web import (
+    AgentDep,
+    checked_form,
+    close_form,
+    page,
+    redirect,
+    uploads_of,
+    upstream_of,
+    when,
+)
 from shared.contracts.events import Category
 
 router = APIRouter(include_in_schema=False)
@@ -133,21 +142,12 @@ async def _ticket_page(
 ) -> Response:
     upstream = upstream_of(request)
     try:
-        ticket = await upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket_id}")
+        reads = await tickets.read_ticket(upstream, agent, ticket_id)
     except ProblemError as exc:
         if exc.problem.status == 404:
             return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
         raise
-    try:
-        sla = await upstream.json(agent, "sla", "GET", f"/v1/tickets/{ticket['id']}/sla")
-    except ProblemError:
-        sla = None  # a ticket filed a moment ago may have no clock yet
-    # Independent reads: asked at once, the page waits for the slowest, not for their sum.
-    forwards, others, replies = await asyncio.gather(
-        upstream.json(agent, "escalation", "GET", f"/v1/tickets/{ticket['id']}/development"),
-        upstream.json(agent, "intake", "GET", f"/v1/tickets/{ticket['id']}/customer-tickets"),
-        upstream.json(agent, "intake", "GET", "/v1/canned-replies"),
-    )
+    ticket, sla = reads.ticket, reads.sla
     draft = ""
     if canned and problem is None:
         try:
@@ -164,9 +164,10 @@ async def _ticket_page(
         here=f"/tickets/{ticket['id']}",
         ticket=ticket,
         sla=sla,
-        forwards=forwards,
-        others=others,
-        replies=replies,
+        forwards=reads.forwards,
+        others=reads.others,
+        replies=reads.replies,
+        timeline=reads.timeline,
         canned=canned,
         draft=draft,
         messages=messages,
@@ -229,11 +230,19 @@ async def _act(
     path: str,
     body: dict[str, Any],
     service: str = "intake",
+    files: list[tuple[str, tuple[str, Any, str]]] | None = None,
 ) -> Response:
     """Do it, and come back to the ticket; on a refusal, the page with the reason beside the
-    field and the agent's words kept."""
+    field and the agent's words kept. With ``files``, as multipart/form-data."""
+    send: dict[str, Any] = {"json": body}
+    if files:
+        fields = {
+            name: str(value).lower() if isinstance(value, bool) else value
+            for name, value in body.items()
+        }
+        send = {"data": fields, "files": files}
     try:
-        await upstream_of(request).call(agent, service, method, path, json=body)
+        await upstream_of(request).call(agent, service, method, path, **send)
     except ProblemError as exc:
         return await _ticket_page(
             request, agent, ticket_id, problem=exc.problem, form=form_name, typed=typed
@@ -243,18 +252,25 @@ async def _act(
 
 @router.post("/tickets/{ticket_id}/messages")
 async def add_message(request: Request, ticket_id: str, agent: AgentDep) -> Response:
-    form = await checked_form(request, agent)
-    internal = form.get("internal") == "true"
-    return await _act(
-        request,
-        agent,
-        ticket_id,
-        "note" if internal else "reply",
-        form,
-        "POST",
-        f"/v1/tickets/{ticket_id}/messages",
-        {"body": form.get("body", ""), "internal": internal},
-    )
+    """A note, or a reply with the files the agent chose (the reply form is multipart: its
+    files are spooled to disk as they arrive and sent on to intake in chunks)."""
+    try:
+        form = await checked_form(request, agent)
+        internal = form.get("internal") == "true"
+        files = tickets.uploads(await uploads_of(request, tickets.ATTACHMENTS))
+        return await _act(
+            request,
+            agent,
+            ticket_id,
+            "note" if internal else "reply",
+            form,
+            "POST",
+            f"/v1/tickets/{ticket_id}/messages",
+            {"body": form.get("body", ""), "internal": internal},
+            files=files,
+        )
+    finally:
+        await close_form(request)
 
 
 @router.post("/tickets/{ticket_id}/transitions")

@@ -129,6 +129,16 @@ class PostedUpdateOut(IncidentUpdateOut):
 # -- bugs to development ----------------------------------------------------------------------
 
 
+class TicketIncidentOut(BaseModel):
+    """An incident a ticket is linked to."""
+
+    id: uuid.UUID
+    title: str
+    status: IncidentStatus
+    linked_at: AwareDatetime = Field(description="when this ticket was linked")
+    resolved_at: AwareDatetime | None
+
+
 class ForwardIn(_In):
     summary: Annotated[str, _text(10, 10_000)] = Field(
         description=(
@@ -177,3 +187,11 @@ class CallbackOut(BaseModel):
     forward_ids: list[uuid.UUID] = Field(description="every forward the notice matched")
     ticket_ids: list[uuid.UUID]
     newly_released: list[uuid.UUID] = Field(description="empty when this notice came before")
+
+
+class TicketActivityOut(BaseModel):
+    """What the escalation service knows of one ticket, each list oldest first."""
+
+    escalations: list[EscalationOut]
+    forwards: list[ForwardOut] = Field(description="as GET /v1/tickets/{id}/development")
+    incidents: list[TicketIncidentOut]

@@ -105,6 +105,27 @@ class TicketSlaOut(BaseModel):
     resolution: TargetOut
 
 
+class SlaEventOut(BaseModel):
+    """Something that happened to a ticket's clocks, for its timeline."""
+
+    kind: str = Field(description="warning, breach or extension")
+    at: AwareDatetime
+    target: SlaTarget = Field(description="the target it concerns (an extension: resolution)")
+    business_days: int | None = Field(default=None, description="an extension's days")
+    reason: str | None = Field(default=None, description="an extension's reason, as mailed")
+    agent_id: uuid.UUID | None = Field(default=None, description="who extended it")
+
+
+class TicketSlaHistoryOut(TicketSlaOut):
+    """One ticket's SLA with what happened to its clocks, for the ticket's timeline."""
+
+    history: list[SlaEventOut] = Field(
+        description="warnings, breaches and extensions (with their reasons), oldest first; a "
+        "warning or breach is the one standing now: a clock replayed after a reopening raises "
+        "them afresh"
+    )
+
+
 class TargetFiguresOut(BaseModel):
     measured: int = Field(description="targets met, in time or late: the ones with a time")
     median_minutes: float | None = Field(description="business minutes; none if none measured")

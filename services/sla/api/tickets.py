@@ -8,12 +8,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.sla.api.models import ExtensionIn, TargetOut, TicketSlaOut
+from services.sla.api.models import (
+    ExtensionIn,
+    SlaEventOut,
+    TargetOut,
+    TicketSlaHistoryOut,
+    TicketSlaOut,
+)
 from services.sla.clocks import SlaClocks
 from services.sla.domain.clock import Target
 from services.sla.repository import ClockRecord
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
+from shared.contracts.events import SlaTarget
 from shared.policy.calendar import BusinessCalendar
 from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
@@ -81,12 +88,36 @@ async def read_many(
     return [sla_view(record, clocks.calendar(record)) for record in records]
 
 
-@router.get("/{ticket_id}/sla", summary="Targets, business time used and left, met or breached")
+@router.get(
+    "/{ticket_id}/sla",
+    summary="Targets, business time used and left, met or breached; warnings, breaches and "
+    "extensions",
+)
 async def read_sla(
     ticket_id: str, _agent: AgentDep, clocks: ClocksDep, uow: ReadUnitDep
-) -> TicketSlaOut:
-    record = await clocks.find(uow, ticket_id)
-    return sla_view(record, clocks.calendar(record))
+) -> TicketSlaHistoryOut:
+    record, extensions = await clocks.history(uow, ticket_id)
+    events = [
+        SlaEventOut(kind=kind, at=at, target=target.name)
+        for target in (record.clock.first_response, record.clock.resolution)
+        for kind, at in (("warning", target.warned_at), ("breach", target.breached_at))
+        if at is not None
+    ]
+    events += [
+        SlaEventOut(
+            kind="extension",
+            at=row.created_at,
+            target=SlaTarget.resolution,
+            business_days=row.business_days,
+            reason=row.reason,
+            agent_id=row.agent_id,
+        )
+        for row in extensions
+    ]
+    view = sla_view(record, clocks.calendar(record))
+    return TicketSlaHistoryOut(
+        **view.model_dump(), history=sorted(events, key=lambda event: event.at)
+    )
 
 
 @router.post(
