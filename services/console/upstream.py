@@ -80,6 +80,11 @@ class Upstream:
         """The answer, if 2xx; ProblemError for a 4xx the agent can act on;
         SessionRefusedError when the agent's token is no longer honoured. ``client``: the
         browser's address, for the rate limits of anonymous calls (X-Forwarded-For)."""
+        if not _plain(path):
+            # An id from the page's address that no service could have issued: the browser
+            # sent a control character or a dot segment ("/tickets/%2e%2e", "%00"). Said as
+            # "not found" before it can reach another path of the service, or crash httpx.
+            raise ProblemError(Problem(404, "Not Found"))
         headers = {"X-Forwarded-For": client} if client else {}
         if agent is not None:
             token = self._signer.issue(agent.credential_id, agent.role)
@@ -96,6 +101,14 @@ class Upstream:
     ) -> Any:
         response = await self.call(agent, service, method, path, **kwargs)
         return response.json() if response.content else None
+
+
+def _plain(path: str) -> bool:
+    """Whether a path built from ids is one the services can be asked: printable, without
+    dot segments, queries or fragments (those go in ``params``)."""
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in path) or "?" in path or "#" in path:
+        return False
+    return not any(segment in (".", "..") for segment in path.split("/"))
 
 
 def problem_of(response: httpx.Response) -> Problem:
