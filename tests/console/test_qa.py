@@ -43,6 +43,10 @@ async def test_long_words_and_wide_tables_stay_inside_the_page(desk: Desk) -> No
     assert article.status_code == 201, article.text
     await issue(system, Role.admin, email="admin@sviftcommunity.ru")
     page = await signed_in(desk, await desk.agent_id("admin@sviftcommunity.ru"), Role.admin)
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
 
     for width in (1280, 390):
         await _fits(page, f"/tickets/{filed['id']}", width)
@@ -50,6 +54,7 @@ async def test_long_words_and_wide_tables_stay_inside_the_page(desk: Desk) -> No
         await _fits(page, f"/knowledge/{article.json()['id']}", width)
     await page.goto(f"/tickets/{filed['id']}")
     await desk.screenshot(page, "qa-long-text-390")
+    assert errors == []  # no CSP refusal, no failed script or request
 
     # A NUL in the address was a bare 500 from httpx; now the console's own page says so.
     for bad in ("%00", "a%0Ab", str(uuid.uuid4())):
