@@ -1,6 +1,7 @@
 """What a tester found driving every console page in the browser, kept from coming back:
 long unbroken words widen no page, the knowledge base's styles apply at desktop width too,
-and an address no service could have issued is a page's "not found", never a 500."""
+and an address no service could have issued is a page's "not found", never a 500; the
+language switch goes back to no other site."""
 
 from __future__ import annotations
 
@@ -61,3 +62,13 @@ async def test_long_words_and_wide_tables_stay_inside_the_page(desk: Desk) -> No
         response = await page.goto(f"/tickets/{bad}")
         assert response is not None and response.status == 404, bad
         await expect(page.get_by_role("link", name="Очередь").first).to_be_visible()
+
+    # The language switch goes back to the page it was chosen on, and only to a page of ours.
+    csrf = await page.locator("input[name=csrf]").first.input_value()
+    for back, to in (("/incidents", "/incidents"), ("/\\evil.example", "/queue")):
+        form = {"csrf": csrf, "language": "ru", "back": back}
+        answer = await page.request.post("/language", form=form, max_redirects=0)
+        assert answer.status == 303 and answer.headers["location"] == to, back
+    tabbed = {"csrf": csrf, "language": "ru", "back": "/\t/evil.example"}
+    answer = await page.request.post("/language", form=tabbed, max_redirects=0)
+    assert answer.headers["location"] == "/queue"
