@@ -384,6 +384,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "adm_kind_working": "рабочий по переносу",
         "adm_kind_changed_hours": "особые часы",
         "adm_no_days": "Особых дней нет.",
+        # QA (issues 16, 17): a refused form's text, kept to copy
+        "qa_unsent": "Ваш неотправленный текст: скопируйте, обновите страницу и отправьте снова",
     },
     "en": {
         "app": "SviftDesk console",
@@ -764,6 +766,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "adm_kind_working": "working day by transfer",
         "adm_kind_changed_hours": "special hours",
         "adm_no_days": "No special days.",
+        # QA (issues 16, 17): a refused form's text, kept to copy
+        "qa_unsent": "Your unsent text: copy it, reload the page and send it again",
     },
 }
 

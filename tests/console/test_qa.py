@@ -72,3 +72,14 @@ async def test_long_words_and_wide_tables_stay_inside_the_page(desk: Desk) -> No
     tabbed = {"csrf": csrf, "language": "ru", "back": "/\t/evil.example"}
     answer = await page.request.post("/language", form=tabbed, max_redirects=0)
     assert answer.headers["location"] == "/queue"
+
+    # A stale tab's form (its CSRF token no longer the session's) is refused, the reply kept.
+    await page.goto(f"/tickets/{filed['id']}")
+    await page.evaluate(
+        "document.querySelectorAll('input[name=csrf]').forEach(e => e.value = 'old')"
+    )
+    await page.get_by_label("Ответ клиенту").fill("Длинный ответ, который жалко потерять")
+    await page.get_by_role("button", name="Отправить ответ").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Форма устарела")
+    unsent = page.get_by_label("Ваш неотправленный текст")
+    await expect(unsent).to_have_value("Длинный ответ, который жалко потерять")
