@@ -37,3 +37,29 @@ async def test_a_long_unbroken_incident_summary_stays_inside_a_phone(portal: Por
     await expect(page.get_by_text("Оплата недоступна")).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await portal.screenshot(page, "qa-status-390")
+
+
+async def test_a_request_form_refused_for_its_token_comes_back_as_typed(site: Site) -> None:
+    """A tab kept over a browser's restart posts a token whose cookie is gone: the customer's
+    words came back as "the form is out of date, reload", and reloading lost them."""
+    shown = await site.browser.get("/new")
+    action = re.search(r'action="(/new\?csrf=[^"]+)"', shown.text)
+    assert action, shown.text
+    site.browser.cookies.clear()  # the restart
+    typed = {
+        "customer.name": "Иван",
+        "customer.email": "ivan@example.com",
+        "subject": "Не приходит счёт",
+        "body": "Третий день жду счёт за декабрь, а его всё нет.",
+    }
+    files = {"attachments": ("a.txt", b"log", "text/plain")}
+    url = action.group(1).replace("&amp;", "&")
+    refused = await site.browser.post(url, data=typed, files=files)
+    assert refused.status_code == 403
+    assert "форма устарела" in refused.text
+    for value in typed.values():
+        assert value in refused.text, value
+    again = re.search(r'action="(/new\?csrf=[^"]+)"', refused.text)
+    assert again
+    filed = await site.browser.post(again.group(1).replace("&amp;", "&"), data=typed, files=files)
+    assert filed.status_code == 200 and "SC-" in filed.text, filed.text
