@@ -8,6 +8,7 @@ from playwright.async_api import expect
 
 from shared.auth import Role
 from tests.escalation.helpers import staff
+from tests.intake.helpers import new_ticket
 from tests.portal.conftest import PHONE, Portal
 from tests.portal.public import Site, site
 
@@ -63,3 +64,23 @@ async def test_a_request_form_refused_for_its_token_comes_back_as_typed(site: Si
     assert again
     filed = await site.browser.post(again.group(1).replace("&amp;", "&"), data=typed, files=files)
     assert filed.status_code == 200 and "SC-" in filed.text, filed.text
+
+
+async def test_a_reply_refused_for_its_token_is_kept_to_send_again(site: Site) -> None:
+    filed = await new_ticket(site.system, "ivan@example.com", subject="Не приходит счёт")
+    opened = await site.browser.get(
+        f"/requests/{filed['number']}?key={filed['access_token']}", follow_redirects=True
+    )
+    csrf = re.search(r'name="csrf" value="([^"]+)"', opened.text)
+    assert opened.status_code == 200 and csrf
+    site.browser.cookies.delete("sviftdesk_portal_csrf")  # a restart: the key's cookie lasts
+    words = {"csrf": csrf.group(1), "body": "Счёт так и не пришёл, проверьте, пожалуйста."}
+    files = {"attachments": ("", b"", "application/octet-stream")}
+    path = f"/requests/{filed['number']}/messages"
+    refused = await site.browser.post(path, data=words, files=files)
+    assert refused.status_code == 403 and "сообщение не отправлено" in refused.text
+    assert f">{words['body']}</textarea>" in refused.text
+    fresh = re.search(r'name="csrf" value="([^"]+)"', refused.text)
+    assert fresh
+    sent = await site.browser.post(path, data={**words, "csrf": fresh.group(1)}, files=files)
+    assert sent.status_code == 303, sent.text
