@@ -108,6 +108,10 @@ def create_app(
     return app
 
 
+# The fields of the console's forms an agent writes in (a reply, a note, a reason...).
+WRITTEN = frozenset({"body", "note", "reason", "summary", "text", "outcome"})
+
+
 def _install_page_errors(app: FastAPI) -> None:
     """A page never shows a stack trace: what went wrong, in the agent's words."""
 
@@ -146,7 +150,11 @@ def _install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfError)
     async def csrf(request: Request, _exc: CsrfError) -> Response:
-        return await error_page(request, 403, message_key="csrf")
+        # A stale page's form (a tab from before the agent signed in again): what they wrote
+        # is shown to copy, not lost with the refusal.
+        form = await form_of(request) if request.method == "POST" else {}
+        unsent = "\n\n".join(v.strip() for k, v in form.items() if k in WRITTEN and v.strip())
+        return await error_page(request, 403, message_key="csrf", unsent=unsent)
 
     @app.exception_handler(httpx.TransportError)
     async def unavailable(request: Request, exc: httpx.TransportError) -> Response:

@@ -409,6 +409,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "tkt_bytes": "Б",
         "tkt_kb": "КБ",
         "tkt_mb": "МБ",
+        # QA (issues 16, 17): a refused form's text, kept to copy
+        "qa_unsent": "Ваш неотправленный текст: скопируйте, обновите страницу и отправьте снова",
     },
     "en": {
         "app": "SviftDesk console",
@@ -814,6 +816,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "tkt_bytes": "B",
         "tkt_kb": "KB",
         "tkt_mb": "MB",
+        # QA (issues 16, 17): a refused form's text, kept to copy
+        "qa_unsent": "Your unsent text: copy it, reload the page and send it again",
     },
 }
 

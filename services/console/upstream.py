@@ -80,6 +80,11 @@ class Upstream:
         """The answer, if 2xx; ProblemError for a 4xx the agent can act on;
         SessionRefusedError when the agent's token is no longer honoured. ``client``: the
         browser's address, for the rate limits of anonymous calls (X-Forwarded-For)."""
+        if not _plain(path):
+            # An id from the page's address that no service could have issued: the browser
+            # sent a control character or a dot segment ("/tickets/%2e%2e", "%00"). Said as
+            # "not found" before it can reach another path of the service, or crash httpx.
+            raise ProblemError(Problem(404, "Not Found"))
         headers = self._headers(agent, client)
         response = await self._clients[service].request(method, path, headers=headers, **kwargs)
         _check(agent, response)
@@ -90,6 +95,8 @@ class Upstream:
     ) -> httpx.Response:
         """A GET whose body is left unread, to be passed on in chunks (a download of many
         megabytes): the caller reads it with ``aiter_bytes`` and closes it."""
+        if not _plain(path):
+            raise ProblemError(Problem(404, "Not Found"))
         client = self._clients[service]
         request = client.build_request("GET", path, headers=self._headers(agent, None), **kwargs)
         response = await client.send(request, stream=True)
@@ -120,6 +127,14 @@ def _check(agent: AgentSession | None, response: httpx.Response) -> None:
         raise SessionRefusedError(response.text)
     if response.status_code >= 400:
         raise ProblemError(problem_of(response))
+
+
+def _plain(path: str) -> bool:
+    """Whether a path built from ids is one the services can be asked: printable, without
+    dot segments, queries or fragments (those go in ``params``)."""
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in path) or "?" in path or "#" in path:
+        return False
+    return not any(segment in (".", "..") for segment in path.split("/"))
 
 
 def problem_of(response: httpx.Response) -> Problem:

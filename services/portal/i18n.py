@@ -211,6 +211,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status_no_incidents": "Известных сбоев нет.",
         "status_holidays": "Праздничные дни впереди",
         "status_no_holidays": "В ближайшие два месяца праздников в рабочие дни нет.",
+        # QA (issues 16, 17): a request form refused for its token, shown again as typed
+        "qa_csrf_again": "форма устарела. Всё, что вы написали, — ниже: отправьте ещё раз "
+        "(файлы выберите заново).",
+        "qa_reply_again": "Форма устарела, сообщение не отправлено. Оно сохранено здесь: "
+        "отправьте его ещё раз (файлы выберите заново).",
     },
     "en": {
         "app": "sviftcommunity support",
@@ -415,6 +420,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status_no_incidents": "There are no known problems.",
         "status_holidays": "Holidays ahead",
         "status_no_holidays": "No holidays fall on working days in the next two months.",
+        # QA (issues 16, 17): a request form refused for its token, shown again as typed
+        "qa_csrf_again": "the form was out of date. What you wrote is kept below: send it "
+        "again (choose the files again).",
+        "qa_reply_again": "The form was out of date and the message was not sent. It is kept "
+        "here: send it again (choose the files again).",
     },
 }
 

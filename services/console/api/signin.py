@@ -204,4 +204,8 @@ async def choose_language(request: Request, agent: AgentDep) -> Response:
             runtime_of(request).db, request.cookies[COOKIE], form["language"]
         )
     back = form.get("back", "/queue")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "/queue")
+    # Only a page of ours: browsers read "/\\evil.example" and "/\t/evil.example" as
+    # "//evil.example", another site.
+    own = back.startswith("/") and not back.startswith("//") and "\\" not in back
+    own = own and back.isprintable()
+    return redirect(back if own else "/queue")

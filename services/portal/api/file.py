@@ -13,12 +13,22 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from starlette.formparsers import MultiPartException
 
 from services.portal import i18n
 from services.portal.relay import FormRelay, RelayError, boundary_of
 from services.portal.slugs import article_href
 from services.portal.upstream import Problem, ProblemError, problem_of
-from services.portal.web import CSP, DESK_ZONE, check_csrf, client_of, page, runtime_of, upstream_of
+from services.portal.web import (
+    CSP,
+    DESK_ZONE,
+    CsrfError,
+    check_csrf,
+    client_of,
+    page,
+    runtime_of,
+    upstream_of,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -113,7 +123,10 @@ async def file_embedded(request: Request) -> HTMLResponse:
 async def _file(request: Request, *, embed: bool) -> HTMLResponse:
     # The token rides in the form's address: the body goes on to intake as it arrives, so it
     # must be checked before the first byte is read. It is worthless without the cookie.
-    check_csrf(request, request.query_params.get("csrf", ""))
+    try:
+        check_csrf(request, request.query_params.get("csrf", ""))
+    except CsrfError:
+        return await _typed_again(request, embed=embed)
     boundary = boundary_of(request.headers.get("content-type", ""))
     if boundary is None:
         return _form(request, embed=embed, problem=Problem(400, "body", {}), status_code=400)
@@ -145,6 +158,22 @@ async def _file(request: Request, *, embed: bool) -> HTMLResponse:
     if embed:
         response.headers["Content-Security-Policy"] = framed_csp(request)
     return response
+
+
+async def _typed_again(request: Request, *, embed: bool) -> HTMLResponse:
+    """A form refused for its token (the browser lost its cookie: restarted with the tab
+    kept, say) is shown again as it was typed, with a fresh token; only files are lost."""
+    values: dict[str, str] = {}
+    try:
+        # The files are read past (spooled, then dropped): only the typed fields are shown.
+        form = await request.form(max_files=20, max_fields=len(FIELDS) + 5)
+    except MultiPartException:
+        form = None
+    if form is not None:
+        values = {name: value for name in FIELDS if isinstance(value := form.get(name), str)}
+        await form.close()
+    again = i18n.words(i18n.language_of(request))["qa_csrf_again"]
+    return _form(request, embed=embed, values=values, problem=Problem(403, again), status_code=403)
 
 
 async def _send(request: Request, relay: FormRelay, attempt: str, *, embed: bool) -> dict[str, Any]:

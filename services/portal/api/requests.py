@@ -18,6 +18,7 @@ from services.portal import i18n
 from services.portal.outlook import outlook
 from services.portal.upstream import Problem, ProblemError
 from services.portal.web import (
+    CsrfError,
     check_csrf,
     checked_form,
     client_of,
@@ -253,12 +254,21 @@ async def reply(request: Request, ticket: str) -> Response:
     except MultiPartException:
         return page(request, "error.html.j2", 413, message_key="req_too_many_files")
     try:
-        check_csrf(request, str(form.get("csrf") or ""))
+        try:
+            check_csrf(request, str(form.get("csrf") or ""))
+            stale = False
+        except CsrfError:
+            stale = True
         owned = await _own(request, ticket)
         if isinstance(owned, Response):
             return owned
         found, key = owned
         text = str(form.get("body") or "")
+        if stale:
+            # A tab kept over a browser's restart (its token's cookie gone): the reply is
+            # shown again to send, with a fresh token, not lost with the refusal.
+            again = i18n.words(i18n.language_of(request))["qa_reply_again"]
+            return await _page(request, found, 403, errors={"body": again}, typed={"body": text})
         files = [
             item
             for item in form.getlist("attachments")
