@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import i18n
-from services.console.markdown import render
 from services.console.sessions import AgentSession
 from services.console.upstream import Problem, ProblemError
 from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from shared.markdown import render
 
 router = APIRouter(include_in_schema=False)
 
