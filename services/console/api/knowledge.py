@@ -3,7 +3,7 @@ articles, all through intake's articles API; intake decides who may do what and 
 shows its reasons.
 
 Intake stores an article's body as Markdown; the preview renders it the safe way
-(services.console.markdown), as a customer will read it.
+(shared.markdown, the portal's own renderer), as a customer will read it.
 """
 
 from __future__ import annotations
