@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench_intake.py",
     "bench_categories.py",
     "bench_console.py",
+    "bench_portal.py",
 ]
 
 failed = []

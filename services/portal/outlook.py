@@ -5,6 +5,7 @@ opens, and the first-answer promise (its policy's target, added in business minu
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,26 +56,37 @@ async def outlook(
     upstream: Upstream, ticket: dict[str, Any], language: str, client: str | None
 ) -> Outlook:
     now = datetime.now(UTC)
-    opening = await upstream.json("sla", "GET", "/v1/calendar/open", client=client)
-    answer_by = None
-    since = awaited_since(ticket)
-    if since is not None:
-        policy = await upstream.json("sla", "GET", "/v1/policy", client=client)
-        minutes = _first_response_minutes(policy)
-        added = await upstream.json(
-            "sla",
-            "POST",
-            "/v1/calendar/add",
-            json={"start": since.isoformat(), "minutes": minutes},
-            client=client,
-        )
-        answer_by = moment(datetime.fromisoformat(added["end"]), language)
+    # The desk's hours and the promise are independent calls: made at once, the page waits
+    # for the slower of them, not their sum (issue 17's 50 ms).
+    opening, answer_by = await asyncio.gather(
+        upstream.json("sla", "GET", "/v1/calendar/open", client=client),
+        _answer_by(upstream, ticket, language, client),
+    )
     next_open = datetime.fromisoformat(opening["next_open"])
     return Outlook(
         open_now=bool(opening["open"]),
         next_open=moment(max(next_open, now), language),
         answer_by=answer_by,
     )
+
+
+async def _answer_by(
+    upstream: Upstream, ticket: dict[str, Any], language: str, client: str | None
+) -> str | None:
+    """By when we promise the first answer, worded; None if the customer waits for none."""
+    since = awaited_since(ticket)
+    if since is None:
+        return None
+    # The policy changes by a new version now and then: kept a minute, not asked each page.
+    policy = await upstream.kept_json("sla", "/v1/policy", client=client)
+    added = await upstream.json(
+        "sla",
+        "POST",
+        "/v1/calendar/add",
+        json={"start": since.isoformat(), "minutes": _first_response_minutes(policy)},
+        client=client,
+    )
+    return moment(datetime.fromisoformat(added["end"]), language)
 
 
 def _first_response_minutes(policy: dict[str, Any]) -> int:

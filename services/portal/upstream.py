@@ -3,6 +3,7 @@ key, or anonymously. The portal holds no credential of its own."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,9 @@ from shared.settings import Settings
 
 SERVICES = ("intake", "sla", "escalation", "notifier")
 TIMEOUT_SECONDS = 10.0
+# How long a public answer that rarely changes (sla's policy) is kept: each call is a hop
+# through another service, a large share of a page's time (issue 17's benchmark).
+KEPT_SECONDS = 60.0
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Upstream:
             "escalation": settings.escalation_url,
             "notifier": settings.notifier_url,
         }
+        self._kept: dict[tuple[str, str], tuple[float, Any]] = {}
         self._clients = {
             name: httpx.AsyncClient(
                 base_url=urls[name],
@@ -86,6 +91,17 @@ class Upstream:
     async def json(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         response = await self.call(service, method, path, **kwargs)
         return response.json() if response.content else None
+
+    async def kept_json(self, service: str, path: str, **kwargs: Any) -> Any:
+        """A public GET's answer, asked again only after KEPT_SECONDS: for what changes
+        seldom and is the same for everyone (never a customer's own data)."""
+        now = time.monotonic()
+        kept = self._kept.get((service, path))
+        if kept is not None and now - kept[0] < KEPT_SECONDS:
+            return kept[1]
+        answer = await self.json(service, "GET", path, **kwargs)
+        self._kept[(service, path)] = (now, answer)
+        return answer
 
 
 def problem_of(response: httpx.Response) -> Problem:

@@ -11,7 +11,10 @@ __all__ = ["site"]
 async def test_search_finds_an_inflected_russian_word_and_the_article_reads(site: Site) -> None:
     article = await site.article(
         title="Как оплатить подписку",
-        body="Оплата принимается **картой**.\n\n<script>alert(1)</script>",
+        body=(
+            "Оплата принимается **картой**.\n\n<script>alert(1)</script>\n\n"
+            "[Тарифы](https://sviftcommunity.ru/prices) [нет](javascript:alert(1))"
+        ),
         tags=["оплата"],
     )
     await site.article(language="en", title="Payment failed", body="Check the card.")
@@ -31,6 +34,12 @@ async def test_search_finds_an_inflected_russian_word_and_the_article_reads(site
     assert "<strong>картой</strong>" in shown.text
     # The article's own HTML is text, never markup.
     assert "<script>alert" not in shown.text and "&lt;script&gt;" in shown.text
+    # Its links: only http(s), and they pass on neither the referrer nor the opener.
+    assert (
+        '<a href="https://sviftcommunity.ru/prices" rel="nofollow noopener noreferrer">Тарифы</a>'
+        in shown.text
+    )
+    assert 'href="javascript' not in shown.text
     # The address our mail uses, an old slug, the bare id: one page.
     for old in (
         f"/help/articles/{article['id']}",

@@ -3,7 +3,7 @@ articles, all through intake's articles API; intake decides who may do what and 
 shows its reasons.
 
 Intake stores an article's body as Markdown; the preview renders it the safe way
-(services.console.markdown), as a customer will read it.
+(shared.markdown, the portal's own renderer), as a customer will read it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import i18n
-from services.console.markdown import render
 from services.console.sessions import AgentSession
 from services.console.upstream import Problem, ProblemError
 from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from shared.markdown import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markdown_it import MarkdownIt
 
 from services.portal import i18n
 from services.portal.slugs import article_href, article_id_of
@@ -21,12 +20,10 @@ from services.portal.web import (
     secure,
     upstream_of,
 )
+from shared.markdown import render
 
 router = APIRouter(include_in_schema=False)
 
-# Markdown as CommonMark, with any raw HTML in it shown as text: an article can carry no
-# script or style of its own (and the page's policy would refuse them anyway).
-_markdown = MarkdownIt("commonmark", {"html": False})
 # A reader's random id, so that their second answer to "did this help?" replaces the first.
 VOTER_COOKIE = "sviftdesk_portal_voter"
 RESULTS = 20
@@ -91,7 +88,9 @@ async def _article(request: Request, ref: str, *, canonical_only: bool) -> Respo
         "kb_article.html.j2",
         article=found,
         href=href,
-        body=_markdown.render(found["body"]),
+        # shared.markdown: raw HTML shown as text, links only http(s) or relative, the
+        # same renderer as the console's preview.
+        body=render(found["body"]),
         voted=request.query_params.get("voted") in ("yes", "no"),
     )
 

@@ -4,6 +4,7 @@ rate, consent to partners; and a new link for one who lost theirs."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -145,14 +146,17 @@ async def _page(
 ) -> Response:
     language = i18n.language_of(request)
     upstream, client = upstream_of(request), client_of(request)
-    ahead = await outlook(upstream, ticket, language, client)
-    # An incident this request is part of, in words its customer is mailed anyway (clause 23).
-    incidents = await upstream.json(
-        "escalation",
-        "GET",
-        "/v1/incidents/in-progress",
-        params={"ticket_id": ticket["id"]},
-        client=client,
+    # What happens next, and an incident this request is part of (in words its customer is
+    # mailed anyway, clause 23): independent calls, made at once.
+    ahead, incidents = await asyncio.gather(
+        outlook(upstream, ticket, language, client),
+        upstream.json(
+            "escalation",
+            "GET",
+            "/v1/incidents/in-progress",
+            params={"ticket_id": ticket["id"]},
+            client=client,
+        ),
     )
     return page(
         request,

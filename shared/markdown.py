@@ -1,5 +1,6 @@
-"""Knowledge-base articles' Markdown (intake stores it as written) as safe HTML, for the preview
-of how a customer will read an article.
+"""Knowledge-base articles' Markdown (intake stores it as written) as safe HTML: one renderer
+for the portal's article pages and the console's preview, so that the preview shows exactly
+what a customer will read.
 
 markdown-it-py (CommonMark) with raw HTML off: any tag an author typed is shown as text, never
 passed through. Links and images go only to http(s) or to relative addresses; any other
