@@ -103,7 +103,9 @@ def idempotent_consumer(
                 if not await inbox.claim(session, event):
                     log.info("event.duplicate_skipped", event_id=event.id, type=event.type)
                     return
-                uow = UnitOfWork(session, outbox, source, correlation_id, event_id=event.id)
+                uow = UnitOfWork(
+                    session, outbox, source, correlation_id, event_id=event.id, event=event
+                )
                 await handler(uow, event)
             log.info("event.handled", event_id=event.id, type=event.type)
 
