@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,11 +92,14 @@ class BetaMember:
     language: str
 
 
-_DELIVERY = tuple(delivery.c)
+# The columns each record is built from, in its fields' order and named by them: a field that
+# names no column fails at import, and a reordered table cannot shift the values.
+_DELIVERY = [delivery.c[f.name] for f in fields(DeliveryRecord)]
+_WEBHOOK = [webhook.c[f.name] for f in fields(WebhookRecord)]
 
 
 def _delivery(values: Sequence[Any]) -> DeliveryRecord:
-    return DeliveryRecord(*values[: len(_DELIVERY)])
+    return DeliveryRecord(*values)
 
 
 async def add_delivery(
@@ -179,7 +182,7 @@ async def due_deliveries(
     """Due deliveries, each with its ticket's ``erased_at`` (None for beta mail), leaving out
     the lanes that are full or paused so that they cannot crowd the others out of the batch."""
     query = (
-        select(delivery, ticket_contact.c.erased_at)
+        select(*_DELIVERY, ticket_contact.c.erased_at)
         .outerjoin(ticket_contact, ticket_contact.c.ticket_id == delivery.c.ticket_id)
         .where(delivery.c.status == PENDING, delivery.c.next_attempt_at <= now)
         .order_by(delivery.c.next_attempt_at)
@@ -193,7 +196,7 @@ async def due_deliveries(
         )
     if lock:
         query = query.with_for_update(skip_locked=True, of=delivery)
-    return [DueDelivery(*row) for row in (await session.execute(query)).all()]
+    return [DueDelivery(*tuple(row)) for row in (await session.execute(query)).all()]
 
 
 async def lease(session: AsyncSession, delivery_ids: list[uuid.UUID], until: datetime) -> None:
@@ -263,7 +266,7 @@ async def deliveries_for_ticket(
     session: AsyncSession, ticket_id: uuid.UUID
 ) -> list[DeliveryRecord]:
     query = (
-        select(delivery).where(delivery.c.ticket_id == ticket_id).order_by(delivery.c.created_at)
+        select(*_DELIVERY).where(delivery.c.ticket_id == ticket_id).order_by(delivery.c.created_at)
     )
     return [_delivery(row) for row in (await session.execute(query)).all()]
 
@@ -334,7 +337,8 @@ async def add_webhook(
 
 
 async def webhooks_of(session: AsyncSession, partner_id: uuid.UUID) -> list[WebhookRecord]:
-    query = select(webhook).where(webhook.c.partner_id == partner_id).order_by(webhook.c.created_at)
+    query = select(*_WEBHOOK).where(webhook.c.partner_id == partner_id)
+    query = query.order_by(webhook.c.created_at)
     return [WebhookRecord(*row) for row in (await session.execute(query)).all()]
 
 
@@ -349,7 +353,7 @@ async def webhooks_by_id(
     """Subscriptions by their id as a delivery names them (its ``recipient``)."""
     if not ids:
         return {}
-    rows = (await session.execute(select(webhook).where(webhook.c.id.in_(ids)))).all()
+    rows = (await session.execute(select(*_WEBHOOK).where(webhook.c.id.in_(ids)))).all()
     return {str(hook.id): hook for hook in (WebhookRecord(*row) for row in rows)}
 
 
@@ -374,7 +378,7 @@ async def retry_delivery(session: AsyncSession, delivery_id: uuid.UUID, now: dat
 
 async def parked_deliveries(session: AsyncSession, limit: int = 200) -> list[DeliveryRecord]:
     query = (
-        select(delivery)
+        select(*_DELIVERY)
         .where(delivery.c.status == FAILED)
         .order_by(delivery.c.created_at)
         .limit(limit)
@@ -709,7 +713,7 @@ async def erase_tickets(session: AsyncSession, ticket_ids: list[uuid.UUID], at: 
         invited = delivery.c.ticket_id.is_(None) & delivery.c.recipient.in_(emails)
         own = or_(own, invited)
     deliveries = [
-        _delivery(row) for row in (await session.execute(select(delivery).where(own))).all()
+        _delivery(row) for row in (await session.execute(select(*_DELIVERY).where(own))).all()
     ]
     for row in deliveries:
         await erase_delivery(session, row)
