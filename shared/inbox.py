@@ -37,7 +37,7 @@ PayloadHandler = Callable[[UnitOfWork, Any], Awaitable[None]]
 # How a service registers its handlers: ``{TicketCreated: on_ticket_created, ...}``.
 HandlersByType = Mapping[type[EventPayload], PayloadHandler]
 
-# The older way, by event type name, with the envelope to parse (intake and notifier, until
+# The older way, by event type name, with the envelope to parse (intake and the console, until
 # they move to handlers by type; issue 13).
 HandlerContext = UnitOfWork
 EventHandler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
@@ -103,7 +103,9 @@ def idempotent_consumer(
                 if not await inbox.claim(session, event):
                     log.info("event.duplicate_skipped", event_id=event.id, type=event.type)
                     return
-                uow = UnitOfWork(session, outbox, source, correlation_id, event_id=event.id)
+                uow = UnitOfWork(
+                    session, outbox, source, correlation_id, event_id=event.id, event=event
+                )
                 await handler(uow, event)
             log.info("event.handled", event_id=event.id, type=event.type)
 

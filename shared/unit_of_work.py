@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EventPayload
 from shared.outbox import Outbox
 
@@ -32,6 +33,9 @@ class UnitOfWork:
     # The id of the event being handled (handlers only): a record of why something happened.
     event_id: str | None = None
     writable: bool = True
+    # The envelope being handled (handlers only), for a handler that passes the event on as it
+    # came, such as the notifier's partner webhooks.
+    event: CloudEvent | None = None
 
     async def stage(self, payload: EventPayload, *, subject: uuid.UUID | str | None = None) -> None:
         """Stage ``payload`` as an event about ``subject`` (a ticket id, or None)."""

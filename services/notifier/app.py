@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         tables.metadata,
         {
             **handlers.make_handlers(book, settings.staff_waiting_alert_minutes),
-            **revocation.handlers(tables.revoked_credential),
+            **revocation.handlers_by_type(tables.revoked_credential),
         },
         settings,
         bus,
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     )
     runtime.db.on_commit("deliveries", sender.wake)
     runtime.workers.append(sender.run)
-    waiting = WaitingAlerts(runtime.db, runtime.outbox, runtime.source)
+    waiting = WaitingAlerts(runtime)
     runtime.workers.append(waiting.run)
     app = build_app(
         runtime,

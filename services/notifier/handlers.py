@@ -1,4 +1,4 @@
-"""Events the notifier consumes: one function per event type, each recording what to send.
+"""Events the notifier consumes: one function per payload type, each recording what to send.
 
 Sending happens in the sender, after the commit, so a redelivered event never mails twice.
 """
@@ -47,8 +47,9 @@ from shared.contracts.events import (
     TicketStatusChanged,
 )
 from shared.db import wake_after_commit
-from shared.inbox import EventHandler, HandlerContext
+from shared.inbox import HandlersByType
 from shared.policy.book import PolicyBook
+from shared.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -65,11 +66,18 @@ def _contact(number: str, subject: str, customer: CustomerRef) -> Contact:
     return Contact(number, customer.email, customer.name, customer.language, subject)
 
 
-async def _record(
-    ctx: HandlerContext, event: CloudEvent, ticket_id: uuid.UUID | None, notification: Notification
-) -> None:
+def _handled(uow: UnitOfWork) -> CloudEvent:
+    """The event being handled, as it came: its id makes each delivery once per event, and a
+    partner's webhook is sent the whole envelope. The inbox always gives it."""
+    if uow.event is None:
+        raise RuntimeError("a notifier handler ran outside the inbox")
+    return uow.event
+
+
+async def _record(uow: UnitOfWork, ticket_id: uuid.UUID | None, notification: Notification) -> None:
+    event = _handled(uow)
     await repository.add_delivery(
-        ctx.session,
+        uow.session,
         event_id=event.id,
         event_type=event.type,
         ticket_id=ticket_id,
@@ -80,28 +88,28 @@ async def _record(
         context=notification.context,
         next_attempt_at=datetime.now(UTC),
     )
-    wake_after_commit(ctx.session, "deliveries")
+    wake_after_commit(uow.session, "deliveries")
 
 
 async def _fan_out_to_partner(
-    ctx: HandlerContext,
-    event: CloudEvent,
+    uow: UnitOfWork,
     ticket_id: uuid.UUID,
     handed_to: uuid.UUID | None = None,
 ) -> None:
     """A ticket's events reach the partner that filed it and the one it was handed to, on the
     webhooks they subscribed; ``handed_to``: the partner it is handed to just now."""
-    contact = await repository.get_contact(ctx.session, ticket_id)
+    contact = await repository.get_contact(uow.session, ticket_id)
     known = (contact.partner_id, contact.handed_to) if contact else ()
     partners = {p for p in (*known, handed_to) if p is not None}
     if not partners:
         return
+    event = _handled(uow)
     body = webhooks.partner_view(event.model_dump(mode="json"))
-    hooks = [h for p in partners for h in await repository.webhooks_of(ctx.session, p)]
+    hooks = [h for p in partners for h in await repository.webhooks_of(uow.session, p)]
     for hook in hooks:
         if webhooks.wants(hook.event_types, event.type):
             await repository.add_delivery(
-                ctx.session,
+                uow.session,
                 event_id=event.id,
                 event_type=event.type,
                 ticket_id=ticket_id,
@@ -112,31 +120,30 @@ async def _fan_out_to_partner(
                 context=body,
                 next_attempt_at=datetime.now(UTC),
             )
-            wake_after_commit(ctx.session, "deliveries")
+            wake_after_commit(uow.session, "deliveries")
 
 
-async def _known_contact(ctx: HandlerContext, ticket_id: uuid.UUID) -> Contact:
-    contact = await repository.get_contact(ctx.session, ticket_id)
+async def _known_contact(uow: UnitOfWork, ticket_id: uuid.UUID) -> Contact:
+    contact = await repository.get_contact(uow.session, ticket_id)
     if contact is None:
         raise ContactNotKnownYetError(f"no contact yet for ticket {ticket_id}")
     return contact
 
 
 async def on_ticket_created(
-    ctx: HandlerContext, event: CloudEvent, book: PolicyBook, waiting_minutes: int = 0
+    uow: UnitOfWork, payload: TicketCreated, book: PolicyBook, waiting_minutes: int = 0
 ) -> None:
     """The receipt confirmation (clause 4): the number, when the desk starts on it if it came
     while closed (clause 10), the first-response target (clause 2), onboarding for newcomers
     (clause 15). Times come from the same policy and calendar the sla service keeps."""
-    payload = TicketCreated.model_validate(event.data)
     contact = replace(
         _contact(payload.number, payload.subject, payload.customer), partner_id=payload.partner_id
     )
-    if not await repository.save_contact(ctx.session, payload.ticket_id, contact):
+    if not await repository.save_contact(uow.session, payload.ticket_id, contact):
         return  # erased before its ticket.created got here: nothing to keep, no one to tell
-    await repository.note_received(ctx.session, payload.ticket_id, payload.received_at)
+    await repository.note_received(uow.session, payload.ticket_id, payload.received_at)
     alert_at = staff.waiting_alert_at(book, payload.received_at, waiting_minutes)
-    await repository.set_waiting_alert(ctx.session, payload.ticket_id, alert_at)
+    await repository.set_waiting_alert(uow.session, payload.ticket_id, alert_at)
     policy = book.at(payload.received_at)
     calendar = book.calendar(policy.version)
     starts_at = calendar.next_open(payload.received_at)
@@ -175,43 +182,41 @@ async def on_ticket_created(
             "refused_files": notifications.refused_files(payload.attachments),
         },
     )
-    await _record(ctx, event, payload.ticket_id, receipt)
-    await _fan_out_to_partner(ctx, event, payload.ticket_id)
+    await _record(uow, payload.ticket_id, receipt)
+    await _fan_out_to_partner(uow, payload.ticket_id)
 
 
-async def on_status_changed(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_status_changed(uow: UnitOfWork, payload: TicketStatusChanged) -> None:
     """Every stage, in words the customer understands (clause 6); the report on resolution."""
-    payload = TicketStatusChanged.model_validate(event.data)
-    known = await repository.get_contact(ctx.session, payload.ticket_id)
+    known = await repository.get_contact(uow.session, payload.ticket_id)
     erased = known is not None and known.erased
     # An erased customer gets no report, so the note (which may name them) is not kept either.
     note = None if erased else payload.note
     await repository.add_stage(
-        ctx.session, payload.ticket_id, payload.changed_at, payload.to_status, note
+        uow.session, payload.ticket_id, payload.changed_at, payload.to_status, note
     )
     if not erased:
         contact = _contact(payload.number, known.subject if known else "", payload.customer)
         notification = notifications.for_status_change(contact, payload)
         if notification is not None:
-            await _record(ctx, event, payload.ticket_id, notification)
+            await _record(uow, payload.ticket_id, notification)
     if payload.to_status in FINISHED:
-        await repository.set_waiting_alert(ctx.session, payload.ticket_id, None)
+        await repository.set_waiting_alert(uow.session, payload.ticket_id, None)
     handed_to = payload.partner.partner_id if payload.partner else None
     if payload.to_status is TicketStatus.waiting_partner:
-        await repository.hand_to(ctx.session, payload.ticket_id, handed_to)
-    await _fan_out_to_partner(ctx, event, payload.ticket_id, handed_to)
+        await repository.hand_to(uow.session, payload.ticket_id, handed_to)
+    await _fan_out_to_partner(uow, payload.ticket_id, handed_to)
 
 
-async def on_sla_met(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_sla_met(uow: UnitOfWork, payload: SlaMet) -> None:
     """The resolution report goes out once the sla service has measured the resolution."""
-    payload = SlaMet.model_validate(event.data)
-    await _fan_out_to_partner(ctx, event, payload.ticket_id)
+    await _fan_out_to_partner(uow, payload.ticket_id)
     if payload.target is not SlaTarget.resolution:
         return
-    contact = await _known_contact(ctx, payload.ticket_id)
+    contact = await _known_contact(uow, payload.ticket_id)
     if contact.erased:
         return
-    stages = await repository.stages_of(ctx.session, payload.ticket_id)
+    stages = await repository.stages_of(uow.session, payload.ticket_id)
     resolved = [s for s in stages if s.status == "resolved" and s.at <= payload.met_at]
     if not resolved:
         # The resolution itself has not reached us yet: retried shortly.
@@ -220,150 +225,136 @@ async def on_sla_met(ctx: HandlerContext, event: CloudEvent) -> None:
         contact,
         note=resolved[-1].note,
         stages=[(s.at, s.status) for s in stages if s.at <= payload.met_at],
-        received_at=await repository.received_at_of(ctx.session, payload.ticket_id),
+        received_at=await repository.received_at_of(uow.session, payload.ticket_id),
         first_response_minutes=payload.first_response_minutes,
         resolution_minutes=payload.business_minutes,
         within_target=payload.within_target,
     )
-    await _record(ctx, event, payload.ticket_id, report)
+    await _record(uow, payload.ticket_id, report)
 
 
-async def on_message_added(ctx: HandlerContext, event: CloudEvent) -> None:
-    payload = TicketMessageAdded.model_validate(event.data)
-    known = await repository.get_contact(ctx.session, payload.ticket_id)
+async def on_message_added(uow: UnitOfWork, payload: TicketMessageAdded) -> None:
+    known = await repository.get_contact(uow.session, payload.ticket_id)
     contact = _contact(payload.number, known.subject if known else "", payload.customer)
     refused = notifications.for_refused_files(contact, payload)
     if refused is not None and (known is None or not known.erased):
-        await _record(ctx, event, payload.ticket_id, refused)
+        await _record(uow, payload.ticket_id, refused)
     notification = notifications.for_message(contact, payload)
     if notification is not None:
         if known is None or not known.erased:
-            await _record(ctx, event, payload.ticket_id, notification)
-        await _fan_out_to_partner(ctx, event, payload.ticket_id)
+            await _record(uow, payload.ticket_id, notification)
+        await _fan_out_to_partner(uow, payload.ticket_id)
     if payload.author is Actor.customer and not payload.internal and known and not known.erased:
         # The agent holding the ticket hears that its customer wrote; nobody holds it: it is
         # in the queue, where the waiting alert covers it.
-        assignee = await repository.assignee_of(ctx.session, payload.ticket_id)
-        member = await repository.staff_member(ctx.session, assignee) if assignee else None
+        assignee = await repository.assignee_of(uow.session, payload.ticket_id)
+        member = await repository.staff_member(uow.session, assignee) if assignee else None
         members = [member] if member else []
         kind = StaffNoticeKind.customer_replied
-        await _tell_staff(ctx, event, payload.ticket_id, members, kind, known)
+        await _tell_staff(uow, payload.ticket_id, members, kind, known)
 
 
-async def on_consent_changed(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_consent_changed(uow: UnitOfWork, payload: TicketConsentChanged) -> None:
     """The partner working on the ticket learns the customer's contact, or that it is gone."""
-    payload = TicketConsentChanged.model_validate(event.data)
-    await _fan_out_to_partner(ctx, event, payload.ticket_id)
+    await _fan_out_to_partner(uow, payload.ticket_id)
 
 
-async def on_partner_news(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_partner_news(uow: UnitOfWork, payload: SlaBreached | TicketSatisfactionRated) -> None:
     """Events that mail no customer but that the ticket's partner may subscribe to."""
-    model = {t.event_type: t for t in (SlaBreached, TicketSatisfactionRated)}[event.type]
-    await _fan_out_to_partner(ctx, event, model.model_validate(event.data).ticket_id)
+    await _fan_out_to_partner(uow, payload.ticket_id)
 
 
-async def on_sla_extended(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_sla_extended(uow: UnitOfWork, payload: SlaExtended) -> None:
     """A fix that takes longer is always told, with the reason (clause 26)."""
-    payload = SlaExtended.model_validate(event.data)
-    contact = await _known_contact(ctx, payload.ticket_id)
+    contact = await _known_contact(uow, payload.ticket_id)
     if not contact.erased:
-        await _record(ctx, event, payload.ticket_id, notifications.for_extension(contact, payload))
-    await _fan_out_to_partner(ctx, event, payload.ticket_id)
+        await _record(uow, payload.ticket_id, notifications.for_extension(contact, payload))
+    await _fan_out_to_partner(uow, payload.ticket_id)
 
 
 async def _tell_ticket(
-    ctx: HandlerContext,
-    event: CloudEvent,
+    uow: UnitOfWork,
     ticket_id: uuid.UUID,
     template: str,
     extra: dict[str, object],
 ) -> bool:
     """Mail a ticket's customer; False when the notifier never saw that ticket."""
-    contact = await repository.get_contact(ctx.session, ticket_id)
+    contact = await repository.get_contact(uow.session, ticket_id)
     if contact is None:
         return False
     # An erased customer is mailed no more; the partner still hears (intake blanked the data).
     if not contact.erased:
         context = {"number": contact.number, "name": contact.name, "subject": contact.subject}
         notification = Notification(template, contact.email, contact.language, context | extra)
-        await _record(ctx, event, ticket_id, notification)
-    await _fan_out_to_partner(ctx, event, ticket_id)
+        await _record(uow, ticket_id, notification)
+    await _fan_out_to_partner(uow, ticket_id)
     return True
 
 
 async def _tell_tickets(
-    ctx: HandlerContext,
-    event: CloudEvent,
+    uow: UnitOfWork,
     ticket_ids: list[uuid.UUID],
     template: str,
     extra: dict[str, object],
 ) -> None:
     """One event, many customers at once (incidents, releases): each told once."""
     for ticket_id in ticket_ids:
-        if not await _tell_ticket(ctx, event, ticket_id, template, extra):
-            log.warning("notify.unknown_ticket", ticket_id=str(ticket_id), type=event.type)
+        if not await _tell_ticket(uow, ticket_id, template, extra):
+            log.warning("notify.unknown_ticket", ticket_id=str(ticket_id), type=_handled(uow).type)
 
 
-async def on_escalation_opened(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_escalation_opened(uow: UnitOfWork, payload: EscalationOpened) -> None:
     """A senior specialist reviews the request (clause 11)."""
-    payload = EscalationOpened.model_validate(event.data)
-    if not await _tell_ticket(ctx, event, payload.ticket_id, "escalation_opened", {}):
+    if not await _tell_ticket(uow, payload.ticket_id, "escalation_opened", {}):
         raise ContactNotKnownYetError(f"no contact yet for ticket {payload.ticket_id}")
     # The senior queue has news: every senior at work hears of it.
     kind = StaffNoticeKind.escalation_arrived
-    seniors = await repository.staff_on_duty(ctx.session, BROADCAST_ROLES[kind], datetime.now(UTC))
-    contact = await _known_contact(ctx, payload.ticket_id)
+    seniors = await repository.staff_on_duty(uow.session, BROADCAST_ROLES[kind], datetime.now(UTC))
+    contact = await _known_contact(uow, payload.ticket_id)
     detail: dict[str, Any] = {"escalation_id": payload.escalation_id}
-    await _tell_staff(ctx, event, payload.ticket_id, seniors, kind, contact, **detail)
+    await _tell_staff(uow, payload.ticket_id, seniors, kind, contact, **detail)
 
 
-async def on_escalation_closed(ctx: HandlerContext, event: CloudEvent) -> None:
-    payload = EscalationClosed.model_validate(event.data)
+async def on_escalation_closed(uow: UnitOfWork, payload: EscalationClosed) -> None:
     extra: dict[str, object] = {"outcome": payload.outcome}
-    if not await _tell_ticket(ctx, event, payload.ticket_id, "escalation_closed", extra):
+    if not await _tell_ticket(uow, payload.ticket_id, "escalation_closed", extra):
         raise ContactNotKnownYetError(f"no contact yet for ticket {payload.ticket_id}")
 
 
-async def on_incident_declared(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_incident_declared(uow: UnitOfWork, payload: IncidentDeclared) -> None:
     """Clause 23: the customers of the tickets linked at once hear of the incident at once."""
-    payload = IncidentDeclared.model_validate(event.data)
     extra: dict[str, object] = {"title": payload.title, "text": payload.summary}
-    await _tell_tickets(ctx, event, payload.ticket_ids, "incident_update", extra)
+    await _tell_tickets(uow, payload.ticket_ids, "incident_update", extra)
 
 
-async def on_incident_tickets_linked(ctx: HandlerContext, event: CloudEvent) -> None:
-    payload = IncidentTicketsLinked.model_validate(event.data)
+async def on_incident_tickets_linked(uow: UnitOfWork, payload: IncidentTicketsLinked) -> None:
     extra: dict[str, object] = {"title": payload.title, "text": payload.latest}
-    await _tell_tickets(ctx, event, payload.ticket_ids, "incident_update", extra)
+    await _tell_tickets(uow, payload.ticket_ids, "incident_update", extra)
 
 
-async def on_incident_updated(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_incident_updated(uow: UnitOfWork, payload: IncidentUpdated) -> None:
     """One update reaches every linked customer at once (clause 23)."""
-    payload = IncidentUpdated.model_validate(event.data)
     extra: dict[str, object] = {"title": payload.title, "text": payload.text}
-    await _tell_tickets(ctx, event, payload.ticket_ids, "incident_update", extra)
+    await _tell_tickets(uow, payload.ticket_ids, "incident_update", extra)
 
 
-async def on_fix_released(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_fix_released(uow: UnitOfWork, payload: DevelopmentFixReleased) -> None:
     """The fix of a reported bug shipped (clause 12): every linked customer is told."""
-    payload = DevelopmentFixReleased.model_validate(event.data)
     extra: dict[str, object] = {"release": payload.release, "notes": payload.notes}
-    await _tell_tickets(ctx, event, payload.ticket_ids, "fix_released", extra)
+    await _tell_tickets(uow, payload.ticket_ids, "fix_released", extra)
 
 
-async def on_feedback_received(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_feedback_received(uow: UnitOfWork, payload: FeedbackReceived) -> None:
     """Whoever left an address hears that their feedback arrived and will be read (clauses
     13, 27); the mail quotes none of it, as anyone can type anyone's address."""
-    payload = FeedbackReceived.model_validate(event.data)
     notification = notifications.for_feedback(payload)
     if notification is not None:
-        await _record(ctx, event, None, notification)
+        await _record(uow, None, notification)
 
 
-async def on_staff_sign_in_requested(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_staff_sign_in_requested(uow: UnitOfWork, payload: StaffSignInRequested) -> None:
     """A staff member gets their one-time console link. The delivery keeps the link's parts;
     the sender signs it as it writes the mail, so no table holds a working link."""
-    payload = StaffSignInRequested.model_validate(event.data)
     grant = {
         "credential_id": str(payload.credential_id),
         "role": payload.role,
@@ -377,13 +368,12 @@ async def on_staff_sign_in_requested(ctx: HandlerContext, event: CloudEvent) -> 
         payload.language.value,
         {"sign_in": grant, "minutes": minutes},
     )
-    await _record(ctx, event, None, notification)
+    await _record(uow, None, notification)
 
 
-async def on_access_links_issued(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_access_links_issued(uow: UnitOfWork, payload: CustomerAccessLinksIssued) -> None:
     """A customer who lost their links gets new ones. The delivery keeps each key's parts; the
     sender remakes the keys as it writes the mail and forgets the parts once it is sent."""
-    payload = CustomerAccessLinksIssued.model_validate(event.data)
     links = [
         {
             "number": link.number,
@@ -396,15 +386,14 @@ async def on_access_links_issued(ctx: HandlerContext, event: CloudEvent) -> None
     notification = Notification(
         "access_links", payload.email, payload.language.value, {ACCESS_LINKS: links}
     )
-    await _record(ctx, event, None, notification)
+    await _record(uow, None, notification)
 
 
-async def on_customer_erased(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_customer_erased(uow: UnitOfWork, payload: CustomerErased) -> None:
     """Forget the customer on every ticket they filed (clauses 19, 24); numbers, times and
     statuses stay for the reports (clause 22). Tickets never seen here are fine."""
-    payload = CustomerErased.model_validate(event.data)
-    deliveries = await repository.erase_tickets(ctx.session, payload.ticket_ids, payload.erased_at)
-    await ctx.outbox.forget_published(ctx.session, payload.ticket_ids)
+    deliveries = await repository.erase_tickets(uow.session, payload.ticket_ids, payload.erased_at)
+    await uow.outbox.forget_published(uow.session, payload.ticket_ids)
     log.info("notify.customer_erased", tickets=len(payload.ticket_ids), deliveries=deliveries)
 
 
@@ -414,18 +403,16 @@ FINISHED = (TicketStatus.resolved, TicketStatus.closed)
 
 
 async def _tell_staff(
-    ctx: HandlerContext,
-    event: CloudEvent,
+    uow: UnitOfWork,
     ticket_id: uuid.UUID,
     members: list[StaffMember],
     kind: StaffNoticeKind,
     contact: Contact,
     **detail: Any,
 ) -> None:
+    event = _handled(uow)
     await staff.tell(
-        ctx.session,
-        ctx.outbox,
-        ctx.source,
+        uow,
         members,
         kind=kind,
         cause=event.id,
@@ -436,11 +423,10 @@ async def _tell_staff(
     )
 
 
-async def on_staff_registered(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_staff_registered(uow: UnitOfWork, payload: StaffRegistered) -> None:
     """A staff token was issued: its holder is told of what is theirs from now on."""
-    payload = StaffRegistered.model_validate(event.data)
     await repository.register_staff(
-        ctx.session,
+        uow.session,
         credential_id=payload.credential_id,
         email=str(payload.email).lower(),
         role=payload.role.value,
@@ -450,73 +436,72 @@ async def on_staff_registered(ctx: HandlerContext, event: CloudEvent) -> None:
 
 
 async def on_ticket_assigned(
-    ctx: HandlerContext, event: CloudEvent, book: PolicyBook, waiting_minutes: int
+    uow: UnitOfWork, payload: TicketAssigned, book: PolicyBook, waiting_minutes: int
 ) -> None:
     """Who holds the ticket now; a colleague who handed it to someone tells them so."""
-    payload = TicketAssigned.model_validate(event.data)
-    contact = await _known_contact(ctx, payload.ticket_id)
+    contact = await _known_contact(uow, payload.ticket_id)
     alert_at = None
     if payload.assignee_id is None:
-        stages = await repository.stages_of(ctx.session, payload.ticket_id)
+        stages = await repository.stages_of(uow.session, payload.ticket_id)
         if not stages or TicketStatus(stages[-1].status) not in FINISHED:
             # Back in the queue: it waits for an agent again.
             alert_at = staff.waiting_alert_at(book, payload.assigned_at, waiting_minutes)
-    await repository.set_assignee(ctx.session, payload.ticket_id, payload.assignee_id, alert_at)
+    await repository.set_assignee(uow.session, payload.ticket_id, payload.assignee_id, alert_at)
     if contact.erased or payload.assignee_id in (None, payload.assigned_by):
         return
-    member = await repository.staff_member(ctx.session, payload.assignee_id)
+    member = await repository.staff_member(uow.session, payload.assignee_id)
     members = [member] if member else []
     kind = StaffNoticeKind.ticket_handed_over
-    await _tell_staff(ctx, event, payload.ticket_id, members, kind, contact)
+    await _tell_staff(uow, payload.ticket_id, members, kind, contact)
 
 
-async def on_sla_warning(ctx: HandlerContext, event: CloudEvent) -> None:
+async def on_sla_warning(uow: UnitOfWork, payload: SlaWarning) -> None:
     """A target nears: the agent holding the ticket is told, or, if nobody holds it, every
     agent at work who wants to hear of it."""
-    payload = SlaWarning.model_validate(event.data)
-    contact = await _known_contact(ctx, payload.ticket_id)
+    contact = await _known_contact(uow, payload.ticket_id)
     if contact.erased:
         return
-    assignee = await repository.assignee_of(ctx.session, payload.ticket_id)
-    member = await repository.staff_member(ctx.session, assignee) if assignee else None
+    assignee = await repository.assignee_of(uow.session, payload.ticket_id)
+    member = await repository.staff_member(uow.session, assignee) if assignee else None
     if member is not None:
         kind, members = StaffNoticeKind.sla_warning, [member]
     else:
         kind = StaffNoticeKind.queue_sla_warning
         members = await repository.staff_on_duty(
-            ctx.session, BROADCAST_ROLES[kind], datetime.now(UTC)
+            uow.session, BROADCAST_ROLES[kind], datetime.now(UTC)
         )
     detail: dict[str, Any] = {"target": payload.target, "due_at": payload.due_at}
-    await _tell_staff(ctx, event, payload.ticket_id, members, kind, contact, **detail)
+    await _tell_staff(uow, payload.ticket_id, members, kind, contact, **detail)
 
 
-def make_handlers(book: PolicyBook, waiting_minutes: int = 0) -> dict[str, EventHandler]:
-    async def receipt(ctx: HandlerContext, event: CloudEvent) -> None:
-        await on_ticket_created(ctx, event, book, waiting_minutes)
+def make_handlers(book: PolicyBook, waiting_minutes: int = 0) -> HandlersByType:
+    # The receipt and the queue's waiting alert read the desk's policy and calendar.
+    async def on_ticket_created_here(uow: UnitOfWork, payload: TicketCreated) -> None:
+        await on_ticket_created(uow, payload, book, waiting_minutes)
 
-    async def assigned(ctx: HandlerContext, event: CloudEvent) -> None:
-        await on_ticket_assigned(ctx, event, book, waiting_minutes)
+    async def on_ticket_assigned_here(uow: UnitOfWork, payload: TicketAssigned) -> None:
+        await on_ticket_assigned(uow, payload, book, waiting_minutes)
 
     return {
-        TicketCreated.event_type: receipt,
-        TicketAssigned.event_type: assigned,
-        StaffRegistered.event_type: on_staff_registered,
-        SlaWarning.event_type: on_sla_warning,
-        TicketStatusChanged.event_type: on_status_changed,
-        TicketMessageAdded.event_type: on_message_added,
-        TicketConsentChanged.event_type: on_consent_changed,
-        SlaExtended.event_type: on_sla_extended,
-        SlaMet.event_type: on_sla_met,
-        SlaBreached.event_type: on_partner_news,
-        TicketSatisfactionRated.event_type: on_partner_news,
-        EscalationOpened.event_type: on_escalation_opened,
-        EscalationClosed.event_type: on_escalation_closed,
-        IncidentDeclared.event_type: on_incident_declared,
-        IncidentTicketsLinked.event_type: on_incident_tickets_linked,
-        IncidentUpdated.event_type: on_incident_updated,
-        DevelopmentFixReleased.event_type: on_fix_released,
-        CustomerErased.event_type: on_customer_erased,
-        FeedbackReceived.event_type: on_feedback_received,
-        StaffSignInRequested.event_type: on_staff_sign_in_requested,
-        CustomerAccessLinksIssued.event_type: on_access_links_issued,
+        TicketCreated: on_ticket_created_here,
+        TicketAssigned: on_ticket_assigned_here,
+        StaffRegistered: on_staff_registered,
+        SlaWarning: on_sla_warning,
+        TicketStatusChanged: on_status_changed,
+        TicketMessageAdded: on_message_added,
+        TicketConsentChanged: on_consent_changed,
+        SlaExtended: on_sla_extended,
+        SlaMet: on_sla_met,
+        SlaBreached: on_partner_news,
+        TicketSatisfactionRated: on_partner_news,
+        EscalationOpened: on_escalation_opened,
+        EscalationClosed: on_escalation_closed,
+        IncidentDeclared: on_incident_declared,
+        IncidentTicketsLinked: on_incident_tickets_linked,
+        IncidentUpdated: on_incident_updated,
+        DevelopmentFixReleased: on_fix_released,
+        CustomerErased: on_customer_erased,
+        FeedbackReceived: on_feedback_received,
+        StaffSignInRequested: on_staff_sign_in_requested,
+        CustomerAccessLinksIssued: on_access_links_issued,
     }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.domain.notifications import Contact, MailRecord, coalescible
@@ -34,7 +35,86 @@ SUPERSEDED = "superseded"
 ERASED = "erased at the customer's request"
 
 
-async def add_delivery(session: AsyncSession, **values: Any) -> bool:
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One message to send, or sent: by mail to an address, or by webhook to a subscription
+    (``recipient``: the webhook's id)."""
+
+    id: uuid.UUID
+    event_id: str
+    event_type: str
+    ticket_id: uuid.UUID | None
+    channel: str
+    recipient: str
+    template: str
+    language: str
+    context: dict[str, Any]
+    status: str
+    attempts: int
+    last_error: str | None
+    message_id: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DueDelivery(DeliveryRecord):
+    """A delivery due now, with when its ticket's customer was erased (None: not, or no
+    ticket)."""
+
+    erased_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookRecord:
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    url: str
+    event_types: list[str]
+    secret: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """A stage of a ticket as its customer was told of it."""
+
+    at: datetime
+    status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class BetaMember:
+    email: str
+    name: str
+    language: str
+
+
+# The columns each record is built from, in its fields' order and named by them: a field that
+# names no column fails at import, and a reordered table cannot shift the values.
+_DELIVERY = [delivery.c[f.name] for f in fields(DeliveryRecord)]
+_WEBHOOK = [webhook.c[f.name] for f in fields(WebhookRecord)]
+
+
+def _delivery(values: Sequence[Any]) -> DeliveryRecord:
+    return DeliveryRecord(*values)
+
+
+async def add_delivery(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    event_type: str,
+    ticket_id: uuid.UUID | None,
+    channel: str,
+    recipient: str,
+    template: str,
+    language: str,
+    context: dict[str, Any],
+    next_attempt_at: datetime,
+) -> bool:
     """Record a message to send; False when this event already gave this recipient one."""
     statement = insert_ignoring_conflicts(
         session,
@@ -45,7 +125,15 @@ async def add_delivery(session: AsyncSession, **values: Any) -> bool:
         # To the microsecond on every backend (SQLite's own clock counts whole seconds): mail
         # recorded a moment apart is coalesced in the order it came.
         created_at=datetime.now(UTC),
-        **values,
+        event_id=event_id,
+        event_type=event_type,
+        ticket_id=ticket_id,
+        channel=channel,
+        recipient=recipient,
+        template=template,
+        language=language,
+        context=context,
+        next_attempt_at=next_attempt_at,
     )
     return await execute_count(session, statement) == 1
 
@@ -90,11 +178,11 @@ async def due_deliveries(
     lock: bool,
     without_mail: bool = False,
     without_webhooks: Collection[str] = (),
-) -> list[Row[Any]]:
+) -> list[DueDelivery]:
     """Due deliveries, each with its ticket's ``erased_at`` (None for beta mail), leaving out
     the lanes that are full or paused so that they cannot crowd the others out of the batch."""
     query = (
-        select(delivery, ticket_contact.c.erased_at)
+        select(*_DELIVERY, ticket_contact.c.erased_at)
         .outerjoin(ticket_contact, ticket_contact.c.ticket_id == delivery.c.ticket_id)
         .where(delivery.c.status == PENDING, delivery.c.next_attempt_at <= now)
         .order_by(delivery.c.next_attempt_at)
@@ -108,7 +196,7 @@ async def due_deliveries(
         )
     if lock:
         query = query.with_for_update(skip_locked=True, of=delivery)
-    return list((await session.execute(query)).all())
+    return [DueDelivery(*tuple(row)) for row in (await session.execute(query)).all()]
 
 
 async def lease(session: AsyncSession, delivery_ids: list[uuid.UUID], until: datetime) -> None:
@@ -174,11 +262,13 @@ async def mark_failed_attempt(
     await session.execute(statement.values(**values))
 
 
-async def deliveries_for_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[Row[Any]]:
+async def deliveries_for_ticket(
+    session: AsyncSession, ticket_id: uuid.UUID
+) -> list[DeliveryRecord]:
     query = (
-        select(delivery).where(delivery.c.ticket_id == ticket_id).order_by(delivery.c.created_at)
+        select(*_DELIVERY).where(delivery.c.ticket_id == ticket_id).order_by(delivery.c.created_at)
     )
-    return list((await session.execute(query)).all())
+    return [_delivery(row) for row in (await session.execute(query)).all()]
 
 
 async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Contact) -> bool:
@@ -204,21 +294,22 @@ async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Con
     return await execute_count(session, statement) == 1
 
 
+_CONTACT = select(
+    ticket_contact.c.number,
+    ticket_contact.c.email,
+    ticket_contact.c.name,
+    ticket_contact.c.language,
+    ticket_contact.c.subject,
+    ticket_contact.c.partner_id,
+    ticket_contact.c.handed_to,
+    ticket_contact.c.erased_at.is_not(None),
+)
+
+
 async def get_contact(session: AsyncSession, ticket_id: uuid.UUID) -> Contact | None:
-    query = select(ticket_contact).where(ticket_contact.c.ticket_id == ticket_id)
+    query = _CONTACT.where(ticket_contact.c.ticket_id == ticket_id)
     row = (await session.execute(query)).first()
-    if row is None:
-        return None
-    return Contact(
-        row.number,
-        row.email,
-        row.name,
-        row.language,
-        row.subject,
-        row.partner_id,
-        row.handed_to,
-        erased=row.erased_at is not None,
-    )
+    return None if row is None else Contact(*row)
 
 
 async def hand_to(
@@ -229,15 +320,26 @@ async def hand_to(
     await session.execute(statement.values(handed_to=partner_id))
 
 
-async def add_webhook(session: AsyncSession, **values: Any) -> uuid.UUID:
+async def add_webhook(
+    session: AsyncSession,
+    *,
+    partner_id: uuid.UUID,
+    url: str,
+    event_types: list[str],
+    secret: str,
+) -> uuid.UUID:
     webhook_id = uuid.uuid4()
-    await session.execute(webhook.insert().values(id=webhook_id, **values))
+    statement = webhook.insert().values(
+        id=webhook_id, partner_id=partner_id, url=url, event_types=event_types, secret=secret
+    )
+    await session.execute(statement)
     return webhook_id
 
 
-async def webhooks_of(session: AsyncSession, partner_id: uuid.UUID) -> list[Row[Any]]:
-    query = select(webhook).where(webhook.c.partner_id == partner_id).order_by(webhook.c.created_at)
-    return list((await session.execute(query)).all())
+async def webhooks_of(session: AsyncSession, partner_id: uuid.UUID) -> list[WebhookRecord]:
+    query = select(*_WEBHOOK).where(webhook.c.partner_id == partner_id)
+    query = query.order_by(webhook.c.created_at)
+    return [WebhookRecord(*row) for row in (await session.execute(query)).all()]
 
 
 async def count_webhooks(session: AsyncSession, partner_id: uuid.UUID) -> int:
@@ -245,12 +347,14 @@ async def count_webhooks(session: AsyncSession, partner_id: uuid.UUID) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
-async def webhooks_by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[str, Row[Any]]:
+async def webhooks_by_id(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[str, WebhookRecord]:
     """Subscriptions by their id as a delivery names them (its ``recipient``)."""
     if not ids:
         return {}
-    rows = (await session.execute(select(webhook).where(webhook.c.id.in_(ids)))).all()
-    return {str(row.id): row for row in rows}
+    rows = (await session.execute(select(*_WEBHOOK).where(webhook.c.id.in_(ids)))).all()
+    return {str(hook.id): hook for hook in (WebhookRecord(*row) for row in rows)}
 
 
 async def delete_webhook(
@@ -272,19 +376,20 @@ async def retry_delivery(session: AsyncSession, delivery_id: uuid.UUID, now: dat
     return await execute_count(session, statement) == 1
 
 
-async def parked_deliveries(session: AsyncSession, limit: int = 200) -> list[Row[Any]]:
+async def parked_deliveries(session: AsyncSession, limit: int = 200) -> list[DeliveryRecord]:
     query = (
-        select(delivery)
+        select(*_DELIVERY)
         .where(delivery.c.status == FAILED)
         .order_by(delivery.c.created_at)
         .limit(limit)
     )
-    return list((await session.execute(query)).all())
+    return [_delivery(row) for row in (await session.execute(query)).all()]
 
 
-async def latest_contact_by_email(session: AsyncSession, email: str) -> Row[Any] | None:
-    query = select(ticket_contact).where(ticket_contact.c.email == email).limit(1)
-    return (await session.execute(query)).first()
+async def latest_contact_by_email(session: AsyncSession, email: str) -> Contact | None:
+    query = _CONTACT.where(ticket_contact.c.email == email).limit(1)
+    row = (await session.execute(query)).first()
+    return None if row is None else Contact(*row)
 
 
 async def set_beta_membership(
@@ -298,13 +403,34 @@ async def set_beta_membership(
         )
 
 
-async def beta_members(session: AsyncSession) -> list[Row[Any]]:
-    query = select(beta_member).where(beta_member.c.opted_in.is_(True))
-    return list((await session.execute(query.order_by(beta_member.c.email))).all())
+async def beta_members(session: AsyncSession) -> list[BetaMember]:
+    """Those who opted in."""
+    query = select(beta_member.c.email, beta_member.c.name, beta_member.c.language).where(
+        beta_member.c.opted_in.is_(True)
+    )
+    rows = (await session.execute(query.order_by(beta_member.c.email))).all()
+    return [BetaMember(*row) for row in rows]
 
 
-async def add_invitation(session: AsyncSession, **values: Any) -> None:
-    await session.execute(beta_invitation.insert().values(**values))
+async def add_invitation(
+    session: AsyncSession,
+    *,
+    invitation_id: uuid.UUID,
+    feature: str,
+    text_ru: str,
+    text_en: str,
+    recipients: int,
+    created_at: datetime,
+) -> None:
+    statement = beta_invitation.insert().values(
+        id=invitation_id,
+        feature=feature,
+        text_ru=text_ru,
+        text_en=text_en,
+        recipients=recipients,
+        created_at=created_at,
+    )
+    await session.execute(statement)
 
 
 async def note_received(session: AsyncSession, ticket_id: uuid.UUID, at: datetime) -> None:
@@ -328,9 +454,12 @@ async def add_stage(
     await session.execute(statement)
 
 
-async def stages_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[Row[Any]]:
-    query = select(ticket_stage).where(ticket_stage.c.ticket_id == ticket_id)
-    return list((await session.execute(query.order_by(ticket_stage.c.at))).all())
+async def stages_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[StageRecord]:
+    query = select(ticket_stage.c.at, ticket_stage.c.status, ticket_stage.c.note).where(
+        ticket_stage.c.ticket_id == ticket_id
+    )
+    rows = (await session.execute(query.order_by(ticket_stage.c.at))).all()
+    return [StageRecord(*row) for row in rows]
 
 
 async def received_at_of(session: AsyncSession, ticket_id: uuid.UUID) -> datetime | None:
@@ -342,9 +471,26 @@ async def received_at_of(session: AsyncSession, ticket_id: uuid.UUID) -> datetim
 # -- staff and what they are told -------------------------------------------------------------
 
 
-async def register_staff(session: AsyncSession, **values: Any) -> None:
+async def register_staff(
+    session: AsyncSession,
+    *,
+    credential_id: uuid.UUID,
+    email: str,
+    role: str,
+    registered_at: datetime,
+    expires_at: datetime,
+) -> None:
     """A staff token intake issued (staff.registered); the same one again changes nothing."""
-    statement = insert_ignoring_conflicts(session, staff_credential, ["credential_id"], **values)
+    statement = insert_ignoring_conflicts(
+        session,
+        staff_credential,
+        ["credential_id"],
+        credential_id=credential_id,
+        email=email,
+        role=role,
+        registered_at=registered_at,
+        expires_at=expires_at,
+    )
     await session.execute(statement)
 
 
@@ -353,24 +499,45 @@ def _choices(raw: dict[str, str]) -> dict[StaffNoticeKind, Delivery]:
     return {StaffNoticeKind(k): Delivery(v) for k, v in raw.items() if k in known}
 
 
-async def _members(session: AsyncSession, rows: list[Row[Any]]) -> list[StaffMember]:
+# A staff token as _members weighs it: (email, credential id, registered at).
+_TOKEN = (
+    staff_credential.c.email,
+    staff_credential.c.credential_id,
+    staff_credential.c.registered_at,
+)
+
+
+async def _members(
+    session: AsyncSession, tokens: Sequence[tuple[str, uuid.UUID, datetime]]
+) -> list[StaffMember]:
     """One member per address, with their latest staff id and their choices."""
     latest: dict[str, uuid.UUID] = {}
-    for row in sorted(rows, key=lambda r: r.registered_at):
-        latest[row.email] = row.credential_id
+    for email, credential_id, _registered_at in sorted(tokens, key=lambda t: t[2]):
+        latest[email] = credential_id
     if not latest:
         return []
-    query = select(staff_preference).where(staff_preference.c.email.in_(latest))
-    chosen = {row.email: row for row in (await session.execute(query)).all()}
+    query = select(
+        staff_preference.c.email, staff_preference.c.language, staff_preference.c.choices
+    ).where(staff_preference.c.email.in_(latest))
+    chosen: dict[str, tuple[str, dict[str, str]]] = {
+        email: (language, choices) for email, language, choices in await session.execute(query)
+    }
     members = []
     for email, staff_id in sorted(latest.items()):
         preference = chosen.get(email)
         if preference is None:
             members.append(StaffMember(email, staff_id))
         else:
-            choices = _choices(preference.choices)
-            members.append(StaffMember(email, staff_id, preference.language, choices))
+            language, choices = preference
+            members.append(StaffMember(email, staff_id, language, _choices(choices)))
     return members
+
+
+async def _tokens(
+    session: AsyncSession, *where: ColumnElement[bool]
+) -> list[tuple[str, uuid.UUID, datetime]]:
+    rows = (await session.execute(select(*_TOKEN).where(*where))).all()
+    return [(email, credential_id, at) for email, credential_id, at in rows]
 
 
 def _not_revoked() -> ColumnElement[bool]:
@@ -388,8 +555,8 @@ async def staff_member(session: AsyncSession, staff_id: uuid.UUID) -> StaffMembe
     email = (await session.execute(query)).scalar_one_or_none()
     if email is None:
         return None
-    query = select(staff_credential).where(staff_credential.c.email == email)
-    members = await _members(session, list((await session.execute(query)).all()))
+    tokens = await _tokens(session, staff_credential.c.email == email)
+    members = await _members(session, tokens)
     return members[0] if members else None
 
 
@@ -398,12 +565,13 @@ async def staff_on_duty(
 ) -> list[StaffMember]:
     """Everyone holding a token of one of ``roles`` that has neither expired nor been
     revoked: staff tokens last a working day, so these are the people at work."""
-    query = select(staff_credential).where(
+    tokens = await _tokens(
+        session,
         staff_credential.c.role.in_([role.value for role in roles]),
         staff_credential.c.expires_at > now,
         _not_revoked(),
     )
-    return await _members(session, list((await session.execute(query)).all()))
+    return await _members(session, tokens)
 
 
 async def save_preferences(
@@ -478,7 +646,7 @@ async def due_waiting_alerts(
 # -- erasure at the customer's request (clauses 19, 24) ----------------------------------------
 
 
-def _erased_delivery(row: Row[Any]) -> dict[str, Any]:
+def _erased_delivery(row: DeliveryRecord) -> dict[str, Any]:
     """What a delivery keeps once its customer is erased: no address, no context, and it is
     never sent if it was not yet."""
     values: dict[str, Any] = {"context": {}}
@@ -492,7 +660,7 @@ def _erased_delivery(row: Row[Any]) -> dict[str, Any]:
     return values
 
 
-async def erase_delivery(session: AsyncSession, row: Row[Any]) -> None:
+async def erase_delivery(session: AsyncSession, row: DeliveryRecord) -> None:
     values = _erased_delivery(row)
     await session.execute(update(delivery).where(delivery.c.id == row.id).values(**values))
 
@@ -544,7 +712,9 @@ async def erase_tickets(session: AsyncSession, ticket_ids: list[uuid.UUID], at: 
         await session.execute(beta_member.delete().where(beta_member.c.email.in_(emails)))
         invited = delivery.c.ticket_id.is_(None) & delivery.c.recipient.in_(emails)
         own = or_(own, invited)
-    deliveries = list((await session.execute(select(delivery).where(own))).all())
+    deliveries = [
+        _delivery(row) for row in (await session.execute(select(*_DELIVERY).where(own))).all()
+    ]
     for row in deliveries:
         await erase_delivery(session, row)
     return len(deliveries)

@@ -22,7 +22,6 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import structlog
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier import repository
@@ -44,6 +43,7 @@ from services.notifier.domain.messages import (
 from services.notifier.domain.notifications import ACCESS_LINKS
 from services.notifier.domain.staff import STAFF_TEMPLATES
 from services.notifier.mailer import Mailer
+from services.notifier.repository import DeliveryRecord, DueDelivery, WebhookRecord
 from shared import signin
 from shared.auth import Role, TokenSigner, remade_customer_key
 from shared.contracts.api import RATING_LINK_PURPOSE, attachment_path, portal_rating_path
@@ -77,11 +77,11 @@ RESOLVED_TEMPLATE = "resolved"
 SCORES = range(1, 6)
 
 
-def lane_of(row: Row[Any]) -> str:
+def lane_of(row: DeliveryRecord) -> str:
     return MAIL_LANE if row.channel == "email" else str(row.recipient)
 
 
-def _ordered(row: Row[Any]) -> tuple[str, str]:
+def _ordered(row: DeliveryRecord) -> tuple[str, str]:
     """One delivery of a ticket in flight per lane, so that its customer (or partner) hears of
     its stages in the order they came; a delivery of no ticket (beta mail) is its own."""
     return lane_of(row), str(row.ticket_id or row.id)
@@ -151,7 +151,7 @@ class DeliverySender:
         closed = self.breaker.paused(now) | {
             lane for lane, count in self._in_flight.items() if count >= self._capacity(lane)
         }
-        taken: list[Row[Any]] = []
+        taken: list[DueDelivery] = []
         counts = dict(self._in_flight)
         ordered = set(self._ordered)
         async with self._db.transaction() as session:
@@ -195,7 +195,7 @@ class DeliverySender:
             task.add_done_callback(self._tasks.discard)
         return len(taken) + settled
 
-    async def _coalesced(self, session: AsyncSession, row: Row[Any], now: datetime) -> bool:
+    async def _coalesced(self, session: AsyncSession, row: DeliveryRecord, now: datetime) -> bool:
         """Whether a bare stage notice is held back: it waits out the coalescing window, then
         is dropped if another mail about the ticket, recorded within the window, says as much
         (an agent's claim and reply make one mail, the reply, not three)."""
@@ -220,7 +220,7 @@ class DeliverySender:
         log.info("delivery.superseded", delivery_id=str(row.id), by=str(by.id))
         return True
 
-    async def _deliver(self, row: Row[Any], subscription: Row[Any] | None) -> None:
+    async def _deliver(self, row: DeliveryRecord, subscription: WebhookRecord | None) -> None:
         lane = lane_of(row)
         try:
             if row.channel == "webhook":
@@ -255,7 +255,7 @@ class DeliverySender:
                 del self._in_flight[lane]
             self.wake()
 
-    async def _recorded(self, row: Row[Any], record: Callable[[], Awaitable[None]]) -> None:
+    async def _recorded(self, row: DeliveryRecord, record: Callable[[], Awaitable[None]]) -> None:
         """Record an attempt's outcome, waiting out a database outage while the lease holds:
         the mail is already out, and an outcome lost here would send it again."""
         give_up = time.monotonic() + LEASE_MARGIN.total_seconds() - RECORD_RETRY_MAX_SECONDS
@@ -273,7 +273,7 @@ class DeliverySender:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECORD_RETRY_MAX_SECONDS)
 
-    async def _failed(self, row: Row[Any], exc: Exception, error: str) -> None:
+    async def _failed(self, row: DeliveryRecord, exc: Exception, error: str) -> None:
         now = datetime.now(UTC)
         attempt = row.attempts + 1
         refused = isinstance(exc, DestinationRefusedError)
@@ -303,7 +303,7 @@ class DeliverySender:
                     session, lane_of(row), until=paused_until, note=note
                 )
 
-    async def _sent(self, row: Row[Any], reference: str) -> None:
+    async def _sent(self, row: DeliveryRecord, reference: str) -> None:
         if row.channel == "webhook":
             self.breaker.succeeded(lane_of(row))
         # Once the receipt is out, the customer's key is no longer ours to keep (clause 19).
@@ -315,14 +315,14 @@ class DeliverySender:
             )
         log.info("delivery.sent", delivery_id=str(row.id), channel=row.channel)
 
-    async def _mail(self, row: Row[Any]) -> str:
+    async def _mail(self, row: DeliveryRecord) -> str:
         number = row.context.get("number")
         if row.template in STAFF_TEMPLATES:
             # Not threaded into the ticket: an agent's answer to it is not the customer's reply.
             number = None
         mid, reply_to = thread_headers(str(row.id), number, self._settings, self._signer)
         portal = self._settings.portal_public_url.rstrip("/")
-        context = {
+        context: dict[str, Any] = {
             **row.context,
             "site_url": self._settings.site_url,
             "portal_url": portal,
@@ -412,7 +412,7 @@ class DeliverySender:
             (score, f"{page}?{urlencode({'score': score, 'token': token})}") for score in SCORES
         ]
 
-    async def _post_webhook(self, row: Row[Any], subscription: Row[Any] | None) -> str:
+    async def _post_webhook(self, row: DeliveryRecord, subscription: WebhookRecord | None) -> str:
         if subscription is None:
             raise WebhookRefusedError("the subscription was removed")
         body = json.dumps(row.context, ensure_ascii=False, separators=(",", ":")).encode()

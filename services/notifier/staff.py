@@ -16,11 +16,11 @@ from services.notifier.domain import staff
 from services.notifier.domain.notifications import format_moment
 from services.notifier.domain.staff import Delivery, StaffMember
 from shared.contracts.events import SlaTarget, StaffNoticeKind, StaffNotified
-from shared.db import Database, wake_after_commit
+from shared.db import wake_after_commit
 from shared.errors import ConflictError
-from shared.logging import current_correlation_id
-from shared.outbox import Outbox
 from shared.policy.book import PolicyBook
+from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
@@ -32,9 +32,7 @@ TARGET_WORDS = {
 
 
 async def tell(
-    session: AsyncSession,
-    outbox: Outbox,
-    source: str,
+    uow: UnitOfWork,
     members: Iterable[StaffMember],
     *,
     kind: StaffNoticeKind,
@@ -61,7 +59,7 @@ async def tell(
                 "due_at": format_moment(due_at, member.language),
             }
             added = await repository.add_delivery(
-                session,
+                uow.session,
                 event_id=cause,
                 event_type=cause_type,
                 ticket_id=ticket_id,
@@ -74,7 +72,7 @@ async def tell(
             )
             if not added:
                 continue  # told already
-            wake_after_commit(session, "deliveries")
+            wake_after_commit(uow.session, "deliveries")
         notice = StaffNotified(
             notification_id=staff.notification_id(cause, member.email),
             kind=kind,
@@ -88,10 +86,7 @@ async def tell(
             by_mail=by_mail,
             notified_at=now,
         )
-        event = notice.to_event(
-            source=source, subject=str(ticket_id), correlation_id=current_correlation_id()
-        )
-        await outbox.add(session, event)
+        await uow.stage(notice, subject=ticket_id)
         told += 1
     return told
 
@@ -106,8 +101,8 @@ class WaitingAlerts:
     ticket's row and is cleared in the transaction that tells, so each request is told of
     once, whatever the replicas and restarts."""
 
-    def __init__(self, db: Database, outbox: Outbox, source: str) -> None:
-        self._db, self._outbox, self._source = db, outbox, source
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
         self._wakeup = Wakeup()
 
     async def run(self) -> None:
@@ -125,24 +120,22 @@ class WaitingAlerts:
     async def tick(self, now: datetime | None = None) -> int:
         """Tell of the requests due by ``now``; how many requests were due."""
         now = now or datetime.now(UTC)
-        async with self._db.transaction() as session:
+        async with self._runtime.unit_of_work() as uow:
             due = await repository.due_waiting_alerts(
-                session, now, limit=BATCH, lock=self._db.is_postgres
+                uow.session, now, limit=BATCH, lock=uow.locks_rows
             )
             if not due:
                 return 0
             agents = await repository.staff_on_duty(
-                session, staff.BROADCAST_ROLES[StaffNoticeKind.request_waiting], now
+                uow.session, staff.BROADCAST_ROLES[StaffNoticeKind.request_waiting], now
             )
             for row in due:
-                await repository.set_waiting_alert(session, row.ticket_id, None)
+                await repository.set_waiting_alert(uow.session, row.ticket_id, None)
                 cause = uuid.uuid5(
                     uuid.NAMESPACE_URL, f"sviftdesk:waiting:{row.ticket_id}:{row.alert_at}"
                 )
                 await tell(
-                    session,
-                    self._outbox,
-                    self._source,
+                    uow,
                     agents,
                     kind=StaffNoticeKind.request_waiting,
                     cause=str(cause),
@@ -179,13 +172,12 @@ async def _member(session: AsyncSession, staff_id: uuid.UUID) -> StaffMember:
     return member
 
 
-async def preferences_of(db: Database, staff_id: uuid.UUID) -> StaffMember:
-    async with db.sessions() as session:
-        return await _member(session, staff_id)
+async def preferences_of(uow: UnitOfWork, staff_id: uuid.UUID) -> StaffMember:
+    return await _member(uow.session, staff_id)
 
 
 async def change_preferences(
-    db: Database,
+    uow: UnitOfWork,
     staff_id: uuid.UUID,
     *,
     language: str | None,
@@ -193,14 +185,13 @@ async def change_preferences(
 ) -> StaffMember:
     """Change the kinds given (and the language of the mail); the others stay as they were.
     Chosen by address, so they hold for every token the person is issued."""
-    async with db.transaction() as session:
-        member = await _member(session, staff_id)
-        merged = {**member.choices, **choices}
-        await repository.save_preferences(
-            session,
-            member.email,
-            language=language or member.language,
-            choices=merged,
-            at=datetime.now(UTC),
-        )
-        return await _member(session, staff_id)
+    member = await _member(uow.session, staff_id)
+    merged = {**member.choices, **choices}
+    await repository.save_preferences(
+        uow.session,
+        member.email,
+        language=language or member.language,
+        choices=merged,
+        at=datetime.now(UTC),
+    )
+    return await _member(uow.session, staff_id)

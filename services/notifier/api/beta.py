@@ -4,23 +4,21 @@ publish an invitation, which goes once to each customer who opted in, in their l
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.notifier import repository
+from services.notifier import beta_programme
+from services.notifier.beta_programme import LinkNotValidError
 from services.notifier.domain.messages import BETA_LINK_PURPOSE, TEMPLATES
 from shared.auth import AdminDep
 from shared.contracts.api import PROBLEM_RESPONSES
-from shared.db import wake_after_commit
-from shared.errors import NotFoundError
 from shared.ratelimit import RATE_LIMITED
-from shared.runtime import RuntimeDep
+from shared.runtime import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/beta", tags=["beta programme"], responses=PROBLEM_RESPONSES)
 
@@ -44,29 +42,20 @@ class InvitationOut(BaseModel):
     recipients: int
 
 
-class LinkNotValidError(NotFoundError):
-    def __init__(self) -> None:
-        super().__init__("This link is not valid; use the link from one of our emails.")
+Token = Annotated[str, Query(max_length=1000)]
 
 
-async def _set(request: Request, runtime: RuntimeDep, token: str, opted_in: bool) -> MembershipOut:
+async def _linked_email(request: Request, runtime: RuntimeDep, token: Token) -> str:
+    """The address a beta link was mailed to, from its signature; checked (and the anonymous
+    budget spent) before the unit of work opens."""
     await runtime.limiter.anonymous(request, customer=token, field="token")
     email = runtime.signer.verify_value(BETA_LINK_PURPOSE, token)
     if email is None:
         raise LinkNotValidError()
-    async with runtime.db.transaction() as session:
-        contact = await repository.latest_contact_by_email(session, email)
-        if contact is None:
-            raise LinkNotValidError()
-        await repository.set_beta_membership(
-            session,
-            email=email,
-            name=contact.name,
-            language=contact.language,
-            opted_in=opted_in,
-            at=datetime.now(UTC),
-        )
-    return MembershipOut(opted_in=opted_in)
+    return email
+
+
+LinkedEmail = Annotated[str, Depends(_linked_email)]
 
 
 # A link in our mail only shows a page; its button POSTs. Mail scanners and link previews
@@ -122,7 +111,6 @@ async def _show(runtime: RuntimeDep, token: str, opted_in: bool) -> HTMLResponse
     return _page(opted_in, token=token)
 
 
-Token = Annotated[str, Query(max_length=1000)]
 PAGE: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/html": {"schema": {"type": "string"}}},
@@ -138,9 +126,9 @@ PAGE: dict[int | str, dict[str, Any]] = {
     response_model=MembershipOut,
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}, **RATE_LIMITED},
 )
-async def opt_in(request: Request, runtime: RuntimeDep, token: Token) -> Response:
-    membership = await _set(request, runtime, token, True)
-    return _page(True, token=None) if _wants_page(request) else _json(membership)
+async def opt_in(request: Request, email: LinkedEmail, uow: UnitOfWorkDep) -> Response:
+    await beta_programme.set_membership(uow, email, opted_in=True)
+    return _page(True, token=None) if _wants_page(request) else _json(MembershipOut(opted_in=True))
 
 
 @router.get(
@@ -160,8 +148,9 @@ async def opt_in_page(runtime: RuntimeDep, token: Token) -> HTMLResponse:
     response_model=MembershipOut,
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}, **RATE_LIMITED},
 )
-async def opt_out(request: Request, runtime: RuntimeDep, token: Token) -> Response:
-    membership = await _set(request, runtime, token, False)
+async def opt_out(request: Request, email: LinkedEmail, uow: UnitOfWorkDep) -> Response:
+    await beta_programme.set_membership(uow, email, opted_in=False)
+    membership = MembershipOut(opted_in=False)
     return _page(False, token=None) if _wants_page(request) else _json(membership)
 
 
@@ -180,36 +169,8 @@ def _json(membership: MembershipOut) -> JSONResponse:
 
 
 @router.post("/invitations", status_code=201, summary="Invite every opted-in customer (admins)")
-async def invite(body: InvitationIn, runtime: RuntimeDep, _admin: AdminDep) -> InvitationOut:
-    invitation_id, now = uuid.uuid4(), datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        members = await repository.beta_members(session)
-        for member in members:
-            await repository.add_delivery(
-                session,
-                # One invitation gives each member one mail, however often it is retried.
-                event_id=f"beta-invitation:{invitation_id}",
-                event_type="beta.invitation",
-                ticket_id=None,
-                channel="email",
-                recipient=member.email,
-                template="beta_invitation",
-                language=member.language,
-                context={
-                    "name": member.name,
-                    "feature": body.feature,
-                    "text": body.text_ru if member.language == "ru" else body.text_en,
-                },
-                next_attempt_at=now,
-            )
-        await repository.add_invitation(
-            session,
-            id=invitation_id,
-            feature=body.feature,
-            text_ru=body.text_ru,
-            text_en=body.text_en,
-            recipients=len(members),
-            created_at=now,
-        )
-        wake_after_commit(session, "deliveries")
-    return InvitationOut(id=invitation_id, recipients=len(members))
+async def invite(body: InvitationIn, _admin: AdminDep, uow: UnitOfWorkDep) -> InvitationOut:
+    invitation_id, recipients = await beta_programme.invite(
+        uow, feature=body.feature, text_ru=body.text_ru, text_en=body.text_en
+    )
+    return InvitationOut(id=invitation_id, recipients=recipients)

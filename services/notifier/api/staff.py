@@ -10,7 +10,7 @@ from services.notifier.domain.staff import Delivery, StaffMember, all_choices
 from shared.auth import AgentDep
 from shared.contracts.api import PROBLEM_RESPONSES
 from shared.contracts.events import Language, StaffNoticeKind
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/staff/me", tags=["staff notices"], responses=PROBLEM_RESPONSES)
 
@@ -50,16 +50,14 @@ def _out(member: StaffMember) -> NoticePreferencesOut:
 
 
 @router.get("/notifications", summary="What you are told of, and how (staff)")
-async def my_preferences(runtime: RuntimeDep, me: AgentDep) -> NoticePreferencesOut:
-    return _out(await staff.preferences_of(runtime.db, me.subject))
+async def my_preferences(me: AgentDep, uow: ReadUnitDep) -> NoticePreferencesOut:
+    return _out(await staff.preferences_of(uow, me.subject))
 
 
 @router.patch("/notifications", summary="Choose what you are told of, and how (staff)")
 async def change_my_preferences(
-    body: NoticePreferencesIn, runtime: RuntimeDep, me: AgentDep
+    body: NoticePreferencesIn, me: AgentDep, uow: UnitOfWorkDep
 ) -> NoticePreferencesOut:
     language = body.language.value if body.language else None
-    member = await staff.change_preferences(
-        runtime.db, me.subject, language=language, choices=body.kinds
-    )
+    member = await staff.change_preferences(uow, me.subject, language=language, choices=body.kinds)
     return _out(member)

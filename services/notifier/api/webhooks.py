@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from services.notifier import repository
+from services.notifier import subscriptions
 from services.notifier.destinations import DestinationGuard, DestinationRefusedError
 from services.notifier.domain.webhooks import DELIVERED
 from shared.auth import Principal, Role, require
 from shared.contracts.api import PROBLEM_RESPONSES
-from shared.errors import NotFoundError, UnprocessableError
+from shared.errors import UnprocessableError
 from shared.ratelimit import RATE_LIMITED
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 PartnerDep = Annotated[Principal, Depends(require(Role.partner, scope="webhooks"))]
@@ -59,46 +59,48 @@ class WebhookCreatedOut(WebhookOut):
     secret: str = Field(description="signs every delivery; shown once, keep it safe")
 
 
-@router.post("", status_code=201, summary="Subscribe a URL to event types", responses=RATE_LIMITED)
-async def subscribe(
+async def _checked(
     body: WebhookIn, request: Request, runtime: RuntimeDep, partner: PartnerDep
-) -> WebhookCreatedOut:
+) -> WebhookIn:
+    """The partner's budget and the destination, checked before the unit of work opens: the
+    destination check resolves a name, and no unit is held across network I/O."""
     await runtime.limiter.partner(partner.subject)
     guard: DestinationGuard = request.app.state.webhook_guard
     try:
         await guard.check(str(body.url))
     except DestinationRefusedError as exc:
         raise _refused("url", f"{exc}; webhooks go to public destinations only") from None
+    return body
+
+
+@router.post("", status_code=201, summary="Subscribe a URL to event types", responses=RATE_LIMITED)
+async def subscribe(
+    body: Annotated[WebhookIn, Depends(_checked)],
+    runtime: RuntimeDep,
+    partner: PartnerDep,
+    uow: UnitOfWorkDep,
+) -> WebhookCreatedOut:
     secret = secrets.token_urlsafe(32)
-    limit = runtime.settings.webhook_max_per_partner
-    async with runtime.db.transaction() as session:
-        # Counted under the insert's transaction; two racing requests may pass one over, once.
-        if await repository.count_webhooks(session, partner.subject) >= limit:
-            raise UnprocessableError(
-                f"You have {limit} subscriptions, the most a partner may; delete one first."
-            )
-        webhook_id = await repository.add_webhook(
-            session,
-            partner_id=partner.subject,
-            url=str(body.url),
-            event_types=body.events,
-            secret=secret,
-        )
+    webhook_id = await subscriptions.subscribe(
+        uow,
+        partner.subject,
+        url=str(body.url),
+        event_types=body.events,
+        secret=secret,
+        limit=runtime.settings.webhook_max_per_partner,
+    )
     return WebhookCreatedOut(id=webhook_id, url=str(body.url), events=body.events, secret=secret)
 
 
 @router.get("", summary="This partner's subscriptions")
-async def list_webhooks(runtime: RuntimeDep, partner: PartnerDep) -> list[WebhookOut]:
-    async with runtime.db.sessions() as session:
-        rows = await repository.webhooks_of(session, partner.subject)
+async def list_webhooks(partner: PartnerDep, uow: ReadUnitDep) -> list[WebhookOut]:
+    hooks = await subscriptions.of_partner(uow, partner.subject)
     return [
-        WebhookOut(id=r.id, url=r.url, events=r.event_types, created_at=r.created_at) for r in rows
+        WebhookOut(id=h.id, url=h.url, events=h.event_types, created_at=h.created_at) for h in hooks
     ]
 
 
 @router.delete("/{webhook_id}", status_code=204, summary="Unsubscribe")
-async def unsubscribe(webhook_id: uuid.UUID, runtime: RuntimeDep, partner: PartnerDep) -> Response:
-    async with runtime.db.transaction() as session:
-        if not await repository.delete_webhook(session, webhook_id, partner.subject):
-            raise NotFoundError("No such subscription of yours.")
+async def unsubscribe(webhook_id: uuid.UUID, partner: PartnerDep, uow: UnitOfWorkDep) -> Response:
+    await subscriptions.unsubscribe(uow, webhook_id, partner.subject)
     return Response(status_code=204)
