@@ -8,9 +8,9 @@ hashes, so a lost one cannot be sent again); the old link opens it no more.
 from __future__ import annotations
 
 from services.intake import repository
-from services.intake.domain.tickets import format_number, hash_token, new_access_seed
+from services.intake.domain.tickets import format_number, new_access_seed
 from services.intake.service import publish
-from shared.auth import customer_key
+from shared.auth import customer_key, token_hash
 from shared.contracts.events import (
     AccessLink,
     CustomerAccessLinksIssued,
@@ -34,7 +34,7 @@ async def request_links(runtime: ServiceRuntime, email: str, language: Language)
         for record in found:
             seed = new_access_seed()
             key_id, key = customer_key(runtime.signer, seed)
-            await repository.set_access_token_hash(session, record.id, hash_token(key))
+            await repository.set_access_token_hash(session, record.id, token_hash(key))
             # The key's parts travel, not the key: the notifier remakes it as it writes.
             links.append(
                 AccessLink(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -33,6 +32,9 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
     runtime = ServiceRuntime.create("intake", tables.metadata, {}, settings, bus)
     runtime.handlers = handlers.make_handlers(runtime)
+    # Intake issued the staff tokens and partner keys: it reads their revocation in its own
+    # credentials (the other services keep a table fed by ``credential.revoked``).
+    runtime.revocation_lookup = repository.is_revoked
     remembered_for = timedelta(hours=runtime.settings.idempotency_retention_hours)
 
     async def expired_idempotency_keys(session: AsyncSession, now: datetime) -> int:
@@ -59,7 +61,6 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
             runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
         ),
     )
-    app.state.is_revoked = _revocation_check(runtime)
     for router in (
         tickets.router,
         queue.router,
@@ -86,14 +87,3 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
 
     app.router.lifespan_context = lifespan
     return app
-
-
-def _revocation_check(runtime: ServiceRuntime) -> Callable[[uuid.UUID], Awaitable[bool]]:
-    """Intake keeps revocations in its own credentials, not in a table fed by events: the
-    shared role checks (e.g. the runtime's admin routes) ask it here."""
-
-    async def is_revoked(subject: uuid.UUID) -> bool:
-        async with runtime.db.sessions() as session:
-            return await repository.is_revoked(session, subject)
-
-    return is_revoked

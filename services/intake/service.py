@@ -48,7 +48,6 @@ from services.intake.domain.tickets import (
     check_attachment_size,
     clean_filename,
     format_number,
-    hash_token,
     new_access_seed,
     parse_number,
     partner_sees_contact,
@@ -56,7 +55,7 @@ from services.intake.domain.tickets import (
 )
 from services.intake.files import Upload
 from services.intake.inbound_repository import MailSource
-from shared.auth import ForbiddenError, UnauthorizedError, customer_key
+from shared.auth import ForbiddenError, UnauthorizedError, customer_key, token_hash
 from shared.contracts.events import (
     Actor,
     ArticleSuggestion,
@@ -488,7 +487,7 @@ async def file_tickets(
                 "subject": f.request.subject,
                 "body": f.request.body,
                 "status": INITIAL_STATUS,
-                "access_token_hash": hash_token(f.token),
+                "access_token_hash": token_hash(f.token),
                 "received_at": f.received_at,
                 "awaiting_reply_since": f.received_at,
                 "partner_id": f.partner_id,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.intake import knowledge
-from services.intake.access import AgentDep, CallerDep
+from services.intake.access import CallerDep
 from services.intake.api.article_models import (
     ArticleCreate,
     ArticleOut,
@@ -19,6 +19,7 @@ from services.intake.api.article_models import (
 )
 from services.intake.api.models import INTAKE_PROBLEMS
 from services.intake.domain.knowledge import ArticleStatus
+from shared.auth import AgentDep
 from shared.contracts.events import Language
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep

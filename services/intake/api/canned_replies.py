@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.intake import canned_replies
-from services.intake.access import AgentDep
 from services.intake.api.canned_models import (
     CannedReplyCreate,
     CannedReplyOut,
@@ -15,6 +14,7 @@ from services.intake.api.canned_models import (
     RenderedReplyOut,
 )
 from services.intake.api.models import INTAKE_PROBLEMS
+from shared.auth import AgentDep
 from shared.contracts.events import Language
 from shared.runtime import RuntimeDep
 

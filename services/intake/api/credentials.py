@@ -8,13 +8,13 @@ import uuid
 from fastapi import APIRouter
 
 from services.intake import credentials
-from services.intake.access import AdminDep
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
     CredentialIn,
     CredentialIssuedOut,
     CredentialOut,
 )
+from shared.auth import AdminDep
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/credentials", tags=["credentials"], responses=INTAKE_PROBLEMS)

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from services.intake import feedback
-from services.intake.access import AgentDep
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
     FeedbackIn,
@@ -18,6 +17,7 @@ from services.intake.api.models import (
     FeedbackStatusIn,
     RatingItemOut,
 )
+from shared.auth import AgentDep
 from shared.contracts.events import FeedbackKind, FeedbackStatus
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.intake import inbound_mail
-from services.intake.access import AgentDep, active
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
     InboundMailOut,
     InboundOutcome,
     RejectedMailOut,
 )
-from shared.auth import Principal, Role
+from shared.auth import AgentDep, Principal, Role, require
 from shared.errors import ProblemError
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
@@ -26,7 +25,7 @@ RAW_MAIL_PATH = "/v1/inbound/email"
 router = APIRouter(prefix=RAW_MAIL_PATH, tags=["inbound email"], responses=INTAKE_PROBLEMS)
 
 RAW_TYPES = ("message/rfc822", "application/octet-stream")
-MailPartnerDep = Annotated[Principal, Depends(active(Role.partner, scope="mail:write"))]
+MailPartnerDep = Annotated[Principal, Depends(require(Role.partner, scope="mail:write"))]
 
 
 class UnsupportedMediaTypeError(ProblemError):

@@ -7,13 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.intake import privacy
-from services.intake.access import AdminDep
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
     CustomerDataOut,
     ErasureOut,
     PrivacyRequestIn,
 )
+from shared.auth import AdminDep
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"], responses=INTAKE_PROBLEMS)

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.intake import desk
-from services.intake.access import AgentDep
 from services.intake.api.models import INTAKE_PROBLEMS, QueueItemOut, TicketOut
+from shared.auth import AgentDep
 from shared.runtime import RuntimeDep
 
 router = APIRouter(prefix="/v1/queue", tags=["queue"], responses=INTAKE_PROBLEMS)

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.intake import staff_passwords, staff_sign_in
-from services.intake.access import AgentDep
 from services.intake.api.models import INTAKE_PROBLEMS
 from services.intake.domain.credentials import PASSWORD_MAX_LENGTH
 from services.intake.repository import StaffAccountRecord
+from shared.auth import AgentDep
 from shared.contracts.events import Language, StaffRole
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep

@@ -12,9 +12,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from services.intake import staff_admin
-from services.intake.access import AdminDep
 from services.intake.api.models import INTAKE_PROBLEMS
 from services.intake.repository import StaffMemberRecord
+from shared.auth import AdminDep
 from shared.contracts.events import Language, StaffRole
 from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep
 

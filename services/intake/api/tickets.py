@@ -17,7 +17,7 @@ from starlette.types import Scope
 
 from services.intake import conversation, customer_requests, desk, search, service
 from services.intake import files as files_
-from services.intake.access import AgentDep, CallerDep, limit_write
+from services.intake.access import CallerDep, limit_write
 from services.intake.api.models import (
     INTAKE_PROBLEMS,
     AssigneeIn,
@@ -47,6 +47,7 @@ from services.intake.api.models import (
     TransitionOut,
 )
 from services.intake.domain.tickets import content_disposition
+from shared.auth import AgentDep
 from shared.contracts.events import Channel
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import RuntimeDep
