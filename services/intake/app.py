@@ -9,21 +9,21 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import handlers, imap, inbound_repository, repository, smtp, tables
-from services.intake.api import (
-    access_links,
-    articles,
-    canned_replies,
-    credentials,
-    feedback,
-    inbound,
-    privacy,
-    queue,
-    rating_page,
-    staff,
-    staff_admin,
-    tickets,
-)
+from services.intake import handlers, repository, tables
+from services.intake.canned_replies import routes as canned_replies
+from services.intake.credentials import routes as credentials
+from services.intake.customers import routes as customers
+from services.intake.feedback import rating_page
+from services.intake.feedback import routes as feedback
+from services.intake.knowledge import routes as knowledge
+from services.intake.mail import imap, smtp
+from services.intake.mail import queries as mail_queries
+from services.intake.mail import routes as mail
+from services.intake.privacy import routes as privacy
+from services.intake.staff import admin_routes as staff_admin
+from services.intake.staff import routes as staff
+from services.intake.tickets import queue_routes as queue
+from services.intake.tickets import routes as tickets
 from shared.bus import Bus
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     throttled_for = timedelta(days=runtime.settings.throttled_mail_retention_days)
 
     async def expired_throttled_mail(session: AsyncSession, now: datetime) -> int:
-        return await inbound_repository.purge_throttled(session, now - throttled_for)
+        return await mail_queries.purge_throttled(session, now - throttled_for)
 
     runtime.purges["throttled_mail"] = expired_throttled_mail
     if runtime.settings.imap_url is not None:
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         title="SviftDesk intake",
         description="Tickets from the web form, email, partners and the API.",
         # A forwarded mail may be as large as one the SMTP listener accepts.
-        body_limits={inbound.RAW_MAIL_PATH: runtime.settings.max_mail_bytes},
+        body_limits={mail.RAW_MAIL_PATH: runtime.settings.max_mail_bytes},
         # Files sent as multipart/form-data: each is counted as it arrives (413 naming it).
         upload_limit=(
             tickets.UPLOAD_PATHS,
@@ -68,13 +68,13 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         feedback.ratings_router,
         rating_page.router,
         credentials.router,
-        inbound.router,
-        articles.router,
+        mail.router,
+        knowledge.router,
         canned_replies.router,
         privacy.router,
         staff.router,
         staff_admin.router,
-        access_links.router,
+        customers.router,
     ):
         app.include_router(router)
     serve_http = app.router.lifespan_context

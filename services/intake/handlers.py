@@ -16,7 +16,7 @@ import structlog
 
 from services.intake import repository
 from services.intake.domain.lifecycle import allowed_moves
-from services.intake.service import change_status
+from services.intake.tickets.use_cases import change_status
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     Actor,

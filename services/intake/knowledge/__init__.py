@@ -1,0 +1,1 @@
+"""The knowledge base. For the other features its one entry is ``suggest()``."""
