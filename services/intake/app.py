@@ -25,13 +25,15 @@ from services.intake.staff import routes as staff
 from services.intake.tickets import queue_routes as queue
 from services.intake.tickets import routes as tickets
 from shared.bus import Bus
+from shared.inbox import by_event_type
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
     runtime = ServiceRuntime.create("intake", tables.metadata, {}, settings, bus)
-    runtime.handlers = handlers.make_handlers(runtime)
+    # By event type name, as the runtime keeps them (its handlers need the runtime itself).
+    runtime.handlers = by_event_type(handlers.make_handlers(runtime))
     # Intake issued the staff tokens and partner keys: it reads their revocation in its own
     # credentials (the other services keep a table fed by ``credential.revoked``).
     runtime.revocation_lookup = repository.is_revoked

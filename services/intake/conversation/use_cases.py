@@ -24,7 +24,7 @@ from services.intake.access import Caller, actor_of
 from services.intake.attachments.use_cases import Upload
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
-from services.intake.knowledge import use_cases as knowledge
+from services.intake.knowledge import suggest
 from services.intake.schemas import (
     AttachmentOut,
     CustomerIn,
@@ -155,7 +155,7 @@ async def _follow_up(
     """The customer's message on a closed ticket becomes a new ticket of the same subject,
     with the articles that may answer it, as any new ticket has (clause 16)."""
     language = Language(closed.language)
-    suggestions = await knowledge.suggest(runtime, closed.subject, request.body, language)
+    suggestions = await suggest(runtime, closed.subject, request.body, language)
     filing = service.new_filing(
         runtime,
         TicketCreate(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import repository, tables
 from services.intake.domain.credentials import check_partner, check_staff
@@ -23,6 +24,7 @@ from shared.errors import NotFoundError
 from shared.logging import current_correlation_id
 from shared.outbox import Outbox
 from shared.runtime import event_source
+from shared.unit_of_work import UnitOfWork
 
 
 async def issue(
@@ -63,12 +65,7 @@ async def issue(
                 registered_at=now,
                 expires_at=now + signer.lifetime(role),
             )
-            event = registered.to_event(
-                source=event_source("intake"),
-                subject=str(credential_id),
-                correlation_id=current_correlation_id(),
-            )
-            await Outbox(tables.outbox).add(session, event)
+            await _unit(session).stage(registered, subject=credential_id)
     return CredentialIssuedOut(
         id=credential_id,
         role=role,
@@ -119,13 +116,16 @@ async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
     now = datetime.now(UTC)
     async with db.transaction() as session:
         if await repository.revoke_credential(session, credential_id, now):
-            event = CredentialRevoked(credential_id=credential_id, revoked_at=now).to_event(
-                source=event_source("intake"),
-                subject=str(credential_id),
-                correlation_id=current_correlation_id(),
-            )
-            await Outbox(tables.outbox).add(session, event)
+            revoked = CredentialRevoked(credential_id=credential_id, revoked_at=now)
+            await _unit(session).stage(revoked, subject=credential_id)
         row = await repository.get_credential(session, credential_id)
     if row is None:
         raise NotFoundError("No credential with this id.")
     return _out(row)
+
+
+def _unit(session: AsyncSession) -> UnitOfWork:
+    """The unit of work of a transaction opened here: the CLI calls these without a runtime."""
+    return UnitOfWork(
+        session, Outbox(tables.outbox), event_source("intake"), current_correlation_id()
+    )

@@ -27,7 +27,6 @@ from services.intake.knowledge.schemas import (
     ArticleUpdate,
     VoteOut,
 )
-from services.intake.schemas import SuggestedArticleOut
 from shared.auth import Principal
 from shared.contracts.api import article_path
 from shared.contracts.events import ArticleSuggestion, Language
@@ -363,15 +362,4 @@ async def suggest(
             snippet=knowledge.snippet(row.body),
         )
         for row in knowledge.relevant(found)
-    ]
-
-
-def suggestions_out(
-    runtime: ServiceRuntime, suggestions: Sequence[ArticleSuggestion]
-) -> list[SuggestedArticleOut]:
-    return [
-        SuggestedArticleOut(
-            id=s.id, title=s.title, language=s.language, url=_url(runtime, s.id), snippet=s.snippet
-        )
-        for s in suggestions
     ]

@@ -43,7 +43,7 @@ from services.intake.conversation import use_cases as conversation
 from services.intake.domain.mail import InboundMail, parse
 from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
-from services.intake.knowledge import use_cases as knowledge
+from services.intake.knowledge import suggest
 from services.intake.mail import queries as inbound_repository
 from services.intake.schemas import (
     InboundMailOut,
@@ -281,7 +281,7 @@ async def _record(
     message_id: uuid.UUID | None = None
     # Articles for the receipt (clause 16), looked up before the write like the web form's.
     suggestions = (
-        await knowledge.suggest(runtime, request.subject, request.body, request.customer.language)
+        await suggest(runtime, request.subject, request.body, request.customer.language)
         if request is not None
         else []
     )

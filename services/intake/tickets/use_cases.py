@@ -37,7 +37,7 @@ from services.intake.domain.tickets import (
     partner_sees_contact,
     tokens_match,
 )
-from services.intake.knowledge import use_cases as knowledge
+from services.intake.knowledge import suggest
 from services.intake.mail import queries as inbound_repository
 from services.intake.mail.queries import MailSource
 from services.intake.schemas import (
@@ -47,6 +47,7 @@ from services.intake.schemas import (
     CustomerOut,
     MailSourceOut,
     MessageOut,
+    SuggestedArticleOut,
     TicketCreate,
     TicketCreatedOut,
     TicketOut,
@@ -58,6 +59,7 @@ from services.intake.schemas import (
     TimelineKind,
 )
 from shared.auth import ForbiddenError, UnauthorizedError, customer_key, token_hash
+from shared.contracts.api import article_path
 from shared.contracts.events import (
     Actor,
     ArticleSuggestion,
@@ -76,6 +78,7 @@ from shared.errors import ConflictError, NotFoundError, UnprocessableError
 from shared.group_commit import GroupCommit
 from shared.logging import current_correlation_id
 from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 
 class TicketNotFoundError(NotFoundError):
@@ -153,14 +156,30 @@ def address_proven(channel: Channel, by_mail: bool) -> bool:
     return by_mail or channel is not Channel.web
 
 
+def suggestions_out(
+    runtime: ServiceRuntime, suggestions: Sequence[ArticleSuggestion]
+) -> list[SuggestedArticleOut]:
+    """The knowledge base's suggestions as the filing answer shows them, with their address."""
+    site = runtime.settings.site_url.rstrip("/")
+    return [
+        SuggestedArticleOut(
+            id=s.id,
+            title=s.title,
+            language=s.language,
+            url=site + article_path(s.id),
+            snippet=s.snippet,
+        )
+        for s in suggestions
+    ]
+
+
 async def publish(
     runtime: ServiceRuntime, session: AsyncSession, ticket_id: uuid.UUID, payload: EventPayload
 ) -> None:
-    """Stage an event in the caller's transaction (the outbox publishes it after commit)."""
-    event = payload.to_event(
-        source=runtime.source, subject=str(ticket_id), correlation_id=current_correlation_id()
-    )
-    await runtime.outbox.add(session, event)
+    """Stage an event in the caller's transaction (the outbox publishes it after commit), as
+    the unit of work does: the one way out for an event, with the correlation id in force."""
+    unit = UnitOfWork(session, runtime.outbox, runtime.source, current_correlation_id())
+    await unit.stage(payload, subject=ticket_id)
 
 
 async def record(
@@ -334,9 +353,7 @@ async def create_ticket(
         idempotency = (idempotency_key, scope, fingerprint)
     # Articles that may answer it (clause 16), for the response and the receipt: looked up
     # before the write, so the transaction is no longer for it.
-    suggestions = await knowledge.suggest(
-        runtime, request.subject, request.body, request.customer.language
-    )
+    suggestions = await suggest(runtime, request.subject, request.body, request.customer.language)
     filing = new_filing(
         runtime,
         request,
@@ -546,7 +563,7 @@ async def file_tickets(
             received_at=f.received_at,
             access_token=token,
             customer_is_new=ref.is_new,
-            suggested_articles=knowledge.suggestions_out(runtime, f.suggestions),
+            suggested_articles=suggestions_out(runtime, f.suggestions),
         )
         answers.append(answer)
         if f.idempotency is not None:
