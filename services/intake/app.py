@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import handlers, repository, tables
+from services.intake import handlers, tables
 from services.intake.canned_replies import routes as canned_replies
+from services.intake.credentials import queries as credential_queries
 from services.intake.credentials import routes as credentials
 from services.intake.customers import routes as customers
 from services.intake.feedback import rating_page
@@ -22,6 +23,7 @@ from services.intake.mail import routes as mail
 from services.intake.privacy import routes as privacy
 from services.intake.staff import admin_routes as staff_admin
 from services.intake.staff import routes as staff
+from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import queue_routes as queue
 from services.intake.tickets import routes as tickets
 from shared.bus import Bus
@@ -36,11 +38,11 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     runtime.handlers = by_event_type(handlers.make_handlers(runtime))
     # Intake issued the staff tokens and partner keys: it reads their revocation in its own
     # credentials (the other services keep a table fed by ``credential.revoked``).
-    runtime.revocation_lookup = repository.is_revoked
+    runtime.revocation_lookup = credential_queries.is_revoked
     remembered_for = timedelta(hours=runtime.settings.idempotency_retention_hours)
 
     async def expired_idempotency_keys(session: AsyncSession, now: datetime) -> int:
-        return await repository.purge_idempotent(session, now - remembered_for)
+        return await ticket_queries.purge_idempotent(session, now - remembered_for)
 
     runtime.purges["idempotency_keys"] = expired_idempotency_keys
     throttled_for = timedelta(days=runtime.settings.throttled_mail_retention_days)

@@ -14,8 +14,8 @@ from datetime import datetime
 
 import structlog
 
-from services.intake import repository
 from services.intake.domain.lifecycle import allowed_moves
+from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets.use_cases import change_status
 from shared.contracts.events import (
     Actor,
@@ -43,7 +43,7 @@ def make_handlers(runtime: ServiceRuntime) -> HandlersByType:
         note: str | None = None,
         only_from: TicketStatus | None = None,
     ) -> None:
-        row = await repository.get_ticket(uow.session, ticket_id)
+        row = await ticket_queries.get_ticket(uow.session, ticket_id)
         if row is None:
             log.warning("intake.unknown_ticket", ticket_id=str(ticket_id), to=target)
             return
@@ -96,7 +96,7 @@ def make_handlers(runtime: ServiceRuntime) -> HandlersByType:
             )
 
     async def on_auto_close_due(uow: UnitOfWork, payload: SlaAutoCloseDue) -> None:
-        row = await repository.get_ticket(uow.session, payload.ticket_id)
+        row = await ticket_queries.get_ticket(uow.session, payload.ticket_id)
         # Only the resolution the sla service measured: a reply since then reopened it.
         if row is None or row.status != TicketStatus.resolved:
             return

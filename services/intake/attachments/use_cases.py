@@ -21,8 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from services.intake import repository
 from services.intake.domain.tickets import MAX_ATTACHMENTS, clean_filename, describe_bytes
+from services.intake.tickets import queries as ticket_queries
 from shared.errors import ProblemError
 from shared.runtime import ServiceRuntime
 
@@ -248,7 +248,7 @@ async def chunks(runtime: ServiceRuntime, attachment_id: uuid.UUID) -> AsyncIter
     seq = 0
     while True:
         async with runtime.db.sessions() as session:
-            data = await repository.attachment_chunk_of(session, attachment_id, seq)
+            data = await ticket_queries.attachment_chunk_of(session, attachment_id, seq)
         if data is None:
             return
         yield data

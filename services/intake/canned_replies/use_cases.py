@@ -11,7 +11,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from services.intake import repository
+from services.intake.canned_replies import queries
+from services.intake.canned_replies.queries import CannedReplyRecord
 from services.intake.canned_replies.schemas import (
     CannedReplyCreate,
     CannedReplyOut,
@@ -20,7 +21,7 @@ from services.intake.canned_replies.schemas import (
 )
 from services.intake.domain.staff_tools import check_placeholders, fill, unfilled
 from services.intake.domain.tickets import format_number
-from services.intake.repository import CannedReplyRecord
+from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets.use_cases import TicketNotFoundError, parse_ticket_id, ticket_id_of
 from shared.auth import ForbiddenError, Principal, Role
 from shared.contracts.events import Language
@@ -77,7 +78,7 @@ async def create(
     check_placeholders("body", request.body)
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        record = await repository.add_canned_reply(
+        record = await queries.add_canned_reply(
             session,
             id=uuid.uuid4(),
             owner_id=None if request.shared else staff.subject,
@@ -96,7 +97,7 @@ async def list_replies(
 ) -> list[CannedReplyOut]:
     """The shared ones and the caller's own, by title."""
     async with runtime.db.sessions() as session:
-        found = await repository.canned_replies(
+        found = await queries.canned_replies(
             session, owner_id=staff.subject, language=language, limit=limit
         )
     return [_out(record) for record in found]
@@ -105,7 +106,7 @@ async def list_replies(
 async def read(runtime: ServiceRuntime, reply_id: str, staff: Principal) -> CannedReplyOut:
     parsed = _parse_id(reply_id)
     async with runtime.db.sessions() as session:
-        return _out(_visible(await repository.get_canned_reply(session, parsed), staff))
+        return _out(_visible(await queries.get_canned_reply(session, parsed), staff))
 
 
 async def update(
@@ -117,14 +118,12 @@ async def update(
         if field in changes:
             check_placeholders(field, changes[field])
     async with runtime.db.transaction() as session:
-        current = _visible(
-            await repository.get_canned_reply(session, parsed, for_update=True), staff
-        )
+        current = _visible(await queries.get_canned_reply(session, parsed, for_update=True), staff)
         if current.owner_id is None:
             _check_may_write_shared(staff)
         if not changes:
             return _out(current)
-        record = await repository.update_canned_reply(
+        record = await queries.update_canned_reply(
             session, parsed, updated_at=datetime.now(UTC), **changes
         )
     return _out(record)
@@ -133,12 +132,10 @@ async def update(
 async def delete(runtime: ServiceRuntime, reply_id: str, staff: Principal) -> None:
     parsed = _parse_id(reply_id)
     async with runtime.db.transaction() as session:
-        current = _visible(
-            await repository.get_canned_reply(session, parsed, for_update=True), staff
-        )
+        current = _visible(await queries.get_canned_reply(session, parsed, for_update=True), staff)
         if current.owner_id is None:
             _check_may_write_shared(staff)
-        await repository.delete_canned_reply(session, parsed)
+        await queries.delete_canned_reply(session, parsed)
 
 
 async def render(
@@ -149,8 +146,8 @@ async def render(
     parsed = _parse_id(reply_id)
     ticket = parse_ticket_id(await ticket_id_of(runtime, ticket_ref))
     async with runtime.db.sessions() as session:
-        record = _visible(await repository.get_canned_reply(session, parsed), staff)
-        row = await repository.get_ticket(session, ticket)
+        record = _visible(await queries.get_canned_reply(session, parsed), staff)
+        row = await ticket_queries.get_ticket(session, ticket)
     if row is None:
         raise TicketNotFoundError()
     number = format_number(row.number)

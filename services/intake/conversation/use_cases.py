@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
 from services.intake.access import Caller, actor_of
 from services.intake.attachments.use_cases import Upload
 from services.intake.domain import lifecycle
@@ -34,6 +33,7 @@ from services.intake.schemas import (
     TicketCreate,
     TimelineKind,
 )
+from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as service
 from services.intake.tickets.desk import announce_assignee
 from services.intake.tickets.use_cases import (
@@ -65,7 +65,7 @@ async def check_writer(runtime: ServiceRuntime, ticket_id: str, caller: Caller) 
     upload costs a lookup, not 25 MiB of spooling."""
     caller.require_partner_scope("tickets:write")
     async with runtime.db.sessions() as session:
-        viewer_of(await repository.get_ticket(session, parse_ticket_id(ticket_id)), caller)
+        viewer_of(await ticket_queries.get_ticket(session, parse_ticket_id(ticket_id)), caller)
 
 
 async def add_message(
@@ -87,7 +87,7 @@ async def add_message(
         at=now,
     )
     async with runtime.db.transaction() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await ticket_queries.get_ticket(session, parsed)
         viewer = viewer_of(row, caller)
         assert row is not None
         status = TicketStatus(row.status)
@@ -115,11 +115,11 @@ async def add_message(
             target = lifecycle.after_agent_reply(status, internal=request.internal)
             if not request.internal:
                 # The one who answers takes the ticket if nobody has it yet.
-                if await repository.claim_if_unclaimed(session, row.id, author_id, now):
+                if await ticket_queries.claim_if_unclaimed(session, row.id, author_id, now):
                     await announce_assignee(
                         runtime, session, row, author_id, previous=None, by=author_id, at=now
                     )
-                first_response = await repository.mark_first_response(session, row.id, now)
+                first_response = await ticket_queries.mark_first_response(session, row.id, now)
         await _append(
             runtime,
             session,
@@ -219,13 +219,13 @@ async def accept_message(
     with what a reply does (it resumes a ticket waiting on them, reopens a resolved one)."""
     parsed, now = parse_ticket_id(ticket_id), datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await ticket_queries.get_ticket(session, parsed)
         if row is None:
             raise TicketNotFoundError()
-        found = await repository.get_message(session, row.id, message_id)
+        found = await ticket_queries.get_message(session, row.id, message_id)
         if found is None:
             raise NotFoundError("No message with this id on this ticket.")
-        if not found.unverified or not await repository.mark_verified(session, found.id):
+        if not found.unverified or not await ticket_queries.mark_verified(session, found.id):
             raise ConflictError("This message is not waiting to be accepted: it already counts.")
         target = lifecycle.after_customer_reply(TicketStatus(row.status))
         await record(
@@ -240,7 +240,9 @@ async def accept_message(
             agent_id=str(agent.subject),
         )
         files = [
-            f for f in await repository.attachments_of(session, row.id) if f.message_id == found.id
+            f
+            for f in await ticket_queries.attachments_of(session, row.id)
+            if f.message_id == found.id
         ]
         await _announce(
             runtime,
@@ -286,7 +288,7 @@ async def _append(
 ) -> None:
     """The message, its files, its timeline entry and event, and the move it causes; an
     unverified one gets a staff-only entry, and no event or move until it is accepted."""
-    await repository.add_message(
+    await ticket_queries.add_message(
         session,
         id=message_id,
         ticket_id=row.id,
@@ -298,7 +300,7 @@ async def _append(
         body=body,
         created_at=at,
     )
-    await repository.add_attachments(session, files)
+    await ticket_queries.add_attachments(session, files)
     if unverified:
         await record(
             session,
@@ -345,7 +347,7 @@ async def _announce(
     """A message's timeline entry and event (naming its files, not carrying them), the move it
     causes, and whether the customer now waits for an answer."""
     if not internal:
-        await repository.note_public_message(
+        await ticket_queries.note_public_message(
             session, row.id, by_customer=author is Actor.customer, at=at
         )
     await record(
@@ -395,8 +397,8 @@ async def read_attachment(
     caller.require_partner_scope("tickets:read")
     parsed = parse_ticket_id(ticket_id)
     async with runtime.db.sessions() as session:
-        viewer = viewer_of(await repository.get_ticket(session, parsed), caller)
-        found = await repository.get_attachment(session, parsed, attachment_id)
+        viewer = viewer_of(await ticket_queries.get_ticket(session, parsed), caller)
+        found = await ticket_queries.get_attachment(session, parsed, attachment_id)
     if found is None or found.refused or (found.internal and viewer is not Viewer.staff):
         raise NotFoundError("No such attachment on this ticket.")
     return File(found.id, found.filename, found.content_type, found.size)

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository, tables
+from services.intake import tables
+from services.intake.credentials import queries
 from services.intake.domain.credentials import check_partner, check_staff
 from services.intake.schemas import CredentialIn, CredentialIssuedOut, CredentialOut
 from shared.auth import Role, TokenSigner, token_hash
@@ -46,7 +47,7 @@ async def issue(
     credential_id, now = uuid.uuid4(), datetime.now(UTC)
     token = signer.issue(credential_id, role, chosen, now=now)
     async with db.transaction() as session:
-        await repository.add_credential(
+        await queries.add_credential(
             session,
             id=credential_id,
             role=role,
@@ -106,7 +107,7 @@ def _out(row: Row[Any]) -> CredentialOut:
 
 async def listing(db: Database) -> list[CredentialOut]:
     async with db.sessions() as session:
-        return [_out(row) for row in await repository.credentials(session)]
+        return [_out(row) for row in await queries.credentials(session)]
 
 
 async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
@@ -115,10 +116,10 @@ async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
     nothing."""
     now = datetime.now(UTC)
     async with db.transaction() as session:
-        if await repository.revoke_credential(session, credential_id, now):
+        if await queries.revoke_credential(session, credential_id, now):
             revoked = CredentialRevoked(credential_id=credential_id, revoked_at=now)
             await _unit(session).stage(revoked, subject=credential_id)
-        row = await repository.get_credential(session, credential_id)
+        row = await queries.get_credential(session, credential_id)
     if row is None:
         raise NotFoundError("No credential with this id.")
     return _out(row)

@@ -7,7 +7,7 @@ hashes, so a lost one cannot be sent again); the old link opens it no more.
 
 from __future__ import annotations
 
-from services.intake import repository
+from services.intake.customers import queries
 from services.intake.domain.tickets import format_number, new_access_seed
 from services.intake.tickets.use_cases import publish
 from shared.auth import customer_key, token_hash
@@ -27,14 +27,14 @@ MOST = 10
 
 async def request_links(runtime: ServiceRuntime, email: str, language: Language) -> None:
     async with runtime.db.transaction() as session:
-        found = await repository.open_tickets_of_address(session, email.lower(), FINISHED, MOST)
+        found = await queries.open_tickets_of_address(session, email.lower(), FINISHED, MOST)
         if not found:
             return
         links = []
         for record in found:
             seed = new_access_seed()
             key_id, key = customer_key(runtime.signer, seed)
-            await repository.set_access_token_hash(session, record.id, token_hash(key))
+            await queries.set_access_token_hash(session, record.id, token_hash(key))
             # The key's parts travel, not the key: the notifier remakes it as it writes.
             links.append(
                 AccessLink(

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from services.intake import repository
 from services.intake.domain.tickets import format_number
+from services.intake.feedback import queries
 from services.intake.schemas import (
     FeedbackIn,
     FeedbackItemOut,
@@ -39,7 +39,7 @@ async def leave_feedback(runtime: ServiceRuntime, request: FeedbackIn) -> Feedba
     feedback_id, now = uuid.uuid4(), datetime.now(UTC)
     email = request.email.lower() if request.email else None
     async with runtime.db.transaction() as session:
-        await repository.add_feedback(
+        await queries.add_feedback(
             session,
             id=feedback_id,
             kind=request.kind,
@@ -70,7 +70,7 @@ async def list_feedback(
     limit: int,
 ) -> list[FeedbackItemOut]:
     async with runtime.db.sessions() as session:
-        rows = await repository.list_feedback(session, status=status, kind=kind, limit=limit)
+        rows = await queries.list_feedback(session, status=status, kind=kind, limit=limit)
     return [_item(row) for row in rows]
 
 
@@ -80,12 +80,12 @@ async def set_status(
     """Mark a piece read, answered or planned; setting the status it has changes nothing."""
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        row = await repository.get_feedback_for_update(session, feedback_id)
+        row = await queries.get_feedback_for_update(session, feedback_id)
         if row is None:
             raise FeedbackNotFoundError()
         if row.status == request.status:
             return _item(row)
-        await repository.set_feedback_status(session, feedback_id, request.status, now)
+        await queries.set_feedback_status(session, feedback_id, request.status, now)
         await publish(
             runtime,
             session,
@@ -106,7 +106,7 @@ async def list_ratings(
 ) -> list[RatingItemOut]:
     """Customers' ratings across tickets, newest first, comments included (staff)."""
     async with runtime.db.sessions() as session:
-        rows = await repository.list_ratings(session, max_score=max_score, limit=limit)
+        rows = await queries.list_ratings(session, max_score=max_score, limit=limit)
     return [
         RatingItemOut(
             id=row.id,

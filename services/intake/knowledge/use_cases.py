@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
 from services.intake.access import Caller
 from services.intake.domain import knowledge
 from services.intake.domain.knowledge import ArticleStatus
+from services.intake.knowledge import queries
 from services.intake.knowledge.schemas import (
     ArticleCreate,
     ArticleOut,
@@ -124,7 +124,7 @@ async def _index(
 ) -> None:
     """SQLite's FTS5 table is kept by hand (PostgreSQL's generated column keeps itself)."""
     if changed and not runtime.db.is_postgres:
-        await repository.index_article(
+        await queries.index_article(
             session,
             row.id,
             title=knowledge.stemmed(row.title),
@@ -139,7 +139,7 @@ async def create_article(
     now = datetime.now(UTC)
     published = request.status is ArticleStatus.published
     async with runtime.db.transaction() as session:
-        row = await repository.add_article(
+        row = await queries.add_article(
             session,
             id=uuid.uuid4(),
             language=request.language,
@@ -168,7 +168,7 @@ async def update_article(
     if "tags" in changes:
         changes["tags"] = list(dict.fromkeys(changes["tags"]))
     async with runtime.db.transaction() as session:
-        current = await repository.get_article(session, parsed)
+        current = await queries.get_article(session, parsed)
         if current is None:
             raise ArticleNotFoundError()
         if not changes:
@@ -177,7 +177,7 @@ async def update_article(
         publishing = changes.get("status") == ArticleStatus.published
         if publishing and current.status != ArticleStatus.published:
             changes["published_at"] = now
-        row = await repository.update_article(session, parsed, updated_at=now, **changes)
+        row = await queries.update_article(session, parsed, updated_at=now, **changes)
         assert row is not None
         await _index(
             runtime, session, row, changed=bool({"title", "tags", "body"} & changes.keys())
@@ -190,17 +190,17 @@ async def update_article(
 async def delete_article(runtime: ServiceRuntime, article_id: str) -> None:
     parsed = _parse_id(article_id)
     async with runtime.db.transaction() as session:
-        if not await repository.delete_article(session, parsed):
+        if not await queries.delete_article(session, parsed):
             raise ArticleNotFoundError()
         if not runtime.db.is_postgres:
-            await repository.unindex_article(session, parsed)
+            await queries.unindex_article(session, parsed)
     _note_published(runtime, None)
 
 
 async def read_article(runtime: ServiceRuntime, article_id: str, caller: Caller) -> ArticleOut:
     parsed = _parse_id(article_id)
     async with runtime.db.sessions() as session:
-        row = await repository.get_article(session, parsed)
+        row = await queries.get_article(session, parsed)
     if row is None or row.status not in _visible_statuses(caller):
         raise ArticleNotFoundError()
     return _article_out(runtime, row)
@@ -221,7 +221,7 @@ async def list_articles(
     if status is not None:
         statuses = tuple(s for s in statuses if s == status)
     async with runtime.db.sessions() as session:
-        rows = await repository.articles(
+        rows = await queries.articles(
             session, statuses=statuses, language=language, limit=limit, offset=offset
         )
     return [_summary_out(runtime, row) for row in rows]
@@ -238,7 +238,7 @@ async def _search(
 ) -> list[tuple[Row[Any], float]]:
     """Matching articles with their scores, in ``language`` first, then best first."""
     if runtime.db.is_postgres:
-        rows = await repository.search_articles(
+        rows = await queries.search_articles(
             session,
             match=knowledge.tsquery_text(terms),
             postgres=True,
@@ -248,7 +248,7 @@ async def _search(
         )
         return [(row, float(row.score)) for row in rows]
     stems = knowledge.stems_of(terms)
-    candidates = await repository.search_articles(
+    candidates = await queries.search_articles(
         session,
         match=knowledge.fts5_query(stems),
         postgres=False,
@@ -313,14 +313,14 @@ async def vote(
     reader who gives their voter id counts once: a changed answer moves their vote."""
     parsed = _parse_id(article_id)
     async with runtime.db.transaction() as session:
-        if not await repository.lock_article(session, parsed, status=ArticleStatus.published):
+        if not await queries.lock_article(session, parsed, status=ArticleStatus.published):
             raise ArticleNotFoundError()
         previous = None
         if voter is not None:
-            previous = await repository.record_vote(
+            previous = await queries.record_vote(
                 session, parsed, voter, helpful=helpful, at=datetime.now(UTC)
             )
-        row = await repository.count_vote(session, parsed, helpful=helpful, previous=previous)
+        row = await queries.count_vote(session, parsed, helpful=helpful, previous=previous)
     return VoteOut(id=row.id, helpful_votes=row.helpful_votes, unhelpful_votes=row.unhelpful_votes)
 
 
@@ -342,7 +342,7 @@ async def suggest(
         return []
     async with runtime.db.sessions() as session:
         if not fresh:
-            published = await repository.any_article(session, ArticleStatus.published)
+            published = await queries.any_article(session, ArticleStatus.published)
             _note_published(runtime, published)
             if not published:
                 return []

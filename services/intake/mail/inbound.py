@@ -37,7 +37,6 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
 from services.intake.attachments.use_cases import Upload
 from services.intake.conversation import use_cases as conversation
 from services.intake.domain.mail import InboundMail, parse
@@ -51,6 +50,7 @@ from services.intake.schemas import (
     RejectedMailOut,
     TicketCreate,
 )
+from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as service
 from shared.contracts.events import (
     ArticleSuggestion,
@@ -364,7 +364,7 @@ async def _file(
             verified=verified,
         )
         if verified:
-            await repository.prove_addresses(session, [replied.customer_id], now)
+            await ticket_queries.prove_addresses(session, [replied.customer_id], now)
         decision = (
             _Decision(InboundOutcome.message_added)
             if verified

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.repository import TICKET_CUSTOMER
 from services.intake.tables import customer, inbound_mail, ticket
+from services.intake.tickets.queries import TICKET_CUSTOMER
 from shared.db import execute_count
 from shared.outbox import PURGE_BATCH
 
 
 async def ticket_by_number(session: AsyncSession, sequence: int) -> Row[Any] | None:
-    """A ticket with its customer, in the shape ``repository.get_ticket`` returns."""
+    """A ticket with its customer, in the shape ``ticket_queries.get_ticket`` returns."""
     query = (
         select(ticket, *TICKET_CUSTOMER)
         .join(customer, customer.c.id == ticket.c.customer_id)

@@ -15,7 +15,6 @@ import structlog
 from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
 from services.intake.domain.tickets import format_number
 from services.intake.schemas import (
     CustomerDataOut,
@@ -39,6 +38,7 @@ from services.intake.tables import (
     ticket,
     timeline,
 )
+from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets.use_cases import change_status, publish
 from shared.contracts.events import Actor, Channel, CustomerErased, TicketStatus
 from shared.db import execute_count
@@ -232,7 +232,7 @@ async def erase(runtime: ServiceRuntime, request: PrivacyRequestIn) -> ErasureOu
             # After customer.erased, so that the other services have forgotten the customer
             # when they hear of the closing: nobody is mailed.
             for open_ticket in unfinished:
-                row = await repository.get_ticket(session, open_ticket.id)
+                row = await ticket_queries.get_ticket(session, open_ticket.id)
                 assert row is not None
                 await change_status(
                     runtime,

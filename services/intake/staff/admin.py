@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from services.intake import repository
-from services.intake.repository import StaffMemberRecord
+from services.intake.credentials import queries as credential_queries
+from services.intake.staff import queries
+from services.intake.staff.queries import StaffMemberRecord
 from shared import signin
 from shared.auth import Role, TokenSigner, token_hash
 from shared.contracts.events import (
@@ -38,7 +39,7 @@ class StaffConflictError(ConflictError):
 
 
 async def listing(uow: UnitOfWork) -> list[StaffMemberRecord]:
-    return await repository.staff_members(uow.session)
+    return await queries.staff_members(uow.session)
 
 
 async def invite(
@@ -53,7 +54,7 @@ async def invite(
 ) -> StaffMemberRecord:
     """A new staff member, told by mail how to sign in; one active account per address."""
     email = email.lower()
-    if await repository.active_staff_credential(uow.session, email) is not None:
+    if await credential_queries.active_staff_credential(uow.session, email) is not None:
         raise StaffConflictError("email", "this address already has an active staff account")
     return await _issue(
         uow,
@@ -77,7 +78,7 @@ async def change_role(
     link_minutes: float,
 ) -> StaffMemberRecord:
     """The staff member under their new role (a new id); the same one if the role is theirs."""
-    member = await repository.staff_member(uow.session, staff_id)
+    member = await queries.staff_member(uow.session, staff_id)
     if member is None:
         raise StaffMemberNotFoundError()
     if member.revoked_at is not None:
@@ -88,7 +89,7 @@ async def change_role(
     if member.role == role.value:
         return member
     now = datetime.now(UTC)
-    await repository.revoke_credential(uow.session, member.id, now)
+    await credential_queries.revoke_credential(uow.session, member.id, now)
     await uow.stage(CredentialRevoked(credential_id=member.id, revoked_at=now), subject=member.id)
     return await _issue(
         uow,
@@ -117,7 +118,7 @@ async def _issue(
     bearer token is not kept or shown: the console mints its own for the session."""
     credential_id, now = uuid.uuid4(), datetime.now(UTC)
     token = signer.issue(credential_id, Role(role.value), [], now=now)
-    await repository.add_credential(
+    await credential_queries.add_credential(
         uow.session,
         id=credential_id,
         role=role.value,
@@ -152,6 +153,6 @@ async def _issue(
         ),
         subject=credential_id,
     )
-    member = await repository.staff_member(uow.session, credential_id)
+    member = await queries.staff_member(uow.session, credential_id)
     assert member is not None  # just added in this transaction
     return member

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from services.intake.repository import StaffMemberRecord
 from services.intake.schemas import INTAKE_PROBLEMS
 from services.intake.staff import admin as staff_admin
+from services.intake.staff.queries import StaffMemberRecord
 from shared.auth import AdminDep
 from shared.contracts.events import Language, StaffRole
 from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep

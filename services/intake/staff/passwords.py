@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.intake import repository
 from services.intake.domain.credentials import check_new_password
-from services.intake.repository import StaffAccountRecord
+from services.intake.staff import queries
+from services.intake.staff.queries import StaffAccountRecord
 from shared import signin
 from shared.auth import ForbiddenError, Role, TokenSigner, UnauthorizedError
 from shared.errors import NotFoundError
@@ -79,7 +79,7 @@ async def _dummy_hash() -> str:
 async def sign_in(uow: UnitOfWork, signer: TokenSigner, email: str, password: str) -> str:
     """A one-time console sign-in token (as a mailed link carries) for the right password of
     an active staff member's address; PasswordSignInRefusedError otherwise."""
-    account = await repository.active_staff_account(uow.session, email)
+    account = await queries.active_staff_account(uow.session, email)
     if account is None or account.password_hash is None:
         await _matches(await _dummy_hash(), password)
         raise PasswordSignInRefusedError()
@@ -89,13 +89,13 @@ async def sign_in(uow: UnitOfWork, signer: TokenSigner, email: str, password: st
         # Hashed with weaker parameters than today's: the password is at hand to redo it.
         new_hash = await _hash(password)
         changed_at = account.password_changed_at or datetime.now(UTC)
-        await repository.set_password_hash(uow.session, account.id, new_hash, changed_at)
+        await queries.set_password_hash(uow.session, account.id, new_hash, changed_at)
     grant = signin.new_grant(account.id, Role(account.role), GRANT_MINUTES)
     return signin.link_token(signer, grant)
 
 
 async def account(uow: UnitOfWork, credential_id: uuid.UUID) -> StaffAccountRecord:
-    found = await repository.staff_account(uow.session, credential_id)
+    found = await queries.staff_account(uow.session, credential_id)
     if found is None:
         raise StaffAccountNotFoundError()
     return found
@@ -142,5 +142,5 @@ async def change(
         elif not await _matches(found.password_hash, current_password):
             raise PasswordChangeRefusedError("current_password", "this is not the current one")
     new_hash, changed_at = await _hash(password), datetime.now(UTC)
-    await repository.set_password_hash(uow.session, found.id, new_hash, changed_at)
+    await queries.set_password_hash(uow.session, found.id, new_hash, changed_at)
     return replace(found, password_hash=new_hash, password_changed_at=changed_at)

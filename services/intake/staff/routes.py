@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.intake.domain.credentials import PASSWORD_MAX_LENGTH
-from services.intake.repository import StaffAccountRecord
 from services.intake.schemas import INTAKE_PROBLEMS
 from services.intake.staff import passwords as staff_passwords
 from services.intake.staff import sign_in as staff_sign_in
+from services.intake.staff.queries import StaffAccountRecord
 from shared.auth import AgentDep
 from shared.contracts.events import Language, StaffRole
 from shared.ratelimit import RATE_LIMITED

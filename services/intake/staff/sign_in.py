@@ -6,7 +6,7 @@ the mailbox of a staff member whose token is active, by the notifier.
 
 from __future__ import annotations
 
-from services.intake import repository
+from services.intake.credentials import queries as credential_queries
 from services.intake.tickets.use_cases import publish
 from shared import signin
 from shared.auth import Role
@@ -16,7 +16,7 @@ from shared.runtime import ServiceRuntime
 
 async def request_link(runtime: ServiceRuntime, email: str, language: Language) -> None:
     async with runtime.db.transaction() as session:
-        found = await repository.active_staff_credential(session, email)
+        found = await credential_queries.active_staff_credential(session, email)
         if found is None:
             return
         grant = signin.new_grant(found.id, Role(found.role), runtime.settings.console_link_minutes)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
-from services.intake import repository
 from services.intake.access import Caller
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
@@ -24,6 +23,7 @@ from services.intake.schemas import (
     RatingOut,
     TimelineKind,
 )
+from services.intake.tickets import queries
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     customer_ref,
@@ -51,7 +51,7 @@ async def request_escalation(
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await queries.get_ticket(session, parsed)
         require_customer(viewer_of(row, caller), "ask for escalation")
         assert row is not None
         lifecycle.check_open_for_requests(TicketStatus(row.status))
@@ -112,15 +112,15 @@ async def _rate(
     rating_id, now = uuid.uuid4(), datetime.now(UTC)
     try:
         async with runtime.db.transaction() as session:
-            row = await repository.get_ticket(session, parsed)
+            row = await queries.get_ticket(session, parsed)
             authorise(row)
             assert row is not None
             resolved_at = row.resolved_at
-            rated = resolved_at is not None and await repository.rated_since(
+            rated = resolved_at is not None and await queries.rated_since(
                 session, row.id, resolved_at
             )
             lifecycle.check_rating(TicketStatus(row.status), rated_since_resolution=rated)
-            await repository.add_rating(
+            await queries.add_rating(
                 session,
                 id=rating_id,
                 ticket_id=row.id,
@@ -166,11 +166,11 @@ async def set_consent(
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await queries.get_ticket(session, parsed)
         require_customer(viewer_of(row, caller), "give or withdraw consent")
         assert row is not None
         if row.share_with_partners != request.share_with_partners:
-            await repository.set_ticket(
+            await queries.set_ticket(
                 session, row.id, share_with_partners=request.share_with_partners
             )
             await record(

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
 from services.intake.access import actor_of
+from services.intake.credentials import queries as credential_queries
 from services.intake.domain import lifecycle
 from services.intake.domain.tickets import format_number
 from services.intake.schemas import (
@@ -28,6 +28,7 @@ from services.intake.schemas import (
     TransitionIn,
     TransitionOut,
 )
+from services.intake.tickets import queries
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,
@@ -79,7 +80,7 @@ async def queue(runtime: ServiceRuntime, limit: int) -> list[QueueItemOut]:
     """Tickets nobody has claimed, strictly by arrival (clause 7): no priority, and a new
     customer's place is where their arrival puts it (clause 15)."""
     async with runtime.db.sessions() as session:
-        rows = await repository.queue(session, FINISHED, limit)
+        rows = await queries.queue(session, FINISHED, limit)
     return [
         QueueItemOut(
             id=row.id,
@@ -101,12 +102,12 @@ async def claim_next(runtime: ServiceRuntime, agent: Principal) -> TicketOut | N
     None when the queue is empty."""
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        claimed = await repository.claim_oldest(
+        claimed = await queries.claim_oldest(
             session, agent.subject, now, FINISHED, skip_locked=runtime.db.is_postgres
         )
         if claimed is None:
             return None
-        row = await repository.get_ticket(session, claimed)
+        row = await queries.get_ticket(session, claimed)
         assert row is not None
         await announce_assignee(
             runtime, session, row, agent.subject, previous=None, by=agent.subject, at=now
@@ -118,7 +119,7 @@ async def claim_next(runtime: ServiceRuntime, agent: Principal) -> TicketOut | N
             await change_status(
                 runtime, session, row, target, actor=actor, actor_id=agent.subject, at=now
             )
-            row = await repository.get_ticket(session, claimed)
+            row = await queries.get_ticket(session, claimed)
             assert row is not None
         return await ticket_view(session, row, Viewer.staff)
 
@@ -141,7 +142,7 @@ async def transition(
     lifecycle.check_details(request.to, request.note, partner)
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await queries.get_ticket(session, parsed)
         if row is None:
             raise TicketNotFoundError()
         current = TicketStatus(row.status)
@@ -150,8 +151,8 @@ async def transition(
             if partner.partner_id is not None:
                 await _check_partner(session, partner.partner_id)
             # Whom the ticket waits on now: a partner handed it before answers no more.
-            await repository.set_ticket(session, row.id, handed_to=partner.partner_id)
-        if await repository.claim_if_unclaimed(session, row.id, agent.subject, now):
+            await queries.set_ticket(session, row.id, handed_to=partner.partner_id)
+        if await queries.claim_if_unclaimed(session, row.id, agent.subject, now):
             await announce_assignee(
                 runtime, session, row, agent.subject, previous=None, by=agent.subject, at=now
             )
@@ -177,7 +178,7 @@ async def transition(
 
 
 async def _check_partner(session: AsyncSession, partner_id: uuid.UUID) -> None:
-    found = await repository.get_credential(session, partner_id)
+    found = await credential_queries.get_credential(session, partner_id)
     if found is None or found.revoked_at is not None or found.role != Role.partner:
         reason = "no active partner key has this id"
         raise UnprocessableError(
@@ -195,11 +196,11 @@ async def assign(
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await queries.get_ticket(session, parsed)
         if row is None:
             raise TicketNotFoundError()
         if request.agent_id is not None:
-            staff = await repository.get_credential(session, request.agent_id)
+            staff = await credential_queries.get_credential(session, request.agent_id)
             if staff is None or staff.revoked_at is not None or staff.role == Role.partner:
                 raise UnprocessableError(
                     "agent_id: no active staff member has this id (see `sviftdesk credentials "
@@ -208,7 +209,7 @@ async def assign(
                 )
         if row.claimed_by != request.agent_id:
             claimed_at = now if request.agent_id is not None else None
-            await repository.set_ticket(
+            await queries.set_ticket(
                 session, row.id, claimed_by=request.agent_id, claimed_at=claimed_at
             )
             await record(
@@ -299,13 +300,13 @@ async def _set_judgement(
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
     async with runtime.db.transaction() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await queries.get_ticket(session, parsed)
         if row is None:
             raise TicketNotFoundError()
         if open_only:
             lifecycle.check_open_for_requests(TicketStatus(row.status))
         if getattr(row, field) != value:
-            await repository.set_ticket(session, row.id, **{field: value}, **(also or {}))
+            await queries.set_ticket(session, row.id, **{field: value}, **(also or {}))
             await record(
                 session,
                 row.id,

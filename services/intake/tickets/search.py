@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from services.intake import repository
 from services.intake.domain.staff_tools import parse_search
 from services.intake.domain.tickets import format_number
-from services.intake.repository import TicketSummaryRecord
 from services.intake.schemas import (
     CustomerOut,
     SearchOrder,
@@ -13,6 +11,8 @@ from services.intake.schemas import (
     TicketSearchPageOut,
     TicketSearchQuery,
 )
+from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketSummaryRecord
 from services.intake.tickets.use_cases import TicketNotFoundError, parse_ticket_id
 from shared.auth import Principal
 from shared.contracts.events import Language
@@ -47,7 +47,7 @@ async def search(
     one page, ranked or newest first."""
     wanted = parse_search(query.q)
     async with runtime.db.sessions() as session:
-        found = await repository.search_tickets(
+        found = await queries.search_tickets(
             session,
             postgres=runtime.db.is_postgres,
             prefixes=wanted.prefixes,
@@ -74,7 +74,7 @@ async def customer_tickets(
     """The same customer's other tickets, newest first (staff)."""
     parsed = parse_ticket_id(ticket_id)
     async with runtime.db.sessions() as session:
-        found = await repository.customer_tickets(session, parsed, limit=limit)
+        found = await queries.customer_tickets(session, parsed, limit=limit)
     if found is None:
         raise TicketNotFoundError()
     return [_hit(record) for record in found]

@@ -21,7 +21,6 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import repository
 from services.intake.access import Caller
 from services.intake.attachments.use_cases import Upload
 from services.intake.domain import lifecycle
@@ -58,6 +57,7 @@ from services.intake.schemas import (
     TimelineEntryOut,
     TimelineKind,
 )
+from services.intake.tickets import queries
 from shared.auth import ForbiddenError, UnauthorizedError, customer_key, token_hash
 from shared.contracts.api import article_path
 from shared.contracts.events import (
@@ -106,7 +106,7 @@ async def ticket_id_of(runtime: ServiceRuntime, ref: str) -> str:
     if sequence is None:
         return ref
     async with runtime.db.sessions() as session:
-        found = await repository.ticket_id_by_number(session, sequence)
+        found = await queries.ticket_id_by_number(session, sequence)
     return ref if found is None else str(found)
 
 
@@ -194,7 +194,7 @@ async def record(
     **detail: Any,
 ) -> None:
     """One timeline entry; ``public`` ones are the customer's (and the partner's) to see."""
-    await repository.add_timeline(
+    await queries.add_timeline(
         session,
         ticket_id=ticket_id,
         at=at,
@@ -227,7 +227,7 @@ async def change_status(
         values["resolved_at"] = at
     if note is not None and actor in (Actor.agent, Actor.senior):
         values["awaiting_reply_since"] = None  # the note is the agents' word to the customer
-    if not await repository.update_ticket_if(session, row.id, expected_status=current, **values):
+    if not await queries.update_ticket_if(session, row.id, expected_status=current, **values):
         raise ChangedMeanwhileError()
     await record(
         session,
@@ -460,7 +460,7 @@ async def file_tickets(
 ) -> list[TicketCreatedOut]:
     """File tickets in the caller's transaction, a few multi-row statements whatever their
     number: the web form's batches, and a mail whose record must commit with its ticket."""
-    customers = await repository.upsert_customers(
+    customers = await queries.upsert_customers(
         session,
         [
             (f.request.customer.email.lower(), f.request.customer.name, f.request.customer.language)
@@ -486,12 +486,12 @@ async def file_tickets(
         )
         seen.add(email)
     # A mail from the address is the address writing to us itself.
-    await repository.prove_addresses(
+    await queries.prove_addresses(
         session,
         [ref.id for f, ref in zip(filings, refs, strict=True) if _channel(f) is Channel.email],
         max(f.received_at for f in filings),
     )
-    numbers = await repository.insert_tickets(
+    numbers = await queries.insert_tickets(
         session,
         [
             {
@@ -514,7 +514,7 @@ async def file_tickets(
             for f, ref in zip(filings, refs, strict=True)
         ],
     )
-    await repository.add_attachments(session, [row for f in filings for row in f.attachments])
+    await queries.add_attachments(session, [row for f in filings for row in f.attachments])
     for f in filings:
         if f.held_complaint:
             await record(
@@ -581,7 +581,7 @@ async def file_tickets(
                 }
             )
     await runtime.outbox.add(session, *events)
-    await repository.save_idempotent_many(session, remembered)
+    await queries.save_idempotent_many(session, remembered)
     return answers
 
 
@@ -593,7 +593,7 @@ async def _replay(
     runtime: ServiceRuntime, key: str, scope: str, fingerprint: str
 ) -> TicketCreatedOut | None:
     async with runtime.db.sessions() as session:
-        stored = await repository.get_idempotent(session, key, scope)
+        stored = await queries.get_idempotent(session, key, scope)
     if stored is None:
         return None
     if stored.fingerprint != fingerprint:
@@ -611,7 +611,7 @@ async def read_ticket(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -
     caller.require_partner_scope("tickets:read")
     parsed = parse_ticket_id(ticket_id)
     async with runtime.db.sessions() as session:
-        row = await repository.get_ticket(session, parsed)
+        row = await queries.get_ticket(session, parsed)
         viewer = viewer_of(row, caller)
         assert row is not None
         return await ticket_view(session, row, viewer)
@@ -633,7 +633,7 @@ async def list_tickets(
             "needs_reply are staff's."
         )
     async with runtime.db.sessions() as session:
-        rows = await repository.list_tickets(
+        rows = await queries.list_tickets(
             session,
             statuses=query.status,
             categories=query.category,
@@ -689,9 +689,9 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
         None,
     )
     shown = viewer is not Viewer.partner or partner_sees_contact(row.share_with_partners)
-    messages = await repository.messages_of(session, row.id, internal=staff)
+    messages = await queries.messages_of(session, row.id, internal=staff)
     files: dict[uuid.UUID | None, list[AttachmentOut]] = {}
-    for file in await repository.attachments_of(session, row.id):
+    for file in await queries.attachments_of(session, row.id):
         files.setdefault(file.message_id, []).append(
             AttachmentOut(
                 id=file.id,
@@ -701,8 +701,8 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
                 refused=file.refused,
             )
         )
-    entries = await repository.timeline_of(session, row.id, public_only=not staff)
-    ratings = await repository.ratings_of(session, row.id) if staff else []
+    entries = await queries.timeline_of(session, row.id, public_only=not staff)
+    ratings = await queries.ratings_of(session, row.id) if staff else []
     status = TicketStatus(row.status)
     return TicketOut(
         id=row.id,
