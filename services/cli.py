@@ -355,7 +355,7 @@ def _issue(**fields: Any) -> None:
     from pydantic import ValidationError
 
     from services.intake.credentials import use_cases as credentials
-    from services.intake.schemas import CredentialIn
+    from services.intake.credentials.schemas import CredentialIn
     from shared.errors import ProblemError
 
     settings = _settings()

@@ -1,4 +1,6 @@
-"""Request and response bodies of the intake API (v1)."""
+"""Request and response bodies of the intake API (v1): tickets, their messages, attachments
+and timeline, and what every route shares (``INTAKE_PROBLEMS``, the text types). The smaller
+features keep theirs in their own ``schemas.py``."""
 
 from __future__ import annotations
 
@@ -20,15 +22,12 @@ from pydantic import (
 )
 
 from services.intake.domain.tickets import MAX_ATTACHMENTS, refused_channel_message
-from shared.auth import Role
 from shared.contracts.api import PROBLEM_RESPONSES, Problem
 from shared.contracts.events import (
     Actor,
     Category,
     Channel,
     Complexity,
-    FeedbackKind,
-    FeedbackStatus,
     Language,
     PartnerRef,
     TicketStatus,
@@ -414,39 +413,6 @@ class ConsentOut(BaseModel):
     share_with_partners: bool
 
 
-class FeedbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: FeedbackKind
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
-    email: EmailStr | None = Field(default=None, description="if you would like an answer")
-    language: Language = Field(default=Language.ru, description="of the acknowledgement")
-
-
-class FeedbackOut(BaseModel):
-    id: uuid.UUID
-    kind: FeedbackKind
-    received_at: AwareDatetime
-
-
-class FeedbackItemOut(BaseModel):
-    """Feedback as staff read it."""
-
-    id: uuid.UUID
-    kind: FeedbackKind
-    text: str
-    email: str | None
-    status: FeedbackStatus
-    received_at: AwareDatetime
-    status_changed_at: AwareDatetime | None
-
-
-class FeedbackStatusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: FeedbackStatus
-
-
 class QueueItemOut(BaseModel):
     id: uuid.UUID
     number: str
@@ -560,147 +526,9 @@ class TicketSearchPageOut(BaseModel):
     )
 
 
-class CredentialIn(BaseModel):
-    """A staff token (agent, senior, admin: with ``email``) or a partner key (with
-    ``partner_name`` and ``scopes``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role
-    email: EmailStr | None = None
-    partner_name: Text200 | None = None
-    scopes: list[Annotated[str, StringConstraints(max_length=50)]] = Field(
-        default_factory=list, max_length=10
-    )
-
-
-class CredentialOut(BaseModel):
-    id: uuid.UUID
-    role: Role
-    email: str | None
-    partner_name: str | None
-    scopes: list[str]
-    created_at: AwareDatetime
-    revoked_at: AwareDatetime | None
-
-
-class CredentialIssuedOut(CredentialOut):
-    token: str = Field(description="shown once: keep it secret")
-    expires_at: AwareDatetime = Field(
-        description="when the token stops working (SVIFTDESK_STAFF_TOKEN_HOURS, "
-        "SVIFTDESK_PARTNER_KEY_DAYS); then issue a new one"
-    )
-
-
-class InboundOutcome(StrEnum):
-    """What became of a message that reached the support address (clause 3)."""
-
-    ticket_created = "ticket_created"
-    message_added = "message_added"  # a reply of the ticket's customer
-    # Names the customer's ticket by its subject alone: kept there for an agent to accept.
-    unverified = "unverified"
-    ignored = "ignored"  # automatic mail, a bounce, or our own mail: never a ticket
-    throttled = "throttled"  # the sender wrote too often: kept, not filed
-    rejected = "rejected"  # unreadable: kept for staff to look at
-
-
-class InboundMailOut(BaseModel):
-    id: uuid.UUID = Field(description="the recorded message")
-    outcome: InboundOutcome
-    reason: str | None = Field(description="why it was ignored, throttled or rejected")
-    duplicate: bool = Field(description="this message was already received; nothing changed")
-    ticket_id: uuid.UUID | None
-    number: str | None = Field(examples=["SC-000123"])
-
-
-class RejectedMailOut(BaseModel):
-    id: uuid.UUID
-    received_at: AwareDatetime
-    via: str = Field(examples=["smtp", "http", "imap"])
-    sender: str | None
-    message_id: str | None
-    subject: str
-    reason: str | None
-    defects: list[str]
-    size: int = Field(description="bytes of the raw message, kept whole")
-
-
 # Problem answers every intake route may give, beside the shared ones.
 INTAKE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
     401: {"model": Problem, "description": "No valid token, or a revoked one"},
     403: {"model": Problem, "description": "The token does not allow this"},
 }
-
-
-class PrivacyRequestIn(BaseModel):
-    """A customer's request about their personal data (clauses 19, 24), carried out by an
-    admin once the customer has shown the address is theirs."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: EmailStr = Field(description="the address the customer writes to us from")
-
-
-class ExportedMessageOut(BaseModel):
-    author: Actor
-    body: str
-    created_at: AwareDatetime
-
-
-class ExportedAttachmentOut(BaseModel):
-    filename: str
-    content_type: str
-    size: int
-
-
-class ExportedRatingOut(BaseModel):
-    score: int
-    comment: str | None
-    rated_at: AwareDatetime
-
-
-class ExportedTicketOut(BaseModel):
-    id: uuid.UUID
-    number: str
-    channel: Channel
-    category: Category | None
-    subject: str
-    body: str
-    status: TicketStatus
-    received_at: AwareDatetime
-    resolved_at: AwareDatetime | None
-    share_with_partners: bool
-    messages: list[ExportedMessageOut] = Field(description="the public conversation")
-    attachments: list[ExportedAttachmentOut]
-    ratings: list[ExportedRatingOut]
-
-
-class ExportedFeedbackOut(BaseModel):
-    kind: FeedbackKind
-    text: str
-    created_at: AwareDatetime
-
-
-class ExportedCustomerOut(BaseModel):
-    id: uuid.UUID
-    email: EmailStr
-    name: str
-    language: Language
-    created_at: AwareDatetime
-
-
-class CustomerDataOut(BaseModel):
-    """Everything intake keeps of one customer: what they wrote, and the answers they got."""
-
-    customer: ExportedCustomerOut | None = Field(description="null if they only left feedback")
-    tickets: list[ExportedTicketOut]
-    feedback: list[ExportedFeedbackOut]
-    exported_at: AwareDatetime
-
-
-class ErasureOut(BaseModel):
-    customer_id: uuid.UUID | None
-    tickets: list[str] = Field(description="numbers of the tickets whose personal data is gone")
-    feedback: int = Field(description="feedback and suggestions erased")
-    erased_at: AwareDatetime

@@ -8,12 +8,8 @@ import uuid
 from fastapi import APIRouter
 
 from services.intake.credentials import use_cases as credentials
-from services.intake.schemas import (
-    INTAKE_PROBLEMS,
-    CredentialIn,
-    CredentialIssuedOut,
-    CredentialOut,
-)
+from services.intake.credentials.schemas import CredentialIn, CredentialIssuedOut, CredentialOut
+from services.intake.schemas import INTAKE_PROBLEMS
 from shared.auth import AdminDep
 from shared.runtime import RuntimeDep
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import tables
 from services.intake.credentials import queries
+from services.intake.credentials.schemas import CredentialIn, CredentialIssuedOut, CredentialOut
 from services.intake.domain.credentials import check_partner, check_staff
-from services.intake.schemas import CredentialIn, CredentialIssuedOut, CredentialOut
 from shared.auth import Role, TokenSigner, token_hash
 from shared.contracts.events import CredentialRevoked, StaffRegistered, StaffRole
 from shared.db import Database

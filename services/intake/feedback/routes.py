@@ -9,14 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from services.intake.feedback import use_cases as feedback
-from services.intake.schemas import (
-    INTAKE_PROBLEMS,
+from services.intake.feedback.schemas import (
     FeedbackIn,
     FeedbackItemOut,
     FeedbackOut,
     FeedbackStatusIn,
-    RatingItemOut,
 )
+from services.intake.schemas import INTAKE_PROBLEMS, RatingItemOut
 from shared.auth import AgentDep
 from shared.contracts.events import FeedbackKind, FeedbackStatus
 from shared.ratelimit import RATE_LIMITED

@@ -11,13 +11,13 @@ from sqlalchemy import Row
 
 from services.intake.domain.tickets import format_number
 from services.intake.feedback import queries
-from services.intake.schemas import (
+from services.intake.feedback.schemas import (
     FeedbackIn,
     FeedbackItemOut,
     FeedbackOut,
     FeedbackStatusIn,
-    RatingItemOut,
 )
+from services.intake.schemas import RatingItemOut
 from services.intake.tickets.use_cases import publish
 from shared.contracts.events import (
     FeedbackKind,

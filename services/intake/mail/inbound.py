@@ -44,12 +44,8 @@ from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from services.intake.knowledge import suggest
 from services.intake.mail import queries as inbound_repository
-from services.intake.schemas import (
-    InboundMailOut,
-    InboundOutcome,
-    RejectedMailOut,
-    TicketCreate,
-)
+from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
+from services.intake.schemas import TicketCreate
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as service
 from shared.contracts.events import (

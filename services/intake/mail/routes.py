@@ -10,12 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.intake.mail import inbound as inbound_mail
-from services.intake.schemas import (
-    INTAKE_PROBLEMS,
-    InboundMailOut,
-    InboundOutcome,
-    RejectedMailOut,
-)
+from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
+from services.intake.schemas import INTAKE_PROBLEMS
 from shared.auth import AgentDep, Principal, Role, require
 from shared.errors import ProblemError
 from shared.ratelimit import RATE_LIMITED

@@ -7,12 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.intake.privacy import use_cases as privacy
-from services.intake.schemas import (
-    INTAKE_PROBLEMS,
-    CustomerDataOut,
-    ErasureOut,
-    PrivacyRequestIn,
-)
+from services.intake.privacy.schemas import CustomerDataOut, ErasureOut, PrivacyRequestIn
+from services.intake.schemas import INTAKE_PROBLEMS
 from shared.auth import AdminDep
 from shared.runtime import RuntimeDep
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.domain.tickets import format_number
-from services.intake.schemas import (
+from services.intake.privacy.schemas import (
     CustomerDataOut,
     ErasureOut,
     ExportedAttachmentOut,
