@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import handlers, tables
+from services.intake.attachments import routes as attachments
 from services.intake.canned_replies import routes as canned_replies
+from services.intake.conversation import routes as conversation
 from services.intake.credentials import queries as credential_queries
 from services.intake.credentials import routes as credentials
 from services.intake.customers import routes as customers
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     )
     for router in (
         tickets.router,
+        conversation.router,
+        attachments.router,
         queue.router,
         feedback.router,
         feedback.ratings_router,

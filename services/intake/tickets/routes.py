@@ -4,21 +4,17 @@ on them."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
 
 from services.intake.access import CallerDep, limit_write
 from services.intake.attachments import use_cases as files_
-from services.intake.conversation import use_cases as conversation
-from services.intake.domain.tickets import content_disposition
 from services.intake.schemas import (
     INTAKE_PROBLEMS,
     AssigneeIn,
@@ -31,9 +27,6 @@ from services.intake.schemas import (
     ConsentOut,
     EscalationIn,
     EscalationOut,
-    FollowUpOut,
-    MessageIn,
-    MessageOut,
     RatingIn,
     RatingOut,
     TicketCreate,
@@ -69,7 +62,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-class _FormRoute(APIRoute):
+class FormRoute(APIRoute):
     """The ``multipart/form-data`` twin of a JSON route: only such a request matches it (the
     JSON route's OpenAPI describes both)."""
 
@@ -81,7 +74,7 @@ class _FormRoute(APIRoute):
         return match, child
 
 
-def _form_body(names: dict[str, Any]) -> dict[str, Any]:
+def form_body(names: dict[str, Any]) -> dict[str, Any]:
     """The multipart variant of a route's request body, for its OpenAPI."""
     files = {"type": "array", "items": {"type": "string", "format": "binary"}}
     schema = {"type": "object", "properties": {**names, files_.ATTACHMENTS_FIELD: files}}
@@ -98,35 +91,14 @@ async def create_ticket_form(
         files_.close(uploads)
 
 
-async def add_message_form(
-    ticket_id: str, request: Request, runtime: RuntimeDep, caller: CallerDep
-) -> MessageOut | FollowUpOut:
-    ticket_id = await service.ticket_id_of(runtime, ticket_id)
-    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
-    await conversation.check_writer(runtime, ticket_id, caller)
-    body, uploads = await files_.read_form(request, runtime, MessageIn)
-    try:
-        return await conversation.add_message(runtime, ticket_id, body, caller, uploads)
-    finally:
-        files_.close(uploads)
-
-
-# Before their JSON twins, which would otherwise take every request of the path.
+# Before its JSON twin, which would otherwise take every request of the path.
 router.add_api_route(
     "",
     create_ticket_form,
     methods=["POST"],
     status_code=201,
     include_in_schema=False,
-    route_class_override=_FormRoute,
-)
-router.add_api_route(
-    "/{ticket_id}/messages",
-    add_message_form,
-    methods=["POST"],
-    status_code=201,
-    include_in_schema=False,
-    route_class_override=_FormRoute,
+    route_class_override=FormRoute,
 )
 _TEXT = {"type": "string"}
 
@@ -136,7 +108,7 @@ _TEXT = {"type": "string"}
     status_code=201,
     summary="File a request",
     responses=RATE_LIMITED,
-    openapi_extra=_form_body(
+    openapi_extra=form_body(
         {
             name: _TEXT
             for name in (
@@ -246,67 +218,6 @@ async def customer_tickets(
 ) -> list[TicketHitOut]:
     """Newest first, this one left out: what else this customer asked us, and how it went."""
     return await search.customer_tickets(runtime, ticket_id, limit=limit)
-
-
-@router.post(
-    "/{ticket_id}/messages",
-    status_code=201,
-    summary="Reply, or add an internal note",
-    responses=RATE_LIMITED,
-    openapi_extra=_form_body({"body": _TEXT, "internal": {"type": "boolean"}}),
-)
-async def add_message(
-    ticket_id: TicketRef, body: MessageIn, request: Request, runtime: RuntimeDep, caller: CallerDep
-) -> MessageOut | FollowUpOut:
-    """The customer (access token), an agent, or the partner the ticket waits on (its key,
-    scope ``tickets:write``). Internal notes are agents' only. A customer's reply resumes a
-    ticket waiting on them and reopens a resolved one; on a closed ticket, which is final, it
-    starts a new ticket linked to the old one (the answer is then a ``FollowUpOut`` with the
-    new ticket's number and access token). A partner's answer resumes the ticket
-    (waiting_partner → in_progress) and is for the agents only (``internal``): they relay what
-    the customer needs; 409 once the ticket no longer waits on a partner. Files as for filing:
-    base64 in JSON, or ``multipart/form-data`` with ``body``, ``internal`` and ``attachments``;
-    an agent's public reply mails them to the customer."""
-    await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
-    return await conversation.add_message(runtime, ticket_id, body, caller)
-
-
-@router.post(
-    "/{ticket_id}/messages/{message_id}/accept",
-    summary="Accept an unverified mail reply as the customer's (agents)",
-)
-async def accept_message(
-    ticket_id: TicketRef, message_id: uuid.UUID, runtime: RuntimeDep, agent: AgentDep
-) -> MessageOut:
-    """A mail from the customer's address that only its subject tied to the ticket is kept
-    ``unverified``: anyone can forge a From line. Once an agent accepts it, it is the customer's
-    reply and does what one does (resumes a ticket waiting on them, reopens a resolved one).
-    409 if it is not waiting to be accepted, or the ticket is closed."""
-    return await conversation.accept_message(runtime, ticket_id, message_id, agent)
-
-
-@router.get(
-    "/{ticket_id}/attachments/{attachment_id}",
-    summary="Download an attachment",
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "the file"}},
-)
-async def download_attachment(
-    ticket_id: TicketRef, attachment_id: uuid.UUID, runtime: RuntimeDep, caller: CallerDep
-) -> Response:
-    """The ticket's customer (its access token), staff, and a partner that may read the
-    ticket; anyone else 404. Always a download (never shown inline), read in chunks."""
-    found = await conversation.read_attachment(runtime, ticket_id, attachment_id, caller)
-    return StreamingResponse(
-        files_.chunks(runtime, found.id),
-        media_type="application/octet-stream",
-        headers={
-            "Content-Length": str(found.size),
-            "Content-Disposition": content_disposition(found.filename),
-            "X-Content-Type-Options": "nosniff",
-            "X-Attachment-Content-Type": found.content_type,
-        },
-    )
 
 
 @router.post("/{ticket_id}/transitions", summary="Move the ticket (agents)")
