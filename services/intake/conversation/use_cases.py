@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.access import Caller, actor_of
 from services.intake.attachments.use_cases import Upload
 from services.intake.domain import lifecycle
+from services.intake.domain.callers import Caller, actor_of
 from services.intake.domain.tickets import format_number
 from services.intake.knowledge import suggest
 from services.intake.schemas import (

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.access import Caller
 from services.intake.domain import knowledge
+from services.intake.domain.callers import Caller
 from services.intake.domain.knowledge import ArticleStatus
 from services.intake.knowledge import queries
 from services.intake.knowledge.schemas import (

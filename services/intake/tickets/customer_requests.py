@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
-from services.intake.access import Caller
 from services.intake.domain import lifecycle
+from services.intake.domain.callers import Caller
 from services.intake.domain.tickets import format_number
 from services.intake.schemas import (
     ConsentIn,

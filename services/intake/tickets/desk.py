@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.access import actor_of
 from services.intake.credentials import queries as credential_queries
 from services.intake.domain import lifecycle
+from services.intake.domain.callers import actor_of
 from services.intake.domain.tickets import format_number
 from services.intake.schemas import (
     AssigneeIn,

@@ -21,9 +21,9 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.access import Caller
 from services.intake.attachments.use_cases import Upload
 from services.intake.domain import lifecycle
+from services.intake.domain.callers import Caller
 from services.intake.domain.categories import categorise
 from services.intake.domain.staff_tools import NEEDS_REPLY_STATUSES
 from services.intake.domain.tickets import (
