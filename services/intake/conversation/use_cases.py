@@ -34,7 +34,7 @@ from services.intake.schemas import (
     TimelineKind,
 )
 from services.intake.tickets import queries as ticket_queries
-from services.intake.tickets import use_cases as service
+from services.intake.tickets import use_cases as tickets
 from services.intake.tickets.desk import announce_assignee
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
@@ -156,7 +156,7 @@ async def _follow_up(
     with the articles that may answer it, as any new ticket has (clause 16)."""
     language = Language(closed.language)
     suggestions = await suggest(runtime, closed.subject, request.body, language)
-    filing = service.new_filing(
+    filing = tickets.new_filing(
         runtime,
         TicketCreate(
             channel=Channel.web,
@@ -169,7 +169,7 @@ async def _follow_up(
         suggestions=suggestions,
         uploads=uploads,
     )
-    created = await service.file_follow_up(runtime, session, closed, filing)
+    created = await tickets.file_follow_up(runtime, session, closed, filing)
     # To the customer, like any anonymous filing: nothing of the address's history.
     anonymous = created.model_copy(update={"customer_is_new": None})
     return FollowUpOut(follows_up=format_number(closed.number), ticket=anonymous)

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import aioimaplib
 import structlog
 
-from services.intake.mail import inbound as inbound_mail
+from services.intake.mail import inbound
 from shared.runtime import ServiceRuntime, Worker
 
 log = structlog.get_logger(__name__)
@@ -94,7 +94,7 @@ async def poll_once(runtime: ServiceRuntime, mailbox: Mailbox) -> int:
         raw = await mailbox.fetch(uid)
         if raw is None:
             continue
-        await inbound_mail.receive(runtime, raw, envelope_sender=None, recipients=[], via="imap")
+        await inbound.receive(runtime, raw, envelope_sender=None, recipients=[], via="imap")
         await mailbox.mark_done(uid)
         done += 1
     return done

@@ -43,11 +43,11 @@ from services.intake.domain.mail import InboundMail, parse
 from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from services.intake.knowledge import suggest
-from services.intake.mail import queries as inbound_repository
+from services.intake.mail import queries as mail_queries
 from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
 from services.intake.schemas import TicketCreate
 from services.intake.tickets import queries as ticket_queries
-from services.intake.tickets import use_cases as service
+from services.intake.tickets import use_cases as tickets
 from shared.contracts.events import (
     ArticleSuggestion,
     Channel,
@@ -221,7 +221,7 @@ async def receive(
     mail = await _read(runtime, raw)
     key = fingerprint(mail, raw)
     async with runtime.db.sessions() as session:
-        seen = await inbound_repository.by_fingerprint(session, key)
+        seen = await mail_queries.by_fingerprint(session, key)
     if seen is not None:
         return _answer(seen, duplicate=True)
     try:
@@ -229,7 +229,7 @@ async def receive(
     except IntegrityError:
         # The same message, delivered twice at once: the other delivery recorded it.
         async with runtime.db.sessions() as session:
-            seen = await inbound_repository.by_fingerprint(session, key)
+            seen = await mail_queries.by_fingerprint(session, key)
         if seen is None:
             raise
         return _answer(seen, duplicate=True)
@@ -285,7 +285,7 @@ async def _record(
         if decision is None:
             assert request is not None and mail.sender is not None
             window = timedelta(seconds=runtime.settings.mail_throttle_window_seconds)
-            recent = await inbound_repository.count_from(session, mail.sender, now - window)
+            recent = await mail_queries.count_from(session, mail.sender, now - window)
             if recent >= runtime.settings.mail_throttle_messages:
                 decision = _Decision(
                     InboundOutcome.throttled,
@@ -296,7 +296,7 @@ async def _record(
                 decision, ticket_id, number, message_id = await _file(
                     runtime, session, mail, recipients, request, suggestions, now
                 )
-        await inbound_repository.add(
+        await mail_queries.add(
             session,
             id=mail_id,
             fingerprint=key,
@@ -371,15 +371,15 @@ async def _file(
             )
         )
         return decision, replied.id, format_number(replied.number), message_id
-    filing = service.new_filing(
+    filing = tickets.new_filing(
         runtime, request, suggestions=suggestions, uploads=_attachments(mail)
     )
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
-        created = await service.file_follow_up(runtime, session, replied, filing)
+        created = await tickets.file_follow_up(runtime, session, replied, filing)
         reason = f"follows up on closed {format_number(replied.number)}"
         return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number, None
-    (created,) = await service.file_tickets(runtime, session, [filing])
+    (created,) = await tickets.file_tickets(runtime, session, [filing])
     return _Decision(InboundOutcome.ticket_created), created.id, created.number, None
 
 
@@ -391,7 +391,7 @@ async def _replied_ticket(
     sequence = parse_number(thread.number) if thread is not None else None
     if sequence is None:
         return None
-    row = await inbound_repository.ticket_by_number(session, sequence)
+    row = await mail_queries.ticket_by_number(session, sequence)
     if row is None or row.email.lower() != mail.sender:
         return None
     return row
@@ -413,7 +413,7 @@ async def rejected(
 ) -> list[RejectedMailOut]:
     """Mail that could not be read (or was throttled), newest first, for staff to look at."""
     async with runtime.db.sessions() as session:
-        rows = await inbound_repository.with_outcome(session, outcome, limit)
+        rows = await mail_queries.with_outcome(session, outcome, limit)
     return [
         RejectedMailOut(
             id=row.id,
@@ -432,7 +432,7 @@ async def rejected(
 
 async def raw_message(runtime: ServiceRuntime, mail_id: uuid.UUID) -> bytes:
     async with runtime.db.sessions() as session:
-        raw = await inbound_repository.raw_of(session, mail_id)
+        raw = await mail_queries.raw_of(session, mail_id)
     if raw is None:
         raise NotFoundError("No inbound message with this id.")
     return raw

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from services.intake.mail import inbound as inbound_mail
+from services.intake.mail import inbound
 from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
 from services.intake.schemas import INTAKE_PROBLEMS
 from shared.auth import AgentDep, Principal, Role, require
@@ -69,9 +69,7 @@ async def receive(request: Request, runtime: RuntimeDep, partner: MailPartnerDep
             errors=[{"field": "body", "reason": "empty"}],
         )
     try:
-        return await inbound_mail.receive(
-            runtime, raw, envelope_sender=None, recipients=[], via="http"
-        )
+        return await inbound.receive(runtime, raw, envelope_sender=None, recipients=[], via="http")
     except (SQLAlchemyError, OSError):
         raise NotStoredError(
             "The message could not be stored just now; send it again later."
@@ -89,7 +87,7 @@ async def rejected(
     ] = InboundOutcome.rejected,
 ) -> list[RejectedMailOut]:
     """Kept whole, never dropped: read the raw message at ``/v1/inbound/email/{id}/raw``."""
-    return await inbound_mail.rejected(runtime, limit=limit, outcome=outcome)
+    return await inbound.rejected(runtime, limit=limit, outcome=outcome)
 
 
 @router.get(
@@ -99,5 +97,5 @@ async def rejected(
     responses={200: {"content": {"message/rfc822": {}}, "description": "the message"}},
 )
 async def raw_message(mail_id: uuid.UUID, runtime: RuntimeDep, _agent: AgentDep) -> Response:
-    raw = await inbound_mail.raw_message(runtime, mail_id)
+    raw = await inbound.raw_message(runtime, mail_id)
     return Response(raw, media_type="message/rfc822", headers={"X-Content-Type-Options": "nosniff"})

@@ -41,7 +41,7 @@ from services.intake.schemas import (
     TransitionOut,
 )
 from services.intake.tickets import customer_requests, desk, search
-from services.intake.tickets import use_cases as service
+from services.intake.tickets import use_cases as tickets
 from shared.auth import AgentDep
 from shared.contracts.events import Channel
 from shared.ratelimit import RATE_LIMITED
@@ -157,7 +157,7 @@ async def _create(
         scope = f"{caller.principal.role.value}:{caller.principal.subject}"
     if anonymous:
         body = body.model_copy(update={"channel": Channel.web})
-    created = await service.create_ticket(
+    created = await tickets.create_ticket(
         runtime,
         body,
         idempotency_key=idempotency_key,
@@ -173,7 +173,7 @@ async def _create(
 
 async def _ticket_ref(ticket_id: str, runtime: RuntimeDep) -> str:
     """Wherever an id goes, the number people read (SC-000042) goes too."""
-    return await service.ticket_id_of(runtime, ticket_id)
+    return await tickets.ticket_id_of(runtime, ticket_id)
 
 
 TicketRef = Annotated[str, Depends(_ticket_ref)]
@@ -187,7 +187,7 @@ async def list_tickets(
     their own claims (``mine``), a customer's address, or those whose customer wrote last and
     waits for an answer (``needs_reply``); a partner's key (scope
     ``tickets:read``) lists the tickets it filed or was handed (waiting_partner)."""
-    return await service.list_tickets(runtime, caller, query)
+    return await tickets.list_tickets(runtime, caller, query)
 
 
 @router.get("/search", summary="Search tickets (staff)")
@@ -206,7 +206,7 @@ async def read_ticket(ticket_id: TicketRef, runtime: RuntimeDep, caller: CallerD
     """With the ticket's access token, a staff token, or the key of the partner that filed
     it or was handed it (``partner.partner_id`` of a move to waiting_partner; scope
     ``tickets:read``). Only staff see internal notes and the whole timeline."""
-    return await service.read_ticket(runtime, ticket_id, caller)
+    return await tickets.read_ticket(runtime, ticket_id, caller)
 
 
 @router.get("/{ticket_id}/customer-tickets", summary="The same customer's other tickets (staff)")

@@ -37,7 +37,7 @@ from services.intake.domain.tickets import (
     tokens_match,
 )
 from services.intake.knowledge import suggest
-from services.intake.mail import queries as inbound_repository
+from services.intake.mail import queries as mail_queries
 from services.intake.mail.queries import MailSource
 from services.intake.schemas import (
     RAW_MAIL_URL,
@@ -682,7 +682,7 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
     staff = viewer is Viewer.staff
     # Staff reach the raw mail behind the ticket and each mailed reply, and what was wrong
     # with it (the text shown is what could be read).
-    sources = await inbound_repository.mail_of_ticket(session, row.id) if staff else []
+    sources = await mail_queries.mail_of_ticket(session, row.id) if staff else []
     by_message = {str(s.ticket_message_id): s for s in sources if s.ticket_message_id}
     filing = next(
         (s for s in sources if s.ticket_message_id is None and s.outcome == "ticket_created"),
