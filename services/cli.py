@@ -354,8 +354,8 @@ async def _on_intake(settings: Settings, action: Callable[[Database, TokenSigner
 def _issue(**fields: Any) -> None:
     from pydantic import ValidationError
 
-    from services.intake import credentials
-    from services.intake.api.models import CredentialIn
+    from services.intake.credentials import use_cases as credentials
+    from services.intake.credentials.schemas import CredentialIn
     from shared.errors import ProblemError
 
     settings = _settings()
@@ -434,7 +434,7 @@ def credentials_group() -> None:
 @credentials_group.command("list")
 def credentials_list() -> None:
     """Every issued credential: id, role, whose, scopes, created, revoked."""
-    from services.intake import credentials
+    from services.intake.credentials import use_cases as credentials
 
     async def listing(db: Database, _signer: TokenSigner) -> Any:
         return await credentials.listing(db)
@@ -449,7 +449,7 @@ def credentials_list() -> None:
 @click.argument("credential_id", type=click.UUID)
 def credentials_revoke(credential_id: uuid.UUID) -> None:
     """Revoke a token or key: intake refuses it from now on."""
-    from services.intake import credentials
+    from services.intake.credentials import use_cases as credentials
     from shared.errors import ProblemError
 
     async def revoke(db: Database, _signer: TokenSigner) -> Any:

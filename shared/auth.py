@@ -236,6 +236,13 @@ def signer_of(request: Request) -> TokenSigner:
     return signer
 
 
+async def refuse_revoked(request: Request, principal: Principal) -> None:
+    """401 if the principal's credential was revoked: the runtime owns the check (shared.auth
+    cannot import it), so every service refuses a revoked token the same way."""
+    if await request.app.state.runtime.is_revoked(principal.subject):
+        raise UnauthorizedError("This token was revoked.")
+
+
 def require(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the caller's principal, if it holds ``role`` (or outranks it) and scope.
 
@@ -248,9 +255,7 @@ def require(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[
         if credentials is None:
             raise UnauthorizedError("Send a bearer token in the Authorization header.")
         principal = signer_of(request).authenticate(credentials.credentials)
-        is_revoked = getattr(request.app.state, "is_revoked", None)
-        if is_revoked is not None and await is_revoked(principal.subject):
-            raise UnauthorizedError("This token was revoked.")
+        await refuse_revoked(request, principal)
         if not principal.is_at_least(role):
             raise ForbiddenError(f"This needs the {role.value} role.")
         if scope is not None and scope not in principal.scopes and principal.role == Role.partner:

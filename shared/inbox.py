@@ -37,8 +37,8 @@ PayloadHandler = Callable[[UnitOfWork, Any], Awaitable[None]]
 # How a service registers its handlers: ``{TicketCreated: on_ticket_created, ...}``.
 HandlersByType = Mapping[type[EventPayload], PayloadHandler]
 
-# The older way, by event type name, with the envelope to parse (intake and the console, until
-# they move to handlers by type; issue 13).
+# The older way, by event type name, with the envelope to parse (the console, until it moves
+# to handlers by type; issue 13).
 HandlerContext = UnitOfWork
 EventHandler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
 Handlers = HandlersByType | Mapping[str, EventHandler]

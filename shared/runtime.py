@@ -56,6 +56,8 @@ RECANCEL_SECONDS = 1.0
 Worker = Callable[[], Coroutine[Any, Any, None]]
 # Deletes up to PURGE_BATCH rows older than a time, in the caller's transaction; how many went.
 Purge = Callable[[AsyncSession, datetime], Awaitable[int]]
+# Whether a credential's subject was revoked, read in the given session.
+RevocationLookup = Callable[[AsyncSession, uuid.UUID], Awaitable[bool]]
 
 
 def event_source(service: str) -> str:
@@ -99,6 +101,9 @@ class ServiceRuntime:
     # A service's own tables with a retention, by name, purged beside the outbox and inbox:
     # each is given the time now and knows its own retention.
     purges: dict[str, Purge] = field(default_factory=dict)
+    # Where revocations are read: by default the table fed by ``credential.revoked``; intake,
+    # which issues the credentials, reads its own instead.
+    revocation_lookup: RevocationLookup | None = None
 
     def __post_init__(self) -> None:
         assert self.metadata.schema is not None
@@ -145,10 +150,14 @@ class ServiceRuntime:
                 yield UnitOfWork(session, self.outbox, self.source, correlation_id)
 
     async def is_revoked(self, subject: uuid.UUID) -> bool:
-        """True if ``credential.revoked`` said so for this token's subject."""
-        if self.revoked is None:
+        """True if this token's subject was revoked: the one check every service's
+        ``shared.auth`` dependencies make (they reach it through ``app.state.runtime``)."""
+        if self.revocation_lookup is None and self.revoked is None:
             return False
         async with self.db.sessions() as session:
+            if self.revocation_lookup is not None:
+                return await self.revocation_lookup(session, subject)
+            assert self.revoked is not None
             return await revocation.is_revoked(session, self.revoked, subject)
 
     async def check_database(self) -> None:
@@ -289,7 +298,6 @@ def build_app(
     )
     app.state.runtime = runtime
     app.state.registry = runtime.registry
-    app.state.is_revoked = runtime.is_revoked  # for shared.auth, which cannot import us
     install_error_handlers(app)
     document_problem_responses(app)
     install_http_basics(

@@ -1,33 +1,26 @@
 """Who is calling intake, and whether intake still honours their token.
 
 Staff tokens and partner keys are signed (shared.auth) and every service checks them on its
-own; intake issued them and keeps their hashes, so intake also refuses a revoked one.
-Customers hold a ticket's access token, which only that ticket opens (checked per ticket).
+own, revocation included (``shared.auth.require``: the runtime owns the check; intake's
+runtime reads intake's own credentials). Customers hold a ticket's access token, which only
+that ticket opens (checked per ticket).
 """
 
-# No ``from __future__ import annotations`` here: FastAPI must read the annotations of the
-# dependencies built in ``active()``, and those refer to its local variables.
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from __future__ import annotations
+
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.intake import repository
+from services.intake.domain.callers import Caller
 from shared.auth import (
     LEGACY_PREFIXES,
     TOKEN_PREFIX,
-    ForbiddenError,
-    Principal,
-    Role,
-    UnauthorizedError,
-    require,
+    refuse_revoked,
     signer_of,
 )
-from shared.contracts.events import Actor
-from shared.runtime import RuntimeDep, ServiceRuntime
+from shared.runtime import ServiceRuntime
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -36,49 +29,8 @@ bearer = HTTPBearer(
 )
 
 
-class RevokedError(UnauthorizedError):
-    def __init__(self) -> None:
-        super().__init__("This token was revoked.")
-
-
-@dataclass(frozen=True)
-class Caller:
-    """A verified staff member or partner, or the bearer of a would-be ticket access token
-    (checked against the ticket it asks for), or nobody."""
-
-    principal: Principal | None = None
-    customer_token: str | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.principal is not None and self.principal.is_at_least(Role.agent)
-
-    @property
-    def partner_id(self) -> uuid.UUID | None:
-        if self.principal is not None and self.principal.role is Role.partner:
-            return self.principal.subject
-        return None
-
-    def require_partner_scope(self, scope: str) -> None:
-        if self.partner_id is not None and self.principal and scope not in self.principal.scopes:
-            raise ForbiddenError(f"This partner key lacks the {scope!r} scope.")
-
-
-def actor_of(principal: Principal) -> Actor:
-    if principal.role is Role.partner:
-        return Actor.partner
-    return Actor.senior if principal.role is Role.senior else Actor.agent
-
-
-async def ensure_active(runtime: ServiceRuntime, principal: Principal) -> None:
-    async with runtime.db.sessions() as session:
-        if await repository.is_revoked(session, principal.subject):
-            raise RevokedError()
-
-
 async def caller(
     request: Request,
-    runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     if credentials is None:
@@ -87,23 +39,11 @@ async def caller(
     if not token.startswith((f"{TOKEN_PREFIX}.", *(f"{p}." for p in LEGACY_PREFIXES))):
         return Caller(customer_token=token)
     principal = signer_of(request).authenticate(token)
-    await ensure_active(runtime, principal)
+    await refuse_revoked(request, principal)
     return Caller(principal=principal)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]
-
-
-def active(role: Role, *, scope: str | None = None) -> Callable[..., Awaitable[Principal]]:
-    """``shared.auth.require``, and the credential is not revoked."""
-
-    async def dependency(
-        principal: Annotated[Principal, Depends(require(role, scope=scope))], runtime: RuntimeDep
-    ) -> Principal:
-        await ensure_active(runtime, principal)
-        return principal
-
-    return dependency
 
 
 async def limit_write(
@@ -123,7 +63,3 @@ async def limit_write(
         await runtime.limiter.partner(caller.partner_id)
         return
     await runtime.limiter.anonymous(request, customer=customer, field=field)
-
-
-AgentDep = Annotated[Principal, Depends(active(Role.agent))]
-AdminDep = Annotated[Principal, Depends(active(Role.admin))]

@@ -1,4 +1,5 @@
-"""Events intake consumes: what other services decided about a ticket moves it on.
+"""Events intake consumes, by payload type: what other services decided about a ticket moves
+it on.
 
 An incident's resolution resolves its tickets (clause 23), a bug accepted by the development
 tracker puts its ticket in development (clause 12) and its released fix brings it back to an
@@ -9,40 +10,40 @@ a status change carrying its cause, so the customer is told once (the fix by its
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
 
 import structlog
 
-from services.intake import repository
 from services.intake.domain.lifecycle import allowed_moves
-from services.intake.service import change_status
-from shared.contracts.envelope import CloudEvent
+from services.intake.tickets import queries as ticket_queries
+from services.intake.tickets.use_cases import change_status
 from shared.contracts.events import (
     Actor,
     DevelopmentFixReleased,
     DevelopmentForwarded,
+    EventPayload,
     IncidentResolved,
     SlaAutoCloseDue,
     TicketStatus,
 )
-from shared.inbox import EventHandler, HandlerContext
+from shared.inbox import HandlersByType
 from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 
-def make_handlers(runtime: ServiceRuntime) -> Mapping[str, EventHandler]:
+def make_handlers(runtime: ServiceRuntime) -> HandlersByType:
     async def move(
-        ctx: HandlerContext,
-        event: CloudEvent,
+        uow: UnitOfWork,
+        cause: type[EventPayload],
         ticket_id: uuid.UUID,
         target: TicketStatus,
         at: datetime,
         note: str | None = None,
         only_from: TicketStatus | None = None,
     ) -> None:
-        row = await repository.get_ticket(ctx.session, ticket_id)
+        row = await ticket_queries.get_ticket(uow.session, ticket_id)
         if row is None:
             log.warning("intake.unknown_ticket", ticket_id=str(ticket_id), to=target)
             return
@@ -51,54 +52,61 @@ def make_handlers(runtime: ServiceRuntime) -> Mapping[str, EventHandler]:
             return  # already there, or past it: the event changes nothing
         await change_status(
             runtime,
-            ctx.session,
+            uow.session,
             row,
             target,
             actor=Actor.system,
             actor_id=None,
             at=at,
             note=note,
-            cause=event.type,
+            cause=cause.event_type,
         )
 
-    async def on_incident_resolved(ctx: HandlerContext, event: CloudEvent) -> None:
-        payload = IncidentResolved.model_validate(event.data)
+    async def on_incident_resolved(uow: UnitOfWork, payload: IncidentResolved) -> None:
         for ticket_id in payload.ticket_ids:
             await move(
-                ctx, event, ticket_id, TicketStatus.resolved, payload.resolved_at, payload.summary
+                uow,
+                IncidentResolved,
+                ticket_id,
+                TicketStatus.resolved,
+                payload.resolved_at,
+                payload.summary,
             )
 
-    async def on_development_forwarded(ctx: HandlerContext, event: CloudEvent) -> None:
-        payload = DevelopmentForwarded.model_validate(event.data)
-        await move(ctx, event, payload.ticket_id, TicketStatus.in_development, payload.forwarded_at)
+    async def on_development_forwarded(uow: UnitOfWork, payload: DevelopmentForwarded) -> None:
+        await move(
+            uow,
+            DevelopmentForwarded,
+            payload.ticket_id,
+            TicketStatus.in_development,
+            payload.forwarded_at,
+        )
 
-    async def on_fix_released(ctx: HandlerContext, event: CloudEvent) -> None:
+    async def on_fix_released(uow: UnitOfWork, payload: DevelopmentFixReleased) -> None:
         """Back to an agent, who checks the fix with the customer and resolves: a ticket an
         agent already moved on is left where it is."""
-        payload = DevelopmentFixReleased.model_validate(event.data)
         for ticket_id in payload.ticket_ids:
             await move(
-                ctx,
-                event,
+                uow,
+                DevelopmentFixReleased,
                 ticket_id,
                 TicketStatus.in_progress,
                 payload.released_at,
                 only_from=TicketStatus.in_development,
             )
 
-    async def on_auto_close_due(ctx: HandlerContext, event: CloudEvent) -> None:
-        payload = SlaAutoCloseDue.model_validate(event.data)
-        row = await repository.get_ticket(ctx.session, payload.ticket_id)
+    async def on_auto_close_due(uow: UnitOfWork, payload: SlaAutoCloseDue) -> None:
+        row = await ticket_queries.get_ticket(uow.session, payload.ticket_id)
         # Only the resolution the sla service measured: a reply since then reopened it.
         if row is None or row.status != TicketStatus.resolved:
             return
         if row.resolved_at is None or row.resolved_at != payload.resolved_at:
             return
-        await move(ctx, event, payload.ticket_id, TicketStatus.closed, payload.due_at)
+        await move(uow, SlaAutoCloseDue, payload.ticket_id, TicketStatus.closed, payload.due_at)
 
     return {
-        IncidentResolved.event_type: on_incident_resolved,
-        DevelopmentForwarded.event_type: on_development_forwarded,
-        DevelopmentFixReleased.event_type: on_fix_released,
-        SlaAutoCloseDue.event_type: on_auto_close_due,
+        IncidentResolved: on_incident_resolved,
+        DevelopmentForwarded: on_development_forwarded,
+        DevelopmentFixReleased: on_fix_released,
+        SlaAutoCloseDue: on_auto_close_due,
     }

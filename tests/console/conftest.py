@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from services.cli import migrate_services
 from services.console import tables
 from services.console.app import create_app
-from services.intake import credentials
+from services.intake.credentials import use_cases as credentials
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.conftest import free_port

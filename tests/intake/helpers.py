@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services.intake import credentials
+from services.intake.credentials import use_cases as credentials
 from services.intake.tables import outbox
 from shared.auth import Role
 from shared.contracts.events import TicketStatus

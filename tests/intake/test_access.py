@@ -212,8 +212,8 @@ async def _customer_key(system: System, ticket_id: str) -> str:
     """The customer's own key to a ticket a partner filed. The partner never gets it; the
     customer is to receive it by mail (the notifier does not send it yet), so the test plays
     that part."""
-    from services.intake import repository
-    from services.intake.domain.tickets import hash_token
+    from services.intake.tickets import queries as repository
+    from shared.auth import token_hash as hash_token
 
     token = secrets.token_urlsafe(32)
     async with system.runtime("intake").db.transaction() as session:

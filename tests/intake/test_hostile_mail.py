@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from services.intake import imap, inbound_mail
 from services.intake.domain.knowledge import plain_text, snippet
 from services.intake.domain.mail import MAX_DEFECTS, TOO_MANY_PARTS, parse
 from services.intake.domain.markup import html_to_text
+from services.intake.mail import imap
+from services.intake.mail import inbound as inbound_mail
 from shared.auth import Role
 from shared.settings import Settings
 from tests.intake.helpers import agent, issue, listening_system

@@ -18,9 +18,10 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from services.intake import imap, inbound_mail
-from services.intake.api.models import InboundMailOut, InboundOutcome
 from services.intake.domain.mail import parse
+from services.intake.mail import imap
+from services.intake.mail import inbound as inbound_mail
+from services.intake.mail.schemas import InboundMailOut, InboundOutcome
 from services.intake.tables import inbound_mail as inbound_mail_table
 from shared.auth import Role
 from shared.contracts.mail import message_id as our_message_id

@@ -15,8 +15,8 @@ import schemathesis
 from schemathesis.python import asgi
 
 from services.cli import migrate_services
-from services.intake import credentials
 from services.intake.app import create_app
+from services.intake.credentials import use_cases as credentials
 from services.intake.tables import SCHEMA
 from shared.auth import Role, load_signer
 from shared.db import Database

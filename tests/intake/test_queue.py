@@ -8,7 +8,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from services.intake import repository
+from services.intake.tickets import queries as repository
 from shared.auth import Role
 from tests.intake.helpers import agent, bearer, events, issue, new_ticket, read
 from tests.support import System

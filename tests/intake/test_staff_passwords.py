@@ -12,7 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from services.intake import staff_passwords
+from services.intake.staff import passwords as staff_passwords
 from services.intake.tables import credential
 from shared import signin
 from shared.auth import Role

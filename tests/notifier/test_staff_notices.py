@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.intake import credentials
+from services.intake.credentials import use_cases as credentials
 from services.notifier.tables import outbox as notifier_outbox
 from services.notifier.tables import ticket_contact
 from shared.auth import Role

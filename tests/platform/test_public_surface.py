@@ -22,8 +22,8 @@ import structlog
 import uvicorn
 from fastapi import FastAPI
 
-from services.intake import repository
-from services.intake import service as intake_service
+from services.intake.tickets import queries as repository
+from services.intake.tickets import use_cases as intake_service
 from shared import errors
 from shared.bus import embedded as embedded_bus
 from shared.bus.embedded import EmbeddedBus

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from urllib.parse import quote
 
+from shared.auth import token_hash
 from shared.contracts.events import TicketStatus
 from shared.errors import UnprocessableError
 
@@ -60,13 +60,8 @@ def new_access_seed() -> str:
     return secrets.token_urlsafe(16)
 
 
-def hash_token(token: str) -> str:
-    """Tokens are stored hashed; they are long and random, so a plain SHA-256 suffices."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def tokens_match(token: str, stored_hash: str) -> bool:
-    return secrets.compare_digest(hash_token(token), stored_hash)
+    return secrets.compare_digest(token_hash(token), stored_hash)
 
 
 # Attachments: at most this many a message, each within SVIFTDESK_MAX_ATTACHMENT_BYTES.

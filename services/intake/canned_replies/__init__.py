@@ -1,0 +1,1 @@
+"""Canned replies: the team's shared texts and each agent's own."""

@@ -1,0 +1,1 @@
+"""Staff tokens and partner keys: issued, listed and revoked by admins."""

@@ -1,0 +1,132 @@
+"""Staff tokens and partner keys: issued (the token shown once), listed, revoked.
+
+Used by the admin API and by ``sviftdesk agents create`` / ``sviftdesk partners create``,
+which work on the database directly and need no running service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake import tables
+from services.intake.credentials import queries
+from services.intake.credentials.schemas import CredentialIn, CredentialIssuedOut, CredentialOut
+from services.intake.domain.credentials import check_partner, check_staff
+from shared.auth import Role, TokenSigner, token_hash
+from shared.contracts.events import CredentialRevoked, StaffRegistered, StaffRole
+from shared.db import Database
+from shared.errors import NotFoundError
+from shared.logging import current_correlation_id
+from shared.outbox import Outbox
+from shared.runtime import event_source
+from shared.unit_of_work import UnitOfWork
+
+
+async def issue(
+    db: Database,
+    signer: TokenSigner,
+    *,
+    role: Role,
+    email: str | None = None,
+    partner_name: str | None = None,
+    scopes: Iterable[str] = (),
+) -> CredentialIssuedOut:
+    """A new staff token (with an email) or partner key (with a name and scopes)."""
+    if role is Role.partner:
+        chosen = check_partner(partner_name, scopes)
+        email = None
+    else:
+        check_staff(role, email)
+        chosen, partner_name = [], None
+    credential_id, now = uuid.uuid4(), datetime.now(UTC)
+    token = signer.issue(credential_id, role, chosen, now=now)
+    async with db.transaction() as session:
+        await queries.add_credential(
+            session,
+            id=credential_id,
+            role=role,
+            email=email.lower() if email else None,
+            partner_name=partner_name,
+            scopes=chosen,
+            token_hash=token_hash(token),
+            created_at=now,
+        )
+        if email is not None:
+            # Whom the notifier tells of work waiting for them (staff only: partners have none).
+            registered = StaffRegistered(
+                credential_id=credential_id,
+                email=email.lower(),
+                role=StaffRole(role.value),
+                registered_at=now,
+                expires_at=now + signer.lifetime(role),
+            )
+            await _unit(session).stage(registered, subject=credential_id)
+    return CredentialIssuedOut(
+        id=credential_id,
+        role=role,
+        email=email.lower() if email else None,
+        partner_name=partner_name,
+        scopes=chosen,
+        created_at=now,
+        revoked_at=None,
+        token=token,
+        expires_at=now + signer.lifetime(role),
+    )
+
+
+async def issue_from(
+    db: Database, signer: TokenSigner, request: CredentialIn
+) -> CredentialIssuedOut:
+    return await issue(
+        db,
+        signer,
+        role=request.role,
+        email=request.email,
+        partner_name=request.partner_name,
+        scopes=request.scopes,
+    )
+
+
+def _out(row: Row[Any]) -> CredentialOut:
+    return CredentialOut(
+        id=row.id,
+        role=row.role,
+        email=row.email,
+        partner_name=row.partner_name,
+        scopes=list(row.scopes),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def listing(db: Database) -> list[CredentialOut]:
+    async with db.sessions() as session:
+        return [_out(row) for row in await queries.credentials(session)]
+
+
+async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
+    """From now on intake refuses the token, and so does every other service once it hears
+    ``credential.revoked`` (staged here, published by intake's relay); revoking twice changes
+    nothing."""
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        if await queries.revoke_credential(session, credential_id, now):
+            revoked = CredentialRevoked(credential_id=credential_id, revoked_at=now)
+            await _unit(session).stage(revoked, subject=credential_id)
+        row = await queries.get_credential(session, credential_id)
+    if row is None:
+        raise NotFoundError("No credential with this id.")
+    return _out(row)
+
+
+def _unit(session: AsyncSession) -> UnitOfWork:
+    """The unit of work of a transaction opened here: the CLI calls these without a runtime."""
+    return UnitOfWork(
+        session, Outbox(tables.outbox), event_source("intake"), current_correlation_id()
+    )

@@ -1,0 +1,1 @@
+"""Customers' access: a new link to their open requests for a customer who lost theirs."""

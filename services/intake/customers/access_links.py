@@ -1,0 +1,53 @@
+"""A customer who lost the link to their request asks for a new one by address (issue 17).
+
+The answer is the same whether or not the address has written to us: only its mailbox gets
+the links, by the notifier. Each ticket still open gets a new key (intake keeps only keys'
+hashes, so a lost one cannot be sent again); the old link opens it no more.
+"""
+
+from __future__ import annotations
+
+from services.intake.customers import queries
+from services.intake.domain.tickets import format_number, new_access_seed
+from services.intake.tickets.use_cases import publish
+from shared.auth import customer_key, token_hash
+from shared.contracts.events import (
+    AccessLink,
+    CustomerAccessLinksIssued,
+    Language,
+    TicketStatus,
+)
+from shared.runtime import ServiceRuntime
+
+# A closed ticket is final (a reply starts a new one): no link to it is worth a new key.
+FINISHED = (TicketStatus.closed.value,)
+# The newest ones: a mail with a long list of links is not read.
+MOST = 10
+
+
+async def request_links(runtime: ServiceRuntime, email: str, language: Language) -> None:
+    async with runtime.db.transaction() as session:
+        found = await queries.open_tickets_of_address(session, email.lower(), FINISHED, MOST)
+        if not found:
+            return
+        links = []
+        for record in found:
+            seed = new_access_seed()
+            key_id, key = customer_key(runtime.signer, seed)
+            await queries.set_access_token_hash(session, record.id, token_hash(key))
+            # The key's parts travel, not the key: the notifier remakes it as it writes.
+            links.append(
+                AccessLink(
+                    ticket_id=record.id,
+                    number=format_number(record.number),
+                    subject=record.subject,
+                    access_seed=seed,
+                    access_key_id=key_id,
+                )
+            )
+        await publish(
+            runtime,
+            session,
+            found[0].id,
+            CustomerAccessLinksIssued(email=email.lower(), language=language, tickets=links),
+        )

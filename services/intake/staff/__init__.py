@@ -1,0 +1,1 @@
+"""Staff: console sign-in links, passwords, and the admins' staff list."""

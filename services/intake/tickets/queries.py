@@ -1,0 +1,569 @@
+"""Queries: tickets, their messages, attachments, timeline and ratings, the queue, ticket search
+and idempotency keys (the features that only read a ticket use these too)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import (
+    Row,
+    Select,
+    delete,
+    distinct,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.intake.domain.staff_tools import fts5_prefix, tsquery_prefix
+from services.intake.tables import (
+    attachment,
+    attachment_chunk,
+    customer,
+    idempotency_key,
+    message,
+    message_search_vector,
+    message_text,
+    rating,
+    ticket,
+    ticket_search_vector,
+    ticket_text,
+    timeline,
+)
+from shared.contracts.events import Category, Channel, Complexity, TicketStatus
+from shared.db import execute_count, insert_rows
+from shared.outbox import PURGE_BATCH
+
+
+async def upsert_customers(
+    session: AsyncSession, people: Sequence[tuple[str, str, str]]
+) -> dict[str, tuple[uuid.UUID, bool, bool]]:
+    """Each (email, name, language)'s customer id, creating customers on first contact; True
+    for the ones this call created; and whether the address has written to us itself."""
+    fresh = {email: (name, language) for email, name, language in people}
+    rows = [
+        {"id": uuid.uuid4(), "email": email, "name": name, "language": language}
+        for email, (name, language) in fresh.items()
+    ]
+    created = await insert_rows(
+        session, customer, rows, returning=("id", "email"), skip_conflicts_on=("email",)
+    )
+    found = {row.email: (row.id, True, False) for row in created}
+    missing = [email for email in fresh if email not in found]
+    if missing:
+        existing = await session.execute(
+            select(customer.c.id, customer.c.email, customer.c.proven_at).where(
+                customer.c.email.in_(missing)
+            )
+        )
+        found.update((row.email, (row.id, False, row.proven_at is not None)) for row in existing)
+    return found
+
+
+async def prove_addresses(
+    session: AsyncSession, customer_ids: Sequence[uuid.UUID], at: datetime
+) -> None:
+    """These customers' addresses wrote to us themselves (by mail)."""
+    if customer_ids:
+        await session.execute(
+            update(customer)
+            .where(customer.c.id.in_(customer_ids), customer.c.proven_at.is_(None))
+            .values(proven_at=at)
+        )
+
+
+async def insert_tickets(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> dict[uuid.UUID, int]:
+    """Insert tickets; returns each one's sequence number by id."""
+    inserted = await insert_rows(session, ticket, rows, returning=("id", "number"))
+    return {row.id: int(row.number) for row in inserted}
+
+
+# A ticket's customer as its readers and its mail see them: the name and language it was
+# filed with.
+TICKET_CUSTOMER = (
+    customer.c.email,
+    func.coalesce(ticket.c.customer_name, customer.c.name).label("name"),
+    func.coalesce(ticket.c.customer_language, customer.c.language).label("language"),
+    customer.c.proven_at,
+)
+
+
+async def ticket_id_by_number(session: AsyncSession, sequence: int) -> uuid.UUID | None:
+    found = await session.scalar(select(ticket.c.id).where(ticket.c.number == sequence))
+    return found if isinstance(found, uuid.UUID) else None
+
+
+async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
+    query = (
+        select(ticket, *TICKET_CUSTOMER)
+        .join(customer, customer.c.id == ticket.c.customer_id)
+        .where(ticket.c.id == ticket_id)
+    )
+    return (await session.execute(query)).first()
+
+
+async def update_ticket_if(
+    session: AsyncSession, ticket_id: uuid.UUID, *, expected_status: str, **values: Any
+) -> bool:
+    """Change a ticket only if its status is still the expected one: False if a concurrent
+    change came first."""
+    statement = (
+        update(ticket)
+        .where(ticket.c.id == ticket_id, ticket.c.status == expected_status)
+        .values(**values)
+    )
+    return await execute_count(session, statement) == 1
+
+
+async def claim_if_unclaimed(
+    session: AsyncSession, ticket_id: uuid.UUID, agent_id: uuid.UUID, at: datetime
+) -> bool:
+    statement = (
+        update(ticket)
+        .where(ticket.c.id == ticket_id, ticket.c.claimed_by.is_(None))
+        .values(claimed_by=agent_id, claimed_at=at)
+    )
+    return await execute_count(session, statement) == 1
+
+
+async def mark_first_response(session: AsyncSession, ticket_id: uuid.UUID, at: datetime) -> bool:
+    """Record the first public agent reply; False if there already was one."""
+    statement = (
+        update(ticket)
+        .where(ticket.c.id == ticket_id, ticket.c.first_response_at.is_(None))
+        .values(first_response_at=at)
+    )
+    return await execute_count(session, statement) == 1
+
+
+async def set_ticket(session: AsyncSession, ticket_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(update(ticket).where(ticket.c.id == ticket_id).values(**values))
+
+
+def _in_queue(finished: Collection[str]) -> Any:
+    return (ticket.c.claimed_by.is_(None)) & ticket.c.status.not_in(finished)
+
+
+async def queue(session: AsyncSession, finished: Collection[str], limit: int) -> Sequence[Row[Any]]:
+    """Unclaimed tickets strictly by arrival (clause 7), then by number."""
+    query = (
+        select(ticket)
+        .where(_in_queue(finished))
+        .order_by(ticket.c.received_at, ticket.c.number)
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
+def _staff_filters(
+    query: Select[Any],
+    statuses: Collection[str],
+    categories: Collection[str],
+    channel: str | None,
+    claimed_by: uuid.UUID | None,
+) -> Select[Any]:
+    """The filters staff lists and search share; an empty one filters nothing."""
+    if statuses:
+        query = query.where(ticket.c.status.in_(statuses))
+    if categories:
+        query = query.where(ticket.c.category.in_(categories))
+    if channel is not None:
+        query = query.where(ticket.c.channel == channel)
+    if claimed_by is not None:
+        query = query.where(ticket.c.claimed_by == claimed_by)
+    return query
+
+
+async def list_tickets(
+    session: AsyncSession,
+    *,
+    statuses: Collection[str],
+    categories: Collection[str],
+    channel: str | None,
+    claimed_by: uuid.UUID | None,
+    partner_id: uuid.UUID | None,
+    customer_email: str | None,
+    after_number: int | None,
+    limit: int,
+    needs_reply: Collection[str] = (),
+) -> Sequence[Row[Any]]:
+    """Tickets by number (their order of arrival), after ``after_number``, as filtered;
+    ``needs_reply``: only those of these statuses whose customer waits for an answer."""
+    query = select(ticket).order_by(ticket.c.number).limit(limit)
+    if needs_reply:
+        query = query.where(
+            ticket.c.awaiting_reply_since.is_not(None), ticket.c.status.in_(needs_reply)
+        )
+    query = _staff_filters(query, statuses, categories, channel, claimed_by)
+    if partner_id is not None:  # the partner's own tickets, and those handed to it
+        query = query.where(
+            or_(ticket.c.partner_id == partner_id, ticket.c.handed_to == partner_id)
+        )
+    if customer_email is not None:
+        owner = select(customer.c.id).where(customer.c.email == customer_email)
+        query = query.where(ticket.c.customer_id.in_(owner.scalar_subquery()))
+    if after_number is not None:
+        query = query.where(ticket.c.number > after_number)
+    return (await session.execute(query)).all()
+
+
+async def claim_oldest(
+    session: AsyncSession,
+    agent_id: uuid.UUID,
+    at: datetime,
+    finished: Collection[str],
+    *,
+    skip_locked: bool,
+) -> uuid.UUID | None:
+    """Give the oldest unclaimed ticket to ``agent_id`` in one statement.
+
+    On PostgreSQL the candidate row is locked with SKIP LOCKED, so concurrent claims take
+    different tickets instead of waiting on each other; SQLite has one writer at a time.
+    """
+    candidate = (
+        select(ticket.c.number)
+        .where(_in_queue(finished))
+        .order_by(ticket.c.received_at, ticket.c.number)
+        .limit(1)
+    )
+    if skip_locked:
+        candidate = candidate.with_for_update(skip_locked=True)
+    statement = (
+        update(ticket)
+        .where(ticket.c.number == candidate.scalar_subquery(), ticket.c.claimed_by.is_(None))
+        .values(claimed_by=agent_id, claimed_at=at)
+        .returning(ticket.c.id)
+    )
+    claimed: uuid.UUID | None = (await session.execute(statement)).scalar_one_or_none()
+    return claimed
+
+
+async def add_message(session: AsyncSession, **values: Any) -> None:
+    await session.execute(message.insert().values(**values))
+
+
+async def messages_of(
+    session: AsyncSession, ticket_id: uuid.UUID, *, internal: bool
+) -> Sequence[Row[Any]]:
+    """A ticket's messages; ``internal``: the staff view, with notes and unverified mail."""
+    query = select(message).where(message.c.ticket_id == ticket_id)
+    if not internal:
+        query = query.where(message.c.internal.is_(False), message.c.unverified.is_(False))
+    return (await session.execute(query.order_by(message.c.created_at, message.c.id))).all()
+
+
+async def get_message(
+    session: AsyncSession, ticket_id: uuid.UUID, message_id: uuid.UUID
+) -> Row[Any] | None:
+    query = select(message).where(message.c.id == message_id, message.c.ticket_id == ticket_id)
+    return (await session.execute(query)).first()
+
+
+async def mark_verified(session: AsyncSession, message_id: uuid.UUID) -> bool:
+    """Clear the unverified flag; False if it was already clear (accepted meanwhile)."""
+    statement = (
+        update(message)
+        .where(message.c.id == message_id, message.c.unverified.is_(True))
+        .values(unverified=False)
+    )
+    return await execute_count(session, statement) == 1
+
+
+# An attachment's bytes are written and read in pieces of this size.
+CHUNK_BYTES = 256 * 1024
+
+
+def _pieces(content: bytes | IO[bytes] | None) -> Iterator[bytes]:
+    if content is None:
+        return
+    if isinstance(content, bytes):
+        view = memoryview(content)
+        for start in range(0, len(view), CHUNK_BYTES):
+            yield bytes(view[start : start + CHUNK_BYTES])
+        return
+    content.seek(0)
+    while piece := content.read(CHUNK_BYTES):
+        yield piece
+
+
+async def add_attachments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """The attachments' rows, then each one's ``content`` (bytes or a file) in chunks."""
+    if not rows:
+        return
+    columns = set(attachment.c.keys())
+    await insert_rows(
+        session, attachment, [{k: v for k, v in r.items() if k in columns} for r in rows]
+    )
+    for row in rows:
+        for seq, piece in enumerate(_pieces(row["content"])):
+            await session.execute(
+                attachment_chunk.insert().values(attachment_id=row["id"], seq=seq, data=piece)
+            )
+
+
+async def attachments_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """Every attachment of a ticket (the bytes are elsewhere)."""
+    query = (
+        select(attachment)
+        .where(attachment.c.ticket_id == ticket_id)
+        .order_by(attachment.c.created_at, attachment.c.id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def attachment_chunk_of(
+    session: AsyncSession, attachment_id: uuid.UUID, seq: int
+) -> bytes | None:
+    query = select(attachment_chunk.c.data).where(
+        attachment_chunk.c.attachment_id == attachment_id, attachment_chunk.c.seq == seq
+    )
+    data = (await session.execute(query)).scalar_one_or_none()
+    return None if data is None else bytes(data)
+
+
+async def get_attachment(
+    session: AsyncSession, ticket_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Row[Any] | None:
+    query = (
+        select(attachment, (message.c.internal | message.c.unverified).label("internal"))
+        .outerjoin(message, message.c.id == attachment.c.message_id)
+        .where(attachment.c.id == attachment_id, attachment.c.ticket_id == ticket_id)
+    )
+    return (await session.execute(query)).first()
+
+
+async def add_timeline(session: AsyncSession, **values: Any) -> None:
+    await session.execute(timeline.insert().values(**values))
+
+
+async def timeline_of(
+    session: AsyncSession, ticket_id: uuid.UUID, *, public_only: bool
+) -> Sequence[Row[Any]]:
+    query = select(timeline).where(timeline.c.ticket_id == ticket_id)
+    if public_only:
+        query = query.where(timeline.c.public.is_(True))
+    return (await session.execute(query.order_by(timeline.c.id))).all()
+
+
+async def rated_since(session: AsyncSession, ticket_id: uuid.UUID, resolved_at: datetime) -> bool:
+    query = select(
+        exists().where(rating.c.ticket_id == ticket_id, rating.c.resolved_at == resolved_at)
+    )
+    return bool((await session.execute(query)).scalar_one())
+
+
+async def add_rating(session: AsyncSession, **values: Any) -> None:
+    await session.execute(rating.insert().values(**values))
+
+
+async def ratings_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
+    query = select(rating).where(rating.c.ticket_id == ticket_id).order_by(rating.c.rated_at)
+    return (await session.execute(query)).all()
+
+
+async def get_idempotent(session: AsyncSession, key: str, scope: str) -> Row[Any] | None:
+    query = select(idempotency_key).where(
+        idempotency_key.c.key == key, idempotency_key.c.scope == scope
+    )
+    return (await session.execute(query)).first()
+
+
+async def save_idempotent_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await insert_rows(session, idempotency_key, rows)
+
+
+async def purge_idempotent(session: AsyncSession, before: datetime) -> int:
+    """Forget up to PURGE_BATCH keys remembered before ``before``; how many went."""
+    expired = (
+        select(idempotency_key.c.key, idempotency_key.c.scope)
+        .where(idempotency_key.c.created_at < before)
+        .limit(PURGE_BATCH)
+    )
+    primary_key = tuple_(idempotency_key.c.key, idempotency_key.c.scope)
+    return await execute_count(session, delete(idempotency_key).where(primary_key.in_(expired)))
+
+
+# Staff's tools (issue 16): ticket search, the customer's other tickets, canned replies.
+
+
+@dataclass(frozen=True)
+class TicketSummaryRecord:
+    """A ticket as staff's lists show it, with its customer."""
+
+    id: uuid.UUID
+    number: int
+    status: TicketStatus
+    channel: Channel
+    category: Category | None
+    complexity: Complexity | None
+    subject: str
+    received_at: datetime
+    customer_is_new: bool
+    claimed_by: uuid.UUID | None
+    awaiting_reply_since: datetime | None
+    customer_email: str
+    customer_name: str
+    customer_language: str
+    score: float = 0.0
+
+
+_SUMMARY = (
+    ticket.c.id,
+    ticket.c.number,
+    ticket.c.status,
+    ticket.c.channel,
+    ticket.c.category,
+    ticket.c.complexity,
+    ticket.c.subject,
+    ticket.c.received_at,
+    ticket.c.customer_is_new,
+    ticket.c.claimed_by,
+    ticket.c.awaiting_reply_since,
+    customer.c.email.label("customer_email"),
+    func.coalesce(ticket.c.customer_name, customer.c.name).label("customer_name"),
+    func.coalesce(ticket.c.customer_language, customer.c.language).label("customer_language"),
+)
+
+
+def _summary(row: Row[*tuple[Any, ...]]) -> TicketSummaryRecord:
+    values = row._asdict()
+    return TicketSummaryRecord(
+        **values
+        | {
+            "status": TicketStatus(row.status),
+            "channel": Channel(row.channel),
+            "category": None if row.category is None else Category(row.category),
+            "complexity": None if row.complexity is None else Complexity(row.complexity),
+            "score": float(values.get("score") or 0.0),
+        }
+    )
+
+
+# A word found in a ticket's messages counts for less than one in its subject or body.
+MESSAGE_WEIGHT = 0.5
+
+
+def _word_hits(term: int, prefix: str, *, postgres: bool) -> list[Select[Any]]:
+    """(ticket id, term, score) of the tickets whose subject, body or a message (internal
+    notes too: staff search) holds a word starting with ``prefix``: one indexed lookup each."""
+    if postgres:
+        query = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery_prefix(prefix))
+        return [
+            select(
+                ticket.c.id.label("ticket_id"),
+                literal(term).label("term"),
+                func.ts_rank(ticket_search_vector, query).label("score"),
+            ).where(ticket_search_vector.op("@@")(query)),
+            select(
+                message.c.ticket_id,
+                literal(term),
+                func.ts_rank(message_search_vector, query) * MESSAGE_WEIGHT,
+            ).where(message_search_vector.op("@@")(query)),
+        ]
+    match = fts5_prefix(prefix)
+    # bm25 is lower for a better match; the subject weighs more than the body.
+    return [
+        select(
+            ticket.c.id.label("ticket_id"),
+            literal(term).label("term"),
+            (-func.bm25(literal_column("ticket_text"), 4.0, 1.0)).label("score"),
+        )
+        .select_from(ticket_text.join(ticket, ticket.c.number == ticket_text.c.rowid))
+        .where(literal_column("ticket_text").op("MATCH")(match)),
+        select(
+            message.c.ticket_id,
+            literal(term),
+            -func.bm25(literal_column("message_text")) * MESSAGE_WEIGHT,
+        )
+        .select_from(
+            message_text.join(message, literal_column("message.rowid") == message_text.c.rowid)
+        )
+        .where(literal_column("message_text").op("MATCH")(match)),
+    ]
+
+
+async def search_tickets(
+    session: AsyncSession,
+    *,
+    postgres: bool,
+    prefixes: Sequence[str],
+    numbers: Collection[int],
+    addresses: Collection[str],
+    statuses: Collection[str],
+    categories: Collection[str],
+    channel: str | None,
+    claimed_by: uuid.UUID | None,
+    by_relevance: bool,
+    limit: int,
+    offset: int,
+) -> list[TicketSummaryRecord]:
+    """Tickets that hold every word (by prefix, in any of their texts), with the numbers and
+    addresses asked for, as filtered: the best match first (then the newest), or the newest.
+    Work grows with the matches, never with the whole table."""
+    query = select(*_SUMMARY).join(customer, customer.c.id == ticket.c.customer_id)
+    if prefixes:
+        parts = [
+            part
+            for term, prefix in enumerate(prefixes)
+            for part in _word_hits(term, prefix, postgres=postgres)
+        ]
+        hits = union_all(*parts).subquery("hits")
+        matched = (
+            select(hits.c.ticket_id, func.sum(hits.c.score).label("score"))
+            .group_by(hits.c.ticket_id)
+            .having(func.count(distinct(hits.c.term)) == len(prefixes))
+            .subquery("matched")
+        )
+        query = query.add_columns(matched.c.score).join(matched, matched.c.ticket_id == ticket.c.id)
+        relevance = [matched.c.score.desc()]
+    else:
+        relevance = []
+    if numbers:
+        query = query.where(ticket.c.number.in_(numbers))
+    if addresses:
+        query = query.where(customer.c.email.in_(addresses))
+    query = _staff_filters(query, statuses, categories, channel, claimed_by)
+    order = [*relevance, ticket.c.number.desc()] if by_relevance else [ticket.c.number.desc()]
+    rows = (await session.execute(query.order_by(*order).limit(limit).offset(offset))).all()
+    return [_summary(row) for row in rows]
+
+
+async def customer_tickets(
+    session: AsyncSession, ticket_id: uuid.UUID, *, limit: int
+) -> list[TicketSummaryRecord] | None:
+    """The other tickets of this ticket's customer, newest first; None if no such ticket."""
+    owner = await session.scalar(select(ticket.c.customer_id).where(ticket.c.id == ticket_id))
+    if owner is None:
+        return None
+    query = (
+        select(*_SUMMARY)
+        .join(customer, customer.c.id == ticket.c.customer_id)
+        .where(ticket.c.customer_id == owner, ticket.c.id != ticket_id)
+        .order_by(ticket.c.number.desc())
+        .limit(limit)
+    )
+    return [_summary(row) for row in (await session.execute(query)).all()]
+
+
+async def note_public_message(
+    session: AsyncSession, ticket_id: uuid.UUID, *, by_customer: bool, at: datetime
+) -> None:
+    """The customer waits for an answer from their first public word after the agents' last
+    one; an agent's public word ends the wait."""
+    since = func.coalesce(ticket.c.awaiting_reply_since, at) if by_customer else None
+    await session.execute(
+        update(ticket).where(ticket.c.id == ticket_id).values(awaiting_reply_since=since)
+    )

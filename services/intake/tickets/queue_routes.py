@@ -1,0 +1,35 @@
+"""The agents' FIFO work queue (clause 7): no priorities, first come first served."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from services.intake.schemas import INTAKE_PROBLEMS, QueueItemOut, TicketOut
+from services.intake.tickets import desk
+from shared.auth import AgentDep
+from shared.runtime import RuntimeDep
+
+router = APIRouter(prefix="/v1/queue", tags=["queue"], responses=INTAKE_PROBLEMS)
+
+
+@router.get("", summary="Unclaimed tickets, by arrival (agents)")
+async def queue(
+    runtime: RuntimeDep,
+    _agent: AgentDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[QueueItemOut]:
+    return await desk.queue(runtime, limit)
+
+
+@router.post(
+    "/claim",
+    summary="Take the oldest unclaimed ticket (agents)",
+    response_model=TicketOut,
+    responses={204: {"description": "The queue is empty"}},
+)
+async def claim(runtime: RuntimeDep, agent: AgentDep) -> TicketOut | Response:
+    """Atomic: two agents never get the same ticket. A received ticket opens when claimed."""
+    claimed = await desk.claim_next(runtime, agent)
+    return claimed if claimed is not None else Response(status_code=204)
