@@ -37,8 +37,8 @@ PayloadHandler = Callable[[UnitOfWork, Any], Awaitable[None]]
 # How a service registers its handlers: ``{TicketCreated: on_ticket_created, ...}``.
 HandlersByType = Mapping[type[EventPayload], PayloadHandler]
 
-# The older way, by event type name, with the envelope to parse (the console, until it moves
-# to handlers by type; issue 13).
+# Handlers by event type name, with the envelope to parse: the routes the runtime consumes by,
+# made from the by-type form by ``by_event_type``. Every service registers by type.
 HandlerContext = UnitOfWork
 EventHandler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
 Handlers = HandlersByType | Mapping[str, EventHandler]
