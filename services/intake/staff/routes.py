@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
@@ -16,6 +17,7 @@ from services.intake.staff import passwords as staff_passwords
 from services.intake.staff import sign_in as staff_sign_in
 from services.intake.staff.queries import StaffAccountRecord
 from shared.auth import AgentDep
+from shared.contracts.api import Problem
 from shared.contracts.events import Language, StaffRole
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep
@@ -147,6 +149,11 @@ async def set_my_password(
 
 # -- Single sign-on by OpenID Connect (issue 16): intake is the client, the console relays --
 
+SSO_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Single sign-on is not configured here"},
+    502: {"model": Problem, "description": "The sign-on provider did not answer as expected"},
+}
+
 
 class OidcStartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -172,6 +179,7 @@ class OidcFinishIn(BaseModel):
 @router.post(
     "/sign-in/oidc/start",
     summary="Begin a single sign-on (anyone; 404 unless SVIFTDESK_OIDC_ISSUER is set)",
+    responses=SSO_PROBLEMS,
 )
 async def start_oidc_sign_in(body: OidcStartIn, runtime: RuntimeDep) -> OidcStartOut:
     started = await staff_oidc.start(runtime.settings, runtime.signer, str(body.redirect_uri))
@@ -182,6 +190,7 @@ async def start_oidc_sign_in(body: OidcStartIn, runtime: RuntimeDep) -> OidcStar
     "/sign-in/oidc",
     summary="Finish a single sign-on: the provider's code for a sign-in token (anyone; one "
     "refusal for every failure)",
+    responses=SSO_PROBLEMS,
 )
 async def finish_oidc_sign_in(
     body: OidcFinishIn, runtime: RuntimeDep, uow: UnitOfWorkDep
