@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     console_public_url: str = "http://localhost:8005"
     console_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     console_session_hours: float = Field(default=12, gt=0, le=24 * 31)
+    # OpenID Connect sign-in for staff (issue 16), intake being the client; unset issuer: off.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid email profile"
     # The customers' portal (services/portal): where the links in customers' mail point.
     portal_public_url: str = "http://localhost:8006"
     intake_url: str = "http://127.0.0.1:8001"
@@ -364,6 +369,27 @@ class Settings(BaseSettings):
                     "e.g. https://sviftcommunity.ru"
                 )
         return origins
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _oidc_issuer(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        # Plain http only on loopback, for a provider stub in tests and development.
+        local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+        if not parts.hostname or not (parts.scheme == "https" or local):
+            raise ValueError("must be an https:// URL (http:// only on 127.0.0.1 or localhost)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer is not None:
+            if not self.oidc_client_id:
+                raise ValueError("SVIFTDESK_OIDC_ISSUER needs SVIFTDESK_OIDC_CLIENT_ID")
+            if "openid" not in self.oidc_scopes.split():
+                raise ValueError("SVIFTDESK_OIDC_SCOPES must include openid")
+        return self
 
     @model_validator(mode="after")
     def _tls_pair(self) -> Settings:

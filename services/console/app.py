@@ -26,6 +26,7 @@ from services.console.api import (
     incidents,
     knowledge,
     notifications,
+    oidc,
     seniors,
     signin,
     tickets,
@@ -94,6 +95,7 @@ def create_app(
     app.router.lifespan_context = lifespan
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(signin.router)
+    app.include_router(oidc.router)
     app.include_router(desk.router)
     app.include_router(seniors.router)
     app.include_router(canned.router)

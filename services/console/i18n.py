@@ -411,6 +411,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "tkt_mb": "МБ",
         # QA (issues 16, 17): a refused form's text, kept to copy
         "qa_unsent": "Ваш неотправленный текст: скопируйте, обновите страницу и отправьте снова",
+        # OIDC (issue 16): single sign-on
+        "sso_button": "Войти через SSO",
+        "sso_continue": "Перейти ко входу через SSO",
+        "sso_off": "Вход через SSO здесь не настроен.",
+        "sso_unavailable": "Сервис входа через SSO не отвечает. Попробуйте позже или войдите "
+        "по паролю или ссылке.",
+        "sso_denied": "Вход через SSO отменён: провайдер не подтвердил вход.",
+        "sso_provider_error": "Провайдер SSO сообщил об ошибке. Попробуйте ещё раз.",
+        "sso_state": "Этот вход через SSO начат не в этом браузере или устарел. Начните заново.",
+        "sso_refused": "Вход через SSO не выполнен: адрес не принадлежит активному сотруднику "
+        "или не подтверждён у провайдера.",
     },
     "en": {
         "app": "SviftDesk console",
@@ -818,6 +829,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "tkt_mb": "MB",
         # QA (issues 16, 17): a refused form's text, kept to copy
         "qa_unsent": "Your unsent text: copy it, reload the page and send it again",
+        # OIDC (issue 16): single sign-on
+        "sso_button": "Sign in with SSO",
+        "sso_continue": "Continue to single sign-on",
+        "sso_off": "Single sign-on is not set up here.",
+        "sso_unavailable": "Single sign-on is not answering. Try again later, or sign in with "
+        "a password or a link.",
+        "sso_denied": "Single sign-on was cancelled: the provider did not approve it.",
+        "sso_provider_error": "The single sign-on provider reported an error. Try again.",
+        "sso_state": "This single sign-on was not started in this browser, or is too old. "
+        "Start again.",
+        "sso_refused": "Single sign-on did not sign you in: the address is not an active staff "
+        "member's, or the provider has not verified it.",
     },
 }
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
 
 from services.intake.domain.credentials import PASSWORD_MAX_LENGTH
 from services.intake.schemas import INTAKE_PROBLEMS
+from services.intake.staff import oidc as staff_oidc
 from services.intake.staff import passwords as staff_passwords
 from services.intake.staff import sign_in as staff_sign_in
 from services.intake.staff.queries import StaffAccountRecord
 from shared.auth import AgentDep
+from shared.contracts.api import Problem
 from shared.contracts.events import Language, StaffRole
 from shared.ratelimit import RATE_LIMITED
 from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep
@@ -142,3 +145,65 @@ async def set_my_password(
         sign_in_link=body.sign_in_link,
     )
     return _account_out(account)
+
+
+# -- Single sign-on by OpenID Connect (issue 16): intake is the client, the console relays --
+
+SSO_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Single sign-on is not configured here"},
+    502: {"model": Problem, "description": "The sign-on provider did not answer as expected"},
+}
+
+
+class OidcStartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    redirect_uri: AnyHttpUrl = Field(
+        description="the console's callback, as registered at the provider"
+    )
+
+
+class OidcStartOut(BaseModel):
+    url: str = Field(description="the provider's authorization URL to send the browser to")
+    state: str = Field(description="signed, for 10 minutes: what the callback must bring back")
+
+
+class OidcFinishIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=4096)
+    state: str = Field(min_length=1, max_length=1000)
+    redirect_uri: AnyHttpUrl
+
+
+@router.post(
+    "/sign-in/oidc/start",
+    summary="Begin a single sign-on (anyone; 404 unless SVIFTDESK_OIDC_ISSUER is set)",
+    responses=SSO_PROBLEMS,
+)
+async def start_oidc_sign_in(body: OidcStartIn, runtime: RuntimeDep) -> OidcStartOut:
+    started = await staff_oidc.start(runtime.settings, runtime.signer, str(body.redirect_uri))
+    return OidcStartOut(url=started.url, state=started.state)
+
+
+@router.post(
+    "/sign-in/oidc",
+    summary="Finish a single sign-on: the provider's code for a sign-in token (anyone; one "
+    "refusal for every failure)",
+    responses=SSO_PROBLEMS,
+)
+async def finish_oidc_sign_in(
+    body: OidcFinishIn, runtime: RuntimeDep, uow: UnitOfWorkDep
+) -> PasswordSignInOut:
+    """The code is exchanged at the provider (client secret, PKCE) and its id_token checked
+    (signature by the provider's keys, iss, aud, exp, nonce, email_verified); the active staff
+    member with that address gets a one-time sign-in token. Any refusal is the same 401."""
+    token = await staff_oidc.finish(
+        uow,
+        runtime.settings,
+        runtime.signer,
+        code=body.code,
+        state=body.state,
+        redirect_uri=str(body.redirect_uri),
+    )
+    return PasswordSignInOut(sign_in_token=token)
