@@ -129,7 +129,10 @@ def running_provider() -> Iterator[ProviderStub]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     stub = ProviderStub(issuer=f"http://127.0.0.1:{sock.getsockname()[1]}")
-    server = uvicorn.Server(uvicorn.Config(stub.app(), log_level="warning", lifespan="off"))
+    # log_config=None: uvicorn's own dictConfig would rewire the process's loggers for every
+    # later test in this worker (test_public_surface reads what reaches them).
+    config = uvicorn.Config(stub.app(), log_config=None, access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])))
     thread.start()
     try:
