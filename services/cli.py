@@ -395,16 +395,17 @@ def agents() -> None:
 
 @agents.command("create")
 @click.option("--email", required=True, help="the person's email")
+@click.option("--name", default=None, help="the person's name, as the admin pages show it")
 @click.option(
     "--role",
     type=click.Choice(["agent", "senior", "admin"]),
     default="agent",
     show_default=True,
 )
-def agents_create(email: str, role: str) -> None:
+def agents_create(email: str, name: str | None, role: str) -> None:
     """Issue a staff token and print it once (intake keeps only its hash), with a one-time
     sign-in link to the console."""
-    _issue(role=role, email=email)
+    _issue(role=role, email=email, name=name)
 
 
 @main.group()

@@ -29,7 +29,9 @@ async def _cli(system: System, *args: str) -> Result:
 
 
 async def test_tokens_from_the_command_line(system: System) -> None:
-    made = await _cli(system, "agents", "create", "--email", "Anna@SviftCommunity.ru")
+    made = await _cli(
+        system, "agents", "create", "--email", "Anna@SviftCommunity.ru", "--name", "Анна Петрова"
+    )
     assert made.exit_code == 0, made.output
     token = made.stdout.strip()
     assert token.startswith("sd2.") and "\n" not in token
@@ -48,6 +50,7 @@ async def test_tokens_from_the_command_line(system: System) -> None:
         rows = (await session.execute(select(credential))).all()
     by_role = {row.role: row for row in rows}
     assert by_role["agent"].email == "anna@sviftcommunity.ru"
+    assert by_role["agent"].name == "Анна Петрова"  # as the admin pages list staff
     assert by_role["agent"].token_hash == token_hash(token)
     assert by_role["partner"].partner_name == "PayCo"
     assert by_role["partner"].scopes == ["tickets:write"]

@@ -26,6 +26,7 @@ class CredentialIn(BaseModel):
 
     role: Role
     email: EmailStr | None = None
+    name: Text200 | None = Field(default=None, description="a staff member's name, as staff see it")
     partner_name: Text200 | None = None
     scopes: list[Annotated[str, StringConstraints(max_length=50)]] = Field(
         default_factory=list, max_length=10

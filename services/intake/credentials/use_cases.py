@@ -34,13 +34,15 @@ async def issue(
     *,
     role: Role,
     email: str | None = None,
+    name: str | None = None,
     partner_name: str | None = None,
     scopes: Iterable[str] = (),
 ) -> CredentialIssuedOut:
-    """A new staff token (with an email) or partner key (with a name and scopes)."""
+    """A new staff token (with an email, and the person's name if given) or partner key (with
+    a name and scopes)."""
     if role is Role.partner:
         chosen = check_partner(partner_name, scopes)
-        email = None
+        email, name = None, None
     else:
         check_staff(role, email)
         chosen, partner_name = [], None
@@ -52,6 +54,7 @@ async def issue(
             id=credential_id,
             role=role,
             email=email.lower() if email else None,
+            name=name,
             partner_name=partner_name,
             scopes=chosen,
             token_hash=token_hash(token),
@@ -88,6 +91,7 @@ async def issue_from(
         signer,
         role=request.role,
         email=request.email,
+        name=request.name,
         partner_name=request.partner_name,
         scopes=request.scopes,
     )
