@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +28,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from bench.bench_console import percentiles, seed_sql, timed
-from bench.bench_intake import AMQP, cpu_seconds, free_port, serve
+from bench.bench_console import PORTS, desk_env, percentiles, seed_sql, timed
+from bench.bench_intake import cpu_seconds, free_port, serve
 from bench.scratch import create_database, drop_database
 from shared.bus.topology import Topology
 from tests.conftest import delete_topology
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_MS = 50.0
-PORTS = ("intake", "sla", "notifier", "escalation", "console", "portal")
 # The customer's messages on the page after their request: they wait for our answer, so the
 # page also works out by when we will answer (the portal's costliest path).
 EXCHANGES = 10
@@ -204,19 +200,9 @@ def settled(pid: int, most_seconds: float = 180.0) -> float:
 
 def main(tickets: int, articles: int, requests: int) -> None:
     name, url = asyncio.run(create_database())
-    prefix = f"sviftdesk-bench-{uuid.uuid4().hex[:8]}"
     ports = {service: free_port() for service in PORTS}
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("SVIFTDESK_")}
-    base_env["PYTHONPATH"] = str(ROOT)
-    env = base_env | {
-        "SVIFTDESK_DATABASE_URL": url,
-        "SVIFTDESK_AMQP_URL": AMQP,
-        "SVIFTDESK_BUS_PREFIX": prefix,
-        "SVIFTDESK_SECRET_KEY": secrets.token_hex(32),
-        "SVIFTDESK_LOG_LEVEL": "WARNING",
-        "SVIFTDESK_RATE_LIMIT_PER_CLIENT": "1000000/second",
-        "SVIFTDESK_RATE_LIMIT_PER_CUSTOMER": "1000000/second",
-    }
+    env = desk_env(url, ports)
+    prefix = env["SVIFTDESK_BUS_PREFIX"]
     sviftdesk = str(Path(sys.executable).parent / "sviftdesk")
     uvicorn = [sys.executable, "-m", "uvicorn", "--log-level", "warning"]
     processes: list[subprocess.Popen[bytes]] = []
@@ -248,7 +234,7 @@ def main(tickets: int, articles: int, requests: int) -> None:
         processes.append(
             serve(
                 [*uvicorn, "--factory", "bench.reference_apps:page", "--port", str(baseline_port)],
-                base_env,
+                env,  # the bare page reads none of it
                 baseline_port,
             )
         )
