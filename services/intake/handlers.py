@@ -51,8 +51,7 @@ def make_handlers(runtime: ServiceRuntime) -> HandlersByType:
         if target not in allowed_moves(current) or only_from not in (None, current):
             return  # already there, or past it: the event changes nothing
         await change_status(
-            runtime,
-            uow.session,
+            uow,
             row,
             target,
             actor=Actor.system,

@@ -45,6 +45,7 @@ from services.intake.tickets.use_cases import (
     parse_ticket_id,
     publish,
     record,
+    unit_over,
     viewer_of,
 )
 from shared.auth import ForbiddenError, Principal
@@ -378,7 +379,9 @@ async def _announce(
         ),
     )
     if target is not None:
-        await change_status(runtime, session, row, target, actor=author, actor_id=author_id, at=at)
+        await change_status(
+            unit_over(runtime, session), row, target, actor=author, actor_id=author_id, at=at
+        )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from services.intake.tables import (
     timeline,
 )
 from services.intake.tickets import queries as ticket_queries
-from services.intake.tickets.use_cases import change_status, publish
+from services.intake.tickets.use_cases import change_status, publish, unit_over
 from shared.contracts.events import Actor, Channel, CustomerErased, TicketStatus
 from shared.db import execute_count
 from shared.errors import ConflictError, NotFoundError
@@ -235,8 +235,7 @@ async def erase(runtime: ServiceRuntime, request: PrivacyRequestIn) -> ErasureOu
                 row = await ticket_queries.get_ticket(session, open_ticket.id)
                 assert row is not None
                 await change_status(
-                    runtime,
-                    session,
+                    unit_over(runtime, session),
                     row,
                     TicketStatus.closed,
                     actor=Actor.system,

@@ -37,6 +37,7 @@ from services.intake.tickets.use_cases import (
     publish,
     record,
     ticket_view,
+    unit_over,
 )
 from shared.auth import Principal, Role
 from shared.contracts.events import (
@@ -117,7 +118,12 @@ async def claim_next(runtime: ServiceRuntime, agent: Principal) -> TicketOut | N
         target = lifecycle.after_claim(TicketStatus(row.status))
         if target is not None:
             await change_status(
-                runtime, session, row, target, actor=actor, actor_id=agent.subject, at=now
+                unit_over(runtime, session),
+                row,
+                target,
+                actor=actor,
+                actor_id=agent.subject,
+                at=now,
             )
             row = await queries.get_ticket(session, claimed)
             assert row is not None
@@ -157,8 +163,7 @@ async def transition(
                 runtime, session, row, agent.subject, previous=None, by=agent.subject, at=now
             )
         await change_status(
-            runtime,
-            session,
+            unit_over(runtime, session),
             row,
             target,
             actor=actor_of(agent),

@@ -173,13 +173,18 @@ def suggestions_out(
     ]
 
 
+def unit_over(runtime: ServiceRuntime, session: AsyncSession) -> UnitOfWork:
+    """A unit of work around a transaction opened the old way (issue 13: going away as each
+    feature's use cases take a unit of work)."""
+    return UnitOfWork(session, runtime.outbox, runtime.source, current_correlation_id())
+
+
 async def publish(
     runtime: ServiceRuntime, session: AsyncSession, ticket_id: uuid.UUID, payload: EventPayload
 ) -> None:
     """Stage an event in the caller's transaction (the outbox publishes it after commit), as
     the unit of work does: the one way out for an event, with the correlation id in force."""
-    unit = UnitOfWork(session, runtime.outbox, runtime.source, current_correlation_id())
-    await unit.stage(payload, subject=ticket_id)
+    await unit_over(runtime, session).stage(payload, subject=ticket_id)
 
 
 async def record(
@@ -207,8 +212,7 @@ async def record(
 
 
 async def change_status(
-    runtime: ServiceRuntime,
-    session: AsyncSession,
+    uow: UnitOfWork,
     row: Row[Any],
     target: TicketStatus,
     *,
@@ -227,10 +231,10 @@ async def change_status(
         values["resolved_at"] = at
     if note is not None and actor in (Actor.agent, Actor.senior):
         values["awaiting_reply_since"] = None  # the note is the agents' word to the customer
-    if not await queries.update_ticket_if(session, row.id, expected_status=current, **values):
+    if not await queries.update_ticket_if(uow.session, row.id, expected_status=current, **values):
         raise ChangedMeanwhileError()
     await record(
-        session,
+        uow.session,
         row.id,
         at,
         TimelineKind.status_changed,
@@ -242,10 +246,7 @@ async def change_status(
         note=note,
         partner=partner.model_dump(mode="json") if partner else None,
     )
-    await publish(
-        runtime,
-        session,
-        row.id,
+    await uow.stage(
         TicketStatusChanged(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -258,6 +259,7 @@ async def change_status(
             customer=customer_ref(row),
             cause=cause,
         ),
+        subject=row.id,
     )
 
 
