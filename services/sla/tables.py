@@ -82,6 +82,8 @@ clock = Table(
     # The next moment a warning or breach may fall due: the scan reads only rows due by now.
     Column("next_check_at", UtcDateTime),
     Index("ix_clock_received_at", "received_at"),
+    # Agents ask for a ticket's clock by its number (SC-000042): no scan of every clock.
+    Index("ix_clock_number", "number"),
     # For the ops gauges (services/sla/gauges.py): each reads only the rows it counts.
     Index(
         "ix_clock_open_received_at",
