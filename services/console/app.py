@@ -7,15 +7,13 @@ other services' public APIs, as the signed-in agent. Its own tables hold session
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from fastapi.staticfiles import StaticFiles
 
 from services.console import handlers, notices, sessions, tables
 from services.console.api import (
@@ -33,7 +31,7 @@ from services.console.api import (
 )
 from services.console.api import reports as reports_pages
 from services.console.live import LiveHub
-from services.console.upstream import ProblemError, SessionRefusedError, Upstream
+from services.console.upstream import SessionRefusedError, Upstream
 from services.console.web import (
     COOKIE,
     CsrfError,
@@ -45,8 +43,10 @@ from services.console.web import (
     to_sign_in,
 )
 from shared.bus import Bus
-from shared.runtime import ServiceRuntime, build_app
+from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from shared.web.app import install_unavailable_page, web_app
+from shared.web.upstream import ProblemError
 
 log = structlog.get_logger(__name__)
 # The reply form, multipart/form-data with its files.
@@ -66,46 +66,32 @@ def create_app(
     runtime.purges["notices"] = notices.purge_expired
     live = LiveHub(runtime.db)
     runtime.workers.append(live.run)
-    upstream = Upstream(runtime.settings, runtime.signer, transports)
-    app = build_app(
+    app = web_app(
         runtime,
+        Upstream(runtime.settings, runtime.signer, transports),
         title="SviftDesk console",
         description="The agents' workplace: pages only, on the other services' APIs.",
-        # A reply's files are passed on to intake, which counts each against its own limits.
-        upload_limit=(
-            REPLY_PATH,
-            runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
-        ),
+        uploads=REPLY_PATH,
+        static=Path(__file__).parent / "static",
+        routers=[
+            signin.router,
+            oidc.router,
+            desk.router,
+            seniors.router,
+            canned.router,
+            account.router,
+            incidents.router,
+            reports_pages.router,
+            notifications.router,
+            knowledge.router,
+            admin.router,
+            tickets.router,
+        ],
+        on_stop=[live.close],
     )
-    app.state.upstream = upstream
     app.state.live = live
     # The server ends the live streams before it waits for the responses in flight.
     app.state.on_drain = [live.close]
-    serve = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with serve(app):
-            try:
-                yield
-            finally:
-                live.close()
-                await upstream.close()
-
-    app.router.lifespan_context = lifespan
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    app.include_router(signin.router)
-    app.include_router(oidc.router)
-    app.include_router(desk.router)
-    app.include_router(seniors.router)
-    app.include_router(canned.router)
-    app.include_router(account.router)
-    app.include_router(incidents.router)
-    app.include_router(reports_pages.router)
-    app.include_router(notifications.router)
-    app.include_router(knowledge.router)
-    app.include_router(admin.router)
-    app.include_router(tickets.router)
     _install_page_errors(app)
     return app
 
@@ -158,7 +144,4 @@ def _install_page_errors(app: FastAPI) -> None:
         unsent = "\n\n".join(v.strip() for k, v in form.items() if k in WRITTEN and v.strip())
         return await error_page(request, 403, message_key="csrf", unsent=unsent)
 
-    @app.exception_handler(httpx.TransportError)
-    async def unavailable(request: Request, exc: httpx.TransportError) -> Response:
-        log.warning("console.upstream_unavailable", error=type(exc).__name__)
-        return await error_page(request, 503, message_key="unavailable")
+    install_unavailable_page(app, error_page)

@@ -5,26 +5,24 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
-from zoneinfo import ZoneInfo
+from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import HTMLResponse, Response
 
 from services.portal import i18n
 from services.portal.upstream import Upstream
-from shared.runtime import ServiceRuntime
 
-# No inline script or style anywhere: htmx and the stylesheet are files of ours. Not framed:
-# a page that can be framed can be clicked through by another site.
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
+# The page kit both web services share, under the names the portal's routes import.
+from shared.web.pages import CSP as CSP
+from shared.web.pages import DESK_ZONE as DESK_ZONE
+from shared.web.pages import CsrfError as CsrfError
+from shared.web.pages import form_of, templates_in
+from shared.web.pages import redirect as redirect
+from shared.web.pages import runtime_of as runtime_of
+
 # A customer's page (their ticket, what they typed) is kept by no cache, the browser's
 # included; the others may be kept but are checked again each time.
 PERSONAL = {"Cache-Control": "no-store"}
@@ -35,31 +33,7 @@ CSRF_COOKIE = "sviftdesk_portal_csrf"
 CSRF_PURPOSE = "portal-csrf"
 YEAR_SECONDS = 365 * 24 * 3600
 
-templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(default=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-# Times as the desk keeps them (clause 1): Moscow time, whatever the server's zone.
-DESK_ZONE = ZoneInfo("Europe/Moscow")
-
-
-def when(value: str | datetime) -> str:
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(DESK_ZONE).strftime("%d.%m.%Y %H:%M")
-
-
-templates.filters["when"] = when
-
-
-class CsrfError(Exception):
-    """A form without the token this browser was given."""
-
-
-def runtime_of(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
+templates = templates_in(Path(__file__).parent / "templates")
 
 
 def upstream_of(request: Request) -> Upstream:
@@ -86,12 +60,6 @@ def check_csrf(request: Request, given: str) -> None:
     signed = runtime_of(request).signer.verify_value(CSRF_PURPOSE, given or "")
     if not cookie or signed is None or not hmac.compare_digest(signed, cookie):
         raise CsrfError()
-
-
-async def form_of(request: Request) -> dict[str, str]:
-    """The urlencoded form's fields (the last of a repeated one)."""
-    body = (await request.body()).decode("utf-8", errors="replace")
-    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 async def checked_form(request: Request) -> dict[str, str]:
@@ -161,10 +129,6 @@ def remember(request: Request, response: Response, csrf_cookie: str | None = Non
             secure=secure(request),
             path="/",
         )
-
-
-def redirect(url: str) -> Response:
-    return RedirectResponse(url, status_code=303)
 
 
 def client_of(request: Request) -> str | None:

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from services.console import sessions
 from services.console.sessions import AgentSession
-from services.console.upstream import ProblemError
 from services.console.web import (
     COOKIE,
     LINK_COOKIE,
@@ -22,6 +21,7 @@ from services.console.web import (
     upstream_of,
 )
 from shared.signin import read_token
+from shared.web.upstream import ProblemError
 
 router = APIRouter(include_in_schema=False)
 

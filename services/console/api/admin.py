@@ -8,6 +8,8 @@ again on a confirmation page before it is sent: no script is needed for it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,12 +18,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console.sessions import AgentSession
-from services.console.upstream import Problem, ProblemError
-from services.console.web import AgentDep, checked_form, page, redirect, runtime_of, upstream_of
+from services.console.web import (
+    AgentDep,
+    agent_page,
+    checked_form,
+    not_found,
+    page,
+    redirect,
+    runtime_of,
+    upstream_of,
+)
 from shared.auth import Role
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 
+# What shows a page again with a service's refusal of the form.
+Again = Callable[[Problem, dict[str, str]], Awaitable[Response]]
 STAFF_ROLES = ("agent", "senior", "admin")
 # What a partner key may be given (intake's PARTNER_SCOPES; intake refuses any other).
 PARTNER_SCOPES = ("tickets:write", "tickets:read", "webhooks", "mail:write")
@@ -45,33 +58,51 @@ def _admin_page(
     problem: Problem | None = None,
     **context: Any,
 ) -> Response:
-    return page(
-        request,
-        name,
-        agent.language,
-        status_code=problem.status if problem else 200,
-        agent=agent,
-        section=section,
-        problem=problem,
-        **context,
-    )
+    return agent_page(request, agent, name, section=section, problem=problem, **context)
 
 
-def _confirm(
-    request: Request, agent: AgentSession, action: str, question: str, back: str, **fields: str
+@dataclass(frozen=True)
+class _Ask:
+    """A destructive action's confirmation page: its question, where its button posts the
+    same form again (with ``confirmed``), the way back, and what of the form it shows."""
+
+    action: str
+    question: str
+    back: str
+    shown: Callable[[dict[str, str]], dict[str, str]] = lambda _form: {}
+
+
+async def _act(
+    request: Request,
+    agent: AgentSession,
+    *,
+    call: Callable[[dict[str, str]], Awaitable[object]],
+    again: Again,
+    done: str,
+    ask: _Ask | None = None,
 ) -> Response:
-    """The page that asks again: its button posts the same form with ``confirmed``."""
-    return page(
-        request,
-        "admin_confirm.html.j2",
-        agent.language,
-        agent=agent,
-        section="",
-        action=action,
-        question=question,
-        back=back,
-        fields=fields,
-    )
+    """An admin's form: asked again first if ``ask``, then ``call`` with it and on to
+    ``done``; a refusal shows the page ``again`` with the service's reason."""
+    if refused := _refused(request, agent):
+        return refused
+    form = await checked_form(request, agent)
+    if ask is not None and form.get("confirmed") != "yes":
+        return page(
+            request,
+            "admin_confirm.html.j2",
+            agent.language,
+            agent=agent,
+            section="",
+            action=ask.action,
+            question=ask.question,
+            back=ask.back,
+            fields={**ask.shown(form), "who": form.get("who", "")},
+        )
+    try:
+        await call(form)
+    except ProblemError as exc:
+        return await again(exc.problem, form)
+    return redirect(done)
 
 
 # -- staff ------------------------------------------------------------------------------
@@ -116,73 +147,60 @@ async def agents(request: Request, agent: AgentDep) -> Response:
 
 @router.post("/admin/agents")
 async def invite(request: Request, agent: AgentDep) -> Response:
-    if refused := _refused(request, agent):
-        return refused
-    form = await checked_form(request, agent)
-    body = {
-        "email": form.get("email", "").strip(),
-        "name": form.get("name", ""),
-        "role": form.get("role", "agent"),
-        "language": form.get("language", agent.language),
-    }
-    try:
+    async def send(form: dict[str, str]) -> None:
+        body = {
+            "email": form.get("email", "").strip(),
+            "name": form.get("name", ""),
+            "role": form.get("role", "agent"),
+            "language": form.get("language", agent.language),
+        }
         await upstream_of(request).call(agent, "intake", "POST", "/v1/staff", json=body)
-    except ProblemError as exc:
-        return await _agents_page(request, agent, problem=exc.problem, typed=form)
-    return redirect("/admin/agents?done=invited")
+
+    async def again(problem: Problem, form: dict[str, str]) -> Response:
+        return await _agents_page(request, agent, problem=problem, typed=form)
+
+    return await _act(request, agent, call=send, again=again, done="/admin/agents?done=invited")
+
+
+def _staff_again(request: Request, agent: AgentSession, staff_id: str) -> Again:
+    async def again(problem: Problem, _form: dict[str, str]) -> Response:
+        return await _agents_page(request, agent, problem=problem, failed=staff_id)
+
+    return again
 
 
 @router.post("/admin/agents/{staff_id}/role")
 async def change_role(request: Request, staff_id: str, agent: AgentDep) -> Response:
-    if refused := _refused(request, agent):
-        return refused
-    form = await checked_form(request, agent)
-    role = form.get("role", "")
-    if form.get("confirmed") != "yes":
-        t_role = role if role in STAFF_ROLES else "agent"
-        return _confirm(
-            request,
-            agent,
-            f"/admin/agents/{staff_id}/role",
-            "adm_confirm_role",
-            "/admin/agents",
-            role=t_role,
-            who=form.get("who", ""),
-        )
-    try:
-        await upstream_of(request).call(
-            agent,
-            "intake",
-            "PUT",
-            f"/v1/staff/{staff_id}/role",
-            json={"role": role, "language": agent.language},
-        )
-    except ProblemError as exc:
-        return await _agents_page(request, agent, problem=exc.problem, failed=staff_id)
-    return redirect("/admin/agents?done=role")
+    async def send(form: dict[str, str]) -> None:
+        body = {"role": form.get("role", ""), "language": agent.language}
+        path = f"/v1/staff/{staff_id}/role"
+        await upstream_of(request).call(agent, "intake", "PUT", path, json=body)
+
+    def shown(form: dict[str, str]) -> dict[str, str]:
+        role = form.get("role", "")
+        return {"role": role if role in STAFF_ROLES else "agent"}
+
+    return await _act(
+        request,
+        agent,
+        call=send,
+        again=_staff_again(request, agent, staff_id),
+        done="/admin/agents?done=role",
+        ask=_Ask(f"/admin/agents/{staff_id}/role", "adm_confirm_role", "/admin/agents", shown),
+    )
 
 
 @router.post("/admin/agents/{staff_id}/revoke")
 async def revoke_agent(request: Request, staff_id: str, agent: AgentDep) -> Response:
-    if refused := _refused(request, agent):
-        return refused
-    form = await checked_form(request, agent)
-    if form.get("confirmed") != "yes":
-        return _confirm(
-            request,
-            agent,
-            f"/admin/agents/{staff_id}/revoke",
-            "adm_confirm_revoke",
-            "/admin/agents",
-            who=form.get("who", ""),
-        )
-    try:
-        await upstream_of(request).call(
-            agent, "intake", "POST", f"/v1/credentials/{staff_id}/revoke"
-        )
-    except ProblemError as exc:
-        return await _agents_page(request, agent, problem=exc.problem, failed=staff_id)
-    return redirect("/admin/agents?done=revoked")
+    path = f"/v1/credentials/{staff_id}/revoke"
+    return await _act(
+        request,
+        agent,
+        call=lambda _form: upstream_of(request).call(agent, "intake", "POST", path),
+        again=_staff_again(request, agent, staff_id),
+        done="/admin/agents?done=revoked",
+        ask=_Ask(f"/admin/agents/{staff_id}/revoke", "adm_confirm_revoke", "/admin/agents"),
+    )
 
 
 # -- partner keys -------------------------------------------------------------------------
@@ -248,23 +266,19 @@ async def create_key(request: Request, agent: AgentDep) -> Response:
 
 @router.post("/admin/keys/{key_id}/revoke")
 async def revoke_key(request: Request, key_id: str, agent: AgentDep) -> Response:
-    if refused := _refused(request, agent):
-        return refused
-    form = await checked_form(request, agent)
-    if form.get("confirmed") != "yes":
-        return _confirm(
-            request,
-            agent,
-            f"/admin/keys/{key_id}/revoke",
-            "adm_confirm_key",
-            "/admin/keys",
-            who=form.get("who", ""),
-        )
-    try:
-        await upstream_of(request).call(agent, "intake", "POST", f"/v1/credentials/{key_id}/revoke")
-    except ProblemError as exc:
-        return await _keys_page(request, agent, problem=exc.problem)
-    return redirect("/admin/keys?done=revoked")
+    path = f"/v1/credentials/{key_id}/revoke"
+
+    async def again(problem: Problem, _form: dict[str, str]) -> Response:
+        return await _keys_page(request, agent, problem=problem)
+
+    return await _act(
+        request,
+        agent,
+        call=lambda _form: upstream_of(request).call(agent, "intake", "POST", path),
+        again=again,
+        done="/admin/keys?done=revoked",
+        ask=_Ask(f"/admin/keys/{key_id}/revoke", "adm_confirm_key", "/admin/keys"),
+    )
 
 
 # -- parked deliveries and events ---------------------------------------------------------
@@ -292,16 +306,18 @@ async def deliveries(request: Request, agent: AgentDep) -> Response:
 
 @router.post("/admin/deliveries/{delivery_id}/retry")
 async def retry_delivery(request: Request, delivery_id: str, agent: AgentDep) -> Response:
-    if refused := _refused(request, agent):
-        return refused
-    await checked_form(request, agent)
-    try:
-        await upstream_of(request).call(
-            agent, "notifier", "POST", f"/v1/deliveries/{delivery_id}/retry"
-        )
-    except ProblemError as exc:
-        return await _deliveries_page(request, agent, problem=exc.problem)
-    return redirect("/admin/deliveries?done=retried")
+    path = f"/v1/deliveries/{delivery_id}/retry"
+
+    async def again(problem: Problem, _form: dict[str, str]) -> Response:
+        return await _deliveries_page(request, agent, problem=problem)
+
+    return await _act(
+        request,
+        agent,
+        call=lambda _form: upstream_of(request).call(agent, "notifier", "POST", path),
+        again=again,
+        done="/admin/deliveries?done=retried",
+    )
 
 
 async def _events_page(
@@ -353,7 +369,7 @@ async def replay_event(request: Request, service: str, event_id: str, agent: Age
             return await _events_page(request, agent, problem=gone)
         return redirect("/admin/events?done=replayed")
     if service not in EVENT_SERVICES:
-        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        return not_found(request, agent)
     try:
         await upstream_of(request).call(
             agent, service, "POST", f"/v1/admin/parked-events/{event_id}/replay"

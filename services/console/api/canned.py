@@ -9,8 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console.sessions import AgentSession
-from services.console.upstream import Problem, ProblemError
-from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from services.console.web import (
+    AgentDep,
+    agent_page,
+    checked_form,
+    not_found,
+    redirect,
+    upstream_of,
+)
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,14 +41,12 @@ async def _canned_page(
             replies = await upstream.json(agent, "intake", "GET", "/v1/canned-replies")
     except ProblemError as exc:
         if exc.problem.status in (404, 422):
-            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+            return not_found(request, agent)
         raise
-    return page(
+    return agent_page(
         request,
+        agent,
         "canned.html.j2",
-        agent.language,
-        status_code=problem.status if problem else 200,
-        agent=agent,
         replies=replies,
         editing=editing,
         problem=problem,

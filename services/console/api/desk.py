@@ -15,11 +15,13 @@ from fastapi.responses import Response
 from services.console import i18n
 from services.console.api import tickets
 from services.console.sessions import AgentSession
-from services.console.upstream import Problem, ProblemError, Upstream
+from services.console.upstream import Upstream
 from services.console.web import (
     AgentDep,
+    agent_page,
     checked_form,
     close_form,
+    not_found,
     page,
     redirect,
     uploads_of,
@@ -27,6 +29,7 @@ from services.console.web import (
     when,
 )
 from shared.contracts.events import Category
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,7 +98,7 @@ VIEWS: dict[str, dict[str, Any]] = {
 @router.get("/views/{view}")
 async def ticket_view(request: Request, view: str, agent: AgentDep) -> Response:
     if view not in VIEWS:
-        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        return not_found(request, agent)
     listing = await upstream_of(request).json(
         agent, "intake", "GET", "/v1/tickets", params={**VIEWS[view], "limit": 100}
     )
@@ -118,12 +121,10 @@ async def search(request: Request, agent: AgentDep, q: str = "") -> Response:
             hits = found["items"]
         except ProblemError as exc:
             problem = exc.problem
-    return page(
+    return agent_page(
         request,
+        agent,
         "search.html.j2",
-        agent.language,
-        problem.status if problem else 200,
-        agent=agent,
         q=q,
         hits=hits,
         problem=problem,
@@ -145,7 +146,7 @@ async def _ticket_page(
         reads = await tickets.read_ticket(upstream, agent, ticket_id)
     except ProblemError as exc:
         if exc.problem.status == 404:
-            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+            return not_found(request, agent)
         raise
     ticket, sla = reads.ticket, reads.sla
     draft = ""
@@ -155,12 +156,10 @@ async def _ticket_page(
         except ProblemError as exc:
             problem, form = exc.problem, "canned"
     messages = {message["id"]: message for message in ticket["messages"]}
-    return page(
+    return agent_page(
         request,
+        agent,
         "ticket.html.j2",
-        agent.language,
-        status_code=problem.status if problem else 200,
-        agent=agent,
         here=f"/tickets/{ticket['id']}",
         ticket=ticket,
         sla=sla,

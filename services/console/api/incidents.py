@@ -14,8 +14,16 @@ from fastapi.responses import Response
 from services.console import i18n
 from services.console.api import complaints
 from services.console.sessions import AgentSession
-from services.console.upstream import Problem, ProblemError, Upstream
-from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from services.console.upstream import Upstream
+from services.console.web import (
+    AgentDep,
+    agent_page,
+    checked_form,
+    not_found,
+    redirect,
+    upstream_of,
+)
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 router.include_router(complaints.router)
@@ -64,12 +72,10 @@ async def _list_page(
     )
     # From a ticket's page: the incidents it may join, and the ticket by its number.
     ticket = await _ticket(upstream, agent, ticket_id) if ticket_id else None
-    return page(
+    return agent_page(
         request,
+        agent,
         "incidents.html.j2",
-        agent.language,
-        status_code=problem.status if problem else 200,
-        agent=agent,
         status=status,
         incidents=listed,
         ticket=ticket,
@@ -115,21 +121,19 @@ async def _incident_page(
     typed: dict[str, str] | None = None,
 ) -> Response:
     if _uuid(incident_id) is None:
-        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        return not_found(request, agent)
     try:
         incident = await upstream_of(request).json(
             agent, "escalation", "GET", f"/v1/incidents/{incident_id}"
         )
     except ProblemError as exc:
         if exc.problem.status == 404:
-            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+            return not_found(request, agent)
         raise
-    return page(
+    return agent_page(
         request,
+        agent,
         "incident.html.j2",
-        agent.language,
-        status_code=problem.status if problem else 200,
-        agent=agent,
         incident=incident,
         problem=problem,
         failed=failed,
@@ -153,7 +157,7 @@ async def _act(
 ) -> Response:
     """One change through the API; refused, the page shows why beside the form, text kept."""
     if _uuid(incident_id) is None:
-        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        return not_found(request, agent)
     try:
         await upstream_of(request).call(
             agent, "escalation", "POST", f"/v1/incidents/{incident_id}{path}", json=body

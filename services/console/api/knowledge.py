@@ -16,9 +16,16 @@ from fastapi.responses import Response
 
 from services.console import i18n
 from services.console.sessions import AgentSession
-from services.console.upstream import Problem, ProblemError
-from services.console.web import AgentDep, checked_form, page, redirect, upstream_of
+from services.console.web import (
+    AgentDep,
+    agent_page,
+    checked_form,
+    not_found,
+    redirect,
+    upstream_of,
+)
 from shared.markdown import render
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,12 +88,10 @@ async def articles(
     more = None
     if not q.strip() and len(found) == PAGE_SIZE:
         more = "/knowledge?" + urlencode({**chosen, "offset": start + PAGE_SIZE})
-    return page(
+    return agent_page(
         request,
+        agent,
         "knowledge.html.j2",
-        agent.language,
-        problem.status if problem else 200,
-        agent=agent,
         articles=found,
         filters=filters,
         statuses=STATUSES,
@@ -96,6 +101,19 @@ async def articles(
         # Not ``q``: that fills the header's box, which searches tickets.
         kb_q=q,
     )
+
+
+async def _article(request: Request, agent: AgentSession, article_id: str) -> dict[str, Any] | None:
+    """The article as staff see it; None if intake knows no article by this id."""
+    try:
+        found: dict[str, Any] = await upstream_of(request).json(
+            agent, "intake", "GET", f"/v1/articles/{article_id}"
+        )
+    except ProblemError as exc:
+        if exc.problem.status in (404, 422):
+            return None
+        raise
+    return found
 
 
 async def _article_page(
@@ -113,14 +131,9 @@ async def _article_page(
     text (what was typed when previewing, else what is saved)."""
     article: dict[str, Any] | None = None
     if article_id is not None:
-        try:
-            article = await upstream_of(request).json(
-                agent, "intake", "GET", f"/v1/articles/{article_id}"
-            )
-        except ProblemError as exc:
-            if exc.problem.status in (404, 422):
-                return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
-            raise
+        article = await _article(request, agent, article_id)
+        if article is None:
+            return not_found(request, agent)
     if typed is not None:
         kept = {name: typed.get(name, "") for name in FIELDS}
     elif article is not None:
@@ -129,12 +142,10 @@ async def _article_page(
         kept = {"title": "", "language": agent.language, "tags": "", "body": ""}
     shown = kept if preview or article is None else article
     reader = str(shown.get("language")) if shown.get("language") in LANGUAGES else "ru"
-    return page(
+    return agent_page(
         request,
+        agent,
         "knowledge_article.html.j2",
-        agent.language,
-        problem.status if problem else 200,
-        agent=agent,
         article=article,
         kept=kept,
         preview=preview,
@@ -181,7 +192,7 @@ async def _write(request: Request, agent: AgentSession, article_id: str | None) 
             saved = await upstream.json(agent, "intake", "PATCH", path, json=body)
     except ProblemError as exc:
         if exc.problem.status == 404 and article_id is not None:
-            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+            return not_found(request, agent)
         return await _article_page(request, agent, article_id, typed=form, problem=exc.problem)
     return redirect(f"/knowledge/{saved['id']}?done=saved")
 
@@ -203,30 +214,18 @@ ACTIONS = {"publish": "published", "retire": "retired"}
 @router.get("/knowledge/{article_id}/{action}")
 async def confirm(request: Request, article_id: str, action: str, agent: AgentDep) -> Response:
     if action not in ACTIONS:
-        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
-    try:
-        found = await upstream_of(request).json(
-            agent, "intake", "GET", f"/v1/articles/{article_id}"
-        )
-    except ProblemError as exc:
-        if exc.problem.status in (404, 422):
-            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
-        raise
-    return page(
-        request,
-        "knowledge_confirm.html.j2",
-        agent.language,
-        agent=agent,
-        article=found,
-        action=action,
-    )
+        return not_found(request, agent)
+    found = await _article(request, agent, article_id)
+    if found is None:
+        return not_found(request, agent)
+    return agent_page(request, agent, "knowledge_confirm.html.j2", article=found, action=action)
 
 
 @router.post("/knowledge/{article_id}/{action}")
 async def act(request: Request, article_id: str, action: str, agent: AgentDep) -> Response:
     await checked_form(request, agent)
     if action not in ACTIONS:
-        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        return not_found(request, agent)
     path = f"/v1/articles/{article_id}"
     try:
         await upstream_of(request).call(
@@ -234,6 +233,6 @@ async def act(request: Request, article_id: str, action: str, agent: AgentDep) -
         )
     except ProblemError as exc:
         if exc.problem.status == 404:
-            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+            return not_found(request, agent)
         return await _article_page(request, agent, article_id, problem=exc.problem)
     return redirect(f"/knowledge/{article_id}?done={ACTIONS[action]}")

@@ -13,7 +13,6 @@ from services.console import i18n, notices, sessions
 from services.console.live import LiveHub, stream
 from services.console.notices import Notice
 from services.console.sessions import AgentSession
-from services.console.upstream import Problem, ProblemError
 from services.console.web import (
     COOKIE,
     PAGE_HEADERS,
@@ -25,6 +24,7 @@ from services.console.web import (
     upstream_of,
 )
 from shared.contracts.events import StaffNoticeKind
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,9 +18,9 @@ from fastapi.responses import Response
 
 from services.console import i18n
 from services.console.api.signin import _check_origin, _open_session
-from services.console.upstream import ProblemError
 from services.console.web import form_of, page, runtime_of, upstream_of
 from shared.signin import read_token
+from shared.web.upstream import ProblemError
 
 router = APIRouter(include_in_schema=False)
 

@@ -22,8 +22,8 @@ from fastapi.responses import Response
 from services.console import i18n
 from services.console.charts import BarChart, Series, bar_chart
 from services.console.sessions import AgentSession
-from services.console.upstream import Problem, ProblemError
-from services.console.web import DESK_ZONE, PAGE_HEADERS, AgentDep, page, upstream_of
+from services.console.web import DESK_ZONE, PAGE_HEADERS, AgentDep, not_found, page, upstream_of
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 
@@ -356,7 +356,7 @@ async def reports_page(request: Request, agent: AgentDep) -> Response:
 async def chart_csv(request: Request, agent: AgentDep, name: str) -> Response:
     """Exactly the chart's data: its categories and series, as the page tables them."""
     if name not in CHARTS:
-        return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+        return not_found(request, agent)
     query = Query.of(request)
     if name == "backlog":
         chart = backlog_chart(await _backlog(request, agent, query), query, agent.language)

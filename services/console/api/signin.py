@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import i18n, sessions
-from services.console.upstream import ProblemError
 from services.console.web import (
     COOKIE,
     LINK_COOKIE,
@@ -23,6 +22,7 @@ from services.console.web import (
     upstream_of,
 )
 from shared.signin import SignInGrant, read_token
+from shared.web.upstream import ProblemError
 
 router = APIRouter(include_in_schema=False)
 

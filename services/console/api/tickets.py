@@ -22,8 +22,9 @@ from starlette.datastructures import UploadFile
 
 from services.console import i18n
 from services.console.sessions import AgentSession
-from services.console.upstream import ProblemError, Upstream
-from services.console.web import CSP, AgentDep, page, templates, upstream_of
+from services.console.upstream import Upstream
+from services.console.web import CSP, AgentDep, not_found, page, templates, upstream_of
+from shared.web.upstream import ProblemError
 
 router = APIRouter(include_in_schema=False)
 
@@ -181,7 +182,7 @@ async def download(
         upstream = await upstream_of(request).open_stream(agent, "intake", path)
     except ProblemError as exc:
         if exc.problem.status == 404:  # unknown, another ticket's, or a refused file
-            return page(request, "not_found.html.j2", agent.language, 404, agent=agent)
+            return not_found(request, agent)
         raise
 
     async def chunks() -> AsyncIterator[bytes]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.portal.upstream import ProblemError
 from services.portal.web import checked_form, client_of, page, upstream_of
+from shared.web.upstream import ProblemError
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.portal import i18n
-from services.portal.upstream import Problem, ProblemError
 from services.portal.web import checked_form, client_of, page, upstream_of
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,7 +18,6 @@ from starlette.formparsers import MultiPartException
 from services.portal import i18n
 from services.portal.relay import FormRelay, RelayError, boundary_of
 from services.portal.slugs import article_href
-from services.portal.upstream import Problem, ProblemError, problem_of
 from services.portal.web import (
     CSP,
     DESK_ZONE,
@@ -29,6 +28,7 @@ from services.portal.web import (
     runtime_of,
     upstream_of,
 )
+from shared.web.upstream import Problem, ProblemError, problem_of
 
 router = APIRouter(include_in_schema=False)
 

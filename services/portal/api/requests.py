@@ -17,7 +17,6 @@ from starlette.formparsers import MultiPartException
 
 from services.portal import i18n
 from services.portal.outlook import outlook
-from services.portal.upstream import Problem, ProblemError
 from services.portal.web import (
     CsrfError,
     check_csrf,
@@ -28,6 +27,7 @@ from services.portal.web import (
     secure,
     upstream_of,
 )
+from shared.web.upstream import Problem, ProblemError
 
 router = APIRouter(include_in_schema=False)
 
