@@ -118,7 +118,12 @@ async def add_message(
                 # The one who answers takes the ticket if nobody has it yet.
                 if await ticket_queries.claim_if_unclaimed(session, row.id, author_id, now):
                     await announce_assignee(
-                        runtime, session, row, author_id, previous=None, by=author_id, at=now
+                        unit_over(runtime, session),
+                        row,
+                        author_id,
+                        previous=None,
+                        by=author_id,
+                        at=now,
                     )
                 first_response = await ticket_queries.mark_first_response(session, row.id, now)
         await _append(
@@ -170,7 +175,7 @@ async def _follow_up(
         suggestions=suggestions,
         uploads=uploads,
     )
-    created = await tickets.file_follow_up(runtime, session, closed, filing)
+    created = await tickets.file_follow_up(unit_over(runtime, session), runtime, closed, filing)
     # To the customer, like any anonymous filing: nothing of the address's history.
     anonymous = created.model_copy(update={"customer_is_new": None})
     return FollowUpOut(follows_up=format_number(closed.number), ticket=anonymous)

@@ -97,7 +97,8 @@ async def rate_from_page(
     _check(runtime, ticket_id, token)
     rating = _form(await request.body())
     try:
-        await customer_requests.rate_by_link(runtime, ticket_id, rating)
+        async with runtime.unit_of_work() as uow:  # its own: a refusal is answered with a page
+            await customer_requests.rate_by_link(uow, ticket_id, rating)
     except ProblemError as exc:
         # Already rated, not resolved yet: a person reads the answer, so a page says it.
         return _page([exc.detail], token=None, score=None, status=exc.status)

@@ -376,10 +376,12 @@ async def _file(
     )
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
-        created = await tickets.file_follow_up(runtime, session, replied, filing)
+        created = await tickets.file_follow_up(
+            tickets.unit_over(runtime, session), runtime, replied, filing
+        )
         reason = f"follows up on closed {format_number(replied.number)}"
         return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number, None
-    (created,) = await tickets.file_tickets(runtime, session, [filing])
+    (created,) = await tickets.file_tickets(tickets.unit_over(runtime, session), runtime, [filing])
     return _Decision(InboundOutcome.ticket_created), created.id, created.number, None
 
 

@@ -498,7 +498,6 @@ def _word_hits(term: int, prefix: str, *, postgres: bool) -> list[Select[Any]]:
 async def search_tickets(
     session: AsyncSession,
     *,
-    postgres: bool,
     prefixes: Sequence[str],
     numbers: Collection[int],
     addresses: Collection[str],
@@ -514,6 +513,7 @@ async def search_tickets(
     addresses asked for, as filtered: the best match first (then the newest), or the newest.
     Work grows with the matches, never with the whole table."""
     query = select(*_SUMMARY).join(customer, customer.c.id == ticket.c.customer_id)
+    postgres = session.get_bind().dialect.name == "postgresql"
     if prefixes:
         parts = [
             part

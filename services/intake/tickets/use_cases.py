@@ -1,8 +1,8 @@
-"""Intake's use cases: plain async functions over a session; routers only call these.
+"""Intake's use cases: plain async functions over a unit of work; routers only call these.
 
 This module files and shows tickets and holds what the other use-case modules share: who may
-see a ticket, and how a change is staged (timeline entry and event, in the caller's
-transaction). Agents' work is in ``desk``, the conversation in ``conversation``, the
+see a ticket, and how a change is staged (timeline entry and event, in the caller's unit of
+work). Agents' work is in ``desk``, the conversation in ``conversation``, the
 customer's other requests in ``customer_requests``, issued tokens in ``credentials``.
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -78,7 +77,7 @@ from shared.errors import ConflictError, NotFoundError, UnprocessableError
 from shared.group_commit import GroupCommit
 from shared.logging import current_correlation_id
 from shared.runtime import ServiceRuntime
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import Staged, UnitOfWork
 
 
 class TicketNotFoundError(NotFoundError):
@@ -99,14 +98,13 @@ class Viewer(StrEnum):
     staff = "staff"
 
 
-async def ticket_id_of(runtime: ServiceRuntime, ref: str) -> str:
+async def ticket_id_of(uow: UnitOfWork, ref: str) -> str:
     """A ticket's id from its id or its number (SC-000042); anything else as it came, to be
     refused where it is parsed. A number names a ticket for those who may see it only."""
     sequence = parse_number(ref) if ref[:3].upper() == "SC-" else None
     if sequence is None:
         return ref
-    async with runtime.db.sessions() as session:
-        found = await queries.ticket_id_by_number(session, sequence)
+    found = await queries.ticket_id_by_number(uow.session, sequence)
     return ref if found is None else str(found)
 
 
@@ -175,7 +173,7 @@ def suggestions_out(
 
 def unit_over(runtime: ServiceRuntime, session: AsyncSession) -> UnitOfWork:
     """A unit of work around a transaction opened the old way (issue 13: going away as each
-    feature's use cases take a unit of work)."""
+    feature's use cases take a unit of work; tickets' own no longer use it)."""
     return UnitOfWork(session, runtime.outbox, runtime.source, current_correlation_id())
 
 
@@ -183,7 +181,9 @@ async def publish(
     runtime: ServiceRuntime, session: AsyncSession, ticket_id: uuid.UUID, payload: EventPayload
 ) -> None:
     """Stage an event in the caller's transaction (the outbox publishes it after commit), as
-    the unit of work does: the one way out for an event, with the correlation id in force."""
+    the unit of work does: the one way out for an event, with the correlation id in force.
+    (Issue 13: for the features not yet on a unit of work; a use case on one calls
+    ``uow.stage``.)"""
     await unit_over(runtime, session).stage(payload, subject=ticket_id)
 
 
@@ -326,6 +326,7 @@ HELD_COMPLAINT_NOTE = (
 
 
 async def create_ticket(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
     request: TicketCreate,
     *,
@@ -337,11 +338,12 @@ async def create_ticket(
 ) -> TicketCreatedOut:
     """Register a request (clause 9) and stage ``ticket.created`` in the same transaction.
 
-    Requests filed at the same moment share one transaction (group commit), and each answer
-    waits for its commit. A partner's ticket is of the partner channel and belongs to that
-    partner; the partner does not get the customer's access token. ``may_review_complaint``
-    (anonymous filings) says whether a complaint may open its review by itself (clause 14):
-    a burst of them from one client opens one.
+    Requests filed at the same moment share one transaction (group commit, a unit of work of
+    its own per batch), and each answer waits for its commit: ``uow`` is a reading unit, for
+    the idempotency key's earlier answer. A partner's ticket is of the partner channel and
+    belongs to that partner; the partner does not get the customer's access token.
+    ``may_review_complaint`` (anonymous filings) says whether a complaint may open its review
+    by itself (clause 14): a burst of them from one client opens one.
     """
     idempotency = None
     if idempotency_key is not None:
@@ -349,10 +351,12 @@ async def create_ticket(
         if uploads:  # a JSON request's fingerprint stays what it was before uploads came
             described += repr([(u.filename, u.size) for u in uploads])
         fingerprint = hashlib.sha256(described.encode()).hexdigest()
-        replay = await _replay(runtime, idempotency_key, scope, fingerprint)
+        replay = await _replay(uow, idempotency_key, scope, fingerprint)
         if replay is not None:
             return replay
         idempotency = (idempotency_key, scope, fingerprint)
+        # Not held while the batch commits: a burst of keyed filings would hold the pool.
+        await uow.release()
     # Articles that may answer it (clause 16), for the response and the receipt: looked up
     # before the write, so the transaction is no longer for it.
     suggestions = await suggest(runtime, request.subject, request.body, request.customer.language)
@@ -377,7 +381,7 @@ async def create_ticket(
         # A concurrent retry with the same key won the race: answer as it did.
         if idempotency is None:
             raise
-        replay = await _replay(runtime, *idempotency)
+        replay = await _replay(uow, *idempotency)
         if replay is None:
             raise
         return replay
@@ -423,21 +427,21 @@ def new_filing(
 
 
 async def file_follow_up(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
-    session: AsyncSession,
     closed: Row[Any],
     filing: Filing,
 ) -> TicketCreatedOut:
     """The customer wrote on a closed ticket, which is final: their words start a new ticket,
-    linked to the old one both ways on the timelines, in the caller's transaction."""
-    (created,) = await file_tickets(runtime, session, [filing])
+    linked to the old one both ways on the timelines, in the caller's unit of work."""
+    (created,) = await file_tickets(uow, runtime, [filing])
     old_number = format_number(closed.number)
     for on, note in (
         (created.id, f"Follows up on {old_number}, which is closed."),
         (closed.id, f"The customer wrote again: {created.number}."),
     ):
         await record(
-            session,
+            uow.session,
             on,
             filing.received_at,
             TimelineKind.follow_up,
@@ -450,18 +454,24 @@ async def file_follow_up(
 
 
 def _filings(runtime: ServiceRuntime) -> GroupCommit[Filing, TicketCreatedOut]:
-    writer = runtime.group_commits.get("tickets")
+    writer: GroupCommit[Filing, TicketCreatedOut] | None = runtime.group_commits.get("tickets")
     if writer is None:
-        writer = GroupCommit(runtime.db, partial(file_tickets, runtime))
+
+        async def write(uow: UnitOfWork, filings: Sequence[Filing]) -> list[TicketCreatedOut]:
+            return await file_tickets(uow, runtime, filings)
+
+        writer = GroupCommit.of_units(runtime.db, runtime.outbox, runtime.source, write)
         runtime.group_commits["tickets"] = writer
     return writer
 
 
 async def file_tickets(
-    runtime: ServiceRuntime, session: AsyncSession, filings: Sequence[Filing]
+    uow: UnitOfWork, runtime: ServiceRuntime, filings: Sequence[Filing]
 ) -> list[TicketCreatedOut]:
-    """File tickets in the caller's transaction, a few multi-row statements whatever their
-    number: the web form's batches, and a mail whose record must commit with its ticket."""
+    """File tickets in the caller's unit of work, a few multi-row statements whatever their
+    number: the web form's batches, and a mail whose record must commit with its ticket. Each
+    filing's event carries its own request's correlation id (a batch serves many)."""
+    session = uow.session
     customers = await queries.upsert_customers(
         session,
         [
@@ -529,7 +539,8 @@ async def file_tickets(
                 public=False,
                 note=HELD_COMPLAINT_NOTE,
             )
-    events, answers, remembered = [], [], []
+    events: list[Staged] = []
+    answers, remembered = [], []
     for f, ref in zip(filings, refs, strict=True):
         number = format_number(numbers[f.ticket_id])
         # The customer alone holds the key (clause 19): the receipt mails it to them, and a
@@ -553,11 +564,7 @@ async def file_tickets(
             suggested_articles=list(f.suggestions),
             attachments=[AttachmentRef.model_validate(row) for row in f.attachments],
         )
-        events.append(
-            event.to_event(
-                source=runtime.source, subject=str(f.ticket_id), correlation_id=f.correlation_id
-            )
-        )
+        events.append(Staged(event, f.ticket_id, f.correlation_id))
         answer = TicketCreatedOut(
             id=f.ticket_id,
             number=number,
@@ -582,7 +589,7 @@ async def file_tickets(
                     "created_at": f.received_at,
                 }
             )
-    await runtime.outbox.add(session, *events)
+    await uow.stage_many(events)
     await queries.save_idempotent_many(session, remembered)
     return answers
 
@@ -592,10 +599,9 @@ def _channel(filing: Filing) -> Channel:
 
 
 async def _replay(
-    runtime: ServiceRuntime, key: str, scope: str, fingerprint: str
+    uow: UnitOfWork, key: str, scope: str, fingerprint: str
 ) -> TicketCreatedOut | None:
-    async with runtime.db.sessions() as session:
-        stored = await queries.get_idempotent(session, key, scope)
+    stored = await queries.get_idempotent(uow.session, key, scope)
     if stored is None:
         return None
     if stored.fingerprint != fingerprint:
@@ -607,21 +613,18 @@ async def _replay(
     return TicketCreatedOut.model_validate(stored.response)
 
 
-async def read_ticket(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -> TicketOut:
+async def read_ticket(uow: UnitOfWork, ticket_id: str, caller: Caller) -> TicketOut:
     """A ticket for the bearer of its access token, staff, or the partner that filed it;
     anyone else learns nothing (404)."""
     caller.require_partner_scope("tickets:read")
     parsed = parse_ticket_id(ticket_id)
-    async with runtime.db.sessions() as session:
-        row = await queries.get_ticket(session, parsed)
-        viewer = viewer_of(row, caller)
-        assert row is not None
-        return await ticket_view(session, row, viewer)
+    row = await queries.get_ticket(uow.session, parsed)
+    viewer = viewer_of(row, caller)
+    assert row is not None
+    return await ticket_view(uow.session, row, viewer)
 
 
-async def list_tickets(
-    runtime: ServiceRuntime, caller: Caller, query: TicketQuery
-) -> TicketPageOut:
+async def list_tickets(uow: UnitOfWork, caller: Caller, query: TicketQuery) -> TicketPageOut:
     """Staff see every ticket; a partner, those it filed or was handed (``tickets:read``)."""
     if caller.principal is None:
         raise UnauthorizedError("A staff token, or a partner key with tickets:read, lists tickets.")
@@ -634,19 +637,18 @@ async def list_tickets(
             "A partner lists the tickets it filed or was handed; mine, customer and "
             "needs_reply are staff's."
         )
-    async with runtime.db.sessions() as session:
-        rows = await queries.list_tickets(
-            session,
-            statuses=query.status,
-            categories=query.category,
-            channel=query.channel,
-            claimed_by=caller.principal.subject if query.mine else None,
-            partner_id=partner_id,
-            customer_email=query.customer.lower() if query.customer else None,
-            after_number=parse_number(query.after) if query.after else None,
-            limit=query.limit + 1,  # one more tells whether another page follows
-            needs_reply=NEEDS_REPLY_STATUSES if query.needs_reply else (),
-        )
+    rows = await queries.list_tickets(
+        uow.session,
+        statuses=query.status,
+        categories=query.category,
+        channel=query.channel,
+        claimed_by=caller.principal.subject if query.mine else None,
+        partner_id=partner_id,
+        customer_email=query.customer.lower() if query.customer else None,
+        after_number=parse_number(query.after) if query.after else None,
+        limit=query.limit + 1,  # one more tells whether another page follows
+        needs_reply=NEEDS_REPLY_STATUSES if query.needs_reply else (),
+    )
     page = rows[: query.limit]
     return TicketPageOut(
         items=[
