@@ -14,9 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.attachments.use_cases import Upload
@@ -36,6 +34,7 @@ from services.intake.schemas import (
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
 from services.intake.tickets.desk import announce_assignee
+from services.intake.tickets.queries import NewAttachment, TicketWithCustomer
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,
@@ -154,7 +153,7 @@ async def add_message(
 async def _follow_up(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    closed: Row[Any],
+    closed: TicketWithCustomer,
     request: MessageIn,
     uploads: Sequence[Upload],
 ) -> FollowUpOut:
@@ -184,7 +183,7 @@ async def _follow_up(
 async def add_customer_reply(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    row: Row[Any],
+    row: TicketWithCustomer,
     *,
     body: str,
     attachments: Sequence[Upload],
@@ -279,7 +278,7 @@ async def accept_message(
 async def _append(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    row: Row[Any],
+    row: TicketWithCustomer,
     *,
     message_id: uuid.UUID,
     author: Actor,
@@ -287,7 +286,7 @@ async def _append(
     internal: bool,
     first_response: bool,
     body: str,
-    files: list[dict[str, Any]],
+    files: list[NewAttachment],
     at: datetime,
     target: TicketStatus | None,
     unverified: bool = False,
@@ -338,7 +337,7 @@ async def _append(
 async def _announce(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    row: Row[Any],
+    row: TicketWithCustomer,
     *,
     message_id: uuid.UUID,
     author: Actor,

@@ -48,6 +48,7 @@ from services.intake.mail.schemas import InboundMailOut, InboundOutcome, Rejecte
 from services.intake.schemas import TicketCreate
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
+from services.intake.tickets.queries import TicketWithCustomer
 from shared.contracts.events import (
     ArticleSuggestion,
     Channel,
@@ -387,7 +388,7 @@ async def _file(
 
 async def _replied_ticket(
     session: AsyncSession, mail: InboundMail, thread: Thread | None
-) -> Row[Any] | None:
+) -> TicketWithCustomer | None:
     """The ticket this mail answers, if it names one and the sender is its customer: only
     the customer adds to a ticket by mail (anyone can copy a subject line)."""
     sequence = parse_number(thread.number) if thread is not None else None

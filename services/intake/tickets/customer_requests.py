@@ -6,9 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from services.intake.domain import lifecycle
@@ -24,6 +22,7 @@ from services.intake.schemas import (
     TimelineKind,
 )
 from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketWithCustomer
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     customer_ref,
@@ -79,7 +78,7 @@ async def request_escalation(
 async def rate(uow: UnitOfWork, ticket_id: str, request: RatingIn, caller: Caller) -> RatingOut:
     """The customer rates a resolution, once per resolution (clauses 13, 27)."""
 
-    def authorise(row: Row[Any] | None) -> None:
+    def authorise(row: TicketWithCustomer | None) -> None:
         require_customer(viewer_of(row, caller), "rate the answer")
 
     return await _rate(uow, parse_ticket_id(ticket_id), request, authorise)
@@ -88,7 +87,7 @@ async def rate(uow: UnitOfWork, ticket_id: str, request: RatingIn, caller: Calle
 async def rate_by_link(uow: UnitOfWork, ticket_id: uuid.UUID, request: RatingIn) -> RatingOut:
     """The same, from the resolved mail's rating link: its signed value named this ticket."""
 
-    def authorise(row: Row[Any] | None) -> None:
+    def authorise(row: TicketWithCustomer | None) -> None:
         if row is None:
             raise TicketNotFoundError()
 
@@ -99,7 +98,7 @@ async def _rate(
     uow: UnitOfWork,
     parsed: uuid.UUID,
     request: RatingIn,
-    authorise: Callable[[Row[Any] | None], None],
+    authorise: Callable[[TicketWithCustomer | None], None],
 ) -> RatingOut:
     rating_id, now = uuid.uuid4(), datetime.now(UTC)
     session = uow.session

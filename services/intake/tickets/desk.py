@@ -6,9 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.credentials import queries as credential_queries
@@ -29,6 +27,7 @@ from services.intake.schemas import (
     TransitionOut,
 )
 from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketChanges, TicketWithCustomer
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,
@@ -54,7 +53,7 @@ FINISHED = [status.value for status in lifecycle.FINISHED]
 
 async def announce_assignee(
     uow: UnitOfWork,
-    row: Row[Any],
+    row: TicketWithCustomer,
     assignee: uuid.UUID | None,
     *,
     previous: uuid.UUID | None,
@@ -223,7 +222,7 @@ async def set_complexity(
     """The agent's judgement sets the resolution target (clause 8); the same value again
     changes nothing and publishes nothing."""
 
-    def event(row: Row[Any], at: datetime) -> TicketComplexitySet:
+    def event(row: TicketWithCustomer, at: datetime) -> TicketComplexitySet:
         return TicketComplexitySet(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -232,7 +231,14 @@ async def set_complexity(
         )
 
     row = await _set_judgement(
-        uow, ticket_id, agent, "complexity", request.complexity, event, open_only=True
+        uow,
+        ticket_id,
+        agent,
+        "complexity",
+        request.complexity,
+        {"complexity": request.complexity},
+        event,
+        open_only=True,
     )
     return ComplexityOut(id=row.id, number=format_number(row.number), complexity=request.complexity)
 
@@ -244,7 +250,7 @@ async def set_category(
     stage, so the reports count it right; a complaint goes to the senior review (clause 14).
     The same value again changes nothing and publishes nothing."""
 
-    def event(row: Row[Any], at: datetime) -> TicketCategorySet:
+    def event(row: TicketWithCustomer, at: datetime) -> TicketCategorySet:
         return TicketCategorySet(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -260,9 +266,10 @@ async def set_category(
         agent,
         "category",
         request.category,
+        # A person's judgement, no longer the words' guess.
+        {"category": request.category, "category_confidence": None},
         event,
         open_only=False,
-        also={"category_confidence": None},  # a person's judgement, no longer the words' guess
     )
     return CategoryOut(id=row.id, number=format_number(row.number), category=request.category)
 
@@ -273,13 +280,13 @@ async def _set_judgement(
     agent: Principal,
     field: str,
     value: StrEnum,
-    event: Callable[[Row[Any], datetime], EventPayload],
+    changes: TicketChanges,
+    event: Callable[[TicketWithCustomer, datetime], EventPayload],
     *,
     open_only: bool,
-    also: dict[str, Any] | None = None,
-) -> Row[Any]:
-    """An agent's judgement on a ticket: the field, its staff-only timeline entry and its
-    event, in one transaction."""
+) -> TicketWithCustomer:
+    """An agent's judgement on a ticket: the field (``value``, set with ``changes``), its
+    staff-only timeline entry and its event, in the unit of work."""
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
     row = await queries.get_ticket(uow.session, parsed)
@@ -288,7 +295,7 @@ async def _set_judgement(
     if open_only:
         lifecycle.check_open_for_requests(TicketStatus(row.status))
     if getattr(row, field) != value:
-        await queries.set_ticket(uow.session, row.id, **{field: value}, **(also or {}))
+        await queries.set_ticket(uow.session, row.id, **changes)
         await record(
             uow.session,
             row.id,

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +56,12 @@ from services.intake.schemas import (
     TimelineKind,
 )
 from services.intake.tickets import queries
+from services.intake.tickets.queries import (
+    NewAttachment,
+    RememberedAnswer,
+    TicketChanges,
+    TicketWithCustomer,
+)
 from shared.auth import ForbiddenError, UnauthorizedError, customer_key, token_hash
 from shared.contracts.api import article_path
 from shared.contracts.events import (
@@ -115,7 +120,7 @@ def parse_ticket_id(ticket_id: str) -> uuid.UUID:
         raise TicketNotFoundError() from None
 
 
-def viewer_of(row: Row[Any] | None, caller: Caller) -> Viewer:
+def viewer_of(row: TicketWithCustomer | None, caller: Caller) -> Viewer:
     """Staff see every ticket, a partner the ones it filed or was handed, a customer the one
     their token opens; to anyone else the ticket does not exist (404)."""
     if row is None:
@@ -136,7 +141,7 @@ def require_customer(viewer: Viewer, what: str) -> None:
         raise ForbiddenError(f"Only the ticket's customer, with its access token, can {what}.")
 
 
-def customer_ref(row: Row[Any]) -> CustomerRef:
+def customer_ref(row: TicketWithCustomer) -> CustomerRef:
     return CustomerRef(
         id=row.customer_id,
         email=row.email,
@@ -213,7 +218,7 @@ async def record(
 
 async def change_status(
     uow: UnitOfWork,
-    row: Row[Any],
+    row: TicketWithCustomer,
     target: TicketStatus,
     *,
     actor: Actor,
@@ -226,12 +231,12 @@ async def change_status(
     """Move the ticket from the status it was read with; every move is an event (clause 6).
     ``cause``: the event type of another service's decision that made the move."""
     current = TicketStatus(row.status)
-    values: dict[str, Any] = {"status": target}
+    changes: TicketChanges = {"status": target}
     if target is TicketStatus.resolved:
-        values["resolved_at"] = at
+        changes["resolved_at"] = at
     if note is not None and actor in (Actor.agent, Actor.senior):
-        values["awaiting_reply_since"] = None  # the note is the agents' word to the customer
-    if not await queries.update_ticket_if(uow.session, row.id, expected_status=current, **values):
+        changes["awaiting_reply_since"] = None  # the note is the agents' word to the customer
+    if not await queries.update_ticket_if(uow.session, row.id, expected_status=current, **changes):
         raise ChangedMeanwhileError()
     await record(
         uow.session,
@@ -271,11 +276,11 @@ def attachment_rows(
     ticket_id: uuid.UUID,
     message_id: uuid.UUID | None,
     at: datetime,
-) -> list[dict[str, Any]]:
+) -> list[NewAttachment]:
     """Rows for the attachments (their ``content`` goes to chunks); a JSON one is checked
     against SVIFTDESK_MAX_ATTACHMENT_BYTES here, an upload was while it arrived."""
     limit = runtime.settings.max_attachment_bytes
-    rows = []
+    rows: list[NewAttachment] = []
     for index, item in enumerate(items):
         if isinstance(item, AttachmentIn):
             check_attachment_size(f"{field}.{index}.data", len(item.data), limit)
@@ -310,7 +315,7 @@ class Filing:
     access_seed: str  # what the key is made from: only this travels to the receipt
     access_key_id: str
     received_at: datetime
-    attachments: list[dict[str, Any]]
+    attachments: list[NewAttachment]
     idempotency: tuple[str, str, str] | None  # key, scope, fingerprint
     correlation_id: str | None
     suggestions: Sequence[ArticleSuggestion] = ()
@@ -429,7 +434,7 @@ def new_filing(
 async def file_follow_up(
     uow: UnitOfWork,
     runtime: ServiceRuntime,
-    closed: Row[Any],
+    closed: TicketWithCustomer,
     filing: Filing,
 ) -> TicketCreatedOut:
     """The customer wrote on a closed ticket, which is final: their words start a new ticket,
@@ -540,7 +545,8 @@ async def file_tickets(
                 note=HELD_COMPLAINT_NOTE,
             )
     events: list[Staged] = []
-    answers, remembered = [], []
+    answers: list[TicketCreatedOut] = []
+    remembered: list[RememberedAnswer] = []
     for f, ref in zip(filings, refs, strict=True):
         number = format_number(numbers[f.ticket_id])
         # The customer alone holds the key (clause 19): the receipt mails it to them, and a
@@ -682,7 +688,7 @@ def _mail_out(source: MailSource | None) -> MailSourceOut | None:
     return MailSourceOut(id=source.id, raw_url=url, defects=source.defects)
 
 
-async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> TicketOut:
+async def ticket_view(session: AsyncSession, row: TicketWithCustomer, viewer: Viewer) -> TicketOut:
     staff = viewer is Viewer.staff
     # Staff reach the raw mail behind the ticket and each mailed reply, and what was wrong
     # with it (the text shown is what could be read).
@@ -759,8 +765,8 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
             *(
                 TimelineEntryOut(
                     at=e.at,
-                    kind=e.kind,
-                    actor=e.actor,
+                    kind=TimelineKind(e.kind),
+                    actor=Actor(e.actor),
                     **e.detail,
                     mail=_mail_out(by_message.get(e.detail.get("message_id", "")))
                     if e.kind in _MAILED
