@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from services.intake.access import CallerDep, limit_write
 from services.intake.attachments import use_cases as files_
 from services.intake.conversation import use_cases as conversation
-from services.intake.schemas import INTAKE_PROBLEMS, FollowUpOut, MessageIn, MessageOut
+from services.intake.conversation.schemas import FollowUpOut, MessageIn
+from services.intake.schemas import INTAKE_PROBLEMS, MessageOut
 from services.intake.tickets.routes import FormRoute, TicketRef, form_body
 from shared.auth import AgentDep
 from shared.ratelimit import RATE_LIMITED

@@ -18,23 +18,18 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.attachments.use_cases import Upload
+from services.intake.conversation.schemas import FollowUpOut, MessageIn
 from services.intake.domain import lifecycle
 from services.intake.domain.callers import Caller, actor_of
 from services.intake.domain.tickets import format_number
+from services.intake.domain.timeline import TimelineKind
 from services.intake.knowledge import suggest
-from services.intake.schemas import (
-    AttachmentOut,
-    CustomerIn,
-    FollowUpOut,
-    MessageIn,
-    MessageOut,
-    TicketCreate,
-    TimelineKind,
-)
+from services.intake.schemas import AttachmentOut, MessageOut
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
 from services.intake.tickets.desk import announce_assignee
 from services.intake.tickets.queries import NewAttachment, TicketWithCustomer
+from services.intake.tickets.schemas import CustomerIn, TicketCreate
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,

@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import ValidationError
 
-from services.intake.schemas import INTAKE_PROBLEMS, RatingIn
+from services.intake.schemas import INTAKE_PROBLEMS
 from services.intake.tickets import customer_requests
+from services.intake.tickets.schemas import RatingIn
 from shared.contracts.api import RATING_LINK_PURPOSE
 from shared.errors import NotFoundError, ProblemError
 from shared.ratelimit import RATE_LIMITED

@@ -45,10 +45,10 @@ from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse
 from services.intake.knowledge import suggest
 from services.intake.mail import queries as mail_queries
 from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
-from services.intake.schemas import TicketCreate
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
 from services.intake.tickets.queries import TicketWithCustomer
+from services.intake.tickets.schemas import TicketCreate
 from shared.contracts.events import (
     ArticleSuggestion,
     Channel,

@@ -12,17 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from services.intake.domain import lifecycle
 from services.intake.domain.callers import Caller
 from services.intake.domain.tickets import format_number
-from services.intake.schemas import (
+from services.intake.domain.timeline import TimelineKind
+from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketWithCustomer
+from services.intake.tickets.schemas import (
     ConsentIn,
     ConsentOut,
     EscalationIn,
     EscalationOut,
     RatingIn,
     RatingOut,
-    TimelineKind,
 )
-from services.intake.tickets import queries
-from services.intake.tickets.queries import TicketWithCustomer
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     customer_ref,

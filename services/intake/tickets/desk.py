@@ -13,7 +13,10 @@ from services.intake.credentials import queries as credential_queries
 from services.intake.domain import lifecycle
 from services.intake.domain.callers import actor_of
 from services.intake.domain.tickets import format_number
-from services.intake.schemas import (
+from services.intake.domain.timeline import TimelineKind
+from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketChanges, TicketWithCustomer
+from services.intake.tickets.schemas import (
     AssigneeIn,
     AssigneeOut,
     CategoryIn,
@@ -22,12 +25,9 @@ from services.intake.schemas import (
     ComplexityOut,
     QueueItemOut,
     TicketOut,
-    TimelineKind,
     TransitionIn,
     TransitionOut,
 )
-from services.intake.tickets import queries
-from services.intake.tickets.queries import TicketChanges, TicketWithCustomer
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from services.intake.schemas import INTAKE_PROBLEMS, QueueItemOut, TicketOut
+from services.intake.schemas import INTAKE_PROBLEMS
 from services.intake.tickets import desk
+from services.intake.tickets.schemas import QueueItemOut, TicketOut
 from shared.auth import AgentDep
 from shared.runtime import ReadUnitDep, UnitOfWorkDep
 

@@ -15,8 +15,10 @@ from starlette.types import Scope
 
 from services.intake.access import CallerDep, limit_write
 from services.intake.attachments import use_cases as files_
-from services.intake.schemas import (
-    INTAKE_PROBLEMS,
+from services.intake.schemas import INTAKE_PROBLEMS
+from services.intake.tickets import customer_requests, desk, search
+from services.intake.tickets import use_cases as tickets
+from services.intake.tickets.schemas import (
     AssigneeIn,
     AssigneeOut,
     CategoryIn,
@@ -40,8 +42,6 @@ from services.intake.schemas import (
     TransitionIn,
     TransitionOut,
 )
-from services.intake.tickets import customer_requests, desk, search
-from services.intake.tickets import use_cases as tickets
 from shared.auth import AgentDep
 from shared.contracts.events import Channel
 from shared.ratelimit import RATE_LIMITED

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from services.intake.domain.staff_tools import parse_search
 from services.intake.domain.tickets import format_number
-from services.intake.schemas import (
+from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketSummaryRecord
+from services.intake.tickets.schemas import (
     CustomerOut,
     SearchOrder,
     TicketHitOut,
     TicketSearchPageOut,
     TicketSearchQuery,
 )
-from services.intake.tickets import queries
-from services.intake.tickets.queries import TicketSummaryRecord
 from services.intake.tickets.use_cases import TicketNotFoundError, parse_ticket_id
 from shared.auth import Principal
 from shared.contracts.events import Language

@@ -34,6 +34,7 @@ from services.intake.domain.tickets import (
     partner_sees_contact,
     tokens_match,
 )
+from services.intake.domain.timeline import TimelineKind
 from services.intake.knowledge import suggest
 from services.intake.mail import queries as mail_queries
 from services.intake.mail.queries import MailSource
@@ -41,9 +42,18 @@ from services.intake.schemas import (
     RAW_MAIL_URL,
     AttachmentIn,
     AttachmentOut,
-    CustomerOut,
     MailSourceOut,
     MessageOut,
+)
+from services.intake.tickets import queries
+from services.intake.tickets.queries import (
+    NewAttachment,
+    RememberedAnswer,
+    TicketChanges,
+    TicketWithCustomer,
+)
+from services.intake.tickets.schemas import (
+    CustomerOut,
     SuggestedArticleOut,
     TicketCreate,
     TicketCreatedOut,
@@ -53,14 +63,6 @@ from services.intake.schemas import (
     TicketRatingOut,
     TicketSummaryOut,
     TimelineEntryOut,
-    TimelineKind,
-)
-from services.intake.tickets import queries
-from services.intake.tickets.queries import (
-    NewAttachment,
-    RememberedAnswer,
-    TicketChanges,
-    TicketWithCustomer,
 )
 from shared.auth import ForbiddenError, UnauthorizedError, customer_key, token_hash
 from shared.contracts.api import article_path
