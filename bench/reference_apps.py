@@ -20,7 +20,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.intake.schemas import TicketCreate
+from services.intake.tickets.schemas import TicketCreate
 
 
 def ceiling() -> FastAPI:

@@ -5,6 +5,10 @@ COMMIT and its fsync, and the ORM's per-statement work). Callers hand their item
 ``GroupCommit`` and wait; whoever arrives while a batch is committing joins the next one, so a
 burst becomes a few multi-row transactions. Each caller still gets its answer only once its
 own item has committed, so nothing is acknowledged that could be lost.
+
+A use case's batch runs on a unit of work (``GroupCommit.of_units``): one per batch, committed
+once, with no correlation id of its own, since it serves many requests; the use case stages
+each item's events with its own request's (``UnitOfWork.stage(..., correlation_id=...)``).
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from typing import Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
+from shared.outbox import Outbox
+from shared.unit_of_work import UnitOfWork
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 WriteBatch = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
+UnitWriteBatch = Callable[[UnitOfWork, Sequence[Item]], Awaitable[Sequence[Result]]]
 
 
 class GroupCommit(Generic[Item, Result]):
@@ -46,6 +53,24 @@ class GroupCommit(Generic[Item, Result]):
         self._waiting: deque[tuple[Item, asyncio.Future[Result]]] = deque()
         self._flushing = False
         self._tasks: set[asyncio.Task[None]] = set()  # held so that they are not collected
+
+    @classmethod
+    def of_units(
+        cls,
+        db: Database,
+        outbox: Outbox,
+        source: str,
+        write: UnitWriteBatch[Item, Result],
+        *,
+        max_batch: int = 64,
+    ) -> GroupCommit[Item, Result]:
+        """Batches written by a use case: ``write`` gets one unit of work per batch (the
+        batch's transaction, committed once here) and the batch."""
+
+        async def in_unit(session: AsyncSession, items: Sequence[Item]) -> Sequence[Result]:
+            return await write(UnitOfWork(session, outbox, source), items)
+
+        return cls(db, in_unit, max_batch=max_batch)
 
     async def submit(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()

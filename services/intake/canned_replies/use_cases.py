@@ -22,7 +22,12 @@ from services.intake.canned_replies.schemas import (
 from services.intake.domain.staff_tools import check_placeholders, fill, unfilled
 from services.intake.domain.tickets import format_number
 from services.intake.tickets import queries as ticket_queries
-from services.intake.tickets.use_cases import TicketNotFoundError, parse_ticket_id, ticket_id_of
+from services.intake.tickets.use_cases import (
+    TicketNotFoundError,
+    parse_ticket_id,
+    ticket_id_of,
+    unit_over,
+)
 from shared.auth import ForbiddenError, Principal, Role
 from shared.contracts.events import Language
 from shared.errors import NotFoundError
@@ -144,8 +149,8 @@ async def render(
     """The reply with the ticket's (its id or number) customer name, number and subject filled
     in; the expected answer time is left for the caller, who reads it from the SLA service."""
     parsed = _parse_id(reply_id)
-    ticket = parse_ticket_id(await ticket_id_of(runtime, ticket_ref))
     async with runtime.db.sessions() as session:
+        ticket = parse_ticket_id(await ticket_id_of(unit_over(runtime, session), ticket_ref))
         record = _visible(await queries.get_canned_reply(session, parsed), staff)
         row = await ticket_queries.get_ticket(session, ticket)
     if row is None:

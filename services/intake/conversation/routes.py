@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from services.intake.access import CallerDep, limit_write
 from services.intake.attachments import use_cases as files_
 from services.intake.conversation import use_cases as conversation
-from services.intake.schemas import INTAKE_PROBLEMS, FollowUpOut, MessageIn, MessageOut
-from services.intake.tickets import use_cases as tickets
+from services.intake.conversation.schemas import FollowUpOut, MessageIn
+from services.intake.schemas import INTAKE_PROBLEMS, MessageOut
 from services.intake.tickets.routes import FormRoute, TicketRef, form_body
 from shared.auth import AgentDep
 from shared.ratelimit import RATE_LIMITED
@@ -22,9 +22,8 @@ _TEXT = {"type": "string"}
 
 
 async def add_message_form(
-    ticket_id: str, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> MessageOut | FollowUpOut:
-    ticket_id = await tickets.ticket_id_of(runtime, ticket_id)
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
     await conversation.check_writer(runtime, ticket_id, caller)
     body, uploads = await files_.read_form(request, runtime, MessageIn)

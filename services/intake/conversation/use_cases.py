@@ -14,28 +14,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.attachments.use_cases import Upload
+from services.intake.conversation.schemas import FollowUpOut, MessageIn
 from services.intake.domain import lifecycle
 from services.intake.domain.callers import Caller, actor_of
 from services.intake.domain.tickets import format_number
+from services.intake.domain.timeline import TimelineKind
 from services.intake.knowledge import suggest
-from services.intake.schemas import (
-    AttachmentOut,
-    CustomerIn,
-    FollowUpOut,
-    MessageIn,
-    MessageOut,
-    TicketCreate,
-    TimelineKind,
-)
+from services.intake.schemas import AttachmentOut, MessageOut
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
 from services.intake.tickets.desk import announce_assignee
+from services.intake.tickets.queries import NewAttachment, TicketWithCustomer
+from services.intake.tickets.schemas import CustomerIn, TicketCreate
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,
@@ -118,7 +112,12 @@ async def add_message(
                 # The one who answers takes the ticket if nobody has it yet.
                 if await ticket_queries.claim_if_unclaimed(session, row.id, author_id, now):
                     await announce_assignee(
-                        runtime, session, row, author_id, previous=None, by=author_id, at=now
+                        unit_over(runtime, session),
+                        row,
+                        author_id,
+                        previous=None,
+                        by=author_id,
+                        at=now,
                     )
                 first_response = await ticket_queries.mark_first_response(session, row.id, now)
         await _append(
@@ -149,7 +148,7 @@ async def add_message(
 async def _follow_up(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    closed: Row[Any],
+    closed: TicketWithCustomer,
     request: MessageIn,
     uploads: Sequence[Upload],
 ) -> FollowUpOut:
@@ -170,7 +169,7 @@ async def _follow_up(
         suggestions=suggestions,
         uploads=uploads,
     )
-    created = await tickets.file_follow_up(runtime, session, closed, filing)
+    created = await tickets.file_follow_up(unit_over(runtime, session), runtime, closed, filing)
     # To the customer, like any anonymous filing: nothing of the address's history.
     anonymous = created.model_copy(update={"customer_is_new": None})
     return FollowUpOut(follows_up=format_number(closed.number), ticket=anonymous)
@@ -179,7 +178,7 @@ async def _follow_up(
 async def add_customer_reply(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    row: Row[Any],
+    row: TicketWithCustomer,
     *,
     body: str,
     attachments: Sequence[Upload],
@@ -274,7 +273,7 @@ async def accept_message(
 async def _append(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    row: Row[Any],
+    row: TicketWithCustomer,
     *,
     message_id: uuid.UUID,
     author: Actor,
@@ -282,7 +281,7 @@ async def _append(
     internal: bool,
     first_response: bool,
     body: str,
-    files: list[dict[str, Any]],
+    files: list[NewAttachment],
     at: datetime,
     target: TicketStatus | None,
     unverified: bool = False,
@@ -333,7 +332,7 @@ async def _append(
 async def _announce(
     runtime: ServiceRuntime,
     session: AsyncSession,
-    row: Row[Any],
+    row: TicketWithCustomer,
     *,
     message_id: uuid.UUID,
     author: Actor,

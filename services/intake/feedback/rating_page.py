@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import ValidationError
 
-from services.intake.schemas import INTAKE_PROBLEMS, RatingIn
+from services.intake.schemas import INTAKE_PROBLEMS
 from services.intake.tickets import customer_requests
+from services.intake.tickets.schemas import RatingIn
 from shared.contracts.api import RATING_LINK_PURPOSE
 from shared.errors import NotFoundError, ProblemError
 from shared.ratelimit import RATE_LIMITED
@@ -97,7 +98,8 @@ async def rate_from_page(
     _check(runtime, ticket_id, token)
     rating = _form(await request.body())
     try:
-        await customer_requests.rate_by_link(runtime, ticket_id, rating)
+        async with runtime.unit_of_work() as uow:  # its own: a refusal is answered with a page
+            await customer_requests.rate_by_link(uow, ticket_id, rating)
     except ProblemError as exc:
         # Already rated, not resolved yet: a person reads the answer, so a page says it.
         return _page([exc.detail], token=None, score=None, status=exc.status)

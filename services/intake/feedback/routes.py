@@ -15,7 +15,8 @@ from services.intake.feedback.schemas import (
     FeedbackOut,
     FeedbackStatusIn,
 )
-from services.intake.schemas import INTAKE_PROBLEMS, RatingItemOut
+from services.intake.schemas import INTAKE_PROBLEMS
+from services.intake.tickets.schemas import RatingItemOut
 from shared.auth import AgentDep
 from shared.contracts.events import FeedbackKind, FeedbackStatus
 from shared.ratelimit import RATE_LIMITED

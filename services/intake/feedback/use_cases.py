@@ -17,7 +17,7 @@ from services.intake.feedback.schemas import (
     FeedbackOut,
     FeedbackStatusIn,
 )
-from services.intake.schemas import RatingItemOut
+from services.intake.tickets.schemas import RatingItemOut
 from services.intake.tickets.use_cases import publish
 from shared.contracts.events import (
     FeedbackKind,

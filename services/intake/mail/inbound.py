@@ -45,9 +45,10 @@ from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse
 from services.intake.knowledge import suggest
 from services.intake.mail import queries as mail_queries
 from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
-from services.intake.schemas import TicketCreate
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
+from services.intake.tickets.queries import TicketWithCustomer
+from services.intake.tickets.schemas import TicketCreate
 from shared.contracts.events import (
     ArticleSuggestion,
     Channel,
@@ -376,16 +377,18 @@ async def _file(
     )
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
-        created = await tickets.file_follow_up(runtime, session, replied, filing)
+        created = await tickets.file_follow_up(
+            tickets.unit_over(runtime, session), runtime, replied, filing
+        )
         reason = f"follows up on closed {format_number(replied.number)}"
         return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number, None
-    (created,) = await tickets.file_tickets(runtime, session, [filing])
+    (created,) = await tickets.file_tickets(tickets.unit_over(runtime, session), runtime, [filing])
     return _Decision(InboundOutcome.ticket_created), created.id, created.number, None
 
 
 async def _replied_ticket(
     session: AsyncSession, mail: InboundMail, thread: Thread | None
-) -> Row[Any] | None:
+) -> TicketWithCustomer | None:
     """The ticket this mail answers, if it names one and the sender is its customer: only
     the customer adds to a ticket by mail (anyone can copy a subject line)."""
     sequence = parse_number(thread.number) if thread is not None else None

@@ -15,19 +15,23 @@ from sqlalchemy import Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.tables import customer, inbound_mail, ticket
-from services.intake.tickets.queries import TICKET_CUSTOMER
+from services.intake.tickets.queries import (
+    TICKET_CUSTOMER,
+    TicketWithCustomer,
+    ticket_with_customer,
+)
 from shared.db import execute_count
 from shared.outbox import PURGE_BATCH
 
 
-async def ticket_by_number(session: AsyncSession, sequence: int) -> Row[Any] | None:
+async def ticket_by_number(session: AsyncSession, sequence: int) -> TicketWithCustomer | None:
     """A ticket with its customer, in the shape ``ticket_queries.get_ticket`` returns."""
     query = (
         select(ticket, *TICKET_CUSTOMER)
         .join(customer, customer.c.id == ticket.c.customer_id)
         .where(ticket.c.number == sequence)
     )
-    return (await session.execute(query)).first()
+    return ticket_with_customer((await session.execute(query)).first())
 
 
 async def by_fingerprint(session: AsyncSession, fingerprint: str) -> Row[Any] | None:

@@ -6,16 +6,17 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.credentials import queries as credential_queries
 from services.intake.domain import lifecycle
 from services.intake.domain.callers import actor_of
 from services.intake.domain.tickets import format_number
-from services.intake.schemas import (
+from services.intake.domain.timeline import TimelineKind
+from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketChanges, TicketWithCustomer
+from services.intake.tickets.schemas import (
     AssigneeIn,
     AssigneeOut,
     CategoryIn,
@@ -24,20 +25,16 @@ from services.intake.schemas import (
     ComplexityOut,
     QueueItemOut,
     TicketOut,
-    TimelineKind,
     TransitionIn,
     TransitionOut,
 )
-from services.intake.tickets import queries
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,
     change_status,
     parse_ticket_id,
-    publish,
     record,
     ticket_view,
-    unit_over,
 )
 from shared.auth import Principal, Role
 from shared.contracts.events import (
@@ -49,15 +46,14 @@ from shared.contracts.events import (
     TicketStatus,
 )
 from shared.errors import UnprocessableError
-from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 FINISHED = [status.value for status in lifecycle.FINISHED]
 
 
 async def announce_assignee(
-    runtime: ServiceRuntime,
-    session: AsyncSession,
-    row: Row[Any],
+    uow: UnitOfWork,
+    row: TicketWithCustomer,
     assignee: uuid.UUID | None,
     *,
     previous: uuid.UUID | None,
@@ -74,14 +70,13 @@ async def announce_assignee(
         assigned_by=by,
         assigned_at=at,
     )
-    await publish(runtime, session, row.id, event)
+    await uow.stage(event, subject=row.id)
 
 
-async def queue(runtime: ServiceRuntime, limit: int) -> list[QueueItemOut]:
+async def queue(uow: UnitOfWork, limit: int) -> list[QueueItemOut]:
     """Tickets nobody has claimed, strictly by arrival (clause 7): no priority, and a new
     customer's place is where their arrival puts it (clause 15)."""
-    async with runtime.db.sessions() as session:
-        rows = await queries.queue(session, FINISHED, limit)
+    rows = await queries.queue(uow.session, FINISHED, limit)
     return [
         QueueItemOut(
             id=row.id,
@@ -98,40 +93,31 @@ async def queue(runtime: ServiceRuntime, limit: int) -> list[QueueItemOut]:
     ]
 
 
-async def claim_next(runtime: ServiceRuntime, agent: Principal) -> TicketOut | None:
+async def claim_next(uow: UnitOfWork, agent: Principal) -> TicketOut | None:
     """Give the oldest unclaimed ticket to ``agent``; two agents never get the same one.
     None when the queue is empty."""
     now = datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        claimed = await queries.claim_oldest(
-            session, agent.subject, now, FINISHED, skip_locked=runtime.db.is_postgres
-        )
-        if claimed is None:
-            return None
+    session = uow.session
+    claimed = await queries.claim_oldest(
+        session, agent.subject, now, FINISHED, skip_locked=uow.locks_rows
+    )
+    if claimed is None:
+        return None
+    row = await queries.get_ticket(session, claimed)
+    assert row is not None
+    await announce_assignee(uow, row, agent.subject, previous=None, by=agent.subject, at=now)
+    actor = actor_of(agent)
+    await record(session, row.id, now, TimelineKind.claimed, actor, agent.subject, public=False)
+    target = lifecycle.after_claim(TicketStatus(row.status))
+    if target is not None:
+        await change_status(uow, row, target, actor=actor, actor_id=agent.subject, at=now)
         row = await queries.get_ticket(session, claimed)
         assert row is not None
-        await announce_assignee(
-            runtime, session, row, agent.subject, previous=None, by=agent.subject, at=now
-        )
-        actor = actor_of(agent)
-        await record(session, row.id, now, TimelineKind.claimed, actor, agent.subject, public=False)
-        target = lifecycle.after_claim(TicketStatus(row.status))
-        if target is not None:
-            await change_status(
-                unit_over(runtime, session),
-                row,
-                target,
-                actor=actor,
-                actor_id=agent.subject,
-                at=now,
-            )
-            row = await queries.get_ticket(session, claimed)
-            assert row is not None
-        return await ticket_view(session, row, Viewer.staff)
+    return await ticket_view(session, row, Viewer.staff)
 
 
 async def transition(
-    runtime: ServiceRuntime, ticket_id: str, request: TransitionIn, agent: Principal
+    uow: UnitOfWork, ticket_id: str, request: TransitionIn, agent: Principal
 ) -> TransitionOut:
     """Move a ticket as an agent asks; a move the life cycle forbids is a 409 naming the
     allowed ones."""
@@ -147,31 +133,29 @@ async def transition(
     )
     lifecycle.check_details(request.to, request.note, partner)
     now = datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        row = await queries.get_ticket(session, parsed)
-        if row is None:
-            raise TicketNotFoundError()
-        current = TicketStatus(row.status)
-        target = lifecycle.agent_move(current, request.to)
-        if partner is not None:
-            if partner.partner_id is not None:
-                await _check_partner(session, partner.partner_id)
-            # Whom the ticket waits on now: a partner handed it before answers no more.
-            await queries.set_ticket(session, row.id, handed_to=partner.partner_id)
-        if await queries.claim_if_unclaimed(session, row.id, agent.subject, now):
-            await announce_assignee(
-                runtime, session, row, agent.subject, previous=None, by=agent.subject, at=now
-            )
-        await change_status(
-            unit_over(runtime, session),
-            row,
-            target,
-            actor=actor_of(agent),
-            actor_id=agent.subject,
-            at=now,
-            note=request.note,
-            partner=partner,
-        )
+    session = uow.session
+    row = await queries.get_ticket(session, parsed)
+    if row is None:
+        raise TicketNotFoundError()
+    current = TicketStatus(row.status)
+    target = lifecycle.agent_move(current, request.to)
+    if partner is not None:
+        if partner.partner_id is not None:
+            await _check_partner(session, partner.partner_id)
+        # Whom the ticket waits on now: a partner handed it before answers no more.
+        await queries.set_ticket(session, row.id, handed_to=partner.partner_id)
+    if await queries.claim_if_unclaimed(session, row.id, agent.subject, now):
+        await announce_assignee(uow, row, agent.subject, previous=None, by=agent.subject, at=now)
+    await change_status(
+        uow,
+        row,
+        target,
+        actor=actor_of(agent),
+        actor_id=agent.subject,
+        at=now,
+        note=request.note,
+        partner=partner,
+    )
     return TransitionOut(
         id=row.id,
         number=format_number(row.number),
@@ -194,58 +178,51 @@ async def _check_partner(session: AsyncSession, partner_id: uuid.UUID) -> None:
 
 
 async def assign(
-    runtime: ServiceRuntime, ticket_id: str, request: AssigneeIn, agent: Principal
+    uow: UnitOfWork, ticket_id: str, request: AssigneeIn, agent: Principal
 ) -> AssigneeOut:
     """Hand a ticket to another staff member, or back to the queue (an agent away, say):
     nobody's ticket is stuck with one person. The same assignee again changes nothing."""
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        row = await queries.get_ticket(session, parsed)
-        if row is None:
-            raise TicketNotFoundError()
-        if request.agent_id is not None:
-            staff = await credential_queries.get_credential(session, request.agent_id)
-            if staff is None or staff.revoked_at is not None or staff.role == Role.partner:
-                raise UnprocessableError(
-                    "agent_id: no active staff member has this id (see `sviftdesk credentials "
-                    "list`)",
-                    errors=[{"field": "agent_id", "reason": "not an active staff member"}],
-                )
-        if row.claimed_by != request.agent_id:
-            claimed_at = now if request.agent_id is not None else None
-            await queries.set_ticket(
-                session, row.id, claimed_by=request.agent_id, claimed_at=claimed_at
+    session = uow.session
+    row = await queries.get_ticket(session, parsed)
+    if row is None:
+        raise TicketNotFoundError()
+    if request.agent_id is not None:
+        staff = await credential_queries.get_credential(session, request.agent_id)
+        if staff is None or staff.revoked_at is not None or staff.role == Role.partner:
+            raise UnprocessableError(
+                "agent_id: no active staff member has this id (see `sviftdesk credentials list`)",
+                errors=[{"field": "agent_id", "reason": "not an active staff member"}],
             )
-            await record(
-                session,
-                row.id,
-                now,
-                TimelineKind.assigned,
-                actor_of(agent),
-                agent.subject,
-                public=False,
-                agent_id=str(request.agent_id) if request.agent_id else None,
-            )
-            await announce_assignee(
-                runtime,
-                session,
-                row,
-                request.agent_id,
-                previous=row.claimed_by,
-                by=agent.subject,
-                at=now,
-            )
+    if row.claimed_by != request.agent_id:
+        claimed_at = now if request.agent_id is not None else None
+        await queries.set_ticket(
+            session, row.id, claimed_by=request.agent_id, claimed_at=claimed_at
+        )
+        await record(
+            session,
+            row.id,
+            now,
+            TimelineKind.assigned,
+            actor_of(agent),
+            agent.subject,
+            public=False,
+            agent_id=str(request.agent_id) if request.agent_id else None,
+        )
+        await announce_assignee(
+            uow, row, request.agent_id, previous=row.claimed_by, by=agent.subject, at=now
+        )
     return AssigneeOut(id=row.id, number=format_number(row.number), claimed_by=request.agent_id)
 
 
 async def set_complexity(
-    runtime: ServiceRuntime, ticket_id: str, request: ComplexityIn, agent: Principal
+    uow: UnitOfWork, ticket_id: str, request: ComplexityIn, agent: Principal
 ) -> ComplexityOut:
     """The agent's judgement sets the resolution target (clause 8); the same value again
     changes nothing and publishes nothing."""
 
-    def event(row: Row[Any], at: datetime) -> TicketComplexitySet:
+    def event(row: TicketWithCustomer, at: datetime) -> TicketComplexitySet:
         return TicketComplexitySet(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -254,19 +231,26 @@ async def set_complexity(
         )
 
     row = await _set_judgement(
-        runtime, ticket_id, agent, "complexity", request.complexity, event, open_only=True
+        uow,
+        ticket_id,
+        agent,
+        "complexity",
+        request.complexity,
+        {"complexity": request.complexity},
+        event,
+        open_only=True,
     )
     return ComplexityOut(id=row.id, number=format_number(row.number), complexity=request.complexity)
 
 
 async def set_category(
-    runtime: ServiceRuntime, ticket_id: str, request: CategoryIn, agent: Principal
+    uow: UnitOfWork, ticket_id: str, request: CategoryIn, agent: Principal
 ) -> CategoryOut:
     """The agent corrects what the customer chose or the words suggested (clause 18), at any
     stage, so the reports count it right; a complaint goes to the senior review (clause 14).
     The same value again changes nothing and publishes nothing."""
 
-    def event(row: Row[Any], at: datetime) -> TicketCategorySet:
+    def event(row: TicketWithCustomer, at: datetime) -> TicketCategorySet:
         return TicketCategorySet(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -277,50 +261,50 @@ async def set_category(
         )
 
     row = await _set_judgement(
-        runtime,
+        uow,
         ticket_id,
         agent,
         "category",
         request.category,
+        # A person's judgement, no longer the words' guess.
+        {"category": request.category, "category_confidence": None},
         event,
         open_only=False,
-        also={"category_confidence": None},  # a person's judgement, no longer the words' guess
     )
     return CategoryOut(id=row.id, number=format_number(row.number), category=request.category)
 
 
 async def _set_judgement(
-    runtime: ServiceRuntime,
+    uow: UnitOfWork,
     ticket_id: str,
     agent: Principal,
     field: str,
     value: StrEnum,
-    event: Callable[[Row[Any], datetime], EventPayload],
+    changes: TicketChanges,
+    event: Callable[[TicketWithCustomer, datetime], EventPayload],
     *,
     open_only: bool,
-    also: dict[str, Any] | None = None,
-) -> Row[Any]:
-    """An agent's judgement on a ticket: the field, its staff-only timeline entry and its
-    event, in one transaction."""
+) -> TicketWithCustomer:
+    """An agent's judgement on a ticket: the field (``value``, set with ``changes``), its
+    staff-only timeline entry and its event, in the unit of work."""
     parsed = parse_ticket_id(ticket_id)
     now = datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        row = await queries.get_ticket(session, parsed)
-        if row is None:
-            raise TicketNotFoundError()
-        if open_only:
-            lifecycle.check_open_for_requests(TicketStatus(row.status))
-        if getattr(row, field) != value:
-            await queries.set_ticket(session, row.id, **{field: value}, **(also or {}))
-            await record(
-                session,
-                row.id,
-                now,
-                TimelineKind(f"{field}_set"),
-                actor_of(agent),
-                agent.subject,
-                public=False,
-                **{field: value},
-            )
-            await publish(runtime, session, row.id, event(row, now))
+    row = await queries.get_ticket(uow.session, parsed)
+    if row is None:
+        raise TicketNotFoundError()
+    if open_only:
+        lifecycle.check_open_for_requests(TicketStatus(row.status))
+    if getattr(row, field) != value:
+        await queries.set_ticket(uow.session, row.id, **changes)
+        await record(
+            uow.session,
+            row.id,
+            now,
+            TimelineKind(f"{field}_set"),
+            actor_of(agent),
+            agent.subject,
+            public=False,
+            **{field: value},
+        )
+        await uow.stage(event(row, now), subject=row.id)
     return row

@@ -1,5 +1,9 @@
 """Queries: tickets, their messages, attachments, timeline and ratings, the queue, ticket search
-and idempotency keys (the features that only read a ticket use these too)."""
+and idempotency keys (the features that only read a ticket use these too).
+
+They take typed arguments and return frozen records whose attributes are the columns' names
+(``TicketRecord``, ``MessageRecord``...), built straight from the row's mapping: no second
+query, no validation."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import uuid
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, TypedDict, Unpack
 
 from sqlalchemy import (
     Row,
@@ -41,9 +45,195 @@ from services.intake.tables import (
     ticket_text,
     timeline,
 )
-from shared.contracts.events import Category, Channel, Complexity, TicketStatus
+from shared.contracts.events import Actor, Category, Channel, Complexity, TicketStatus
 from shared.db import execute_count, insert_rows
 from shared.outbox import PURGE_BATCH
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    """A ticket's own row (the queue, staff's list)."""
+
+    number: int
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    customer_is_new: bool
+    customer_name: str | None
+    customer_language: str | None
+    channel: Channel
+    category: Category | None
+    category_confidence: float | None
+    subject: str
+    body: str
+    status: TicketStatus
+    access_token_hash: str
+    received_at: datetime
+    complexity: Complexity | None
+    share_with_partners: bool
+    partner_id: uuid.UUID | None
+    handed_to: uuid.UUID | None
+    claimed_by: uuid.UUID | None
+    claimed_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    awaiting_reply_since: datetime | None
+
+
+def _ticket_values(row: Row[*tuple[Any, ...]]) -> dict[str, Any]:
+    """A ticket row's values, its enumerated columns as their enums."""
+    values = dict(row._mapping)
+    values["channel"] = Channel(values["channel"])
+    values["status"] = TicketStatus(values["status"])
+    if values["category"] is not None:
+        values["category"] = Category(values["category"])
+    if values["complexity"] is not None:
+        values["complexity"] = Complexity(values["complexity"])
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class TicketWithCustomer(TicketRecord):
+    """A ticket with its customer as its readers and its mail see them (``TICKET_CUSTOMER``):
+    what ``get_ticket`` gives."""
+
+    email: str
+    name: str
+    language: str
+    proven_at: datetime | None
+
+
+class TicketChanges(TypedDict, total=False):
+    """The columns a change to a ticket may set (``set_ticket``, ``update_ticket_if``)."""
+
+    customer_name: str | None
+    customer_language: str | None
+    category: str | None
+    category_confidence: float | None
+    status: str
+    access_token_hash: str
+    received_at: datetime
+    complexity: str | None
+    share_with_partners: bool
+    handed_to: uuid.UUID | None
+    claimed_by: uuid.UUID | None
+    claimed_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    awaiting_reply_since: datetime | None
+
+
+class NewTicket(TypedDict):
+    """A ticket's row as filing inserts it (its number comes from the database)."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    customer_is_new: bool
+    customer_name: str
+    customer_language: str
+    channel: str
+    category: str | None
+    category_confidence: float | None
+    subject: str
+    body: str
+    status: str
+    access_token_hash: str
+    received_at: datetime
+    awaiting_reply_since: datetime
+    partner_id: uuid.UUID | None
+
+
+class NewAttachment(TypedDict):
+    """An attachment's row, and its bytes (``content``: bytes or a file; None when refused),
+    which go to chunks."""
+
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    message_id: uuid.UUID | None
+    filename: str
+    content_type: str
+    size: int
+    content: bytes | IO[bytes] | None
+    refused: str | None
+    limit: int | None
+    created_at: datetime
+
+
+class RememberedAnswer(TypedDict):
+    """An idempotency key's answer, kept for a retry."""
+
+    key: str
+    scope: str
+    fingerprint: str
+    status_code: int
+    response: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    author: Actor
+    author_id: uuid.UUID | None
+    internal: bool
+    first_response: bool
+    unverified: bool
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    """An attachment without its bytes."""
+
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    message_id: uuid.UUID | None
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+    refused: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentOnTicket(AttachmentRecord):
+    """An attachment, and whether the message it came with is for staff only (an internal
+    note, an unverified mail); None for the ticket's own files."""
+
+    internal: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRecord:
+    id: int
+    ticket_id: uuid.UUID
+    at: datetime
+    kind: str
+    actor: str
+    actor_id: uuid.UUID | None
+    public: bool
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRecord:
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    resolved_at: datetime
+    score: int
+    comment: str | None
+    rated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    key: str
+    scope: str
+    fingerprint: str
+    status_code: int
+    response: dict[str, Any]
+    created_at: datetime
 
 
 async def upsert_customers(
@@ -83,9 +273,7 @@ async def prove_addresses(
         )
 
 
-async def insert_tickets(
-    session: AsyncSession, rows: Sequence[dict[str, Any]]
-) -> dict[uuid.UUID, int]:
+async def insert_tickets(session: AsyncSession, rows: Sequence[NewTicket]) -> dict[uuid.UUID, int]:
     """Insert tickets; returns each one's sequence number by id."""
     inserted = await insert_rows(session, ticket, rows, returning=("id", "number"))
     return {row.id: int(row.number) for row in inserted}
@@ -106,24 +294,33 @@ async def ticket_id_by_number(session: AsyncSession, sequence: int) -> uuid.UUID
     return found if isinstance(found, uuid.UUID) else None
 
 
-async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Row[Any] | None:
+def ticket_with_customer(row: Row[*tuple[Any, ...]] | None) -> TicketWithCustomer | None:
+    """The record of a row of ``select(ticket, *TICKET_CUSTOMER)``."""
+    return None if row is None else TicketWithCustomer(**_ticket_values(row))
+
+
+async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> TicketWithCustomer | None:
     query = (
         select(ticket, *TICKET_CUSTOMER)
         .join(customer, customer.c.id == ticket.c.customer_id)
         .where(ticket.c.id == ticket_id)
     )
-    return (await session.execute(query)).first()
+    return ticket_with_customer((await session.execute(query)).first())
 
 
 async def update_ticket_if(
-    session: AsyncSession, ticket_id: uuid.UUID, *, expected_status: str, **values: Any
+    session: AsyncSession,
+    ticket_id: uuid.UUID,
+    *,
+    expected_status: str,
+    **changes: Unpack[TicketChanges],
 ) -> bool:
     """Change a ticket only if its status is still the expected one: False if a concurrent
     change came first."""
     statement = (
         update(ticket)
         .where(ticket.c.id == ticket_id, ticket.c.status == expected_status)
-        .values(**values)
+        .values(**changes)
     )
     return await execute_count(session, statement) == 1
 
@@ -149,15 +346,17 @@ async def mark_first_response(session: AsyncSession, ticket_id: uuid.UUID, at: d
     return await execute_count(session, statement) == 1
 
 
-async def set_ticket(session: AsyncSession, ticket_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(update(ticket).where(ticket.c.id == ticket_id).values(**values))
+async def set_ticket(
+    session: AsyncSession, ticket_id: uuid.UUID, **changes: Unpack[TicketChanges]
+) -> None:
+    await session.execute(update(ticket).where(ticket.c.id == ticket_id).values(**changes))
 
 
 def _in_queue(finished: Collection[str]) -> Any:
     return (ticket.c.claimed_by.is_(None)) & ticket.c.status.not_in(finished)
 
 
-async def queue(session: AsyncSession, finished: Collection[str], limit: int) -> Sequence[Row[Any]]:
+async def queue(session: AsyncSession, finished: Collection[str], limit: int) -> list[TicketRecord]:
     """Unclaimed tickets strictly by arrival (clause 7), then by number."""
     query = (
         select(ticket)
@@ -165,7 +364,7 @@ async def queue(session: AsyncSession, finished: Collection[str], limit: int) ->
         .order_by(ticket.c.received_at, ticket.c.number)
         .limit(limit)
     )
-    return (await session.execute(query)).all()
+    return [TicketRecord(**_ticket_values(row)) for row in await session.execute(query)]
 
 
 def _staff_filters(
@@ -199,7 +398,7 @@ async def list_tickets(
     after_number: int | None,
     limit: int,
     needs_reply: Collection[str] = (),
-) -> Sequence[Row[Any]]:
+) -> list[TicketRecord]:
     """Tickets by number (their order of arrival), after ``after_number``, as filtered;
     ``needs_reply``: only those of these statuses whose customer waits for an answer."""
     query = select(ticket).order_by(ticket.c.number).limit(limit)
@@ -217,7 +416,7 @@ async def list_tickets(
         query = query.where(ticket.c.customer_id.in_(owner.scalar_subquery()))
     if after_number is not None:
         query = query.where(ticket.c.number > after_number)
-    return (await session.execute(query)).all()
+    return [TicketRecord(**_ticket_values(row)) for row in await session.execute(query)]
 
 
 async def claim_oldest(
@@ -251,25 +450,51 @@ async def claim_oldest(
     return claimed
 
 
-async def add_message(session: AsyncSession, **values: Any) -> None:
-    await session.execute(message.insert().values(**values))
+async def add_message(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    author: str,
+    author_id: uuid.UUID | None,
+    internal: bool,
+    first_response: bool,
+    unverified: bool,
+    body: str,
+    created_at: datetime,
+) -> None:
+    await session.execute(
+        message.insert().values(
+            id=id,
+            ticket_id=ticket_id,
+            author=author,
+            author_id=author_id,
+            internal=internal,
+            first_response=first_response,
+            unverified=unverified,
+            body=body,
+            created_at=created_at,
+        )
+    )
 
 
 async def messages_of(
     session: AsyncSession, ticket_id: uuid.UUID, *, internal: bool
-) -> Sequence[Row[Any]]:
+) -> list[MessageRecord]:
     """A ticket's messages; ``internal``: the staff view, with notes and unverified mail."""
     query = select(message).where(message.c.ticket_id == ticket_id)
     if not internal:
         query = query.where(message.c.internal.is_(False), message.c.unverified.is_(False))
-    return (await session.execute(query.order_by(message.c.created_at, message.c.id))).all()
+    rows = await session.execute(query.order_by(message.c.created_at, message.c.id))
+    return [MessageRecord(**{**row._mapping, "author": Actor(row.author)}) for row in rows]
 
 
 async def get_message(
     session: AsyncSession, ticket_id: uuid.UUID, message_id: uuid.UUID
-) -> Row[Any] | None:
+) -> MessageRecord | None:
     query = select(message).where(message.c.id == message_id, message.c.ticket_id == ticket_id)
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else MessageRecord(**{**row._mapping, "author": Actor(row.author)})
 
 
 async def mark_verified(session: AsyncSession, message_id: uuid.UUID) -> bool:
@@ -299,7 +524,7 @@ def _pieces(content: bytes | IO[bytes] | None) -> Iterator[bytes]:
         yield piece
 
 
-async def add_attachments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def add_attachments(session: AsyncSession, rows: Sequence[NewAttachment]) -> None:
     """The attachments' rows, then each one's ``content`` (bytes or a file) in chunks."""
     if not rows:
         return
@@ -314,14 +539,14 @@ async def add_attachments(session: AsyncSession, rows: list[dict[str, Any]]) -> 
             )
 
 
-async def attachments_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
+async def attachments_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[AttachmentRecord]:
     """Every attachment of a ticket (the bytes are elsewhere)."""
     query = (
         select(attachment)
         .where(attachment.c.ticket_id == ticket_id)
         .order_by(attachment.c.created_at, attachment.c.id)
     )
-    return (await session.execute(query)).all()
+    return [AttachmentRecord(**row._mapping) for row in await session.execute(query)]
 
 
 async def attachment_chunk_of(
@@ -336,26 +561,48 @@ async def attachment_chunk_of(
 
 async def get_attachment(
     session: AsyncSession, ticket_id: uuid.UUID, attachment_id: uuid.UUID
-) -> Row[Any] | None:
+) -> AttachmentOnTicket | None:
     query = (
         select(attachment, (message.c.internal | message.c.unverified).label("internal"))
         .outerjoin(message, message.c.id == attachment.c.message_id)
         .where(attachment.c.id == attachment_id, attachment.c.ticket_id == ticket_id)
     )
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else AttachmentOnTicket(**row._mapping)
 
 
-async def add_timeline(session: AsyncSession, **values: Any) -> None:
-    await session.execute(timeline.insert().values(**values))
+async def add_timeline(
+    session: AsyncSession,
+    *,
+    ticket_id: uuid.UUID,
+    at: datetime,
+    kind: str,
+    actor: str,
+    actor_id: uuid.UUID | None,
+    public: bool,
+    detail: dict[str, Any],
+) -> None:
+    await session.execute(
+        timeline.insert().values(
+            ticket_id=ticket_id,
+            at=at,
+            kind=kind,
+            actor=actor,
+            actor_id=actor_id,
+            public=public,
+            detail=detail,
+        )
+    )
 
 
 async def timeline_of(
     session: AsyncSession, ticket_id: uuid.UUID, *, public_only: bool
-) -> Sequence[Row[Any]]:
+) -> list[TimelineRecord]:
     query = select(timeline).where(timeline.c.ticket_id == ticket_id)
     if public_only:
         query = query.where(timeline.c.public.is_(True))
-    return (await session.execute(query.order_by(timeline.c.id))).all()
+    rows = await session.execute(query.order_by(timeline.c.id))
+    return [TimelineRecord(**row._mapping) for row in rows]
 
 
 async def rated_since(session: AsyncSession, ticket_id: uuid.UUID, resolved_at: datetime) -> bool:
@@ -365,23 +612,42 @@ async def rated_since(session: AsyncSession, ticket_id: uuid.UUID, resolved_at: 
     return bool((await session.execute(query)).scalar_one())
 
 
-async def add_rating(session: AsyncSession, **values: Any) -> None:
-    await session.execute(rating.insert().values(**values))
+async def add_rating(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    ticket_id: uuid.UUID,
+    resolved_at: datetime | None,
+    score: int,
+    comment: str | None,
+    rated_at: datetime,
+) -> None:
+    await session.execute(
+        rating.insert().values(
+            id=id,
+            ticket_id=ticket_id,
+            resolved_at=resolved_at,
+            score=score,
+            comment=comment,
+            rated_at=rated_at,
+        )
+    )
 
 
-async def ratings_of(session: AsyncSession, ticket_id: uuid.UUID) -> Sequence[Row[Any]]:
+async def ratings_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[RatingRecord]:
     query = select(rating).where(rating.c.ticket_id == ticket_id).order_by(rating.c.rated_at)
-    return (await session.execute(query)).all()
+    return [RatingRecord(**row._mapping) for row in await session.execute(query)]
 
 
-async def get_idempotent(session: AsyncSession, key: str, scope: str) -> Row[Any] | None:
+async def get_idempotent(session: AsyncSession, key: str, scope: str) -> IdempotencyRecord | None:
     query = select(idempotency_key).where(
         idempotency_key.c.key == key, idempotency_key.c.scope == scope
     )
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else IdempotencyRecord(**row._mapping)
 
 
-async def save_idempotent_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def save_idempotent_many(session: AsyncSession, rows: Sequence[RememberedAnswer]) -> None:
     await insert_rows(session, idempotency_key, rows)
 
 
@@ -399,7 +665,7 @@ async def purge_idempotent(session: AsyncSession, before: datetime) -> int:
 # Staff's tools (issue 16): ticket search, the customer's other tickets, canned replies.
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketSummaryRecord:
     """A ticket as staff's lists show it, with its customer."""
 
@@ -498,7 +764,6 @@ def _word_hits(term: int, prefix: str, *, postgres: bool) -> list[Select[Any]]:
 async def search_tickets(
     session: AsyncSession,
     *,
-    postgres: bool,
     prefixes: Sequence[str],
     numbers: Collection[int],
     addresses: Collection[str],
@@ -514,6 +779,7 @@ async def search_tickets(
     addresses asked for, as filtered: the best match first (then the newest), or the newest.
     Work grows with the matches, never with the whole table."""
     query = select(*_SUMMARY).join(customer, customer.c.id == ticket.c.customer_id)
+    postgres = session.get_bind().dialect.name == "postgresql"
     if prefixes:
         parts = [
             part

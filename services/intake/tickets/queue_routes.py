@@ -6,21 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from services.intake.schemas import INTAKE_PROBLEMS, QueueItemOut, TicketOut
+from services.intake.schemas import INTAKE_PROBLEMS
 from services.intake.tickets import desk
+from services.intake.tickets.schemas import QueueItemOut, TicketOut
 from shared.auth import AgentDep
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/queue", tags=["queue"], responses=INTAKE_PROBLEMS)
 
 
 @router.get("", summary="Unclaimed tickets, by arrival (agents)")
 async def queue(
-    runtime: RuntimeDep,
     _agent: AgentDep,
+    uow: ReadUnitDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[QueueItemOut]:
-    return await desk.queue(runtime, limit)
+    return await desk.queue(uow, limit)
 
 
 @router.post(
@@ -29,7 +30,7 @@ async def queue(
     response_model=TicketOut,
     responses={204: {"description": "The queue is empty"}},
 )
-async def claim(runtime: RuntimeDep, agent: AgentDep) -> TicketOut | Response:
+async def claim(agent: AgentDep, uow: UnitOfWorkDep) -> TicketOut | Response:
     """Atomic: two agents never get the same ticket. A received ticket opens when claimed."""
-    claimed = await desk.claim_next(runtime, agent)
+    claimed = await desk.claim_next(uow, agent)
     return claimed if claimed is not None else Response(status_code=204)

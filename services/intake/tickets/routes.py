@@ -15,8 +15,10 @@ from starlette.types import Scope
 
 from services.intake.access import CallerDep, limit_write
 from services.intake.attachments import use_cases as files_
-from services.intake.schemas import (
-    INTAKE_PROBLEMS,
+from services.intake.schemas import INTAKE_PROBLEMS
+from services.intake.tickets import customer_requests, desk, search
+from services.intake.tickets import use_cases as tickets
+from services.intake.tickets.schemas import (
     AssigneeIn,
     AssigneeOut,
     CategoryIn,
@@ -40,12 +42,10 @@ from services.intake.schemas import (
     TransitionIn,
     TransitionOut,
 )
-from services.intake.tickets import customer_requests, desk, search
-from services.intake.tickets import use_cases as tickets
 from shared.auth import AgentDep
 from shared.contracts.events import Channel
 from shared.ratelimit import RATE_LIMITED
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], responses=INTAKE_PROBLEMS)
 
@@ -82,11 +82,15 @@ def form_body(names: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create_ticket_form(
-    request: Request, runtime: RuntimeDep, caller: CallerDep, idempotency_key: IdempotencyKey = None
+    request: Request,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    uow: ReadUnitDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> TicketCreatedOut:
     body, uploads = await files_.read_form(request, runtime, TicketCreate)
     try:
-        return await _create(body, request, runtime, caller, idempotency_key, uploads)
+        return await _create(body, request, runtime, caller, uow, idempotency_key, uploads)
     finally:
         files_.close(uploads)
 
@@ -128,6 +132,7 @@ async def create_ticket(
     request: Request,
     runtime: RuntimeDep,
     caller: CallerDep,
+    uow: ReadUnitDep,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketCreatedOut:
     """Anyone may file (the web form): the channel is then ``web``, whatever was sent, and
@@ -136,7 +141,7 @@ async def create_ticket(
     reads it. Files come base64 in JSON (small ones), or as ``multipart/form-data``: the same
     fields by name (``customer.email``), files in ``attachments`` (413 naming the one over
     SVIFTDESK_MAX_ATTACHMENT_BYTES, or all over SVIFTDESK_MAX_MESSAGE_ATTACHMENTS_BYTES)."""
-    return await _create(body, request, runtime, caller, idempotency_key, ())
+    return await _create(body, request, runtime, caller, uow, idempotency_key, ())
 
 
 async def _create(
@@ -144,6 +149,7 @@ async def _create(
     request: Request,
     runtime: RuntimeDep,
     caller: CallerDep,
+    uow: ReadUnitDep,
     idempotency_key: str | None,
     uploads: Sequence[files_.Upload],
 ) -> TicketCreatedOut:
@@ -157,7 +163,9 @@ async def _create(
         scope = f"{caller.principal.role.value}:{caller.principal.subject}"
     if anonymous:
         body = body.model_copy(update={"channel": Channel.web})
+    # A reading unit: the filing itself commits in a batch with others' (group commit).
     created = await tickets.create_ticket(
+        uow,
         runtime,
         body,
         idempotency_key=idempotency_key,
@@ -171,9 +179,10 @@ async def _create(
     return created.model_copy(update={"customer_is_new": None}) if anonymous else created
 
 
-async def _ticket_ref(ticket_id: str, runtime: RuntimeDep) -> str:
-    """Wherever an id goes, the number people read (SC-000042) goes too."""
-    return await tickets.ticket_id_of(runtime, ticket_id)
+async def _ticket_ref(ticket_id: str, uow: ReadUnitDep) -> str:
+    """Wherever an id goes, the number people read (SC-000042) goes too. (Its reading unit
+    takes a connection only for a number.)"""
+    return await tickets.ticket_id_of(uow, ticket_id)
 
 
 TicketRef = Annotated[str, Depends(_ticket_ref)]
@@ -181,81 +190,81 @@ TicketRef = Annotated[str, Depends(_ticket_ref)]
 
 @router.get("", summary="List tickets (staff: all; partners: theirs and those handed to them)")
 async def list_tickets(
-    query: Annotated[TicketQuery, Query()], runtime: RuntimeDep, caller: CallerDep
+    query: Annotated[TicketQuery, Query()], caller: CallerDep, uow: ReadUnitDep
 ) -> TicketPageOut:
     """By arrival, oldest first, a page at a time. Staff filter by status, category, channel,
     their own claims (``mine``), a customer's address, or those whose customer wrote last and
     waits for an answer (``needs_reply``); a partner's key (scope
     ``tickets:read``) lists the tickets it filed or was handed (waiting_partner)."""
-    return await tickets.list_tickets(runtime, caller, query)
+    return await tickets.list_tickets(uow, caller, query)
 
 
 @router.get("/search", summary="Search tickets (staff)")
 async def search_tickets(
-    query: Annotated[TicketSearchQuery, Query()], runtime: RuntimeDep, staff: AgentDep
+    query: Annotated[TicketSearchQuery, Query()], staff: AgentDep, uow: ReadUnitDep
 ) -> TicketSearchPageOut:
     """Full text, Russian and English: every word of ``q`` in any of its forms, found in the
     subject, the body or any message (internal notes too); a ticket number (SC-000042) or a
     customer's address in ``q`` must match exactly. Filtered like the list, one page at a
     time (``offset``), the best match first or the newest (``order``)."""
-    return await search.search(runtime, query, staff)
+    return await search.search(uow, query, staff)
 
 
 @router.get("/{ticket_id}", summary="Read a ticket")
-async def read_ticket(ticket_id: TicketRef, runtime: RuntimeDep, caller: CallerDep) -> TicketOut:
+async def read_ticket(ticket_id: TicketRef, caller: CallerDep, uow: ReadUnitDep) -> TicketOut:
     """With the ticket's access token, a staff token, or the key of the partner that filed
     it or was handed it (``partner.partner_id`` of a move to waiting_partner; scope
     ``tickets:read``). Only staff see internal notes and the whole timeline."""
-    return await tickets.read_ticket(runtime, ticket_id, caller)
+    return await tickets.read_ticket(uow, ticket_id, caller)
 
 
 @router.get("/{ticket_id}/customer-tickets", summary="The same customer's other tickets (staff)")
 async def customer_tickets(
     ticket_id: TicketRef,
-    runtime: RuntimeDep,
     _staff: AgentDep,
+    uow: ReadUnitDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[TicketHitOut]:
     """Newest first, this one left out: what else this customer asked us, and how it went."""
-    return await search.customer_tickets(runtime, ticket_id, limit=limit)
+    return await search.customer_tickets(uow, ticket_id, limit=limit)
 
 
 @router.post("/{ticket_id}/transitions", summary="Move the ticket (agents)")
 async def transition(
-    ticket_id: TicketRef, body: TransitionIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: TransitionIn, agent: AgentDep, uow: UnitOfWorkDep
 ) -> TransitionOut:
     """``note`` is what the customer reads (the resolution summary when resolving, required
     then); ``partner`` is required when moving to waiting_partner, with ``partner_id`` when
     it is a registered partner (422 unless it names an active partner key): that partner is
     then told by webhook, may read the ticket and answers on it. A move the life cycle does
     not allow is a 409 naming the allowed ones."""
-    return await desk.transition(runtime, ticket_id, body, agent)
+    return await desk.transition(uow, ticket_id, body, agent)
 
 
 @router.put("/{ticket_id}/assignee", summary="Hand the ticket to someone, or back (agents)")
 async def assign(
-    ticket_id: TicketRef, body: AssigneeIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: AssigneeIn, agent: AgentDep, uow: UnitOfWorkDep
 ) -> AssigneeOut:
     """To another staff member by their credential id, or with null back to the queue, where
     its arrival gives it its place again (clause 7)."""
-    return await desk.assign(runtime, ticket_id, body, agent)
+    return await desk.assign(uow, ticket_id, body, agent)
 
 
 @router.put("/{ticket_id}/category", summary="Correct the category (agents)")
 async def set_category(
-    ticket_id: TicketRef, body: CategoryIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: CategoryIn, agent: AgentDep, uow: UnitOfWorkDep
 ) -> CategoryOut:
     """Whether the customer chose it or intake read it from the words (clause 18); allowed
     at any stage, so the reports count the ticket right. ``complaint`` opens a senior's
     review (clause 14)."""
-    return await desk.set_category(runtime, ticket_id, body, agent)
+    return await desk.set_category(uow, ticket_id, body, agent)
 
 
 @router.put("/{ticket_id}/complexity", summary="Set the complexity (agents)")
 async def set_complexity(
-    ticket_id: TicketRef, body: ComplexityIn, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, body: ComplexityIn, agent: AgentDep, uow: UnitOfWorkDep
 ) -> ComplexityOut:
-    return await desk.set_complexity(runtime, ticket_id, body, agent)
+    return await desk.set_complexity(uow, ticket_id, body, agent)
 
 
 @router.post(
@@ -270,20 +279,26 @@ async def request_escalation(
     request: Request,
     runtime: RuntimeDep,
     caller: CallerDep,
+    uow: UnitOfWorkDep,
 ) -> EscalationOut:
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
-    return await customer_requests.request_escalation(runtime, ticket_id, body, caller)
+    return await customer_requests.request_escalation(uow, ticket_id, body, caller)
 
 
 @router.post(
     "/{ticket_id}/rating", status_code=201, summary="Rate the answer, 1–5", responses=RATE_LIMITED
 )
 async def rate(
-    ticket_id: TicketRef, body: RatingIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef,
+    body: RatingIn,
+    request: Request,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    uow: UnitOfWorkDep,
 ) -> RatingOut:
     """The customer, once the ticket is resolved; once per resolution."""
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
-    return await customer_requests.rate(runtime, ticket_id, body, caller)
+    return await customer_requests.rate(uow, ticket_id, body, caller)
 
 
 @router.put(
@@ -292,9 +307,14 @@ async def rate(
     responses=RATE_LIMITED,
 )
 async def set_consent(
-    ticket_id: TicketRef, body: ConsentIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef,
+    body: ConsentIn,
+    request: Request,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    uow: UnitOfWorkDep,
 ) -> ConsentOut:
     """The customer's consent for partners working on this ticket to see their name and
     email (off unless turned on)."""
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
-    return await customer_requests.set_consent(runtime, ticket_id, body, caller)
+    return await customer_requests.set_consent(uow, ticket_id, body, caller)

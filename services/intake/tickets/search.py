@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from services.intake.domain.staff_tools import parse_search
 from services.intake.domain.tickets import format_number
-from services.intake.schemas import (
+from services.intake.tickets import queries
+from services.intake.tickets.queries import TicketSummaryRecord
+from services.intake.tickets.schemas import (
     CustomerOut,
     SearchOrder,
     TicketHitOut,
     TicketSearchPageOut,
     TicketSearchQuery,
 )
-from services.intake.tickets import queries
-from services.intake.tickets.queries import TicketSummaryRecord
 from services.intake.tickets.use_cases import TicketNotFoundError, parse_ticket_id
 from shared.auth import Principal
 from shared.contracts.events import Language
-from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 
 def _hit(record: TicketSummaryRecord) -> TicketHitOut:
@@ -41,26 +41,24 @@ def _hit(record: TicketSummaryRecord) -> TicketHitOut:
 
 
 async def search(
-    runtime: ServiceRuntime, query: TicketSearchQuery, staff: Principal
+    uow: UnitOfWork, query: TicketSearchQuery, staff: Principal
 ) -> TicketSearchPageOut:
     """Tickets holding every word of ``q`` (any form), its numbers and addresses, as filtered;
     one page, ranked or newest first."""
     wanted = parse_search(query.q)
-    async with runtime.db.sessions() as session:
-        found = await queries.search_tickets(
-            session,
-            postgres=runtime.db.is_postgres,
-            prefixes=wanted.prefixes,
-            numbers=wanted.numbers,
-            addresses=wanted.addresses,
-            statuses=query.status,
-            categories=query.category,
-            channel=query.channel,
-            claimed_by=staff.subject if query.mine else query.assignee,
-            by_relevance=query.order is SearchOrder.relevance,
-            limit=query.limit + 1,  # one more tells whether another page follows
-            offset=query.offset,
-        )
+    found = await queries.search_tickets(
+        uow.session,
+        prefixes=wanted.prefixes,
+        numbers=wanted.numbers,
+        addresses=wanted.addresses,
+        statuses=query.status,
+        categories=query.category,
+        channel=query.channel,
+        claimed_by=staff.subject if query.mine else query.assignee,
+        by_relevance=query.order is SearchOrder.relevance,
+        limit=query.limit + 1,  # one more tells whether another page follows
+        offset=query.offset,
+    )
     more = len(found) > query.limit
     return TicketSearchPageOut(
         items=[_hit(record) for record in found[: query.limit]],
@@ -68,13 +66,10 @@ async def search(
     )
 
 
-async def customer_tickets(
-    runtime: ServiceRuntime, ticket_id: str, *, limit: int
-) -> list[TicketHitOut]:
+async def customer_tickets(uow: UnitOfWork, ticket_id: str, *, limit: int) -> list[TicketHitOut]:
     """The same customer's other tickets, newest first (staff)."""
     parsed = parse_ticket_id(ticket_id)
-    async with runtime.db.sessions() as session:
-        found = await queries.customer_tickets(session, parsed, limit=limit)
+    found = await queries.customer_tickets(uow.session, parsed, limit=limit)
     if found is None:
         raise TicketNotFoundError()
     return [_hit(record) for record in found]

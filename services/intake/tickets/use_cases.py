@@ -1,8 +1,8 @@
-"""Intake's use cases: plain async functions over a session; routers only call these.
+"""Intake's use cases: plain async functions over a unit of work; routers only call these.
 
 This module files and shows tickets and holds what the other use-case modules share: who may
-see a ticket, and how a change is staged (timeline entry and event, in the caller's
-transaction). Agents' work is in ``desk``, the conversation in ``conversation``, the
+see a ticket, and how a change is staged (timeline entry and event, in the caller's unit of
+work). Agents' work is in ``desk``, the conversation in ``conversation``, the
 customer's other requests in ``customer_requests``, issued tokens in ``credentials``.
 """
 
@@ -14,10 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +34,7 @@ from services.intake.domain.tickets import (
     partner_sees_contact,
     tokens_match,
 )
+from services.intake.domain.timeline import TimelineKind
 from services.intake.knowledge import suggest
 from services.intake.mail import queries as mail_queries
 from services.intake.mail.queries import MailSource
@@ -43,9 +42,18 @@ from services.intake.schemas import (
     RAW_MAIL_URL,
     AttachmentIn,
     AttachmentOut,
-    CustomerOut,
     MailSourceOut,
     MessageOut,
+)
+from services.intake.tickets import queries
+from services.intake.tickets.queries import (
+    NewAttachment,
+    RememberedAnswer,
+    TicketChanges,
+    TicketWithCustomer,
+)
+from services.intake.tickets.schemas import (
+    CustomerOut,
     SuggestedArticleOut,
     TicketCreate,
     TicketCreatedOut,
@@ -55,9 +63,7 @@ from services.intake.schemas import (
     TicketRatingOut,
     TicketSummaryOut,
     TimelineEntryOut,
-    TimelineKind,
 )
-from services.intake.tickets import queries
 from shared.auth import ForbiddenError, UnauthorizedError, customer_key, token_hash
 from shared.contracts.api import article_path
 from shared.contracts.events import (
@@ -78,7 +84,7 @@ from shared.errors import ConflictError, NotFoundError, UnprocessableError
 from shared.group_commit import GroupCommit
 from shared.logging import current_correlation_id
 from shared.runtime import ServiceRuntime
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import Staged, UnitOfWork
 
 
 class TicketNotFoundError(NotFoundError):
@@ -99,14 +105,13 @@ class Viewer(StrEnum):
     staff = "staff"
 
 
-async def ticket_id_of(runtime: ServiceRuntime, ref: str) -> str:
+async def ticket_id_of(uow: UnitOfWork, ref: str) -> str:
     """A ticket's id from its id or its number (SC-000042); anything else as it came, to be
     refused where it is parsed. A number names a ticket for those who may see it only."""
     sequence = parse_number(ref) if ref[:3].upper() == "SC-" else None
     if sequence is None:
         return ref
-    async with runtime.db.sessions() as session:
-        found = await queries.ticket_id_by_number(session, sequence)
+    found = await queries.ticket_id_by_number(uow.session, sequence)
     return ref if found is None else str(found)
 
 
@@ -117,7 +122,7 @@ def parse_ticket_id(ticket_id: str) -> uuid.UUID:
         raise TicketNotFoundError() from None
 
 
-def viewer_of(row: Row[Any] | None, caller: Caller) -> Viewer:
+def viewer_of(row: TicketWithCustomer | None, caller: Caller) -> Viewer:
     """Staff see every ticket, a partner the ones it filed or was handed, a customer the one
     their token opens; to anyone else the ticket does not exist (404)."""
     if row is None:
@@ -138,7 +143,7 @@ def require_customer(viewer: Viewer, what: str) -> None:
         raise ForbiddenError(f"Only the ticket's customer, with its access token, can {what}.")
 
 
-def customer_ref(row: Row[Any]) -> CustomerRef:
+def customer_ref(row: TicketWithCustomer) -> CustomerRef:
     return CustomerRef(
         id=row.customer_id,
         email=row.email,
@@ -175,7 +180,7 @@ def suggestions_out(
 
 def unit_over(runtime: ServiceRuntime, session: AsyncSession) -> UnitOfWork:
     """A unit of work around a transaction opened the old way (issue 13: going away as each
-    feature's use cases take a unit of work)."""
+    feature's use cases take a unit of work; tickets' own no longer use it)."""
     return UnitOfWork(session, runtime.outbox, runtime.source, current_correlation_id())
 
 
@@ -183,7 +188,9 @@ async def publish(
     runtime: ServiceRuntime, session: AsyncSession, ticket_id: uuid.UUID, payload: EventPayload
 ) -> None:
     """Stage an event in the caller's transaction (the outbox publishes it after commit), as
-    the unit of work does: the one way out for an event, with the correlation id in force."""
+    the unit of work does: the one way out for an event, with the correlation id in force.
+    (Issue 13: for the features not yet on a unit of work; a use case on one calls
+    ``uow.stage``.)"""
     await unit_over(runtime, session).stage(payload, subject=ticket_id)
 
 
@@ -213,7 +220,7 @@ async def record(
 
 async def change_status(
     uow: UnitOfWork,
-    row: Row[Any],
+    row: TicketWithCustomer,
     target: TicketStatus,
     *,
     actor: Actor,
@@ -226,12 +233,12 @@ async def change_status(
     """Move the ticket from the status it was read with; every move is an event (clause 6).
     ``cause``: the event type of another service's decision that made the move."""
     current = TicketStatus(row.status)
-    values: dict[str, Any] = {"status": target}
+    changes: TicketChanges = {"status": target}
     if target is TicketStatus.resolved:
-        values["resolved_at"] = at
+        changes["resolved_at"] = at
     if note is not None and actor in (Actor.agent, Actor.senior):
-        values["awaiting_reply_since"] = None  # the note is the agents' word to the customer
-    if not await queries.update_ticket_if(uow.session, row.id, expected_status=current, **values):
+        changes["awaiting_reply_since"] = None  # the note is the agents' word to the customer
+    if not await queries.update_ticket_if(uow.session, row.id, expected_status=current, **changes):
         raise ChangedMeanwhileError()
     await record(
         uow.session,
@@ -271,11 +278,11 @@ def attachment_rows(
     ticket_id: uuid.UUID,
     message_id: uuid.UUID | None,
     at: datetime,
-) -> list[dict[str, Any]]:
+) -> list[NewAttachment]:
     """Rows for the attachments (their ``content`` goes to chunks); a JSON one is checked
     against SVIFTDESK_MAX_ATTACHMENT_BYTES here, an upload was while it arrived."""
     limit = runtime.settings.max_attachment_bytes
-    rows = []
+    rows: list[NewAttachment] = []
     for index, item in enumerate(items):
         if isinstance(item, AttachmentIn):
             check_attachment_size(f"{field}.{index}.data", len(item.data), limit)
@@ -310,7 +317,7 @@ class Filing:
     access_seed: str  # what the key is made from: only this travels to the receipt
     access_key_id: str
     received_at: datetime
-    attachments: list[dict[str, Any]]
+    attachments: list[NewAttachment]
     idempotency: tuple[str, str, str] | None  # key, scope, fingerprint
     correlation_id: str | None
     suggestions: Sequence[ArticleSuggestion] = ()
@@ -326,6 +333,7 @@ HELD_COMPLAINT_NOTE = (
 
 
 async def create_ticket(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
     request: TicketCreate,
     *,
@@ -337,11 +345,12 @@ async def create_ticket(
 ) -> TicketCreatedOut:
     """Register a request (clause 9) and stage ``ticket.created`` in the same transaction.
 
-    Requests filed at the same moment share one transaction (group commit), and each answer
-    waits for its commit. A partner's ticket is of the partner channel and belongs to that
-    partner; the partner does not get the customer's access token. ``may_review_complaint``
-    (anonymous filings) says whether a complaint may open its review by itself (clause 14):
-    a burst of them from one client opens one.
+    Requests filed at the same moment share one transaction (group commit, a unit of work of
+    its own per batch), and each answer waits for its commit: ``uow`` is a reading unit, for
+    the idempotency key's earlier answer. A partner's ticket is of the partner channel and
+    belongs to that partner; the partner does not get the customer's access token.
+    ``may_review_complaint`` (anonymous filings) says whether a complaint may open its review
+    by itself (clause 14): a burst of them from one client opens one.
     """
     idempotency = None
     if idempotency_key is not None:
@@ -349,10 +358,12 @@ async def create_ticket(
         if uploads:  # a JSON request's fingerprint stays what it was before uploads came
             described += repr([(u.filename, u.size) for u in uploads])
         fingerprint = hashlib.sha256(described.encode()).hexdigest()
-        replay = await _replay(runtime, idempotency_key, scope, fingerprint)
+        replay = await _replay(uow, idempotency_key, scope, fingerprint)
         if replay is not None:
             return replay
         idempotency = (idempotency_key, scope, fingerprint)
+        # Not held while the batch commits: a burst of keyed filings would hold the pool.
+        await uow.release()
     # Articles that may answer it (clause 16), for the response and the receipt: looked up
     # before the write, so the transaction is no longer for it.
     suggestions = await suggest(runtime, request.subject, request.body, request.customer.language)
@@ -377,7 +388,7 @@ async def create_ticket(
         # A concurrent retry with the same key won the race: answer as it did.
         if idempotency is None:
             raise
-        replay = await _replay(runtime, *idempotency)
+        replay = await _replay(uow, *idempotency)
         if replay is None:
             raise
         return replay
@@ -423,21 +434,21 @@ def new_filing(
 
 
 async def file_follow_up(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
-    session: AsyncSession,
-    closed: Row[Any],
+    closed: TicketWithCustomer,
     filing: Filing,
 ) -> TicketCreatedOut:
     """The customer wrote on a closed ticket, which is final: their words start a new ticket,
-    linked to the old one both ways on the timelines, in the caller's transaction."""
-    (created,) = await file_tickets(runtime, session, [filing])
+    linked to the old one both ways on the timelines, in the caller's unit of work."""
+    (created,) = await file_tickets(uow, runtime, [filing])
     old_number = format_number(closed.number)
     for on, note in (
         (created.id, f"Follows up on {old_number}, which is closed."),
         (closed.id, f"The customer wrote again: {created.number}."),
     ):
         await record(
-            session,
+            uow.session,
             on,
             filing.received_at,
             TimelineKind.follow_up,
@@ -450,18 +461,24 @@ async def file_follow_up(
 
 
 def _filings(runtime: ServiceRuntime) -> GroupCommit[Filing, TicketCreatedOut]:
-    writer = runtime.group_commits.get("tickets")
+    writer: GroupCommit[Filing, TicketCreatedOut] | None = runtime.group_commits.get("tickets")
     if writer is None:
-        writer = GroupCommit(runtime.db, partial(file_tickets, runtime))
+
+        async def write(uow: UnitOfWork, filings: Sequence[Filing]) -> list[TicketCreatedOut]:
+            return await file_tickets(uow, runtime, filings)
+
+        writer = GroupCommit.of_units(runtime.db, runtime.outbox, runtime.source, write)
         runtime.group_commits["tickets"] = writer
     return writer
 
 
 async def file_tickets(
-    runtime: ServiceRuntime, session: AsyncSession, filings: Sequence[Filing]
+    uow: UnitOfWork, runtime: ServiceRuntime, filings: Sequence[Filing]
 ) -> list[TicketCreatedOut]:
-    """File tickets in the caller's transaction, a few multi-row statements whatever their
-    number: the web form's batches, and a mail whose record must commit with its ticket."""
+    """File tickets in the caller's unit of work, a few multi-row statements whatever their
+    number: the web form's batches, and a mail whose record must commit with its ticket. Each
+    filing's event carries its own request's correlation id (a batch serves many)."""
+    session = uow.session
     customers = await queries.upsert_customers(
         session,
         [
@@ -529,7 +546,9 @@ async def file_tickets(
                 public=False,
                 note=HELD_COMPLAINT_NOTE,
             )
-    events, answers, remembered = [], [], []
+    events: list[Staged] = []
+    answers: list[TicketCreatedOut] = []
+    remembered: list[RememberedAnswer] = []
     for f, ref in zip(filings, refs, strict=True):
         number = format_number(numbers[f.ticket_id])
         # The customer alone holds the key (clause 19): the receipt mails it to them, and a
@@ -553,11 +572,7 @@ async def file_tickets(
             suggested_articles=list(f.suggestions),
             attachments=[AttachmentRef.model_validate(row) for row in f.attachments],
         )
-        events.append(
-            event.to_event(
-                source=runtime.source, subject=str(f.ticket_id), correlation_id=f.correlation_id
-            )
-        )
+        events.append(Staged(event, f.ticket_id, f.correlation_id))
         answer = TicketCreatedOut(
             id=f.ticket_id,
             number=number,
@@ -582,7 +597,7 @@ async def file_tickets(
                     "created_at": f.received_at,
                 }
             )
-    await runtime.outbox.add(session, *events)
+    await uow.stage_many(events)
     await queries.save_idempotent_many(session, remembered)
     return answers
 
@@ -592,10 +607,9 @@ def _channel(filing: Filing) -> Channel:
 
 
 async def _replay(
-    runtime: ServiceRuntime, key: str, scope: str, fingerprint: str
+    uow: UnitOfWork, key: str, scope: str, fingerprint: str
 ) -> TicketCreatedOut | None:
-    async with runtime.db.sessions() as session:
-        stored = await queries.get_idempotent(session, key, scope)
+    stored = await queries.get_idempotent(uow.session, key, scope)
     if stored is None:
         return None
     if stored.fingerprint != fingerprint:
@@ -607,21 +621,18 @@ async def _replay(
     return TicketCreatedOut.model_validate(stored.response)
 
 
-async def read_ticket(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -> TicketOut:
+async def read_ticket(uow: UnitOfWork, ticket_id: str, caller: Caller) -> TicketOut:
     """A ticket for the bearer of its access token, staff, or the partner that filed it;
     anyone else learns nothing (404)."""
     caller.require_partner_scope("tickets:read")
     parsed = parse_ticket_id(ticket_id)
-    async with runtime.db.sessions() as session:
-        row = await queries.get_ticket(session, parsed)
-        viewer = viewer_of(row, caller)
-        assert row is not None
-        return await ticket_view(session, row, viewer)
+    row = await queries.get_ticket(uow.session, parsed)
+    viewer = viewer_of(row, caller)
+    assert row is not None
+    return await ticket_view(uow.session, row, viewer)
 
 
-async def list_tickets(
-    runtime: ServiceRuntime, caller: Caller, query: TicketQuery
-) -> TicketPageOut:
+async def list_tickets(uow: UnitOfWork, caller: Caller, query: TicketQuery) -> TicketPageOut:
     """Staff see every ticket; a partner, those it filed or was handed (``tickets:read``)."""
     if caller.principal is None:
         raise UnauthorizedError("A staff token, or a partner key with tickets:read, lists tickets.")
@@ -634,19 +645,18 @@ async def list_tickets(
             "A partner lists the tickets it filed or was handed; mine, customer and "
             "needs_reply are staff's."
         )
-    async with runtime.db.sessions() as session:
-        rows = await queries.list_tickets(
-            session,
-            statuses=query.status,
-            categories=query.category,
-            channel=query.channel,
-            claimed_by=caller.principal.subject if query.mine else None,
-            partner_id=partner_id,
-            customer_email=query.customer.lower() if query.customer else None,
-            after_number=parse_number(query.after) if query.after else None,
-            limit=query.limit + 1,  # one more tells whether another page follows
-            needs_reply=NEEDS_REPLY_STATUSES if query.needs_reply else (),
-        )
+    rows = await queries.list_tickets(
+        uow.session,
+        statuses=query.status,
+        categories=query.category,
+        channel=query.channel,
+        claimed_by=caller.principal.subject if query.mine else None,
+        partner_id=partner_id,
+        customer_email=query.customer.lower() if query.customer else None,
+        after_number=parse_number(query.after) if query.after else None,
+        limit=query.limit + 1,  # one more tells whether another page follows
+        needs_reply=NEEDS_REPLY_STATUSES if query.needs_reply else (),
+    )
     page = rows[: query.limit]
     return TicketPageOut(
         items=[
@@ -680,7 +690,7 @@ def _mail_out(source: MailSource | None) -> MailSourceOut | None:
     return MailSourceOut(id=source.id, raw_url=url, defects=source.defects)
 
 
-async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> TicketOut:
+async def ticket_view(session: AsyncSession, row: TicketWithCustomer, viewer: Viewer) -> TicketOut:
     staff = viewer is Viewer.staff
     # Staff reach the raw mail behind the ticket and each mailed reply, and what was wrong
     # with it (the text shown is what could be read).
@@ -757,8 +767,8 @@ async def ticket_view(session: AsyncSession, row: Row[Any], viewer: Viewer) -> T
             *(
                 TimelineEntryOut(
                     at=e.at,
-                    kind=e.kind,
-                    actor=e.actor,
+                    kind=TimelineKind(e.kind),
+                    actor=Actor(e.actor),
                     **e.detail,
                     mail=_mail_out(by_message.get(e.detail.get("message_id", "")))
                     if e.kind in _MAILED
