@@ -32,8 +32,10 @@ test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -m alone
 
 ## The fast tier alone: use cases on a bare SQLite unit of work (tests/fast.py), in seconds.
+## They live in tests/<service>/test_<service>_use_cases.py: naming the files spares the run
+## collecting the whole suite, which takes longer than the tests.
 test-fast: install
-	$(BIN)/python -m pytest -q -m fast
+	$(BIN)/python -m pytest -q -m fast tests/*/test_*_use_cases.py
 
 lint: install
 	$(BIN)/ruff check .

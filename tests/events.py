@@ -5,13 +5,15 @@ CloudEvent its producer would publish (source by event type, the ticket as subje
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
     Actor,
+    Category,
     Channel,
+    CustomerErased,
     CustomerRef,
     EscalationClosed,
     EscalationOpened,
@@ -21,6 +23,10 @@ from shared.contracts.events import (
     SlaBreached,
     SlaTarget,
     SlaWarning,
+    StaffRegistered,
+    StaffRole,
+    TicketAssigned,
+    TicketCategorySet,
     TicketCreated,
     TicketEscalationRequested,
     TicketMessageAdded,
@@ -130,6 +136,20 @@ def message_added(ticket_id: uuid.UUID, **overrides: Any) -> TicketMessageAdded:
     return TicketMessageAdded(**(fields | overrides))
 
 
+def category_set(
+    ticket_id: uuid.UUID, category: Category = Category.complaint, **overrides: Any
+) -> TicketCategorySet:
+    fields: dict[str, Any] = {
+        "ticket_id": ticket_id,
+        "number": number_of(ticket_id),
+        "category": category,
+        "previous": None,
+        "subject": "Не проходит оплата",
+        "set_at": datetime.now(UTC),
+    }
+    return TicketCategorySet(**(fields | overrides))
+
+
 def escalation_requested(ticket_id: uuid.UUID, **overrides: Any) -> TicketEscalationRequested:
     fields: dict[str, Any] = {
         "ticket_id": ticket_id,
@@ -188,3 +208,39 @@ def escalation_closed(ticket_id: uuid.UUID, **overrides: Any) -> EscalationClose
         "closed_at": now,
     }
     return EscalationClosed(**(fields | overrides))
+
+
+def staff_registered(staff_id: uuid.UUID | None = None, **overrides: Any) -> StaffRegistered:
+    now = datetime.now(UTC)
+    fields: dict[str, Any] = {
+        "credential_id": staff_id or uuid.uuid4(),
+        "email": "agent@sviftcommunity.ru",
+        "role": StaffRole.agent,
+        "registered_at": now,
+        "expires_at": now + timedelta(days=90),
+    }
+    return StaffRegistered(**(fields | overrides))
+
+
+def ticket_assigned(
+    ticket_id: uuid.UUID, assignee_id: uuid.UUID | None, **overrides: Any
+) -> TicketAssigned:
+    """Claimed by ``assignee_id`` from the queue (None: put back in the queue)."""
+    fields: dict[str, Any] = {
+        "ticket_id": ticket_id,
+        "number": number_of(ticket_id),
+        "assignee_id": assignee_id,
+        "previous_assignee_id": None,
+        "assigned_by": assignee_id or uuid.uuid4(),
+        "assigned_at": datetime.now(UTC),
+    }
+    return TicketAssigned(**(fields | overrides))
+
+
+def customer_erased(*ticket_ids: uuid.UUID, **overrides: Any) -> CustomerErased:
+    fields: dict[str, Any] = {
+        "customer_id": uuid.uuid4(),
+        "ticket_ids": list(ticket_ids),
+        "erased_at": datetime.now(UTC),
+    }
+    return CustomerErased(**(fields | overrides))

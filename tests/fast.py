@@ -95,10 +95,15 @@ class BareService:
 
     @asynccontextmanager
     async def handling(
-        self, payload: EventPayload, *, subject: uuid.UUID | str | None = None
+        self,
+        payload: EventPayload,
+        *,
+        subject: uuid.UUID | str | None = None,
+        correlation_id: str | None = None,
     ) -> AsyncIterator[UnitOfWork]:
         """The unit the inbox opens to hand ``payload`` (as its producer sent it) to a handler."""
-        async with self.unit(handling=envelope(payload, subject=subject)) as uow:
+        event = envelope(payload, subject=subject, correlation_id=correlation_id)
+        async with self.unit(handling=event) as uow:
             yield uow
 
     async def staged(self, event_type: str | None = None) -> list[CloudEvent]:
