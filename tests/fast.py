@@ -29,23 +29,21 @@ from shared.runtime import event_source
 from shared.unit_of_work import UnitOfWork
 from tests.events import envelope
 
-# Each service's migrated file, by service: migrated once per run (per xdist worker).
-_templates: dict[str, Path] = {}
-
 
 def _sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
 async def migrated_copy(service: str, directory: Path, templates: Path) -> Path:
-    """A file with ``service``'s schema at head, copied from the run's template of it."""
+    """A file with ``service``'s schema at head, copied from the template of it in
+    ``templates``, which the first call migrates (once per run and xdist worker)."""
     metadata = tables_of(service)
     assert metadata.schema is not None
-    template = _templates.get(service)
-    if template is None:
-        template = templates / f"{service}.db"
-        await upgrade(_sqlite_url(template), metadata.schema, migrations_dir(service))
-        _templates[service] = template
+    template = templates / f"{service}.db"
+    if not template.exists():
+        partial = templates / f"{service}.partial.db"
+        await upgrade(_sqlite_url(partial), metadata.schema, migrations_dir(service))
+        partial.rename(template)
     copy = directory / f"{service}.db"
     shutil.copyfile(template, copy)
     return copy
