@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench chaos docs clean compose
+.PHONY: install run test test-fast lint format bench chaos docs clean compose
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ TEST_WORKERS ?= 3
 test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m 'not alone'
 	$(BIN)/python -m pytest -m alone
+
+## The fast tier alone: use cases on a bare SQLite unit of work (tests/fast.py), in seconds.
+## They live in tests/<service>/test_<service>_use_cases.py: naming the files spares the run
+## collecting the whole suite, which takes longer than the tests.
+test-fast: install
+	$(BIN)/python -m pytest -q -m fast tests/*/test_*_use_cases.py
 
 lint: install
 	$(BIN)/ruff check .

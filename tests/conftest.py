@@ -27,6 +27,8 @@ from services.cli import migrate_services
 from shared.bus.topology import Topology
 from shared.logging import configure_logging
 from shared.settings import SERVICES, Settings
+from shared.unit_of_work import UnitOfWork
+from tests.fast import BareService, migrated_copy
 from tests.support import ALWAYS_OPEN, TEST_SECRET_KEY, SmtpSink, System
 
 PG_ADMIN_URL = os.environ.get("SVIFTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -248,3 +250,38 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# -- the fast tier (tests/fast.py): a service's use cases on a bare SQLite unit of work ------
+
+
+@pytest.fixture
+def unit_service(request: pytest.FixtureRequest) -> str:
+    """The service whose schema ``bare`` and ``unit`` open: the test's folder (tests/sla:
+    sla); a module of another folder overrides this fixture."""
+    name = request.path.parent.name
+    assert name in SERVICES, f"{request.path}: override the unit_service fixture"
+    return name
+
+
+@pytest.fixture(scope="session")
+def fast_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fast_templates")
+
+
+@pytest.fixture
+async def bare(
+    unit_service: str, tmp_path: Path, fast_templates: Path
+) -> AsyncIterator[BareService]:
+    """The service's tables on a fresh SQLite file, with its outbox: no bus, no HTTP."""
+    path = await migrated_copy(unit_service, tmp_path, fast_templates)
+    async with BareService.open(unit_service, path) as service:
+        yield service
+
+
+@pytest.fixture
+async def unit(bare: BareService) -> AsyncIterator[UnitOfWork]:
+    """One unit of work on ``bare``, committed when the test ends; ``tests.fast.staged(unit)``
+    reads what it staged."""
+    async with bare.unit() as uow:
+        yield uow

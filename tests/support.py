@@ -1,10 +1,15 @@
-"""Test helpers: a whole SviftDesk in-process, an SMTP sink, waiting for things to happen."""
+"""Test helpers: a whole SviftDesk in-process, an SMTP sink, a loopback HTTP receiver, waiting
+for things to happen."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
+import itertools
+import json
+import math
 import socket
 import threading
 import time
@@ -12,7 +17,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any, TypeVar
+from ssl import SSLContext
+from typing import Any, Self, TypeVar
 
 import httpx
 from aiosmtpd.controller import Controller
@@ -339,47 +345,143 @@ class FlakyBus:
 
 @dataclass
 class Received:
-    headers: dict[str, str]
+    """One request a ``LoopbackReceiver`` took."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # names in lower case
     body: bytes
+    at: float = field(default_factory=time.monotonic)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
-class WebhookReceiver:
-    """A partner's HTTP endpoint on loopback: records each POST and answers with a status
-    taken from ``answers`` (the last one repeats)."""
+@dataclass(frozen=True)
+class Answer:
+    """What a ``LoopbackReceiver`` answers one request with."""
 
-    def __init__(self, answers: list[int] | None = None) -> None:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    # Seconds before a byte of it is written; math.inf: never (until the receiver stops).
+    delay: float = 0.0
+    # A byte every ``drip`` seconds, and never the end: the head promises more than ever comes.
+    drip: float | None = None
+
+
+class LoopbackReceiver:
+    """An HTTP/1.1 endpoint on loopback that records every request and answers as told: a
+    partner's webhook endpoint, the development tracker, a server that never answers.
+
+    Each answer's status is the next of ``answers`` (the last one repeats), with ``body``,
+    after ``delay`` seconds, or dripping (see ``Answer``); a subclass may answer otherwise by
+    overriding ``answer``. ``ssl``: served over TLS with that context. Use it as an async
+    context manager, or ``start()`` and ``stop()`` it; stopping ends every answer still due.
+    """
+
+    def __init__(
+        self,
+        answers: list[int] | None = None,
+        *,
+        body: bytes = b"",
+        delay: float = 0.0,
+        drip: float | None = None,
+        path: str = "/hooks/sviftdesk",
+        ssl: SSLContext | None = None,
+    ) -> None:
         self.answers = answers or [200]
+        self.body, self.delay, self.drip = body, delay, drip
+        self.path = path
         self.requests: list[Received] = []
-        self._server: asyncio.Server | None = None
         self.port = 0
+        self._ssl = ssl
+        self._server: asyncio.Server | None = None
+        self._handlers: dict[asyncio.Task[Any], asyncio.StreamWriter] = {}
+        self._stopping = asyncio.Event()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/sviftdesk"
+        return self.url_for(self.path)
+
+    def url_for(self, path: str) -> str:
+        scheme = "https" if self._ssl else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def answer(self, request: Received) -> Answer:
+        """The answer to ``request``, the latest of ``requests``."""
+        status = self.answers[min(len(self.requests) - 1, len(self.answers) - 1)]
+        return Answer(status, self.body, delay=self.delay, drip=self.drip)
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._stopping.clear()
+        # The port kept from an earlier start: a restarted endpoint is found where it was.
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", self.port, ssl=self._ssl
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        if self._server is None:
+            return
+        self._server.close()
+        # Each answer still due ends (not cancelled: asyncio's streams log a cancelled handler
+        # as an error), and a request still being read is cut off.
+        self._stopping.set()
+        for writer in self._handlers.values():
+            writer.transport.abort()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    async def _running(self, seconds: float) -> bool:
+        """Wait ``seconds`` (math.inf: for ever); False if the receiver stops first."""
+        timeout = None if seconds == math.inf else seconds
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout)
+        return not self._stopping.is_set()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers[task] = writer
         try:
             head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")[1:]
+            first, *lines = head.decode("latin-1").split("\r\n")
+            method, path, *_ = [*first.split(" "), "", ""]
             headers = {
                 name.strip().lower(): value.strip()
                 for name, _, value in (line.partition(":") for line in lines if line)
             }
             body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.requests.append(Received(headers, body))
-            status = self.answers[min(len(self.requests) - 1, len(self.answers) - 1)]
-            writer.write(
-                f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode()
-            )
-            await writer.drain()
+            request = Received(method, path, headers, body)
+            self.requests.append(request)
+            answer = self.answer(request)
+            if answer.delay and not await self._running(answer.delay):
+                return
+            length = len(answer.body) + (1_000_000 if answer.drip else 0)
+            raw = (
+                f"HTTP/1.1 {answer.status} X\r\ncontent-type: {answer.content_type}\r\n"
+                f"content-length: {length}\r\nconnection: close\r\n\r\n"
+            ).encode() + answer.body
+            if answer.drip is None:
+                writer.write(raw)
+                await writer.drain()
+                return
+            for at in itertools.count():
+                writer.write(raw[at : at + 1] or b" ")
+                await writer.drain()
+                if not await self._running(answer.drip):
+                    return
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
         finally:
             writer.close()
+            self._handlers.pop(task, None)

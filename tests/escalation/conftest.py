@@ -15,10 +15,8 @@ from tests.support import System
 
 @pytest.fixture
 async def tracker() -> AsyncIterator[FakeTracker]:
-    fake = FakeTracker()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakeTracker() as fake:
+        yield fake
 
 
 @pytest.fixture

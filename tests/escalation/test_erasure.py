@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from shared.contracts.events import (
     Category,
-    CustomerErased,
-    SlaBreached,
     SlaTarget,
     TicketEscalationRequested,
 )
 from tests.escalation.helpers import CUSTOMER, new_ticket, publish, staff
+from tests.events import customer_erased, envelope, escalation_requested, sla_breached
 from tests.support import System, eventually
 
 PATH = "/v1/escalations"
@@ -41,16 +40,13 @@ async def _outbox(system: System) -> list[str]:
 
 
 def _requested(ticket_id: uuid.UUID, reason: str, at: datetime) -> TicketEscalationRequested:
-    return TicketEscalationRequested(
-        ticket_id=ticket_id, number="SC-000101", reason=reason, requested_at=at, customer=CUSTOMER
+    return escalation_requested(
+        ticket_id, number="SC-000101", reason=reason, requested_at=at, customer=CUSTOMER
     )
 
 
 async def _erase(system: System, ticket_ids: list[uuid.UUID]) -> str:
-    payload = CustomerErased(
-        customer_id=uuid.uuid4(), ticket_ids=ticket_ids, erased_at=datetime.now(UTC)
-    )
-    event = payload.to_event(source="/sviftdesk/intake")
+    event = envelope(customer_erased(*ticket_ids))
     await system.runtime("escalation").bus.publish(event)
     await eventually(lambda: system.has_handled("escalation", event.id), bool)
     return event.id
@@ -64,8 +60,8 @@ async def test_the_customers_words_and_outcome_go_and_the_rest_stays(desk: Syste
     words = "Позвоните мне, Ольга, +7 916 000-00-00"
     await publish(desk, _requested(erased, words, t0 + timedelta(minutes=1)), erased)
     due = t0 + timedelta(minutes=2)
-    breach = SlaBreached(
-        ticket_id=erased,
+    breach = sla_breached(
+        erased,
         number="SC-000101",
         target=SlaTarget.resolution,
         due_at=due,

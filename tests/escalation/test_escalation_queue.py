@@ -24,20 +24,21 @@ from tests.escalation.helpers import (
     staff,
     wait_events,
 )
+from tests.events import envelope, escalation_requested, sla_breached
 from tests.support import System, eventually, ticket_body
 
 PATH = "/v1/escalations"
 
 
 def requested(ticket_id: uuid.UUID, reason: str, at: datetime) -> TicketEscalationRequested:
-    return TicketEscalationRequested(
-        ticket_id=ticket_id, number="SC-000101", reason=reason, requested_at=at, customer=CUSTOMER
+    return escalation_requested(
+        ticket_id, number="SC-000101", reason=reason, requested_at=at, customer=CUSTOMER
     )
 
 
 def breached(ticket_id: uuid.UUID, target: SlaTarget, at: datetime) -> SlaBreached:
-    return SlaBreached(
-        ticket_id=ticket_id,
+    return sla_breached(
+        ticket_id,
         number="SC-000101",
         target=target,
         due_at=at - timedelta(minutes=1),
@@ -93,7 +94,7 @@ async def test_a_customer_request_opens_one_escalation_and_a_second_adds_to_it(
 async def test_a_missed_target_opens_an_escalation_automatically(desk: System) -> None:
     ticket_id, now = uuid.uuid4(), datetime.now(UTC)
     breach = breached(ticket_id, SlaTarget.first_response, now)
-    event = breach.to_event(source="/sviftdesk/sla", subject=str(ticket_id))
+    event = envelope(breach)
     await desk.runtime("escalation").bus.publish(event)
     await desk.runtime("escalation").bus.publish(event)  # redelivered: no second effect
     [opened] = await wait_events(desk, "escalation.opened", 1)

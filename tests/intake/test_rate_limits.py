@@ -4,6 +4,7 @@ address, mail one person from many, or spend a partner's key without end (issue 
 from __future__ import annotations
 
 import asyncio
+import math
 from ipaddress import ip_network
 
 import httpx
@@ -13,7 +14,7 @@ from shared.auth import Role
 from shared.ratelimit import client_address
 from shared.settings import Settings
 from tests.intake.helpers import Limited, agent, from_address, issue, move, new_ticket
-from tests.support import ticket_body
+from tests.support import LoopbackReceiver, ticket_body
 
 # The limits' counts are in memory on either backend: these run on the embedded one alone.
 EMBEDDED = pytest.mark.parametrize("backend", ["embedded"])
@@ -166,21 +167,16 @@ async def test_with_the_shared_storage_down_the_desk_still_takes_requests(
 
 @EMBEDDED
 async def test_a_storage_that_never_answers_does_not_hold_requests(limited: Limited) -> None:
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read()  # takes the connection, says nothing
-
-    server = await asyncio.start_server(silent, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        async with limited(rate_limit_storage_url=f"redis://127.0.0.1:{port}") as system:
+    # Takes the connection, says nothing.
+    async with LoopbackReceiver(delay=math.inf) as silent:
+        storage = f"redis://127.0.0.1:{silent.port}"
+        async with limited(rate_limit_storage_url=storage) as system:
             async with asyncio.timeout(20):  # the storage is given about a second
                 answers = [
                     await system.intake.post("/v1/tickets", json=ticket_body(f"s{n}@example.com"))
                     for n in range(3)
                 ]
-        assert [a.status_code for a in answers] == [201, 201, 201]
-    finally:
-        server.close()
+    assert [a.status_code for a in answers] == [201, 201, 201]
 
 
 def test_a_bad_limit_or_proxy_is_refused_at_start_up() -> None:

@@ -9,7 +9,7 @@ from ipaddress import ip_network
 import pytest
 
 from shared.settings import Settings
-from tests.support import WebhookReceiver
+from tests.support import LoopbackReceiver
 
 LOOPBACK_ALLOWED = {
     "webhook_allow_http": True,
@@ -23,9 +23,7 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
+async def receiver() -> AsyncIterator[LoopbackReceiver]:
     """A partner's endpoint on loopback that records what it is sent."""
-    server = WebhookReceiver()
-    await server.start()
-    yield server
-    await server.stop()
+    async with LoopbackReceiver() as server:
+        yield server

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from services.notifier.tables import outbox as notifier_outbox
-from shared.contracts.events import SlaTarget, SlaWarning
+from tests import events
 from tests.notifier.test_staff_notices import ANNA, staff
 from tests.notifier.test_webhooks import _created
 from tests.support import System, eventually
@@ -30,17 +30,14 @@ async def test_staff_notices_carry_the_correlation_id_of_their_cause(open_system
     await staff(system, ANNA)
     created = _created(uuid.uuid4(), consent=False)
     bus = system.runtime("intake").bus
-    await bus.publish(created.to_event(source="/sviftdesk/intake", correlation_id="n13-filed"))
+    await bus.publish(events.envelope(created, correlation_id="n13-filed"))
     await eventually(lambda: system.count_rows("notifier", "ticket_contact"), bool)
 
     # A warning on the ticket nobody holds: every agent at work hears, traced to the warning.
-    warning = SlaWarning(
-        ticket_id=created.ticket_id,
-        number=created.number,
-        target=SlaTarget.first_response,
-        due_at=datetime.now(UTC) + timedelta(hours=1),
+    warning = events.sla_warning(
+        created.ticket_id, number=created.number, due_at=datetime.now(UTC) + timedelta(hours=1)
     )
-    await bus.publish(warning.to_event(source="/sviftdesk/sla", correlation_id="n13-warned"))
+    await bus.publish(events.envelope(warning, correlation_id="n13-warned"))
     found = await eventually(lambda: _notices(system), lambda n: "queue_sla_warning" in n)
     assert found["queue_sla_warning"] == "n13-warned"
 

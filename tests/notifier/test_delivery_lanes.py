@@ -5,7 +5,7 @@ endpoint that keeps failing is paused, and a partner may subscribe only so many 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import math
 import time
 import uuid
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy import text
 from shared.auth import Role
 from shared.settings import Settings
 from tests.notifier.test_webhooks import _auth, _created, _publish, _subscribe
-from tests.support import System, WebhookReceiver, eventually, ticket_body
+from tests.support import LoopbackReceiver, System, eventually, ticket_body
 
 # Latency is measured here: run alone, after the parallel run (`make test`).
 pytestmark = pytest.mark.alone
@@ -25,51 +25,14 @@ pytestmark = pytest.mark.alone
 HOSTILE_DEADLINE_SECONDS = 60.0
 
 
-class HostileEndpoint:
-    """A partner's endpoint on loopback that takes the request and then never answers
-    (``tarpit``) or answers one byte a second (``trickle``); bounded, so nothing outlives it."""
+def tarpit() -> LoopbackReceiver:
+    """A partner's endpoint that takes the request and then never answers."""
+    return LoopbackReceiver(delay=math.inf)
 
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        self.connections = 0
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task[Any]] = set()
-        self._closing = asyncio.Event()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
-
-    async def __aenter__(self) -> HostileEndpoint:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        self._closing.set()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        self.connections += 1
-        try:
-            with contextlib.suppress(Exception):
-                await reader.readuntil(b"\r\n\r\n")
-                answer = b"" if self.mode == "tarpit" else b"HTTP/1.1 200 OK\r\n" + b"x" * 60
-                for second in range(int(HOSTILE_DEADLINE_SECONDS)):
-                    if second < len(answer):
-                        writer.write(answer[second : second + 1])
-                        await writer.drain()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._closing.wait(), 1)
-                        break
-        finally:
-            writer.close()
-            self._handlers.discard(task)
+def trickle() -> LoopbackReceiver:
+    """A partner's endpoint that answers one byte a second."""
+    return LoopbackReceiver(drip=1.0)
 
 
 @pytest.fixture
@@ -83,20 +46,20 @@ def settings(settings: Settings, webhook_timeout: float) -> Settings:
 
 
 async def test_slow_partners_hold_up_neither_the_customers_mail_nor_another_partner(
-    system: System, receiver: WebhookReceiver
+    system: System, receiver: LoopbackReceiver
 ) -> None:
-    async with HostileEndpoint("tarpit") as tarpit, HostileEndpoint("trickle") as trickle:
-        slow, trickling, good = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with tarpit() as tarpitting, trickle() as trickling:
+        slow, dripping, good = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         for number in range(10):
-            await _subscribe(system, slow, tarpit.url(f"hook/{number}"), ["*"])
-            await _subscribe(system, trickling, trickle.url(f"hook/{number}"), ["*"])
+            await _subscribe(system, slow, tarpitting.url_for(f"hook/{number}"), ["*"])
+            await _subscribe(system, dripping, trickling.url_for(f"hook/{number}"), ["*"])
         await _subscribe(system, good, receiver.url, ["ticket.created"])
         for _ in range(3):  # a backlog on every hostile endpoint
             await _publish(system, _created(slow, consent=False))
-            await _publish(system, _created(trickling, consent=False))
+            await _publish(system, _created(dripping, consent=False))
 
         async def engaged() -> int:
-            return tarpit.connections + trickle.connections
+            return len(tarpitting.requests) + len(trickling.requests)
 
         # Every hostile endpoint holds the sender's deliveries to it.
         await eventually(engaged, lambda count: count >= 20, timeout=20)
@@ -113,7 +76,7 @@ async def test_slow_partners_hold_up_neither_the_customers_mail_nor_another_part
         assert time.monotonic() - started < 2.0
         await eventually(lambda: asyncio.sleep(0, receiver.requests), bool, timeout=10)
         # Each hostile endpoint has at most its lane's few deliveries on the way.
-        assert tarpit.connections + trickle.connections <= 2 * 20
+        assert len(tarpitting.requests) + len(trickling.requests) <= 2 * 20
         assert await _long_transactions(system) == 0
 
 
@@ -134,9 +97,9 @@ async def _long_transactions(system: System) -> int:
 @pytest.mark.parametrize("backend", ["embedded"])  # the HTTP client alone
 async def test_a_trickling_endpoint_is_cut_off_at_its_deadline(system: System) -> None:
     """An answer a byte a second never trips a per-read timeout; the total deadline does."""
-    async with HostileEndpoint("trickle") as trickle:
+    async with trickle() as trickling:
         partner = uuid.uuid4()
-        await _subscribe(system, partner, trickle.url("hook"), ["*"])
+        await _subscribe(system, partner, trickling.url_for("hook"), ["*"])
         created = _created(partner, consent=False)
         await _publish(system, created)
         agent = _auth(system, Role.agent, uuid.uuid4())
@@ -155,7 +118,7 @@ async def test_a_trickling_endpoint_is_cut_off_at_its_deadline(system: System) -
 
 
 async def test_an_endpoint_that_keeps_failing_is_paused(
-    system: System, receiver: WebhookReceiver
+    system: System, receiver: LoopbackReceiver
 ) -> None:
     receiver.answers = [500]
     partner = uuid.uuid4()
@@ -185,7 +148,7 @@ async def test_an_endpoint_that_keeps_failing_is_paused(
 
 
 async def test_a_partner_may_subscribe_only_so_many_times(
-    system: System, receiver: WebhookReceiver
+    system: System, receiver: LoopbackReceiver
 ) -> None:
     partner = uuid.uuid4()
     limit = system.settings.webhook_max_per_partner

@@ -16,7 +16,6 @@ from services.notifier import repository
 from services.notifier.tables import delivery, ticket_contact, ticket_stage
 from shared.auth import Role
 from shared.contracts.events import (
-    Actor,
     CustomerErased,
     CustomerRef,
     DevelopmentFixReleased,
@@ -27,6 +26,7 @@ from shared.contracts.events import (
     TicketStatusChanged,
 )
 from shared.db import wake_after_commit
+from tests import events
 from tests.support import System, eventually, text_of, ticket_body
 
 OLGA, IVAN = "olga.smirnova@example.com", "ivan.petrov@example.com"
@@ -76,7 +76,7 @@ async def _deliveries(system: System, ticket_id: str) -> list[dict[str, Any]]:
 
 async def _publish(system: System, payload: EventPayload) -> None:
     """As intake, sla or escalation would; back once the notifier has handled it."""
-    event = payload.to_event(source="/sviftdesk/intake")
+    event = events.envelope(payload)
     await system.runtime("intake").bus.publish(event)
     await eventually(lambda: system.has_handled("notifier", event.id), bool)
 
@@ -89,14 +89,11 @@ async def _rows(system: System, table: Any, ticket_ids: list[str]) -> list[Any]:
 
 
 def _change(ticket: dict[str, Any], customer: CustomerRef, note: str) -> TicketStatusChanged:
-    return TicketStatusChanged(
-        ticket_id=ticket["id"],
+    return events.status_changed(
+        ticket["id"],
+        TicketStatus.in_progress,
         number=ticket["number"],
-        from_status=TicketStatus.open,
-        to_status=TicketStatus.in_progress,
         note=note,
-        actor=Actor.agent,
-        changed_at=datetime.now(UTC),
         customer=customer,
     )
 

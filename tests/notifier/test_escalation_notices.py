@@ -10,12 +10,10 @@ from typing import Any
 from shared.auth import Role
 from shared.contracts.events import (
     DevelopmentFixReleased,
-    EscalationClosed,
-    EscalationOpened,
-    EscalationSource,
     EventPayload,
     IncidentUpdated,
 )
+from tests import events
 from tests.support import System, eventually, text_of, ticket_body
 
 
@@ -29,7 +27,7 @@ async def _tickets(system: System, count: int) -> list[dict[str, Any]]:
 
 
 async def _publish(system: System, payload: EventPayload) -> None:
-    await system.runtime("intake").bus.publish(payload.to_event(source="/sviftdesk/escalation"))
+    await system.runtime("intake").bus.publish(events.envelope(payload))
 
 
 async def test_one_incident_update_reaches_every_linked_customer(system: System) -> None:
@@ -43,7 +41,7 @@ async def test_one_incident_update_reaches_every_linked_customer(system: System)
         ticket_ids=[t["id"] for t in linked],
         posted_at=datetime.now(UTC),
     )
-    event = update.to_event(source="/sviftdesk/escalation")
+    event = events.envelope(update)
     bus = system.runtime("intake").bus
     await bus.publish(event)
     await bus.publish(event)  # redelivered
@@ -88,24 +86,21 @@ async def test_escalation_opened_and_closed_are_told(system: System) -> None:
     escalation_id, now = uuid.uuid4(), datetime.now(UTC)
     await _publish(
         system,
-        EscalationOpened(
+        events.escalation_opened(
+            ticket["id"],
             escalation_id=escalation_id,
-            ticket_id=ticket["id"],
             number=ticket["number"],
-            source=EscalationSource.customer_request,
             reason="Не согласен с ответом",
             opened_at=now,
         ),
     )
     await _publish(
         system,
-        EscalationClosed(
+        events.escalation_closed(
+            ticket["id"],
             escalation_id=escalation_id,
-            ticket_id=ticket["id"],
             number=ticket["number"],
             outcome="Мы вернём оплату в течение трёх рабочих дней.",
-            sources=[EscalationSource.customer_request],
-            closed_by=uuid.uuid4(),
             opened_at=now,
             closed_at=now,
         ),

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.auth import Role
 from tests.intake.helpers import agent, bearer, events, issue, move, new_ticket, read
-from tests.support import System, WebhookReceiver, eventually
+from tests.support import LoopbackReceiver, System, eventually
 
 PARTNER_SCOPES = ("tickets:read", "tickets:write", "webhooks")
 
@@ -25,7 +25,7 @@ async def _answer(
 
 
 async def test_a_registered_partner_is_told_reads_and_answers_which_resumes_the_ticket(
-    system: System, receiver: WebhookReceiver
+    system: System, receiver: LoopbackReceiver
 ) -> None:
     partner_id, partner = await issue(
         system, Role.partner, partner_name="PayCo", scopes=PARTNER_SCOPES

@@ -18,11 +18,11 @@ from shared.contracts.events import (
     Language,
     PartnerRef,
     SlaExtended,
-    TicketCreated,
     TicketMessageAdded,
     TicketStatus,
     TicketStatusChanged,
 )
+from tests import events
 from tests.support import System, text_of, ticket_body
 
 
@@ -42,7 +42,7 @@ async def _ticket(system: System, language: str) -> tuple[dict[str, Any], Custom
 
 
 async def _publish(system: System, payload: EventPayload) -> None:
-    await system.runtime("intake").bus.publish(payload.to_event(source="/sviftdesk/intake"))
+    await system.runtime("intake").bus.publish(events.envelope(payload))
 
 
 def _change(
@@ -52,15 +52,8 @@ def _change(
     new: TicketStatus,
     **extra: Any,
 ) -> TicketStatusChanged:
-    return TicketStatusChanged(
-        ticket_id=created["id"],
-        number=created["number"],
-        from_status=old,
-        to_status=new,
-        actor=Actor.agent,
-        changed_at=datetime.now(UTC),
-        customer=customer,
-        **extra,
+    return events.status_changed(
+        created["id"], new, old, number=created["number"], customer=customer, **extra
     )
 
 
@@ -130,7 +123,7 @@ async def test_agent_replies_are_sent_and_notes_never(system: System) -> None:
         system, message("Спасибо, я сам всё понял", internal=False, author=Actor.customer)
     )
     reply = message("Попробуйте очистить кэш браузера.", internal=False)
-    event = reply.to_event(source="/sviftdesk/intake")
+    event = events.envelope(reply)
     bus = system.runtime("intake").bus
     await bus.publish(event)
     await bus.publish(event)  # redelivered: still one mail
@@ -218,17 +211,12 @@ async def test_delivery_log_for_agents(system: System) -> None:
 async def test_receipt_states_when_the_desk_starts_and_the_first_answer_target(
     system: System, received: str, starts: str | None, first_answer: str
 ) -> None:
-    created = TicketCreated(
-        ticket_id=uuid.uuid4(),
+    created = events.ticket_created(
         number="SC-000500",
         channel=Channel.email,
-        category=None,
         subject="Вопрос",
-        status=TicketStatus.received,
         received_at=datetime.fromisoformat(received),
-        customer=CustomerRef(
-            id=uuid.uuid4(), email="p@example.com", name="П", language=Language.ru, is_new=False
-        ),
+        customer=events.customer("p@example.com", name="П"),
     )
     await _publish(system, created)
     [mail] = await system.wait_for_mail(1)

@@ -19,7 +19,7 @@ from shared.auth import Role
 from shared.settings import Settings
 from tests.notifier.test_webhooks import _auth, _created, _publish, _subscribe
 from tests.notifier.tls import self_signed
-from tests.support import System, WebhookReceiver, eventually
+from tests.support import LoopbackReceiver, System, eventually
 
 PUBLIC = ipaddress.ip_address("93.184.216.34")  # never connected to: only ever "resolved"
 NAMES: dict[str, list[Address]] = {
@@ -110,9 +110,7 @@ async def test_inside_destinations_are_refused_at_subscription(
 async def test_a_name_rebound_inside_after_subscription_is_refused_at_send_and_parked(
     system: System, hostile_dns: None
 ) -> None:
-    receiver = WebhookReceiver()
-    await receiver.start()
-    try:
+    async with LoopbackReceiver() as receiver:
         partner = uuid.uuid4()
         await _subscribe(system, partner, f"https://partner.example:{receiver.port}/hook", ["*"])
 
@@ -131,40 +129,15 @@ async def test_a_name_rebound_inside_after_subscription_is_refused_at_send_and_p
         assert "loopback" in entry["last_error"] and entry["attempts"] == 1
         await asyncio.sleep(0.3)
         assert receiver.requests == []  # not one byte went inside
-    finally:
-        await receiver.stop()
 
 
-class TlsEndpoint:
-    """A partner's https endpoint on loopback: records the name each client asked for in TLS
-    (SNI) and in the Host header."""
-
-    def __init__(self, cert: Path, key: Path) -> None:
-        self.names: list[str | None] = []
-        self.hosts: list[str] = []
-        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._context.load_cert_chain(cert, key)
-        self._context.sni_callback = lambda _sock, name, _ctx: self.names.append(name)
-        self.port = 0
-
-    async def __aenter__(self) -> TlsEndpoint:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._context)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        self._server.close()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-            self.hosts += [
-                line[5:].strip() for line in head.split("\r\n") if line[:5].lower() == "host:"
-            ]
-            writer.write(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
-            await writer.drain()
-        finally:
-            writer.close()
+def tls_endpoint(cert: Path, key: Path, names: list[str | None]) -> LoopbackReceiver:
+    """A partner's https endpoint on loopback; ``names`` gets the name each client asked for
+    in TLS (SNI)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)
+    return LoopbackReceiver([204], ssl=context)
 
 
 @pytest.fixture
@@ -182,7 +155,8 @@ async def test_https_goes_to_the_checked_address_under_the_partners_name(
 ) -> None:
     """Connected to the address checked, the request still names the partner's host in TLS
     (so its certificate is verified against it) and in Host."""
-    async with TlsEndpoint(*partner_certificate) as endpoint:
+    names: list[str | None] = []
+    async with tls_endpoint(*partner_certificate, names) as endpoint:
         partner = uuid.uuid4()
         url = f"https://partner.example:{endpoint.port}/hook"
         await _subscribe(system, partner, url, ["ticket.created"])
@@ -192,6 +166,8 @@ async def test_https_goes_to_the_checked_address_under_the_partners_name(
 
         _guard(system).resolver = partner_on_loopback
         await _publish(system, _created(partner, consent=False))
-        await eventually(lambda: asyncio.sleep(0, endpoint.hosts), bool)
-        assert endpoint.names == ["partner.example"]
-        assert endpoint.hosts == [f"partner.example:{endpoint.port}"]
+        await eventually(lambda: asyncio.sleep(0, endpoint.requests), bool)
+        assert names == ["partner.example"]
+        assert [r.headers["host"] for r in endpoint.requests] == [
+            f"partner.example:{endpoint.port}"
+        ]

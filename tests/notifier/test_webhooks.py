@@ -19,7 +19,6 @@ from shared.auth import Role
 from shared.contracts.events import (
     Actor,
     Channel,
-    CustomerRef,
     DevelopmentFixReleased,
     EscalationClosed,
     EscalationOpened,
@@ -28,7 +27,6 @@ from shared.contracts.events import (
     IncidentDeclared,
     IncidentTicketsLinked,
     IncidentUpdated,
-    Language,
     SlaBreached,
     SlaExtended,
     SlaMet,
@@ -40,8 +38,9 @@ from shared.contracts.events import (
     TicketStatus,
     TicketStatusChanged,
 )
+from tests.events import customer, envelope, ticket_created
 from tests.intake.helpers import agent, bearer, issue, move, new_ticket
-from tests.support import System, WebhookReceiver, eventually, text_of
+from tests.support import LoopbackReceiver, System, eventually, text_of
 
 
 def _auth(system: System, role: Role, subject: uuid.UUID, *scopes: str) -> dict[str, str]:
@@ -62,22 +61,11 @@ async def _subscribe(
 
 
 def _created(partner: uuid.UUID, *, consent: bool) -> TicketCreated:
-    return TicketCreated(
-        ticket_id=uuid.uuid4(),
+    return ticket_created(
         number="SC-000042",
         channel=Channel.partner,
-        category=None,
         subject="Оплата через PayBox",
-        status=TicketStatus.received,
-        received_at=datetime.now(UTC),
-        customer=CustomerRef(
-            id=uuid.uuid4(),
-            email="olga@example.com",
-            name="Ольга",
-            language=Language.ru,
-            is_new=False,
-            share_with_partners=consent,
-        ),
+        customer=customer("olga@example.com", name="Ольга", share_with_partners=consent),
         partner_id=partner,
         share_with_partners=consent,
         access_token="the-customers-own-key",
@@ -91,12 +79,12 @@ def _verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
 
 
 async def _publish(system: System, payload: EventPayload) -> None:
-    await system.runtime("intake").bus.publish(payload.to_event(source="/sviftdesk/intake"))
+    await system.runtime("intake").bus.publish(envelope(payload))
 
 
 @pytest.mark.parametrize("consent", [False, True])
 async def test_signed_delivery_with_personal_data_only_by_consent(
-    system: System, receiver: WebhookReceiver, consent: bool
+    system: System, receiver: LoopbackReceiver, consent: bool
 ) -> None:
     partner = uuid.uuid4()
     hook = await _subscribe(system, partner, receiver.url, ["ticket.created"])
@@ -117,13 +105,13 @@ async def test_signed_delivery_with_personal_data_only_by_consent(
 
 
 async def test_a_failing_endpoint_is_retried_then_parked_and_replayed(
-    system: System, receiver: WebhookReceiver
+    system: System, receiver: LoopbackReceiver
 ) -> None:
     partner = uuid.uuid4()
     receiver.answers = [500, 503]  # fails, then keeps failing
     await _subscribe(system, partner, receiver.url, ["*"])
     created = _created(partner, consent=False)
-    event = created.to_event(source="/sviftdesk/intake")
+    event = envelope(created)
     bus = system.runtime("intake").bus
     await bus.publish(event)
     await bus.publish(event)  # redelivered: one delivery all the same
@@ -154,7 +142,7 @@ async def test_a_failing_endpoint_is_retried_then_parked_and_replayed(
     assert len({r.headers["x-sviftdesk-delivery"] for r in receiver.requests}) == 1
 
 
-async def test_subscription_rules(system: System, receiver: WebhookReceiver) -> None:
+async def test_subscription_rules(system: System, receiver: LoopbackReceiver) -> None:
     notifier = system.clients["notifier"]
     partner = uuid.uuid4()
     no_scope = _auth(system, Role.partner, partner)
@@ -182,7 +170,7 @@ async def test_subscription_rules(system: System, receiver: WebhookReceiver) -> 
 
 
 async def test_the_partner_sees_the_contact_only_while_the_customer_consents(
-    system: System, receiver: WebhookReceiver
+    system: System, receiver: LoopbackReceiver
 ) -> None:
     """The customer's key reaches them by the receipt even on a partner's ticket; with it they
     turn consent on and off, and each webhook carries the contact only while it is on."""
@@ -297,7 +285,7 @@ def _one_of_each(ticket: TicketCreated) -> list[EventPayload]:
 
 
 async def test_every_type_a_webhook_may_name_is_sent_and_no_other_is_accepted(
-    system: System, receiver: WebhookReceiver
+    system: System, receiver: LoopbackReceiver
 ) -> None:
     """A subscription to each accepted type gets that type: none waits for an event the
     notifier never passes on (sla.breached and ticket.satisfaction_rated used to)."""

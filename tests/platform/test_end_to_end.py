@@ -18,6 +18,7 @@ from shared.contracts.events import (
     IncidentResolved,
     SlaAutoCloseDue,
 )
+from tests.events import envelope
 from tests.intake.helpers import agent, move, new_ticket, read
 from tests.support import System, eventually, text_of
 
@@ -84,7 +85,7 @@ async def test_other_services_move_tickets_on(system: System) -> None:
         forwarded_at=now,
     )
     for payload in (resolved, forwarded):
-        event = payload.to_event(source="/sviftdesk/escalation")
+        event = envelope(payload)
         await bus.publish(event)
         await bus.publish(event)  # redelivered: no second move
     for ticket_id in (first, second):
@@ -107,7 +108,7 @@ async def test_other_services_move_tickets_on(system: System) -> None:
         ticket_id=uuid.UUID(first), number="SC-000001", resolved_at=resolved_at, due_at=now
     )
     for payload in (stale, due):
-        await bus.publish(payload.to_event(source="/sviftdesk/sla"))
+        await bus.publish(envelope(payload))
     await _wait_status(system, staff, first, "closed")
     assert await _status(system, staff, second) == "resolved"
 
@@ -128,13 +129,15 @@ async def test_a_released_fix_brings_the_bug_back_to_an_agent_and_is_told_once(
     assert (await move(system, staff, bug, "in_development")).status_code == 200
     await system.wait_for_mail(2)  # the receipt, and "in development"
     bus = system.runtime("intake").bus
-    released = DevelopmentFixReleased(
-        release="2.4.1",
-        notes="Исправлена ошибка оплаты.",
-        forward_ids=[uuid.uuid4()],
-        ticket_ids=[uuid.UUID(bug)],
-        released_at=datetime.now(UTC),
-    ).to_event(source="/sviftdesk/escalation")
+    released = envelope(
+        DevelopmentFixReleased(
+            release="2.4.1",
+            notes="Исправлена ошибка оплаты.",
+            forward_ids=[uuid.uuid4()],
+            ticket_ids=[uuid.UUID(bug)],
+            released_at=datetime.now(UTC),
+        )
+    )
     await bus.publish(released)
     await bus.publish(released)  # redelivered: no second move, no second mail
     await _wait_status(system, staff, bug, "in_progress")

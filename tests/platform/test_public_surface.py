@@ -33,6 +33,7 @@ from shared.contracts.events import CredentialRevoked
 from shared.logging import configure_logging
 from shared.settings import Settings
 from tests.conftest import free_port
+from tests.events import envelope
 from tests.support import System, eventually, ticket_body
 
 # Nothing here depends on where the data is kept.
@@ -200,11 +201,8 @@ async def test_a_failing_consumer_logs_no_personal_data(
 
     try:
         await bus.subscribe("notifier", ["credential.revoked"], handler)
-        await bus.publish(
-            CredentialRevoked(credential_id=uuid.uuid4(), revoked_at=datetime.now(UTC)).to_event(
-                source="/sviftdesk/intake"
-            )
-        )
+        revoked = CredentialRevoked(credential_id=uuid.uuid4(), revoked_at=datetime.now(UTC))
+        await bus.publish(envelope(revoked))
         [parked] = await eventually(lambda: bus.parked("notifier"), lambda found: len(found) == 1)
         assert ADDRESS in parked.error
     finally:

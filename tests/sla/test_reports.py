@@ -23,22 +23,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.auth import Role
 from shared.contracts.events import (
-    Actor,
     Category,
     Channel,
     Complexity,
     CustomerRef,
-    EscalationOpened,
-    EscalationSource,
     EventPayload,
     Language,
     TicketComplexitySet,
-    TicketCreated,
-    TicketMessageAdded,
     TicketStatus,
-    TicketStatusChanged,
 )
 from shared.settings import Settings
+from tests import events
 from tests.support import ALWAYS_OPEN, System, eventually
 
 CUSTOMER = CustomerRef(
@@ -88,13 +83,12 @@ class Ticket:
         ticket = cls(system, uuid.uuid4())
         received = at(received_at) if isinstance(received_at, str) else received_at
         await ticket.publish(
-            TicketCreated(
-                ticket_id=ticket.id,
+            events.ticket_created(
+                ticket.id,
                 number="SC-000022",
                 channel=channel,
                 category=category,
                 subject="s",
-                status=TicketStatus.received,
                 received_at=received,
                 customer=CUSTOMER,
             )
@@ -102,18 +96,15 @@ class Ticket:
         return ticket
 
     async def publish(self, payload: EventPayload) -> None:
-        await self.system.runtime("sla").bus.publish(
-            payload.to_event(source="/sviftdesk/intake", subject=str(self.id))
-        )
+        await self.system.runtime("sla").bus.publish(events.envelope(payload, subject=self.id))
 
     async def move(self, to: TicketStatus, when: str | datetime) -> None:
         await self.publish(
-            TicketStatusChanged(
-                ticket_id=self.id,
+            events.status_changed(
+                self.id,
+                to,
+                TicketStatus.in_progress,
                 number="SC-000022",
-                from_status=TicketStatus.in_progress,
-                to_status=to,
-                actor=Actor.agent,
                 changed_at=at(when) if isinstance(when, str) else when,
                 customer=CUSTOMER,
             )
@@ -121,13 +112,9 @@ class Ticket:
 
     async def reply(self, when: str) -> None:
         await self.publish(
-            TicketMessageAdded(
-                ticket_id=self.id,
+            events.message_added(
+                self.id,
                 number="SC-000022",
-                message_id=uuid.uuid4(),
-                author=Actor.agent,
-                internal=False,
-                first_response=True,
                 body="Здравствуйте!",
                 added_at=at(when),
                 customer=CUSTOMER,
@@ -143,13 +130,8 @@ class Ticket:
 
     async def escalate(self, when: str) -> None:
         await self.publish(
-            EscalationOpened(
-                escalation_id=uuid.uuid4(),
-                ticket_id=self.id,
-                number="SC-000022",
-                source=EscalationSource.customer_request,
-                reason="Прошу пересмотреть",
-                opened_at=at(when),
+            events.escalation_opened(
+                self.id, number="SC-000022", reason="Прошу пересмотреть", opened_at=at(when)
             )
         )
 

@@ -16,21 +16,18 @@ from services.sla.tables import clock
 from services.sla.tables import outbox as sla_outbox
 from shared.auth import Role
 from shared.contracts.events import (
-    Actor,
     Category,
-    Channel,
     Complexity,
     CustomerRef,
     EventPayload,
     Language,
     TicketCategorySet,
     TicketComplexitySet,
-    TicketCreated,
-    TicketMessageAdded,
     TicketStatus,
     TicketStatusChanged,
 )
 from shared.settings import Settings
+from tests import events
 from tests.support import System, eventually
 
 S = TicketStatus
@@ -47,24 +44,14 @@ async def publish(
     *,
     correlation_id: str | None = None,
 ) -> None:
-    await system.runtime("intake").bus.publish(
-        payload.to_event(
-            source="/sviftdesk/intake", subject=str(ticket_id), correlation_id=correlation_id
-        )
-    )
+    event = events.envelope(payload, subject=ticket_id, correlation_id=correlation_id)
+    await system.runtime("intake").bus.publish(event)
 
 
 async def new_ticket(system: System, received_at: datetime) -> uuid.UUID:
     ticket_id = uuid.uuid4()
-    created = TicketCreated(
-        ticket_id=ticket_id,
-        number="SC-000777",
-        channel=Channel.web,
-        category=None,
-        subject="s",
-        status=TicketStatus.received,
-        received_at=received_at,
-        customer=CUSTOMER,
+    created = events.ticket_created(
+        ticket_id, number="SC-000777", subject="s", received_at=received_at, customer=CUSTOMER
     )
     await publish(system, created, ticket_id)
     return ticket_id
@@ -189,14 +176,8 @@ async def test_no_alert_twice_across_restarts_and_replicas(
 def status_change(
     ticket_id: uuid.UUID, old: TicketStatus, new: TicketStatus, when: datetime
 ) -> TicketStatusChanged:
-    return TicketStatusChanged(
-        ticket_id=ticket_id,
-        number="SC-000777",
-        from_status=old,
-        to_status=new,
-        actor=Actor.agent,
-        changed_at=when,
-        customer=CUSTOMER,
+    return events.status_changed(
+        ticket_id, new, old, number="SC-000777", changed_at=when, customer=CUSTOMER
     )
 
 
@@ -264,13 +245,9 @@ async def test_pause_while_waiting_on_the_customer(open_system: System) -> None:
 
     await publish(
         system,
-        TicketMessageAdded(
-            ticket_id=ticket_id,
+        events.message_added(
+            ticket_id,
             number="SC-000777",
-            message_id=uuid.uuid4(),
-            author=Actor.agent,
-            internal=False,
-            first_response=True,
             body="Здравствуйте!",
             added_at=t0 + timedelta(hours=4, minutes=30),
             customer=CUSTOMER,
@@ -456,18 +433,15 @@ async def test_sla_view_needs_a_staff_token(system: System) -> None:
 async def test_escalation_review_has_its_own_target(system: System) -> None:
     """...and what the review's clock says carries a correlation id: the closing event's for
     the target met, the scan's own for the breach, so ops can follow either chain."""
-    from shared.contracts.events import EscalationClosed, EscalationOpened, EscalationSource
-
     ticket_id, escalation_id = uuid.uuid4(), uuid.uuid4()
     # Opened on Friday evening: one business day of review ends Monday 18:00.
     opened = at("2025-11-14T19:00:00+03:00")
     await publish(
         system,
-        EscalationOpened(
+        events.escalation_opened(
+            ticket_id,
             escalation_id=escalation_id,
-            ticket_id=ticket_id,
             number="SC-000777",
-            source=EscalationSource.customer_request,
             reason="Прошу пересмотреть",
             opened_at=opened,
         ),
@@ -479,13 +453,11 @@ async def test_escalation_review_has_its_own_target(system: System) -> None:
     assert at(breaches[0]["due_at"]) == at("2025-11-17T18:00:00+03:00")
     await publish(
         system,
-        EscalationClosed(
+        events.escalation_closed(
+            ticket_id,
             escalation_id=escalation_id,
-            ticket_id=ticket_id,
             number="SC-000777",
             outcome="Решение пересмотрено.",
-            sources=[EscalationSource.customer_request],
-            closed_by=uuid.uuid4(),
             opened_at=opened,
             closed_at=at("2025-11-18T10:00:00+03:00"),
         ),
@@ -507,12 +479,11 @@ async def test_a_resolved_ticket_closes_by_itself_after_five_business_days(syste
     await wait_events(system, "sla.targets_set", 1)
 
     def change(new: TicketStatus, when: str) -> TicketStatusChanged:
-        return TicketStatusChanged(
-            ticket_id=ticket_id,
+        return events.status_changed(
+            ticket_id,
+            new,
+            TicketStatus.in_progress,
             number="SC-000777",
-            from_status=TicketStatus.in_progress,
-            to_status=new,
-            actor=Actor.agent,
             changed_at=at(when),
             customer=CUSTOMER,
         )
@@ -548,7 +519,7 @@ async def test_the_later_judgement_stands_whatever_order_its_events_arrive_in(
 
     async def judged(newer: EventPayload, older: EventPayload) -> None:
         await publish(system, newer, ticket_id)
-        stale = older.to_event(source="/sviftdesk/intake", subject=str(ticket_id))
+        stale = events.envelope(older, subject=ticket_id)
         await system.runtime("intake").bus.publish(stale)
         await eventually(lambda: system.has_handled("sla", stale.id), bool)
 
