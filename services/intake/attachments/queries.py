@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import IO
 
@@ -17,23 +17,6 @@ from shared.db import insert_rows
 
 # An attachment's bytes are written and read in pieces of this size.
 CHUNK_BYTES = 256 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class NewAttachment:
-    """A file to store: its row, and its ``content`` (bytes or a spooled file) for the chunks;
-    a refused one (a mailed part over ``limit``) has no content."""
-
-    id: uuid.UUID
-    ticket_id: uuid.UUID
-    message_id: uuid.UUID | None
-    filename: str
-    content_type: str
-    size: int
-    content: bytes | IO[bytes] | None
-    refused: str | None
-    limit: int | None
-    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +34,15 @@ class AttachmentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NewAttachment(AttachmentRecord):
+    """A file to store: its row, and its ``content`` (bytes or a spooled file) for the chunks;
+    a refused one (a mailed part over ``limit``) has no content."""
+
+    content: bytes | IO[bytes] | None
+    limit: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class DownloadRecord:
     """A file as a download needs it: ``internal`` if its message is for staff only (an
     internal note, or a mail reply not yet accepted)."""
@@ -61,6 +53,9 @@ class DownloadRecord:
     size: int
     refused: str | None
     internal: bool | None
+
+
+_ROW = [f.name for f in fields(AttachmentRecord)]
 
 
 def _pieces(content: bytes | IO[bytes] | None) -> Iterator[bytes]:
@@ -80,19 +75,7 @@ async def add(session: AsyncSession, files: Sequence[NewAttachment]) -> None:
     """The attachments' rows, then each one's content in chunks."""
     if not files:
         return
-    rows = [
-        {
-            "id": f.id,
-            "ticket_id": f.ticket_id,
-            "message_id": f.message_id,
-            "filename": f.filename,
-            "content_type": f.content_type,
-            "size": f.size,
-            "created_at": f.created_at,
-            "refused": f.refused,
-        }
-        for f in files
-    ]
+    rows = [{name: getattr(f, name) for name in _ROW} for f in files]
     await insert_rows(session, attachment, rows)
     for f in files:
         for seq, piece in enumerate(_pieces(f.content)):

@@ -31,28 +31,6 @@ class SeenMail:
 
 
 @dataclass(frozen=True, slots=True)
-class NewInboundMail:
-    """One message to record, with its raw bytes and what became of it."""
-
-    id: uuid.UUID
-    fingerprint: str
-    received_at: datetime
-    via: str
-    envelope_sender: str | None
-    recipients: list[str]
-    sender: str | None
-    message_id: str | None
-    subject: str
-    outcome: str
-    reason: str | None
-    defects: list[str]
-    ticket_id: uuid.UUID | None
-    ticket_message_id: uuid.UUID | None
-    size: int
-    raw: bytes
-
-
-@dataclass(frozen=True, slots=True)
 class InboundMailRecord:
     """A recorded message without its bytes (the columns of ``inbound_mail`` but ``raw``)."""
 
@@ -71,6 +49,13 @@ class InboundMailRecord:
     ticket_id: uuid.UUID | None
     ticket_message_id: uuid.UUID | None
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewInboundMail(InboundMailRecord):
+    """One message to record: its row, with its raw bytes."""
+
+    raw: bytes
 
 
 _RECORD_COLUMNS = [inbound_mail.c[f.name] for f in fields(InboundMailRecord)]
