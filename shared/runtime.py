@@ -149,6 +149,15 @@ class ServiceRuntime:
             async with self.db.transaction() as session:
                 yield UnitOfWork(session, self.outbox, self.source, correlation_id)
 
+    @asynccontextmanager
+    async def reading_unit(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work that only reads: a session outside any transaction (on SQLite,
+        readers need not wait for the one writer); staging an event in it fails."""
+        async with self.db.sessions() as session:
+            yield UnitOfWork(
+                session, self.outbox, self.source, current_correlation_id(), writable=False
+            )
+
     async def is_revoked(self, subject: uuid.UUID) -> bool:
         """True if this token's subject was revoked: the one check every service's
         ``shared.auth`` dependencies make (they reach it through ``app.state.runtime``)."""
@@ -344,11 +353,8 @@ async def _unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
 
 
 async def _reading_unit(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
-    # No transaction of its own: on SQLite, readers need not wait for the one writer.
-    async with runtime.db.sessions() as session:
-        yield UnitOfWork(
-            session, runtime.outbox, runtime.source, current_correlation_id(), writable=False
-        )
+    async with runtime.reading_unit() as uow:
+        yield uow
 
 
 # A route's unit of work, committed once when the route returns and before the answer is

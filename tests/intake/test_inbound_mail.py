@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from services.intake.domain.mail import parse
-from services.intake.mail import imap
+from services.intake.mail import door, imap
 from services.intake.mail import inbound as inbound_mail
 from services.intake.mail.schemas import InboundMailOut, InboundOutcome
 from services.intake.tables import inbound_mail as inbound_mail_table
@@ -52,7 +52,7 @@ def plain(
 
 
 async def deliver(system: System, raw: bytes, envelope_sender: str | None = None) -> InboundMailOut:
-    return await inbound_mail.receive(
+    return await door.take(
         system.runtime("intake"),
         raw,
         envelope_sender=envelope_sender,

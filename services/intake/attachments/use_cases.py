@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any, TypeVar
 
 from fastapi import Request
@@ -21,10 +22,18 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from services.intake.domain.tickets import MAX_ATTACHMENTS, clean_filename, describe_bytes
-from services.intake.tickets import queries as ticket_queries
+from services.intake.attachments import queries as attachment_queries
+from services.intake.attachments.queries import NewAttachment
+from services.intake.domain.tickets import (
+    MAX_ATTACHMENTS,
+    check_attachment_size,
+    clean_filename,
+    describe_bytes,
+)
+from services.intake.schemas import AttachmentIn
 from shared.errors import ProblemError
 from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 SPOOL_BYTES = 1024 * 1024
 ATTACHMENTS_FIELD = "attachments"
@@ -243,16 +252,44 @@ def _model(model: type[Model], fields: dict[str, str]) -> Model:
         ) from None
 
 
-async def chunks(runtime: ServiceRuntime, attachment_id: uuid.UUID) -> AsyncIterator[bytes]:
-    """An attachment's bytes, one chunk per short read: no transaction waits on the client."""
-    seq = 0
-    while True:
-        async with runtime.db.sessions() as session:
-            data = await ticket_queries.attachment_chunk_of(session, attachment_id, seq)
-        if data is None:
-            return
-        yield data
-        seq += 1
+def new_attachments(
+    runtime: ServiceRuntime,
+    items: Sequence[AttachmentIn | Upload],
+    *,
+    field: str,
+    ticket_id: uuid.UUID,
+    message_id: uuid.UUID | None,
+    at: datetime,
+) -> list[NewAttachment]:
+    """The files to store with a ticket or message; a JSON one is checked against
+    SVIFTDESK_MAX_ATTACHMENT_BYTES here (naming ``field``), an upload was while it arrived."""
+    limit = runtime.settings.max_attachment_bytes
+    files = []
+    for index, item in enumerate(items):
+        if isinstance(item, AttachmentIn):
+            check_attachment_size(f"{field}.{index}.data", len(item.data), limit)
+            item = Upload(item.filename, item.content_type, len(item.data), item.data)
+        files.append(
+            NewAttachment(
+                id=uuid.uuid4(),
+                ticket_id=ticket_id,
+                message_id=message_id,
+                filename=clean_filename(item.filename)[:255] or "attachment",
+                content_type=item.content_type.lower()[:127],
+                size=item.size,
+                content=item.content,
+                refused=item.refused and item.refused[:200],
+                limit=item.limit,
+                created_at=at,
+            )
+        )
+    return files
+
+
+async def chunk(uow: UnitOfWork, attachment_id: uuid.UUID, seq: int) -> bytes | None:
+    """One chunk of an attachment's bytes (None past the last): a download reads them one
+    short unit of work at a time, so that no transaction waits on the client."""
+    return await attachment_queries.chunk_of(uow.session, attachment_id, seq)
 
 
 def close(uploads: Sequence[Upload]) -> None:

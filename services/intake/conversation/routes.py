@@ -15,7 +15,7 @@ from services.intake.schemas import INTAKE_PROBLEMS, MessageOut
 from services.intake.tickets.routes import FormRoute, TicketRef, form_body
 from shared.auth import AgentDep
 from shared.ratelimit import RATE_LIMITED
-from shared.runtime import RuntimeDep
+from shared.runtime import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], responses=INTAKE_PROBLEMS)
 _TEXT = {"type": "string"}
@@ -25,10 +25,14 @@ async def add_message_form(
     ticket_id: TicketRef, request: Request, runtime: RuntimeDep, caller: CallerDep
 ) -> MessageOut | FollowUpOut:
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
-    await conversation.check_writer(runtime, ticket_id, caller)
+    # Two units of work, neither open while the files arrive: the check before the upload
+    # (a stranger's costs a lookup, not its spooling), the write once they are in.
+    async with runtime.reading_unit() as uow:
+        await conversation.check_writer(uow, ticket_id, caller)
     body, uploads = await files_.read_form(request, runtime, MessageIn)
     try:
-        return await conversation.add_message(runtime, ticket_id, body, caller, uploads)
+        async with runtime.unit_of_work() as uow:
+            return await conversation.add_message(uow, runtime, ticket_id, body, caller, uploads)
     finally:
         files_.close(uploads)
 
@@ -52,7 +56,12 @@ router.add_api_route(
     openapi_extra=form_body({"body": _TEXT, "internal": {"type": "boolean"}}),
 )
 async def add_message(
-    ticket_id: TicketRef, body: MessageIn, request: Request, runtime: RuntimeDep, caller: CallerDep
+    ticket_id: TicketRef,
+    body: MessageIn,
+    request: Request,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    uow: UnitOfWorkDep,
 ) -> MessageOut | FollowUpOut:
     """The customer (access token), an agent, or the partner the ticket waits on (its key,
     scope ``tickets:write``). Internal notes are agents' only. A customer's reply resumes a
@@ -64,7 +73,7 @@ async def add_message(
     base64 in JSON, or ``multipart/form-data`` with ``body``, ``internal`` and ``attachments``;
     an agent's public reply mails them to the customer."""
     await limit_write(request, runtime, caller, customer=ticket_id, field="ticket")
-    return await conversation.add_message(runtime, ticket_id, body, caller)
+    return await conversation.add_message(uow, runtime, ticket_id, body, caller)
 
 
 @router.post(
@@ -72,10 +81,10 @@ async def add_message(
     summary="Accept an unverified mail reply as the customer's (agents)",
 )
 async def accept_message(
-    ticket_id: TicketRef, message_id: uuid.UUID, runtime: RuntimeDep, agent: AgentDep
+    ticket_id: TicketRef, message_id: uuid.UUID, agent: AgentDep, uow: UnitOfWorkDep
 ) -> MessageOut:
     """A mail from the customer's address that only its subject tied to the ticket is kept
     ``unverified``: anyone can forge a From line. Once an agent accepts it, it is the customer's
     reply and does what one does (resumes a ticket waiting on them, reopens a resolved one).
     409 if it is not waiting to be accepted, or the ticket is closed."""
-    return await conversation.accept_message(runtime, ticket_id, message_id, agent)
+    return await conversation.accept_message(uow, ticket_id, message_id, agent)

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.intake.attachments.use_cases import Upload
+from services.intake.attachments import queries as attachment_queries
+from services.intake.attachments.queries import NewAttachment
+from services.intake.attachments.use_cases import Upload, new_attachments
 from services.intake.conversation.schemas import FollowUpOut, MessageIn
 from services.intake.domain import lifecycle
 from services.intake.domain.callers import Caller, actor_of
@@ -28,23 +28,21 @@ from services.intake.schemas import AttachmentOut, MessageOut
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
 from services.intake.tickets.desk import announce_assignee
-from services.intake.tickets.queries import NewAttachment, TicketWithCustomer
-from services.intake.tickets.schemas import CustomerIn, TicketCreate
+from services.intake.tickets.queries import TicketWithCustomer
+from services.intake.tickets.schemas import CustomerIn, TicketCreate, TicketCreatedOut
 from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     Viewer,
-    attachment_rows,
     change_status,
     customer_ref,
     parse_ticket_id,
-    publish,
     record,
-    unit_over,
     viewer_of,
 )
 from shared.auth import ForbiddenError, Principal
 from shared.contracts.events import (
     Actor,
+    ArticleSuggestion,
     AttachmentRef,
     Channel,
     Language,
@@ -53,17 +51,18 @@ from shared.contracts.events import (
 )
 from shared.errors import ConflictError, NotFoundError
 from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 
-async def check_writer(runtime: ServiceRuntime, ticket_id: str, caller: Caller) -> None:
+async def check_writer(uow: UnitOfWork, ticket_id: str, caller: Caller) -> None:
     """404 to anyone who cannot see the ticket, before their files are read in: a stranger's
     upload costs a lookup, not 25 MiB of spooling."""
     caller.require_partner_scope("tickets:write")
-    async with runtime.db.sessions() as session:
-        viewer_of(await ticket_queries.get_ticket(session, parse_ticket_id(ticket_id)), caller)
+    viewer_of(await ticket_queries.get_ticket(uow.session, parse_ticket_id(ticket_id)), caller)
 
 
 async def add_message(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
     ticket_id: str,
     request: MessageIn,
@@ -73,7 +72,7 @@ async def add_message(
     parsed = parse_ticket_id(ticket_id)
     caller.require_partner_scope("tickets:write")
     message_id, now = uuid.uuid4(), datetime.now(UTC)
-    files = attachment_rows(
+    files = new_attachments(
         runtime,
         [*request.attachments, *uploads],
         field="attachments",
@@ -81,59 +80,39 @@ async def add_message(
         message_id=message_id,
         at=now,
     )
-    async with runtime.db.transaction() as session:
-        row = await ticket_queries.get_ticket(session, parsed)
-        viewer = viewer_of(row, caller)
-        assert row is not None
-        status = TicketStatus(row.status)
-        first_response = False
-        if viewer is Viewer.customer:
-            if request.internal:
-                raise ForbiddenError("Only agents write internal notes.")
-            if status is TicketStatus.closed:
-                return await _follow_up(runtime, session, row, request, uploads)
-            author, author_id = Actor.customer, row.customer_id
-            target = lifecycle.after_customer_reply(status)
-        elif viewer is Viewer.partner:
-            assert caller.partner_id is not None
-            if caller.partner_id != row.handed_to:
-                raise ForbiddenError(
-                    "A partner answers on a ticket an agent handed to it (waiting_partner)."
-                )
-            # For the agents, who relay what the customer needs: never mailed to the customer.
-            request = request.model_copy(update={"internal": True})
-            author, author_id = Actor.partner, caller.partner_id
-            target = lifecycle.after_partner_reply(status)
-        else:
-            assert caller.principal is not None
-            author, author_id = actor_of(caller.principal), caller.principal.subject
-            target = lifecycle.after_agent_reply(status, internal=request.internal)
-            if not request.internal:
-                # The one who answers takes the ticket if nobody has it yet.
-                if await ticket_queries.claim_if_unclaimed(session, row.id, author_id, now):
-                    await announce_assignee(
-                        unit_over(runtime, session),
-                        row,
-                        author_id,
-                        previous=None,
-                        by=author_id,
-                        at=now,
-                    )
-                first_response = await ticket_queries.mark_first_response(session, row.id, now)
-        await _append(
-            runtime,
-            session,
-            row,
-            message_id=message_id,
-            author=author,
-            author_id=author_id,
-            internal=request.internal,
-            first_response=first_response,
-            body=request.body,
-            files=files,
-            at=now,
-            target=target,
-        )
+    row = await ticket_queries.get_ticket(uow.session, parsed)
+    viewer = viewer_of(row, caller)
+    assert row is not None
+    status = TicketStatus(row.status)
+    first_response = False
+    if viewer is Viewer.customer:
+        if request.internal:
+            raise ForbiddenError("Only agents write internal notes.")
+        if status is TicketStatus.closed:
+            return await _follow_up(uow, runtime, row, request, uploads)
+        author, author_id = Actor.customer, row.customer_id
+        target = lifecycle.after_customer_reply(status)
+    elif viewer is Viewer.partner:
+        assert caller.partner_id is not None
+        if caller.partner_id != row.handed_to:
+            raise ForbiddenError(
+                "A partner answers on a ticket an agent handed to it (waiting_partner)."
+            )
+        # For the agents, who relay what the customer needs: never mailed to the customer.
+        request = request.model_copy(update={"internal": True})
+        author, author_id = Actor.partner, caller.partner_id
+        target = lifecycle.after_partner_reply(status)
+    else:
+        assert caller.principal is not None
+        author, author_id = actor_of(caller.principal), caller.principal.subject
+        target = lifecycle.after_agent_reply(status, internal=request.internal)
+        if not request.internal:
+            # The one who answers takes the ticket if nobody has it yet.
+            if await ticket_queries.claim_if_unclaimed(uow.session, row.id, author_id, now):
+                await announce_assignee(uow, row, author_id, previous=None, by=author_id, at=now)
+            first_response = await ticket_queries.mark_first_response(uow.session, row.id, now)
+    said = Said(message_id, author, author_id, request.body, now, request.internal, first_response)
+    await _append(uow, row, said, files, target)
     return MessageOut(
         id=message_id,
         author=author,
@@ -141,13 +120,13 @@ async def add_message(
         first_response=first_response,
         body=request.body,
         created_at=now,
-        attachments=[AttachmentOut.model_validate(f) for f in files],
+        attachments=[AttachmentOut.model_validate(f, from_attributes=True) for f in files],
     )
 
 
 async def _follow_up(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
-    session: AsyncSession,
     closed: TicketWithCustomer,
     request: MessageIn,
     uploads: Sequence[Upload],
@@ -155,9 +134,10 @@ async def _follow_up(
     """The customer's message on a closed ticket becomes a new ticket of the same subject,
     with the articles that may answer it, as any new ticket has (clause 16)."""
     language = Language(closed.language)
-    suggestions = await suggest(runtime, closed.subject, request.body, language)
-    filing = tickets.new_filing(
+    created = await follow_up(
+        uow,
         runtime,
+        closed,
         TicketCreate(
             channel=Channel.web,
             customer=CustomerIn(email=closed.email, name=closed.name, language=language),
@@ -166,18 +146,32 @@ async def _follow_up(
             category=closed.category,
             attachments=request.attachments,
         ),
-        suggestions=suggestions,
+        suggestions=await suggest(runtime, closed.subject, request.body, language),
         uploads=uploads,
     )
-    created = await tickets.file_follow_up(unit_over(runtime, session), runtime, closed, filing)
     # To the customer, like any anonymous filing: nothing of the address's history.
     anonymous = created.model_copy(update={"customer_is_new": None})
     return FollowUpOut(follows_up=format_number(closed.number), ticket=anonymous)
 
 
-async def add_customer_reply(
+async def follow_up(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
-    session: AsyncSession,
+    closed: TicketWithCustomer,
+    request: TicketCreate,
+    *,
+    suggestions: Sequence[ArticleSuggestion],
+    uploads: Sequence[Upload],
+) -> TicketCreatedOut:
+    """The customer wrote on a closed ticket, which is final (by the web or by mail): their
+    words file a new ticket, linked to the old one both ways, in the caller's unit of work."""
+    filing = tickets.new_filing(runtime, request, suggestions=suggestions, uploads=uploads)
+    return await tickets.file_follow_up(uow, runtime, closed, filing)
+
+
+async def add_customer_reply(
+    uow: UnitOfWork,
+    runtime: ServiceRuntime,
     row: TicketWithCustomer,
     *,
     body: str,
@@ -185,79 +179,50 @@ async def add_customer_reply(
     at: datetime,
     verified: bool,
 ) -> uuid.UUID:
-    """The customer's reply, in the caller's transaction, for a caller that already knows it
+    """The customer's reply, in the caller's unit of work, for a caller that already knows it
     is the customer (an email from the ticket's own address, ``verified`` if it proves so). It
     moves the ticket as a web reply does: resumes one waiting on the customer, reopens a
     resolved one. Unverified, it is only kept for staff, and moves nothing."""
     target = lifecycle.after_customer_reply(TicketStatus(row.status)) if verified else None
     message_id = uuid.uuid4()
-    files = attachment_rows(
+    files = new_attachments(
         runtime, attachments, field="attachments", ticket_id=row.id, message_id=message_id, at=at
     )
-    await _append(
-        runtime,
-        session,
-        row,
-        message_id=message_id,
-        author=Actor.customer,
-        author_id=row.customer_id,
-        internal=False,
-        first_response=False,
-        body=body,
-        files=files,
-        at=at,
-        target=target,
-        unverified=not verified,
-    )
+    said = Said(message_id, Actor.customer, row.customer_id, body, at)
+    await _append(uow, row, said, files, target, unverified=not verified)
     return message_id
 
 
 async def accept_message(
-    runtime: ServiceRuntime, ticket_id: str, message_id: uuid.UUID, agent: Principal
+    uow: UnitOfWork, ticket_id: str, message_id: uuid.UUID, agent: Principal
 ) -> MessageOut:
     """An agent vouches for an unverified mail reply: from now on it is the customer's reply,
     with what a reply does (it resumes a ticket waiting on them, reopens a resolved one)."""
     parsed, now = parse_ticket_id(ticket_id), datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        row = await ticket_queries.get_ticket(session, parsed)
-        if row is None:
-            raise TicketNotFoundError()
-        found = await ticket_queries.get_message(session, row.id, message_id)
-        if found is None:
-            raise NotFoundError("No message with this id on this ticket.")
-        if not found.unverified or not await ticket_queries.mark_verified(session, found.id):
-            raise ConflictError("This message is not waiting to be accepted: it already counts.")
-        target = lifecycle.after_customer_reply(TicketStatus(row.status))
-        await record(
-            session,
-            row.id,
-            now,
-            TimelineKind.message_accepted,
-            actor_of(agent),
-            agent.subject,
-            public=False,
-            message_id=str(found.id),
-            agent_id=str(agent.subject),
-        )
-        files = [
-            f
-            for f in await ticket_queries.attachments_of(session, row.id)
-            if f.message_id == found.id
-        ]
-        await _announce(
-            runtime,
-            session,
-            row,
-            message_id=found.id,
-            author=Actor.customer,
-            author_id=row.customer_id,
-            internal=False,
-            first_response=False,
-            body=found.body,
-            files=[AttachmentRef.model_validate(f, from_attributes=True) for f in files],
-            at=now,
-            target=target,
-        )
+    row = await ticket_queries.get_ticket(uow.session, parsed)
+    if row is None:
+        raise TicketNotFoundError()
+    found = await ticket_queries.get_message(uow.session, row.id, message_id)
+    if found is None:
+        raise NotFoundError("No message with this id on this ticket.")
+    if not found.unverified or not await ticket_queries.mark_verified(uow.session, found.id):
+        raise ConflictError("This message is not waiting to be accepted: it already counts.")
+    target = lifecycle.after_customer_reply(TicketStatus(row.status))
+    await record(
+        uow.session,
+        row.id,
+        now,
+        TimelineKind.message_accepted,
+        actor_of(agent),
+        agent.subject,
+        public=False,
+        message_id=str(found.id),
+        agent_id=str(agent.subject),
+    )
+    files = await attachment_queries.of_message(uow.session, row.id, found.id)
+    said = Said(found.id, Actor.customer, row.customer_id, found.body, now)
+    refs = [AttachmentRef.model_validate(f, from_attributes=True) for f in files]
+    await _announce(uow, row, said, refs, target)
     return MessageOut(
         id=found.id,
         author=Actor.customer,
@@ -270,120 +235,104 @@ async def accept_message(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A message on a ticket, as its row, timeline entry and event tell it."""
+
+    id: uuid.UUID
+    author: Actor
+    author_id: uuid.UUID | None
+    body: str
+    at: datetime
+    internal: bool = False
+    first_response: bool = False
+
+
 async def _append(
-    runtime: ServiceRuntime,
-    session: AsyncSession,
+    uow: UnitOfWork,
     row: TicketWithCustomer,
-    *,
-    message_id: uuid.UUID,
-    author: Actor,
-    author_id: uuid.UUID | None,
-    internal: bool,
-    first_response: bool,
-    body: str,
-    files: list[NewAttachment],
-    at: datetime,
+    said: Said,
+    files: Sequence[NewAttachment],
     target: TicketStatus | None,
+    *,
     unverified: bool = False,
 ) -> None:
     """The message, its files, its timeline entry and event, and the move it causes; an
     unverified one gets a staff-only entry, and no event or move until it is accepted."""
     await ticket_queries.add_message(
-        session,
-        id=message_id,
+        uow.session,
+        id=said.id,
         ticket_id=row.id,
-        author=author,
-        author_id=author_id,
-        internal=internal,
-        first_response=first_response,
+        author=said.author,
+        author_id=said.author_id,
+        internal=said.internal,
+        first_response=said.first_response,
         unverified=unverified,
-        body=body,
-        created_at=at,
+        body=said.body,
+        created_at=said.at,
     )
-    await ticket_queries.add_attachments(session, files)
+    await attachment_queries.add(uow.session, files)
     if unverified:
-        await record(
-            session,
-            row.id,
-            at,
-            TimelineKind.unverified_message,
-            author,
-            author_id,
-            public=False,
-            message_id=str(message_id),
-        )
+        await _entry(uow, row, said, TimelineKind.unverified_message)
         return
-    await _announce(
-        runtime,
-        session,
-        row,
+    refs = [AttachmentRef.model_validate(f, from_attributes=True) for f in files]
+    await _announce(uow, row, said, refs, target)
+
+
+async def _entry(uow: UnitOfWork, row: TicketWithCustomer, said: Said, kind: TimelineKind) -> None:
+    """A message's timeline entry: the customer's to see unless it is for staff only."""
+    public = kind is TimelineKind.message
+    message_id = str(said.id)
+    await record(
+        uow.session,
+        row.id,
+        said.at,
+        kind,
+        said.author,
+        said.author_id,
+        public=public,
         message_id=message_id,
-        author=author,
-        author_id=author_id,
-        internal=internal,
-        first_response=first_response,
-        body=body,
-        files=[AttachmentRef.model_validate(f) for f in files],
-        at=at,
-        target=target,
     )
 
 
 async def _announce(
-    runtime: ServiceRuntime,
-    session: AsyncSession,
+    uow: UnitOfWork,
     row: TicketWithCustomer,
-    *,
-    message_id: uuid.UUID,
-    author: Actor,
-    author_id: uuid.UUID | None,
-    internal: bool,
-    first_response: bool,
-    body: str,
+    said: Said,
     files: list[AttachmentRef],
-    at: datetime,
     target: TicketStatus | None,
 ) -> None:
     """A message's timeline entry and event (naming its files, not carrying them), the move it
     causes, and whether the customer now waits for an answer."""
-    if not internal:
+    if not said.internal:
         await ticket_queries.note_public_message(
-            session, row.id, by_customer=author is Actor.customer, at=at
+            uow.session, row.id, by_customer=said.author is Actor.customer, at=said.at
         )
-    await record(
-        session,
-        row.id,
-        at,
-        TimelineKind.internal_note if internal else TimelineKind.message,
-        author,
-        author_id,
-        public=not internal,
-        message_id=str(message_id),
+    await _entry(
+        uow, row, said, TimelineKind.internal_note if said.internal else TimelineKind.message
     )
-    await publish(
-        runtime,
-        session,
-        row.id,
+    await uow.stage(
         TicketMessageAdded(
             ticket_id=row.id,
             number=format_number(row.number),
-            message_id=message_id,
-            author=author,
-            internal=internal,
-            first_response=first_response,
-            body=body,
-            added_at=at,
+            message_id=said.id,
+            author=said.author,
+            internal=said.internal,
+            first_response=said.first_response,
+            body=said.body,
+            added_at=said.at,
             customer=customer_ref(row),
             attachments=files,
         ),
+        subject=row.id,
     )
     if target is not None:
         await change_status(
-            unit_over(runtime, session), row, target, actor=author, actor_id=author_id, at=at
+            uow, row, target, actor=said.author, actor_id=said.author_id, at=said.at
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class File:
     id: uuid.UUID
     filename: str
@@ -392,15 +341,14 @@ class File:
 
 
 async def read_attachment(
-    runtime: ServiceRuntime, ticket_id: str, attachment_id: uuid.UUID, caller: Caller
+    uow: UnitOfWork, ticket_id: str, attachment_id: uuid.UUID, caller: Caller
 ) -> File:
     """A file of a ticket, for whoever may read the ticket; an internal note's only for staff.
     A refused one (a mailed part over a limit) has no bytes to give."""
     caller.require_partner_scope("tickets:read")
     parsed = parse_ticket_id(ticket_id)
-    async with runtime.db.sessions() as session:
-        viewer = viewer_of(await ticket_queries.get_ticket(session, parsed), caller)
-        found = await ticket_queries.get_attachment(session, parsed, attachment_id)
+    viewer = viewer_of(await ticket_queries.get_ticket(uow.session, parsed), caller)
+    found = await attachment_queries.for_download(uow.session, parsed, attachment_id)
     if found is None or found.refused or (found.internal and viewer is not Viewer.staff):
         raise NotFoundError("No such attachment on this ticket.")
     return File(found.id, found.filename, found.content_type, found.size)

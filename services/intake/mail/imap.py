@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import aioimaplib
 import structlog
 
-from services.intake.mail import inbound
+from services.intake.mail import door
 from shared.runtime import ServiceRuntime, Worker
 
 log = structlog.get_logger(__name__)
@@ -94,7 +94,8 @@ async def poll_once(runtime: ServiceRuntime, mailbox: Mailbox) -> int:
         raw = await mailbox.fetch(uid)
         if raw is None:
             continue
-        await inbound.receive(runtime, raw, envelope_sender=None, recipients=[], via="imap")
+        # One unit of work a message, committed before the message is marked seen.
+        await door.take(runtime, raw, envelope_sender=None, recipients=[], via="imap")
         await mailbox.mark_done(uid)
         done += 1
     return done

@@ -29,13 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import Row
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.attachments.use_cases import Upload
 from services.intake.conversation import use_cases as conversation
@@ -44,20 +40,17 @@ from services.intake.domain.replies import Thread, thread_of
 from services.intake.domain.tickets import MAX_ATTACHMENTS, format_number, parse_number
 from services.intake.knowledge import suggest
 from services.intake.mail import queries as mail_queries
+from services.intake.mail.queries import NewInboundMail, SeenMail
 from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
 from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import use_cases as tickets
 from services.intake.tickets.queries import TicketWithCustomer
 from services.intake.tickets.schemas import TicketCreate
-from shared.contracts.events import (
-    ArticleSuggestion,
-    Channel,
-    Language,
-    TicketStatus,
-)
+from shared.contracts.events import Channel, Language, TicketStatus
 from shared.contracts.mail import TICKET_TAG_RE
 from shared.errors import NotFoundError
 from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -206,59 +199,58 @@ async def _read(runtime: ServiceRuntime, raw: bytes) -> InboundMail:
         return _unread(f"could not be parsed: {type(exc).__name__}")
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A message as it came (its bytes), what could be read of it, and its fingerprint."""
+
+    raw: bytes
+    mail: InboundMail
+    key: str
+
+
+async def arrive(runtime: ServiceRuntime, raw: bytes) -> Arrival:
+    """Read a message beside the event loop, before any unit of work: a slow reading holds
+    no transaction."""
+    mail = await _read(runtime, raw)
+    return Arrival(raw, mail, fingerprint(mail, raw))
+
+
 async def receive(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
-    raw: bytes,
+    arrival: Arrival,
     *,
     envelope_sender: str | None,
     recipients: Sequence[str],
     via: str,
     throttled: str | None = None,
 ) -> InboundMailOut:
-    """Record one raw message and do what it asks, in one transaction; a resent message
-    changes nothing and answers as the first time. Raises only if the database fails, so
-    that the sender is told to try again. ``throttled`` (why the door throttled it) keeps
-    the message without filing it."""
-    mail = await _read(runtime, raw)
-    key = fingerprint(mail, raw)
-    async with runtime.db.sessions() as session:
-        seen = await mail_queries.by_fingerprint(session, key)
+    """Record one message and do what it asks, in the caller's unit of work; a resent message
+    changes nothing and answers as the first time. ``throttled`` (why the door throttled it)
+    keeps the message without filing it. The same message recorded by a concurrent delivery
+    fails the unit (IntegrityError): ``received_before`` then answers, in another unit."""
+    seen = await mail_queries.by_fingerprint(uow.session, arrival.key)
     if seen is not None:
         return _answer(seen, duplicate=True)
-    try:
-        answer = await _record(runtime, mail, raw, key, envelope_sender, recipients, via, throttled)
-    except IntegrityError:
-        # The same message, delivered twice at once: the other delivery recorded it.
-        async with runtime.db.sessions() as session:
-            seen = await mail_queries.by_fingerprint(session, key)
-        if seen is None:
-            raise
-        return _answer(seen, duplicate=True)
-    log_event = log.warning if answer.outcome is InboundOutcome.rejected else log.info
-    # No addresses or subjects here: the log is no place for personal data (clause 19).
-    log_event(
-        "inbound_mail.received",
-        id=str(answer.id),
-        via=via,
-        outcome=answer.outcome.value,
-        reason=answer.reason,
-        number=answer.number,
-    )
-    return answer
+    return await _record(uow, runtime, arrival, envelope_sender, recipients, via, throttled)
+
+
+async def received_before(uow: UnitOfWork, arrival: Arrival) -> InboundMailOut | None:
+    """The answer a message already recorded got, as a resend of it is answered."""
+    seen = await mail_queries.by_fingerprint(uow.session, arrival.key)
+    return None if seen is None else _answer(seen, duplicate=True)
 
 
 async def _record(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
-    mail: InboundMail,
-    raw: bytes,
-    key: str,
+    arrival: Arrival,
     envelope_sender: str | None,
     recipients: Sequence[str],
     via: str,
     throttled: str | None,
 ) -> InboundMailOut:
-    now = datetime.now(UTC)
-    mail_id = uuid.uuid4()
+    mail, now, mail_id = arrival.mail, datetime.now(UTC), uuid.uuid4()
     decision = _first_look(runtime, mail, envelope_sender)
     if decision is None and throttled is not None:
         decision = _Decision(InboundOutcome.throttled, throttled)
@@ -276,31 +268,26 @@ async def _record(
     ticket_id: uuid.UUID | None = None
     number: str | None = None
     message_id: uuid.UUID | None = None
-    # Articles for the receipt (clause 16), looked up before the write like the web form's.
-    suggestions = (
-        await suggest(runtime, request.subject, request.body, request.customer.language)
-        if request is not None
-        else []
-    )
-    async with runtime.db.transaction() as session:
-        if decision is None:
-            assert request is not None and mail.sender is not None
-            window = timedelta(seconds=runtime.settings.mail_throttle_window_seconds)
-            recent = await mail_queries.count_from(session, mail.sender, now - window)
-            if recent >= runtime.settings.mail_throttle_messages:
-                decision = _Decision(
-                    InboundOutcome.throttled,
-                    f"more than {runtime.settings.mail_throttle_messages} messages from this "
-                    f"sender within {runtime.settings.mail_throttle_window_seconds} seconds",
-                )
-            else:
-                decision, ticket_id, number, message_id = await _file(
-                    runtime, session, mail, recipients, request, suggestions, now
-                )
-        await mail_queries.add(
-            session,
+    if decision is None:
+        assert request is not None and mail.sender is not None
+        settings = runtime.settings
+        window = timedelta(seconds=settings.mail_throttle_window_seconds)
+        recent = await mail_queries.count_from(uow.session, mail.sender, now - window)
+        if recent >= settings.mail_throttle_messages:
+            decision = _Decision(
+                InboundOutcome.throttled,
+                f"more than {settings.mail_throttle_messages} messages from this "
+                f"sender within {settings.mail_throttle_window_seconds} seconds",
+            )
+        else:
+            decision, ticket_id, number, message_id = await _file(
+                uow, runtime, mail, recipients, request, now
+            )
+    await mail_queries.add(
+        uow.session,
+        NewInboundMail(
             id=mail_id,
-            fingerprint=key,
+            fingerprint=arrival.key,
             received_at=now,
             via=via,
             envelope_sender=(envelope_sender or None) and envelope_sender[:320],
@@ -313,9 +300,10 @@ async def _record(
             defects=mail.defects,
             ticket_id=ticket_id,
             ticket_message_id=message_id,
-            size=len(raw),
-            raw=raw,
-        )
+            size=len(arrival.raw),
+            raw=arrival.raw,
+        ),
+    )
     return InboundMailOut(
         id=mail_id,
         outcome=decision.outcome,
@@ -327,16 +315,15 @@ async def _record(
 
 
 async def _file(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
-    session: AsyncSession,
     mail: InboundMail,
     recipients: Sequence[str],
     request: TicketCreate,
-    suggestions: Sequence[ArticleSuggestion],
     now: datetime,
 ) -> tuple[_Decision, uuid.UUID, str, uuid.UUID | None]:
     """A reply of the ticket's own customer joins it; anything else is a new ticket, filed
-    by the web form's own code but in this transaction, so that the mail's record and its
+    by the web form's own code but in this unit of work, so that the mail's record and its
     ticket commit together before the sender is told the mail was accepted. Returns the
     ticket, and the message the mail became on it (None: the ticket itself)."""
     thread = thread_of(
@@ -346,13 +333,13 @@ async def _file(
         authserv_ids=runtime.settings.mail_authserv_ids,
         signer=runtime.signer,
     )
-    replied = await _replied_ticket(session, mail, thread)
+    replied = await _replied_ticket(uow, mail, thread)
     if replied is not None and TicketStatus(replied.status) is not TicketStatus.closed:
         assert thread is not None
         verified = thread.proof is not None
         message_id = await conversation.add_customer_reply(
+            uow,
             runtime,
-            session,
             replied,
             # A reply's new words only; the whole message stays one click away (its raw mail).
             body=(mail.text.strip() or request.body)[:BODY_MAX],
@@ -361,7 +348,7 @@ async def _file(
             verified=verified,
         )
         if verified:
-            await ticket_queries.prove_addresses(session, [replied.customer_id], now)
+            await ticket_queries.prove_addresses(uow.session, [replied.customer_id], now)
         decision = (
             _Decision(InboundOutcome.message_added)
             if verified
@@ -372,51 +359,51 @@ async def _file(
             )
         )
         return decision, replied.id, format_number(replied.number), message_id
-    filing = tickets.new_filing(
-        runtime, request, suggestions=suggestions, uploads=_attachments(mail)
-    )
+    # Articles for the receipt (clause 16), as the web form's filing has.
+    suggestions = await suggest(runtime, request.subject, request.body, request.customer.language)
+    uploads = _attachments(mail)
     if replied is not None:
         # A closed ticket is final (lifecycle): the reply starts a new one, linked both ways.
-        created = await tickets.file_follow_up(
-            tickets.unit_over(runtime, session), runtime, replied, filing
+        created = await conversation.follow_up(
+            uow, runtime, replied, request, suggestions=suggestions, uploads=uploads
         )
         reason = f"follows up on closed {format_number(replied.number)}"
         return _Decision(InboundOutcome.ticket_created, reason), created.id, created.number, None
-    (created,) = await tickets.file_tickets(tickets.unit_over(runtime, session), runtime, [filing])
+    filing = tickets.new_filing(runtime, request, suggestions=suggestions, uploads=uploads)
+    (created,) = await tickets.file_tickets(uow, runtime, [filing])
     return _Decision(InboundOutcome.ticket_created), created.id, created.number, None
 
 
 async def _replied_ticket(
-    session: AsyncSession, mail: InboundMail, thread: Thread | None
+    uow: UnitOfWork, mail: InboundMail, thread: Thread | None
 ) -> TicketWithCustomer | None:
     """The ticket this mail answers, if it names one and the sender is its customer: only
     the customer adds to a ticket by mail (anyone can copy a subject line)."""
     sequence = parse_number(thread.number) if thread is not None else None
     if sequence is None:
         return None
-    row = await mail_queries.ticket_by_number(session, sequence)
+    ticket_id = await ticket_queries.ticket_id_by_number(uow.session, sequence)
+    row = None if ticket_id is None else await ticket_queries.get_ticket(uow.session, ticket_id)
     if row is None or row.email.lower() != mail.sender:
         return None
     return row
 
 
-def _answer(row: Row[Any], *, duplicate: bool) -> InboundMailOut:
+def _answer(seen: SeenMail, *, duplicate: bool) -> InboundMailOut:
     return InboundMailOut(
-        id=row.id,
-        outcome=InboundOutcome(row.outcome),
-        reason=row.reason,
+        id=seen.id,
+        outcome=InboundOutcome(seen.outcome),
+        reason=seen.reason,
         duplicate=duplicate,
-        ticket_id=row.ticket_id,
-        number=format_number(row.number) if row.number is not None else None,
+        ticket_id=seen.ticket_id,
+        number=format_number(seen.number) if seen.number is not None else None,
     )
 
 
 async def rejected(
-    runtime: ServiceRuntime, *, limit: int, outcome: InboundOutcome = InboundOutcome.rejected
+    uow: UnitOfWork, *, limit: int, outcome: InboundOutcome = InboundOutcome.rejected
 ) -> list[RejectedMailOut]:
     """Mail that could not be read (or was throttled), newest first, for staff to look at."""
-    async with runtime.db.sessions() as session:
-        rows = await mail_queries.with_outcome(session, outcome, limit)
     return [
         RejectedMailOut(
             id=row.id,
@@ -429,13 +416,12 @@ async def rejected(
             defects=list(row.defects),
             size=row.size,
         )
-        for row in rows
+        for row in await mail_queries.with_outcome(uow.session, outcome, limit)
     ]
 
 
-async def raw_message(runtime: ServiceRuntime, mail_id: uuid.UUID) -> bytes:
-    async with runtime.db.sessions() as session:
-        raw = await mail_queries.raw_of(session, mail_id)
+async def raw_message(uow: UnitOfWork, mail_id: uuid.UUID) -> bytes:
+    raw = await mail_queries.raw_of(uow.session, mail_id)
     if raw is None:
         raise NotFoundError("No inbound message with this id.")
     return raw

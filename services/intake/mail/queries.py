@@ -1,40 +1,67 @@
-"""The queries of inbound mail (``inbound_mail`` and finding the ticket a reply answers).
+"""The queries of inbound mail (``inbound_mail``): the record of every message that reached
+the support address, by its fingerprint, its sender, its outcome and its ticket.
 
-Kept beside ``repository`` rather than in it so the mail channel's queries read together.
+Kept in the mail feature rather than beside the tickets' queries so the mail channel's
+queries read together. The ticket a reply names is read through ``tickets.queries``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.tables import customer, inbound_mail, ticket
-from services.intake.tickets.queries import (
-    TICKET_CUSTOMER,
-    TicketWithCustomer,
-    ticket_with_customer,
-)
+from services.intake.tables import inbound_mail, ticket
 from shared.db import execute_count
 from shared.outbox import PURGE_BATCH
 
 
-async def ticket_by_number(session: AsyncSession, sequence: int) -> TicketWithCustomer | None:
-    """A ticket with its customer, in the shape ``ticket_queries.get_ticket`` returns."""
-    query = (
-        select(ticket, *TICKET_CUSTOMER)
-        .join(customer, customer.c.id == ticket.c.customer_id)
-        .where(ticket.c.number == sequence)
-    )
-    return ticket_with_customer((await session.execute(query)).first())
+@dataclass(frozen=True, slots=True)
+class SeenMail:
+    """A recorded message, as a resend of it is answered: its outcome and its ticket."""
+
+    id: uuid.UUID
+    outcome: str
+    reason: str | None
+    ticket_id: uuid.UUID | None
+    number: int | None  # the ticket's sequence number
 
 
-async def by_fingerprint(session: AsyncSession, fingerprint: str) -> Row[Any] | None:
+@dataclass(frozen=True, slots=True)
+class InboundMailRecord:
+    """A recorded message without its bytes (the columns of ``inbound_mail`` but ``raw``)."""
+
+    id: uuid.UUID
+    fingerprint: str
+    received_at: datetime
+    via: str
+    envelope_sender: str | None
+    recipients: list[str]
+    sender: str | None
+    message_id: str | None
+    subject: str
+    outcome: str
+    reason: str | None
+    defects: list[str]
+    ticket_id: uuid.UUID | None
+    ticket_message_id: uuid.UUID | None
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewInboundMail(InboundMailRecord):
+    """One message to record: its row, with its raw bytes."""
+
+    raw: bytes
+
+
+_RECORD_COLUMNS = [inbound_mail.c[f.name] for f in fields(InboundMailRecord)]
+
+
+async def by_fingerprint(session: AsyncSession, fingerprint: str) -> SeenMail | None:
     """The recorded message with this fingerprint, and the number of its ticket if any."""
     query = (
         select(
@@ -47,8 +74,8 @@ async def by_fingerprint(session: AsyncSession, fingerprint: str) -> Row[Any] | 
         .outerjoin(ticket, ticket.c.id == inbound_mail.c.ticket_id)
         .where(inbound_mail.c.fingerprint == fingerprint)
     )
-    found: Row[Any] | None = (await session.execute(query)).first()  # type: ignore[assignment]
-    return found
+    row = (await session.execute(query)).first()
+    return None if row is None else SeenMail(*row)
 
 
 async def count_from(session: AsyncSession, sender: str, since: datetime) -> int:
@@ -60,20 +87,20 @@ async def count_from(session: AsyncSession, sender: str, since: datetime) -> int
     return int((await session.execute(query)).scalar_one())
 
 
-async def add(session: AsyncSession, **values: Any) -> None:
-    await session.execute(inbound_mail.insert().values(**values))
+async def add(session: AsyncSession, mail: NewInboundMail) -> None:
+    values = {f.name: getattr(mail, f.name) for f in fields(mail)}
+    await session.execute(inbound_mail.insert().values(values))
 
 
-async def with_outcome(session: AsyncSession, outcome: str, limit: int) -> Sequence[Row[Any]]:
+async def with_outcome(session: AsyncSession, outcome: str, limit: int) -> list[InboundMailRecord]:
     """Recorded messages of one outcome, newest first, without their bytes."""
     query = (
-        select(inbound_mail)
-        .with_only_columns(*(c for c in inbound_mail.c if c.name != "raw"))
+        select(*_RECORD_COLUMNS)
         .where(inbound_mail.c.outcome == outcome)
         .order_by(inbound_mail.c.received_at.desc(), inbound_mail.c.id)
         .limit(limit)
     )
-    return (await session.execute(query)).all()
+    return [InboundMailRecord(*row) for row in await session.execute(query)]
 
 
 async def purge_throttled(session: AsyncSession, before: datetime) -> int:
@@ -92,7 +119,7 @@ async def raw_of(session: AsyncSession, mail_id: uuid.UUID) -> bytes | None:
     return raw
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MailSource:
     """A recorded mail that filed a ticket (``ticket_message_id`` None) or became one of its
     messages."""

@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from services.intake.mail import inbound
+from services.intake.mail import door, inbound
 from services.intake.mail.schemas import InboundMailOut, InboundOutcome, RejectedMailOut
 from services.intake.schemas import INTAKE_PROBLEMS
 from shared.auth import AgentDep, Principal, Role, require
 from shared.errors import ProblemError
 from shared.ratelimit import RATE_LIMITED
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, RuntimeDep
 
 RAW_MAIL_PATH = "/v1/inbound/email"
 router = APIRouter(prefix=RAW_MAIL_PATH, tags=["inbound email"], responses=INTAKE_PROBLEMS)
@@ -69,7 +69,10 @@ async def receive(request: Request, runtime: RuntimeDep, partner: MailPartnerDep
             errors=[{"field": "body", "reason": "empty"}],
         )
     try:
-        return await inbound.receive(runtime, raw, envelope_sender=None, recipients=[], via="http")
+        # Not UnitOfWorkDep: the mail's own unit commits inside this ``try`` (a failed commit
+        # is a 503 the provider retries), and a race with the same message is answered from
+        # a second unit.
+        return await door.take(runtime, raw, envelope_sender=None, recipients=[], via="http")
     except (SQLAlchemyError, OSError):
         raise NotStoredError(
             "The message could not be stored just now; send it again later."
@@ -78,8 +81,8 @@ async def receive(request: Request, runtime: RuntimeDep, partner: MailPartnerDep
 
 @router.get("/rejected", summary="Mail that could not be read, or was throttled (agents)")
 async def rejected(
-    runtime: RuntimeDep,
     _agent: AgentDep,
+    uow: ReadUnitDep,
     limit: Annotated[int, Query(ge=1, le=500, description="newest first")] = 100,
     outcome: Annotated[
         Literal[InboundOutcome.rejected, InboundOutcome.throttled],
@@ -87,7 +90,7 @@ async def rejected(
     ] = InboundOutcome.rejected,
 ) -> list[RejectedMailOut]:
     """Kept whole, never dropped: read the raw message at ``/v1/inbound/email/{id}/raw``."""
-    return await inbound.rejected(runtime, limit=limit, outcome=outcome)
+    return await inbound.rejected(uow, limit=limit, outcome=outcome)
 
 
 @router.get(
@@ -96,6 +99,6 @@ async def rejected(
     response_class=Response,
     responses={200: {"content": {"message/rfc822": {}}, "description": "the message"}},
 )
-async def raw_message(mail_id: uuid.UUID, runtime: RuntimeDep, _agent: AgentDep) -> Response:
-    raw = await inbound.raw_message(runtime, mail_id)
+async def raw_message(mail_id: uuid.UUID, _agent: AgentDep, uow: ReadUnitDep) -> Response:
+    raw = await inbound.raw_message(uow, mail_id)
     return Response(raw, media_type="message/rfc822", headers={"X-Content-Type-Options": "nosniff"})

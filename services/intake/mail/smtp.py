@@ -29,7 +29,7 @@ import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.intake.domain.tickets import describe_bytes
-from services.intake.mail import inbound
+from services.intake.mail import door
 from shared.contracts.mail import is_support_address
 from shared.runtime import ServiceRuntime
 
@@ -117,7 +117,7 @@ class InboundHandler:
             log.warning("smtp.headers_too_large", size=header_size(raw))
             return f"552 5.3.4 Message headers over {limit} bytes: not accepted"
         try:
-            outcome = await inbound.receive(
+            outcome = await door.take(
                 self.runtime,
                 bytes(raw),
                 envelope_sender=envelope.mail_from,
