@@ -363,7 +363,8 @@ def _issue(**fields: Any) -> None:
         request = CredentialIn(**fields)
 
         async def issue(db: Database, signer: TokenSigner) -> Any:
-            return await credentials.issue_from(db, signer, request)
+            async with credentials.unit_on(db) as uow:
+                return await credentials.issue_from(uow, signer, request)
 
         issued = asyncio.run(_on_intake(settings, issue))
     except ValidationError as exc:
@@ -438,7 +439,8 @@ def credentials_list() -> None:
     from services.intake.credentials import use_cases as credentials
 
     async def listing(db: Database, _signer: TokenSigner) -> Any:
-        return await credentials.listing(db)
+        async with credentials.unit_on(db) as uow:
+            return await credentials.listing(uow)
 
     for item in asyncio.run(_on_intake(_settings(), listing)):
         revoked = f"revoked {item.revoked_at:%Y-%m-%dT%H:%M:%S%z}" if item.revoked_at else "active"
@@ -454,7 +456,8 @@ def credentials_revoke(credential_id: uuid.UUID) -> None:
     from shared.errors import ProblemError
 
     async def revoke(db: Database, _signer: TokenSigner) -> Any:
-        return await credentials.revoke(db, credential_id)
+        async with credentials.unit_on(db) as uow:
+            return await credentials.revoke(uow, credential_id)
 
     try:
         asyncio.run(_on_intake(_settings(), revoke))

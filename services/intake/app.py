@@ -29,15 +29,14 @@ from services.intake.tickets import queries as ticket_queries
 from services.intake.tickets import queue_routes as queue
 from services.intake.tickets import routes as tickets
 from shared.bus import Bus
-from shared.inbox import by_event_type
 from shared.runtime import ServiceRuntime, build_app
 from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> FastAPI:
-    runtime = ServiceRuntime.create("intake", tables.metadata, {}, settings, bus)
-    # By event type name, as the runtime keeps them (its handlers need the runtime itself).
-    runtime.handlers = by_event_type(handlers.make_handlers(runtime))
+    runtime = ServiceRuntime.create(
+        "intake", tables.metadata, handlers.make_handlers(), settings, bus
+    )
     # Intake issued the staff tokens and partner keys: it reads their revocation in its own
     # credentials (the other services keep a table fed by ``credential.revoked``).
     runtime.revocation_lookup = credential_queries.is_revoked

@@ -29,7 +29,8 @@ class Desk(Served):
 
     async def agent_id(self, email: str) -> uuid.UUID:
         """The credential id of the staff member with this address (the newest)."""
-        listing = await credentials.listing(self.system.runtime("intake").db)
+        async with self.system.runtime("intake").unit_of_work() as uow:
+            listing = await credentials.listing(uow)
         return next(c.id for c in reversed(listing) if c.email == email)
 
     async def sessions(self) -> int:

@@ -79,14 +79,15 @@ async def issue(
     """A credential issued the way `sviftdesk agents/partners create` issues it: its id and
     the Authorization header carrying it."""
     runtime = system.runtime("intake")
-    issued = await credentials.issue(
-        runtime.db,
-        runtime.signer,
-        role=role,
-        email=email,
-        partner_name=partner_name,
-        scopes=scopes,
-    )
+    async with runtime.unit_of_work() as uow:
+        issued = await credentials.issue(
+            uow,
+            runtime.signer,
+            role=role,
+            email=email,
+            partner_name=partner_name,
+            scopes=scopes,
+        )
     return str(issued.id), bearer(issued.token)
 
 

@@ -29,9 +29,10 @@ async def _admin_token(settings: Settings) -> str:
     await migrate_services(settings, ("intake",))
     db = Database.connect(settings.database_url_for("intake"), SCHEMA)
     try:
-        issued = await credentials.issue(
-            db, load_signer(settings), role=Role.admin, email="admin@sviftcommunity.ru"
-        )
+        async with credentials.unit_on(db) as uow:
+            issued = await credentials.issue(
+                uow, load_signer(settings), role=Role.admin, email="admin@sviftcommunity.ru"
+            )
     finally:
         await db.dispose()
     return issued.token

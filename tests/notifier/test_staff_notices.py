@@ -137,7 +137,8 @@ async def test_each_chooses_mail_or_console_and_seniors_hear_of_escalations(
     client = system.clients["notifier"]
     # A senior whose token was revoked is no longer at work.
     gone_id, gone = await staff(system, "gone@sviftcommunity.ru", Role.senior)
-    await credentials.revoke(system.runtime("intake").db, uuid.UUID(gone_id))
+    async with system.runtime("intake").unit_of_work() as uow:
+        await credentials.revoke(uow, uuid.UUID(gone_id))
 
     async def refused() -> int:
         return (await client.get(NOTICES, headers=gone)).status_code

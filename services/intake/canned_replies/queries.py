@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    Row,
     delete,
     or_,
     select,
@@ -21,8 +19,10 @@ from services.intake.tables import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CannedReplyRecord:
+    """A canned reply, in the table's column order (built with ``*row``)."""
+
     id: uuid.UUID
     owner_id: uuid.UUID | None  # None: shared
     language: str
@@ -33,13 +33,19 @@ class CannedReplyRecord:
     updated_at: datetime
 
 
-def _canned(row: Row[Any]) -> CannedReplyRecord:
-    return CannedReplyRecord(**row._asdict())
-
-
-async def add_canned_reply(session: AsyncSession, **values: Any) -> CannedReplyRecord:
-    statement = canned_reply.insert().values(**values).returning(*canned_reply.c)
-    return _canned((await session.execute(statement)).one())
+async def add_canned_reply(session: AsyncSession, record: CannedReplyRecord) -> None:
+    await session.execute(
+        canned_reply.insert().values(
+            id=record.id,
+            owner_id=record.owner_id,
+            language=record.language,
+            title=record.title,
+            body=record.body,
+            created_by=record.created_by,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+        )
+    )
 
 
 async def get_canned_reply(
@@ -49,7 +55,7 @@ async def get_canned_reply(
     if for_update:
         query = query.with_for_update()
     row = (await session.execute(query)).first()
-    return None if row is None else _canned(row)
+    return None if row is None else CannedReplyRecord(*row)
 
 
 async def canned_replies(
@@ -62,19 +68,21 @@ async def canned_replies(
     if language is not None:
         query = query.where(canned_reply.c.language == language)
     query = query.order_by(canned_reply.c.title, canned_reply.c.id).limit(limit)
-    return [_canned(row) for row in (await session.execute(query)).all()]
+    return [CannedReplyRecord(*row) for row in await session.execute(query)]
 
 
-async def update_canned_reply(
-    session: AsyncSession, reply_id: uuid.UUID, **values: Any
-) -> CannedReplyRecord:
-    statement = (
+async def update_canned_reply(session: AsyncSession, record: CannedReplyRecord) -> None:
+    """Write what may change of a canned reply: its language, title, body and time."""
+    await session.execute(
         update(canned_reply)
-        .where(canned_reply.c.id == reply_id)
-        .values(**values)
-        .returning(*canned_reply.c)
+        .where(canned_reply.c.id == record.id)
+        .values(
+            language=record.language,
+            title=record.title,
+            body=record.body,
+            updated_at=record.updated_at,
+        )
     )
-    return _canned((await session.execute(statement)).one())
 
 
 async def delete_canned_reply(session: AsyncSession, reply_id: uuid.UUID) -> None:

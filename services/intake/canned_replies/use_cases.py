@@ -8,6 +8,7 @@ says is theirs to vouch for); personal ones exist for their owner alone (404 to 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,16 +23,11 @@ from services.intake.canned_replies.schemas import (
 from services.intake.domain.staff_tools import check_placeholders, fill, unfilled
 from services.intake.domain.tickets import format_number
 from services.intake.tickets import queries as ticket_queries
-from services.intake.tickets.use_cases import (
-    TicketNotFoundError,
-    parse_ticket_id,
-    ticket_id_of,
-    unit_over,
-)
+from services.intake.tickets.use_cases import TicketNotFoundError, parse_ticket_id, ticket_id_of
 from shared.auth import ForbiddenError, Principal, Role
 from shared.contracts.events import Language
 from shared.errors import NotFoundError
-from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 
 class CannedReplyNotFoundError(NotFoundError):
@@ -74,85 +70,78 @@ def _visible(record: CannedReplyRecord | None, staff: Principal) -> CannedReplyR
     return record
 
 
-async def create(
-    runtime: ServiceRuntime, request: CannedReplyCreate, staff: Principal
-) -> CannedReplyOut:
+async def create(uow: UnitOfWork, request: CannedReplyCreate, staff: Principal) -> CannedReplyOut:
     if request.shared:
         _check_may_write_shared(staff)
     check_placeholders("title", request.title)
     check_placeholders("body", request.body)
     now = datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        record = await queries.add_canned_reply(
-            session,
-            id=uuid.uuid4(),
-            owner_id=None if request.shared else staff.subject,
-            language=request.language,
-            title=request.title,
-            body=request.body,
-            created_by=staff.subject,
-            created_at=now,
-            updated_at=now,
-        )
+    record = CannedReplyRecord(
+        id=uuid.uuid4(),
+        owner_id=None if request.shared else staff.subject,
+        language=request.language,
+        title=request.title,
+        body=request.body,
+        created_by=staff.subject,
+        created_at=now,
+        updated_at=now,
+    )
+    await queries.add_canned_reply(uow.session, record)
     return _out(record)
 
 
 async def list_replies(
-    runtime: ServiceRuntime, staff: Principal, *, language: Language | None, limit: int
+    uow: UnitOfWork, staff: Principal, *, language: Language | None, limit: int
 ) -> list[CannedReplyOut]:
     """The shared ones and the caller's own, by title."""
-    async with runtime.db.sessions() as session:
-        found = await queries.canned_replies(
-            session, owner_id=staff.subject, language=language, limit=limit
-        )
+    found = await queries.canned_replies(
+        uow.session, owner_id=staff.subject, language=language, limit=limit
+    )
     return [_out(record) for record in found]
 
 
-async def read(runtime: ServiceRuntime, reply_id: str, staff: Principal) -> CannedReplyOut:
+async def read(uow: UnitOfWork, reply_id: str, staff: Principal) -> CannedReplyOut:
     parsed = _parse_id(reply_id)
-    async with runtime.db.sessions() as session:
-        return _out(_visible(await queries.get_canned_reply(session, parsed), staff))
+    return _out(_visible(await queries.get_canned_reply(uow.session, parsed), staff))
 
 
 async def update(
-    runtime: ServiceRuntime, reply_id: str, request: CannedReplyUpdate, staff: Principal
+    uow: UnitOfWork, reply_id: str, request: CannedReplyUpdate, staff: Principal
 ) -> CannedReplyOut:
     parsed = _parse_id(reply_id)
     changes: dict[str, Any] = request.model_dump(exclude_unset=True)
     for field in ("title", "body"):
         if field in changes:
             check_placeholders(field, changes[field])
-    async with runtime.db.transaction() as session:
-        current = _visible(await queries.get_canned_reply(session, parsed, for_update=True), staff)
-        if current.owner_id is None:
-            _check_may_write_shared(staff)
-        if not changes:
-            return _out(current)
-        record = await queries.update_canned_reply(
-            session, parsed, updated_at=datetime.now(UTC), **changes
-        )
+    found = await queries.get_canned_reply(uow.session, parsed, for_update=True)
+    current = _visible(found, staff)
+    if current.owner_id is None:
+        _check_may_write_shared(staff)
+    if not changes:
+        return _out(current)
+    record = replace(current, updated_at=datetime.now(UTC), **changes)
+    await queries.update_canned_reply(uow.session, record)
     return _out(record)
 
 
-async def delete(runtime: ServiceRuntime, reply_id: str, staff: Principal) -> None:
+async def delete(uow: UnitOfWork, reply_id: str, staff: Principal) -> None:
     parsed = _parse_id(reply_id)
-    async with runtime.db.transaction() as session:
-        current = _visible(await queries.get_canned_reply(session, parsed, for_update=True), staff)
-        if current.owner_id is None:
-            _check_may_write_shared(staff)
-        await queries.delete_canned_reply(session, parsed)
+    found = await queries.get_canned_reply(uow.session, parsed, for_update=True)
+    current = _visible(found, staff)
+    if current.owner_id is None:
+        _check_may_write_shared(staff)
+    await queries.delete_canned_reply(uow.session, parsed)
 
 
 async def render(
-    runtime: ServiceRuntime, reply_id: str, ticket_ref: str, staff: Principal
+    uow: UnitOfWork, reply_id: str, ticket_ref: str, staff: Principal
 ) -> RenderedReplyOut:
     """The reply with the ticket's (its id or number) customer name, number and subject filled
     in; the expected answer time is left for the caller, who reads it from the SLA service."""
     parsed = _parse_id(reply_id)
-    async with runtime.db.sessions() as session:
-        ticket = parse_ticket_id(await ticket_id_of(unit_over(runtime, session), ticket_ref))
-        record = _visible(await queries.get_canned_reply(session, parsed), staff)
-        row = await ticket_queries.get_ticket(session, ticket)
+    ticket = parse_ticket_id(await ticket_id_of(uow, ticket_ref))
+    record = _visible(await queries.get_canned_reply(uow.session, parsed), staff)
+    row = await ticket_queries.get_ticket(uow.session, ticket)
     if row is None:
         raise TicketNotFoundError()
     number = format_number(row.number)

@@ -1,21 +1,19 @@
 """Staff tokens and partner keys: issued (the token shown once), listed, revoked.
 
 Used by the admin API and by ``sviftdesk agents create`` / ``sviftdesk partners create``,
-which work on the database directly and need no running service.
+which work on the database directly and need no running service (``unit_on``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import tables
 from services.intake.credentials import queries
+from services.intake.credentials.queries import CredentialRecord
 from services.intake.credentials.schemas import CredentialIn, CredentialIssuedOut, CredentialOut
 from services.intake.domain.credentials import check_partner, check_staff
 from shared.auth import Role, TokenSigner, token_hash
@@ -28,8 +26,18 @@ from shared.runtime import event_source
 from shared.unit_of_work import UnitOfWork
 
 
+@asynccontextmanager
+async def unit_on(db: Database) -> AsyncIterator[UnitOfWork]:
+    """A unit of work on intake's database without a running service (the CLI): committed
+    when the block ends; its events wait in the outbox for intake's relay."""
+    async with db.transaction() as session:
+        yield UnitOfWork(
+            session, Outbox(tables.outbox), event_source("intake"), current_correlation_id()
+        )
+
+
 async def issue(
-    db: Database,
+    uow: UnitOfWork,
     signer: TokenSigner,
     *,
     role: Role,
@@ -48,28 +56,27 @@ async def issue(
         chosen, partner_name = [], None
     credential_id, now = uuid.uuid4(), datetime.now(UTC)
     token = signer.issue(credential_id, role, chosen, now=now)
-    async with db.transaction() as session:
-        await queries.add_credential(
-            session,
-            id=credential_id,
-            role=role,
-            email=email.lower() if email else None,
-            name=name,
-            partner_name=partner_name,
-            scopes=chosen,
-            token_hash=token_hash(token),
-            created_at=now,
+    await queries.add_credential(
+        uow.session,
+        id=credential_id,
+        role=role,
+        email=email.lower() if email else None,
+        name=name,
+        partner_name=partner_name,
+        scopes=chosen,
+        token_hash=token_hash(token),
+        created_at=now,
+    )
+    if email is not None:
+        # Whom the notifier tells of work waiting for them (staff only: partners have none).
+        registered = StaffRegistered(
+            credential_id=credential_id,
+            email=email.lower(),
+            role=StaffRole(role.value),
+            registered_at=now,
+            expires_at=now + signer.lifetime(role),
         )
-        if email is not None:
-            # Whom the notifier tells of work waiting for them (staff only: partners have none).
-            registered = StaffRegistered(
-                credential_id=credential_id,
-                email=email.lower(),
-                role=StaffRole(role.value),
-                registered_at=now,
-                expires_at=now + signer.lifetime(role),
-            )
-            await _unit(session).stage(registered, subject=credential_id)
+        await uow.stage(registered, subject=credential_id)
     return CredentialIssuedOut(
         id=credential_id,
         role=role,
@@ -84,10 +91,10 @@ async def issue(
 
 
 async def issue_from(
-    db: Database, signer: TokenSigner, request: CredentialIn
+    uow: UnitOfWork, signer: TokenSigner, request: CredentialIn
 ) -> CredentialIssuedOut:
     return await issue(
-        db,
+        uow,
         signer,
         role=request.role,
         email=request.email,
@@ -97,40 +104,31 @@ async def issue_from(
     )
 
 
-def _out(row: Row[Any]) -> CredentialOut:
+def _out(record: CredentialRecord) -> CredentialOut:
     return CredentialOut(
-        id=row.id,
-        role=row.role,
-        email=row.email,
-        partner_name=row.partner_name,
-        scopes=list(row.scopes),
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
+        id=record.id,
+        role=Role(record.role),
+        email=record.email,
+        partner_name=record.partner_name,
+        scopes=list(record.scopes),
+        created_at=record.created_at,
+        revoked_at=record.revoked_at,
     )
 
 
-async def listing(db: Database) -> list[CredentialOut]:
-    async with db.sessions() as session:
-        return [_out(row) for row in await queries.credentials(session)]
+async def listing(uow: UnitOfWork) -> list[CredentialOut]:
+    return [_out(record) for record in await queries.credentials(uow.session)]
 
 
-async def revoke(db: Database, credential_id: uuid.UUID) -> CredentialOut:
+async def revoke(uow: UnitOfWork, credential_id: uuid.UUID) -> CredentialOut:
     """From now on intake refuses the token, and so does every other service once it hears
     ``credential.revoked`` (staged here, published by intake's relay); revoking twice changes
     nothing."""
     now = datetime.now(UTC)
-    async with db.transaction() as session:
-        if await queries.revoke_credential(session, credential_id, now):
-            revoked = CredentialRevoked(credential_id=credential_id, revoked_at=now)
-            await _unit(session).stage(revoked, subject=credential_id)
-        row = await queries.get_credential(session, credential_id)
-    if row is None:
+    if await queries.revoke_credential(uow.session, credential_id, now):
+        revoked = CredentialRevoked(credential_id=credential_id, revoked_at=now)
+        await uow.stage(revoked, subject=credential_id)
+    record = await queries.get_credential(uow.session, credential_id)
+    if record is None:
         raise NotFoundError("No credential with this id.")
-    return _out(row)
-
-
-def _unit(session: AsyncSession) -> UnitOfWork:
-    """The unit of work of a transaction opened here: the CLI calls these without a runtime."""
-    return UnitOfWork(
-        session, Outbox(tables.outbox), event_source("intake"), current_correlation_id()
-    )
+    return _out(record)

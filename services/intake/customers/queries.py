@@ -18,7 +18,7 @@ from services.intake.tables import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccessTicketRecord:
     """A customer's ticket as a mailed link names it."""
 
@@ -41,7 +41,7 @@ async def open_tickets_of_address(
         .limit(limit)
     )
     rows = (await session.execute(query)).all()
-    return [AccessTicketRecord(row.id, row.number, row.subject) for row in rows]
+    return [AccessTicketRecord(*row) for row in rows]
 
 
 async def set_access_token_hash(session: AsyncSession, ticket_id: uuid.UUID, hashed: str) -> None:

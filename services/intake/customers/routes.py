@@ -9,7 +9,7 @@ from services.intake.customers import access_links
 from services.intake.schemas import INTAKE_PROBLEMS
 from shared.contracts.events import Language
 from shared.ratelimit import RATE_LIMITED
-from shared.runtime import RuntimeDep
+from shared.runtime import RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1", tags=["tickets"], responses=INTAKE_PROBLEMS)
 
@@ -32,14 +32,14 @@ class AccessLinksOut(BaseModel):
     responses=RATE_LIMITED,
 )
 async def request_access_links(
-    body: AccessLinksIn, request: Request, runtime: RuntimeDep
+    body: AccessLinksIn, request: Request, runtime: RuntimeDep, uow: UnitOfWorkDep
 ) -> AccessLinksOut:
     """202 whether or not the address has written to us, so it tells no one who did; an
     address with requests not yet closed gets a link to each (the newest ten) by mail, each
     with a new key: the old links stop working. Rate-limited like every anonymous write, per
     client and per address."""
     await runtime.limiter.anonymous(request, customer=str(body.email), field="email")
-    await access_links.request_links(runtime, str(body.email), body.language)
+    await access_links.request_links(uow, runtime.signer, str(body.email), body.language)
     return AccessLinksOut(
         detail="If requests were filed from this address, links to them are on their way."
     )

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    Row,
     select,
     update,
 )
@@ -21,7 +19,35 @@ from services.intake.tables import (
 )
 
 
-async def list_ratings(session: AsyncSession, *, max_score: int, limit: int) -> Sequence[Row[Any]]:
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """A piece of feedback, in the feedback table's column order (built with ``*row``)."""
+
+    id: uuid.UUID
+    kind: str
+    text: str
+    email: str | None
+    created_at: datetime
+    status: str
+    status_changed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RatedTicketRecord:
+    """A customer's rating, in the rating table's column order, with its ticket's number."""
+
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    resolved_at: datetime
+    score: int
+    comment: str | None
+    rated_at: datetime
+    number: int
+
+
+async def list_ratings(
+    session: AsyncSession, *, max_score: int, limit: int
+) -> list[RatedTicketRecord]:
     """Newest first, with each ticket's number; ``max_score`` finds the unhappy ones."""
     query = (
         select(rating, ticket.c.number)
@@ -30,16 +56,26 @@ async def list_ratings(session: AsyncSession, *, max_score: int, limit: int) -> 
         .order_by(rating.c.rated_at.desc(), rating.c.id)
         .limit(limit)
     )
-    return (await session.execute(query)).all()
+    return [RatedTicketRecord(*row) for row in await session.execute(query)]
 
 
-async def add_feedback(session: AsyncSession, **values: Any) -> None:
-    await session.execute(feedback.insert().values(**values))
+async def add_feedback(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    kind: str,
+    text: str,
+    email: str | None,
+    created_at: datetime,
+) -> None:
+    await session.execute(
+        feedback.insert().values(id=id, kind=kind, text=text, email=email, created_at=created_at)
+    )
 
 
 async def list_feedback(
     session: AsyncSession, *, status: str | None, kind: str | None, limit: int
-) -> Sequence[Row[Any]]:
+) -> list[FeedbackRecord]:
     """Newest first: what came in last is what staff have not seen yet."""
     query = select(feedback)
     if status is not None:
@@ -47,12 +83,15 @@ async def list_feedback(
     if kind is not None:
         query = query.where(feedback.c.kind == kind)
     query = query.order_by(feedback.c.created_at.desc(), feedback.c.id).limit(limit)
-    return (await session.execute(query)).all()
+    return [FeedbackRecord(*row) for row in await session.execute(query)]
 
 
-async def get_feedback_for_update(session: AsyncSession, feedback_id: uuid.UUID) -> Row[Any] | None:
+async def get_feedback_for_update(
+    session: AsyncSession, feedback_id: uuid.UUID
+) -> FeedbackRecord | None:
     query = select(feedback).where(feedback.c.id == feedback_id).with_for_update()
-    return (await session.execute(query)).first()
+    row = (await session.execute(query)).first()
+    return None if row is None else FeedbackRecord(*row)
 
 
 async def set_feedback_status(

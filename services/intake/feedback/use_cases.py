@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Row
 
 from services.intake.domain.tickets import format_number
 from services.intake.feedback import queries
+from services.intake.feedback.queries import FeedbackRecord
 from services.intake.feedback.schemas import (
     FeedbackIn,
     FeedbackItemOut,
@@ -18,7 +16,6 @@ from services.intake.feedback.schemas import (
     FeedbackStatusIn,
 )
 from services.intake.tickets.schemas import RatingItemOut
-from services.intake.tickets.use_cases import publish
 from shared.contracts.events import (
     FeedbackKind,
     FeedbackReceived,
@@ -26,7 +23,7 @@ from shared.contracts.events import (
     FeedbackStatusChanged,
 )
 from shared.errors import NotFoundError
-from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 
 class FeedbackNotFoundError(NotFoundError):
@@ -34,79 +31,69 @@ class FeedbackNotFoundError(NotFoundError):
         super().__init__("No such feedback: check the id in the list GET /v1/feedback.")
 
 
-async def leave_feedback(runtime: ServiceRuntime, request: FeedbackIn) -> FeedbackOut:
+async def leave_feedback(uow: UnitOfWork, request: FeedbackIn) -> FeedbackOut:
     """Keep it for staff, and tell the notifier, which acknowledges it to a given address."""
     feedback_id, now = uuid.uuid4(), datetime.now(UTC)
     email = request.email.lower() if request.email else None
-    async with runtime.db.transaction() as session:
-        await queries.add_feedback(
-            session,
-            id=feedback_id,
+    await queries.add_feedback(
+        uow.session,
+        id=feedback_id,
+        kind=request.kind,
+        text=request.text,
+        email=email,
+        created_at=now,
+    )
+    await uow.stage(
+        FeedbackReceived(
+            feedback_id=feedback_id,
             kind=request.kind,
-            text=request.text,
             email=email,
-            created_at=now,
-        )
-        await publish(
-            runtime,
-            session,
-            feedback_id,
-            FeedbackReceived(
-                feedback_id=feedback_id,
-                kind=request.kind,
-                email=email,
-                language=request.language,
-                received_at=now,
-            ),
-        )
+            language=request.language,
+            received_at=now,
+        ),
+        subject=feedback_id,
+    )
     return FeedbackOut(id=feedback_id, kind=request.kind, received_at=now)
 
 
 async def list_feedback(
-    runtime: ServiceRuntime,
+    uow: UnitOfWork,
     *,
     status: FeedbackStatus | None,
     kind: FeedbackKind | None,
     limit: int,
 ) -> list[FeedbackItemOut]:
-    async with runtime.db.sessions() as session:
-        rows = await queries.list_feedback(session, status=status, kind=kind, limit=limit)
-    return [_item(row) for row in rows]
+    found = await queries.list_feedback(uow.session, status=status, kind=kind, limit=limit)
+    return [_item(record) for record in found]
 
 
 async def set_status(
-    runtime: ServiceRuntime, feedback_id: uuid.UUID, request: FeedbackStatusIn
+    uow: UnitOfWork, feedback_id: uuid.UUID, request: FeedbackStatusIn
 ) -> FeedbackItemOut:
     """Mark a piece read, answered or planned; setting the status it has changes nothing."""
     now = datetime.now(UTC)
-    async with runtime.db.transaction() as session:
-        row = await queries.get_feedback_for_update(session, feedback_id)
-        if row is None:
-            raise FeedbackNotFoundError()
-        if row.status == request.status:
-            return _item(row)
-        await queries.set_feedback_status(session, feedback_id, request.status, now)
-        await publish(
-            runtime,
-            session,
-            feedback_id,
-            FeedbackStatusChanged(
-                feedback_id=feedback_id,
-                kind=FeedbackKind(row.kind),
-                from_status=FeedbackStatus(row.status),
-                to_status=request.status,
-                changed_at=now,
-            ),
-        )
-    return _item(row, status=request.status, changed_at=now)
+    record = await queries.get_feedback_for_update(uow.session, feedback_id)
+    if record is None:
+        raise FeedbackNotFoundError()
+    if record.status == request.status:
+        return _item(record)
+    await queries.set_feedback_status(uow.session, feedback_id, request.status, now)
+    await uow.stage(
+        FeedbackStatusChanged(
+            feedback_id=feedback_id,
+            kind=FeedbackKind(record.kind),
+            from_status=FeedbackStatus(record.status),
+            to_status=request.status,
+            changed_at=now,
+        ),
+        subject=feedback_id,
+    )
+    return _item(record, status=request.status, changed_at=now)
 
 
-async def list_ratings(
-    runtime: ServiceRuntime, *, max_score: int, limit: int
-) -> list[RatingItemOut]:
+async def list_ratings(uow: UnitOfWork, *, max_score: int, limit: int) -> list[RatingItemOut]:
     """Customers' ratings across tickets, newest first, comments included (staff)."""
-    async with runtime.db.sessions() as session:
-        rows = await queries.list_ratings(session, max_score=max_score, limit=limit)
+    rows = await queries.list_ratings(uow.session, max_score=max_score, limit=limit)
     return [
         RatingItemOut(
             id=row.id,
@@ -122,7 +109,10 @@ async def list_ratings(
 
 
 def _item(
-    row: Row[Any], *, status: FeedbackStatus | None = None, changed_at: datetime | None = None
+    row: FeedbackRecord,
+    *,
+    status: FeedbackStatus | None = None,
+    changed_at: datetime | None = None,
 ) -> FeedbackItemOut:
     return FeedbackItemOut(
         id=row.id,

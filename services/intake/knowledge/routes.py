@@ -22,7 +22,7 @@ from services.intake.schemas import INTAKE_PROBLEMS
 from shared.auth import AgentDep
 from shared.contracts.events import Language
 from shared.ratelimit import RATE_LIMITED
-from shared.runtime import RuntimeDep
+from shared.runtime import ReadUnitDep, RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(prefix="/v1/articles", tags=["knowledge base"], responses=INTAKE_PROBLEMS)
 
@@ -33,6 +33,7 @@ Limit = Annotated[int, Query(ge=1, le=50)]
 async def list_articles(
     runtime: RuntimeDep,
     caller: CallerDep,
+    uow: ReadUnitDep,
     language: Language | None = None,
     status: Annotated[
         ArticleStatus | None, Query(description="drafts and retired ones: staff only")
@@ -43,20 +44,23 @@ async def list_articles(
     """Published articles, the most recently changed first; staff also see drafts and
     retired ones."""
     return await knowledge.list_articles(
-        runtime, caller, language=language, status=status, limit=limit, offset=offset
+        uow, runtime, caller, language=language, status=status, limit=limit, offset=offset
     )
 
 
 @router.post("", status_code=201, summary="Write an article (agents)")
-async def create_article(body: ArticleCreate, runtime: RuntimeDep, agent: AgentDep) -> ArticleOut:
+async def create_article(
+    body: ArticleCreate, runtime: RuntimeDep, agent: AgentDep, uow: UnitOfWorkDep
+) -> ArticleOut:
     """A draft unless ``status`` is published; the body is Markdown."""
-    return await knowledge.create_article(runtime, body, agent)
+    return await knowledge.create_article(uow, runtime, body, agent)
 
 
 @router.get("/search", summary="Search articles, in Russian or English")
 async def search_articles(
     runtime: RuntimeDep,
     caller: CallerDep,
+    uow: ReadUnitDep,
     q: Annotated[str, Query(min_length=1, max_length=200, description="words to look for")],
     language: Annotated[
         Language | None, Query(description="the reader's language: its articles come first")
@@ -69,21 +73,25 @@ async def search_articles(
     """Any form of a word finds the others («оплата», «оплаты», «оплатить»; "payment",
     "payments"); articles with more of the words, and with them in the title, rank higher.
     Staff find drafts and retired articles too, unless they ask for one ``status``."""
-    return await knowledge.search(runtime, q, caller, language=language, status=status, limit=limit)
+    return await knowledge.search(
+        uow, runtime, q, caller, language=language, status=status, limit=limit
+    )
 
 
 @router.get("/{article_id}", summary="Read an article")
-async def read_article(article_id: str, runtime: RuntimeDep, caller: CallerDep) -> ArticleOut:
+async def read_article(
+    article_id: str, runtime: RuntimeDep, caller: CallerDep, uow: ReadUnitDep
+) -> ArticleOut:
     """Anyone, once it is published; a draft or a retired one only staff (anyone else gets
     404)."""
-    return await knowledge.read_article(runtime, article_id, caller)
+    return await knowledge.read_article(uow, runtime, article_id, caller)
 
 
 @router.patch("/{article_id}", summary="Change, publish, unpublish or retire an article (agents)")
 async def update_article(
-    article_id: str, body: ArticleUpdate, runtime: RuntimeDep, _agent: AgentDep
+    article_id: str, body: ArticleUpdate, runtime: RuntimeDep, _agent: AgentDep, uow: UnitOfWorkDep
 ) -> ArticleOut:
-    return await knowledge.update_article(runtime, article_id, body)
+    return await knowledge.update_article(uow, runtime, article_id, body)
 
 
 @router.delete(
@@ -93,14 +101,16 @@ async def update_article(
     response_class=Response,
     responses={204: {"description": "Deleted"}},
 )
-async def delete_article(article_id: str, runtime: RuntimeDep, _agent: AgentDep) -> Response:
+async def delete_article(article_id: str, _agent: AgentDep, uow: UnitOfWorkDep) -> Response:
     """Gone for good, votes and all; to only hide it, unpublish it instead."""
-    await knowledge.delete_article(runtime, article_id)
+    await knowledge.delete_article(uow, article_id)
     return Response(status_code=204)
 
 
 @router.post("/{article_id}/votes", summary='Answer "Did this help?"', responses=RATE_LIMITED)
-async def vote(article_id: str, body: VoteIn, request: Request, runtime: RuntimeDep) -> VoteOut:
+async def vote(
+    article_id: str, body: VoteIn, request: Request, runtime: RuntimeDep, uow: UnitOfWorkDep
+) -> VoteOut:
     """Anyone, on a published article; the answers are counted and shown on the article."""
     await runtime.limiter.anonymous(request)
-    return await knowledge.vote(runtime, article_id, helpful=body.helpful, voter=body.voter)
+    return await knowledge.vote(uow, article_id, helpful=body.helpful, voter=body.voter)

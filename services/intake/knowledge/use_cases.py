@@ -11,15 +11,15 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from services.intake.domain import knowledge
 from services.intake.domain.callers import Caller
 from services.intake.domain.knowledge import ArticleStatus
 from services.intake.knowledge import queries
+from services.intake.knowledge.queries import ArticleRecord
 from services.intake.knowledge.schemas import (
     ArticleCreate,
     ArticleOut,
@@ -31,7 +31,9 @@ from shared.auth import Principal
 from shared.contracts.api import article_path
 from shared.contracts.events import ArticleSuggestion, Language
 from shared.errors import NotFoundError, UnprocessableError
+from shared.logging import current_correlation_id
 from shared.runtime import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 PUBLISHED = (ArticleStatus.published.value,)
 # SQLite: how many FTS5 matches (the reader's language first) are read and ranked here.
@@ -74,14 +76,14 @@ def _visible_statuses(caller: Caller) -> tuple[str, ...]:
     return ANY_STATUS if caller.is_staff else PUBLISHED
 
 
-def _article_out(runtime: ServiceRuntime, row: Row[Any]) -> ArticleOut:
+def _article_out(runtime: ServiceRuntime, row: ArticleRecord) -> ArticleOut:
     return ArticleOut(
         id=row.id,
-        language=row.language,
+        language=Language(row.language),
         title=row.title,
         body=row.body,
         tags=row.tags,
-        status=row.status,
+        status=ArticleStatus(row.status),
         url=_url(runtime, row.id),
         helpful_votes=row.helpful_votes,
         unhelpful_votes=row.unhelpful_votes,
@@ -91,14 +93,14 @@ def _article_out(runtime: ServiceRuntime, row: Row[Any]) -> ArticleOut:
     )
 
 
-def _summary_out(runtime: ServiceRuntime, row: Row[Any]) -> ArticleSummaryOut:
+def _summary_out(runtime: ServiceRuntime, row: ArticleRecord) -> ArticleSummaryOut:
     return ArticleSummaryOut(
         id=row.id,
-        language=row.language,
+        language=Language(row.language),
         title=row.title,
         snippet=knowledge.snippet(row.body),
         tags=row.tags,
-        status=row.status,
+        status=ArticleStatus(row.status),
         url=_url(runtime, row.id),
         helpful_votes=row.helpful_votes,
         unhelpful_votes=row.unhelpful_votes,
@@ -106,26 +108,37 @@ def _summary_out(runtime: ServiceRuntime, row: Row[Any]) -> ArticleSummaryOut:
     )
 
 
-def _database_key(runtime: ServiceRuntime) -> str:
-    return runtime.db.engine.url.render_as_string(hide_password=True)
+def _is_postgres(uow: UnitOfWork) -> bool:
+    return uow.session.get_bind().dialect.name == "postgresql"
 
 
-def _note_published(runtime: ServiceRuntime, published: bool | None) -> None:
+def _database_key(uow: UnitOfWork) -> str:
+    return uow.session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def _note_published(key: str, published: bool | None) -> None:
     """Remember whether published articles exist (None: no longer known, ask next time)."""
-    key = _database_key(runtime)
     if published is None:
         _published_seen.pop(key, None)
     else:
         _published_seen[key] = (published, time.monotonic())
 
 
-async def _index(
-    runtime: ServiceRuntime, session: AsyncSession, row: Row[Any], *, changed: bool = True
-) -> None:
+def _note_published_on_commit(uow: UnitOfWork, published: bool | None) -> None:
+    """Note it once the unit commits: what a reader then finds is what was noted."""
+    key = _database_key(uow)
+
+    def committed(_session: Session) -> None:
+        _note_published(key, published)
+
+    event.listen(uow.session.sync_session, "after_commit", committed, once=True)
+
+
+async def _index(uow: UnitOfWork, row: ArticleRecord, *, changed: bool = True) -> None:
     """SQLite's FTS5 table is kept by hand (PostgreSQL's generated column keeps itself)."""
-    if changed and not runtime.db.is_postgres:
+    if changed and not _is_postgres(uow):
         await queries.index_article(
-            session,
+            uow.session,
             row.id,
             title=knowledge.stemmed(row.title),
             tags=knowledge.stemmed(" ".join(row.tags)),
@@ -134,79 +147,80 @@ async def _index(
 
 
 async def create_article(
-    runtime: ServiceRuntime, request: ArticleCreate, author: Principal
+    uow: UnitOfWork, runtime: ServiceRuntime, request: ArticleCreate, author: Principal
 ) -> ArticleOut:
     now = datetime.now(UTC)
     published = request.status is ArticleStatus.published
-    async with runtime.db.transaction() as session:
-        row = await queries.add_article(
-            session,
-            id=uuid.uuid4(),
-            language=request.language,
-            title=request.title,
-            body=request.body,
-            tags=list(dict.fromkeys(request.tags)),
-            status=request.status,
-            author_id=author.subject,
-            created_at=now,
-            updated_at=now,
-            published_at=now if published else None,
-        )
-        await _index(runtime, session, row)
+    row = await queries.add_article(
+        uow.session,
+        id=uuid.uuid4(),
+        language=request.language,
+        title=request.title,
+        body=request.body,
+        tags=list(dict.fromkeys(request.tags)),
+        status=request.status,
+        author_id=author.subject,
+        created_at=now,
+        published_at=now if published else None,
+    )
+    await _index(uow, row)
     if published:
-        _note_published(runtime, True)
+        _note_published_on_commit(uow, True)
     return _article_out(runtime, row)
 
 
 async def update_article(
-    runtime: ServiceRuntime, article_id: str, request: ArticleUpdate
+    uow: UnitOfWork, runtime: ServiceRuntime, article_id: str, request: ArticleUpdate
 ) -> ArticleOut:
     """Change what the request gives; publishing stamps ``published_at`` (again after an
     unpublish), unpublishing (back to a draft, or retired) hides it from all but staff."""
     parsed = _parse_id(article_id)
-    changes: dict[str, Any] = request.model_dump(exclude_unset=True)
-    if "tags" in changes:
-        changes["tags"] = list(dict.fromkeys(changes["tags"]))
-    async with runtime.db.transaction() as session:
-        current = await queries.get_article(session, parsed)
-        if current is None:
-            raise ArticleNotFoundError()
-        if not changes:
-            return _article_out(runtime, current)
-        now = datetime.now(UTC)
-        publishing = changes.get("status") == ArticleStatus.published
-        if publishing and current.status != ArticleStatus.published:
-            changes["published_at"] = now
-        row = await queries.update_article(session, parsed, updated_at=now, **changes)
-        assert row is not None
-        await _index(
-            runtime, session, row, changed=bool({"title", "tags", "body"} & changes.keys())
-        )
-    if "status" in changes:
-        _note_published(runtime, True if row.status == ArticleStatus.published else None)
+    given = request.model_fields_set
+    current = await queries.get_article(uow.session, parsed)
+    if current is None:
+        raise ArticleNotFoundError()
+    if not given:
+        return _article_out(runtime, current)
+    now = datetime.now(UTC)
+    publishing = request.status is ArticleStatus.published
+    changes = queries.ArticleChanges(
+        updated_at=now,
+        language=request.language if "language" in given else None,
+        title=request.title if "title" in given else None,
+        body=request.body if "body" in given else None,
+        tags=list(dict.fromkeys(request.tags)) if "tags" in given else None,
+        status=request.status if "status" in given else None,
+        published_at=now if publishing and current.status != ArticleStatus.published else None,
+    )
+    row = await queries.update_article(uow.session, parsed, changes)
+    assert row is not None
+    await _index(uow, row, changed=bool({"title", "tags", "body"} & given))
+    if "status" in given:
+        _note_published_on_commit(uow, True if row.status == ArticleStatus.published else None)
     return _article_out(runtime, row)
 
 
-async def delete_article(runtime: ServiceRuntime, article_id: str) -> None:
+async def delete_article(uow: UnitOfWork, article_id: str) -> None:
     parsed = _parse_id(article_id)
-    async with runtime.db.transaction() as session:
-        if not await queries.delete_article(session, parsed):
-            raise ArticleNotFoundError()
-        if not runtime.db.is_postgres:
-            await queries.unindex_article(session, parsed)
-    _note_published(runtime, None)
+    if not await queries.delete_article(uow.session, parsed):
+        raise ArticleNotFoundError()
+    if not _is_postgres(uow):
+        await queries.unindex_article(uow.session, parsed)
+    _note_published_on_commit(uow, None)
 
 
-async def read_article(runtime: ServiceRuntime, article_id: str, caller: Caller) -> ArticleOut:
+async def read_article(
+    uow: UnitOfWork, runtime: ServiceRuntime, article_id: str, caller: Caller
+) -> ArticleOut:
     parsed = _parse_id(article_id)
-    async with runtime.db.sessions() as session:
-        row = await queries.get_article(session, parsed)
+    row = await queries.get_article(uow.session, parsed)
     if row is None or row.status not in _visible_statuses(caller):
         raise ArticleNotFoundError()
     return _article_out(runtime, row)
 
 
 async def list_articles(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
     caller: Caller,
     *,
@@ -220,44 +234,40 @@ async def list_articles(
     statuses = _visible_statuses(caller)
     if status is not None:
         statuses = tuple(s for s in statuses if s == status)
-    async with runtime.db.sessions() as session:
-        rows = await queries.articles(
-            session, statuses=statuses, language=language, limit=limit, offset=offset
-        )
+    rows = await queries.articles(
+        uow.session, statuses=statuses, language=language, limit=limit, offset=offset
+    )
     return [_summary_out(runtime, row) for row in rows]
 
 
 async def _search(
-    runtime: ServiceRuntime,
-    session: AsyncSession,
+    uow: UnitOfWork,
     terms: Sequence[str],
     *,
     statuses: tuple[str, ...],
     language: Language | None,
     limit: int,
-) -> list[tuple[Row[Any], float]]:
+) -> list[tuple[ArticleRecord, float]]:
     """Matching articles with their scores, in ``language`` first, then best first."""
-    if runtime.db.is_postgres:
-        rows = await queries.search_articles(
-            session,
+    if _is_postgres(uow):
+        rows = await queries.search_articles_postgres(
+            uow.session,
             match=knowledge.tsquery_text(terms),
-            postgres=True,
             statuses=statuses,
             language=language,
             limit=limit,
         )
         return [(row, float(row.score)) for row in rows]
     stems = knowledge.stems_of(terms)
-    candidates = await queries.search_articles(
-        session,
+    candidates = await queries.search_articles_sqlite(
+        uow.session,
         match=knowledge.fts5_query(stems),
-        postgres=False,
         statuses=statuses,
         language=language,
         limit=max(limit, SQLITE_CANDIDATES),
     )
 
-    scored = [
+    scored: list[tuple[ArticleRecord, float]] = [
         (
             row,
             knowledge.rank(
@@ -267,7 +277,7 @@ async def _search(
         for row in candidates
     ]
 
-    def order(item: tuple[Row[Any], float]) -> tuple[bool, float, str]:
+    def order(item: tuple[ArticleRecord, float]) -> tuple[bool, float, str]:
         row, score = item
         return (language is not None and row.language != language, -score, str(row.id))
 
@@ -275,6 +285,7 @@ async def _search(
 
 
 async def search(
+    uow: UnitOfWork,
     runtime: ServiceRuntime,
     q: str,
     caller: Caller,
@@ -294,45 +305,55 @@ async def search(
         statuses = tuple(s for s in statuses if s == status)
     if not statuses:
         return []
-    async with runtime.db.sessions() as session:
-        found = await _search(
-            runtime,
-            session,
-            terms,
-            statuses=statuses,
-            language=language,
-            limit=limit,
-        )
+    found = await _search(uow, terms, statuses=statuses, language=language, limit=limit)
     return [_summary_out(runtime, row) for row, _ in found]
 
 
 async def vote(
-    runtime: ServiceRuntime, article_id: str, *, helpful: bool, voter: uuid.UUID | None
+    uow: UnitOfWork, article_id: str, *, helpful: bool, voter: uuid.UUID | None
 ) -> VoteOut:
     """Count an answer to "Did this help?"; anyone may answer, on a published article, and a
     reader who gives their voter id counts once: a changed answer moves their vote."""
     parsed = _parse_id(article_id)
-    async with runtime.db.transaction() as session:
-        if not await queries.lock_article(session, parsed, status=ArticleStatus.published):
-            raise ArticleNotFoundError()
-        previous = None
-        if voter is not None:
-            previous = await queries.record_vote(
-                session, parsed, voter, helpful=helpful, at=datetime.now(UTC)
-            )
-        row = await queries.count_vote(session, parsed, helpful=helpful, previous=previous)
+    if not await queries.lock_article(uow.session, parsed, status=ArticleStatus.published):
+        raise ArticleNotFoundError()
+    previous = None
+    if voter is not None:
+        previous = await queries.record_vote(
+            uow.session, parsed, voter, helpful=helpful, at=datetime.now(UTC)
+        )
+    row = await queries.count_vote(uow.session, parsed, helpful=helpful, previous=previous)
     return VoteOut(id=row.id, helpful_votes=row.helpful_votes, unhelpful_votes=row.unhelpful_votes)
 
 
 async def suggest(
-    runtime: ServiceRuntime, subject: str, body: str, language: Language
+    runtime: ServiceRuntime,
+    subject: str,
+    body: str,
+    language: Language,
+    *,
+    uow: UnitOfWork | None = None,
 ) -> list[ArticleSuggestion]:
     """Up to three published articles that match a new ticket, in its language first.
 
     At most one indexed query, none while the database is known to hold no published article
-    (checked again every NO_ARTICLES_SECONDS).
+    (checked again every NO_ARTICLES_SECONDS). Read in ``uow`` if given; else in a session of
+    its own, outside any transaction: filing looks its suggestions up before its write, so
+    that the write's transaction is not held for the search.
     """
-    key = _database_key(runtime)
+    if uow is not None:
+        return await _suggest(uow, subject, body, language)
+    async with runtime.db.sessions() as session:
+        reading = UnitOfWork(
+            session, runtime.outbox, runtime.source, current_correlation_id(), writable=False
+        )
+        return await _suggest(reading, subject, body, language)
+
+
+async def _suggest(
+    uow: UnitOfWork, subject: str, body: str, language: Language
+) -> list[ArticleSuggestion]:
+    key = _database_key(uow)
     published, seen_at = _published_seen.get(key, (True, -NO_ARTICLES_SECONDS))
     fresh = time.monotonic() - seen_at < NO_ARTICLES_SECONDS
     if fresh and not published:
@@ -340,25 +361,19 @@ async def suggest(
     terms = knowledge.ticket_terms(subject, body)
     if not terms:
         return []
-    async with runtime.db.sessions() as session:
-        if not fresh:
-            published = await queries.any_article(session, ArticleStatus.published)
-            _note_published(runtime, published)
-            if not published:
-                return []
-        found = await _search(
-            runtime,
-            session,
-            terms,
-            statuses=PUBLISHED,
-            language=language,
-            limit=knowledge.SUGGESTIONS,
-        )
+    if not fresh:
+        published = await queries.any_article(uow.session, ArticleStatus.published)
+        _note_published(key, published)
+        if not published:
+            return []
+    found = await _search(
+        uow, terms, statuses=PUBLISHED, language=language, limit=knowledge.SUGGESTIONS
+    )
     return [
         ArticleSuggestion(
             id=row.id,
             title=row.title,
-            language=row.language,
+            language=Language(row.language),
             snippet=knowledge.snippet(row.body),
         )
         for row in knowledge.relevant(found)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    Row,
     select,
     update,
 )
@@ -19,7 +17,7 @@ from services.intake.tables import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StaffAccountRecord:
     """A staff credential as its owner signs in with it: never a partner key."""
 
@@ -31,23 +29,21 @@ class StaffAccountRecord:
     revoked_at: datetime | None
 
 
-def _account(row: Row[Any] | None) -> StaffAccountRecord | None:
-    if row is None:
-        return None
-    return StaffAccountRecord(
-        id=row.id,
-        role=row.role,
-        email=row.email,
-        password_hash=row.password_hash,
-        password_changed_at=row.password_changed_at,
-        revoked_at=row.revoked_at,
-    )
+# In StaffAccountRecord's order: a row is built with StaffAccountRecord(*row).
+_ACCOUNT = (
+    credential.c.id,
+    credential.c.role,
+    credential.c.email,
+    credential.c.password_hash,
+    credential.c.password_changed_at,
+    credential.c.revoked_at,
+)
 
 
 async def active_staff_account(session: AsyncSession, email: str) -> StaffAccountRecord | None:
     """The account an address signs in to: its newest staff credential not revoked."""
     query = (
-        select(credential)
+        select(*_ACCOUNT)
         .where(
             credential.c.email == email.lower(),
             credential.c.role != "partner",
@@ -56,18 +52,20 @@ async def active_staff_account(session: AsyncSession, email: str) -> StaffAccoun
         .order_by(credential.c.created_at.desc())
         .limit(1)
     )
-    return _account((await session.execute(query)).first())
+    row = (await session.execute(query)).first()
+    return None if row is None else StaffAccountRecord(*row)
 
 
 async def staff_account(
     session: AsyncSession, credential_id: uuid.UUID
 ) -> StaffAccountRecord | None:
-    query = select(credential).where(
+    query = select(*_ACCOUNT).where(
         credential.c.id == credential_id,
         credential.c.role != "partner",
         credential.c.email.is_not(None),
     )
-    return _account((await session.execute(query)).first())
+    row = (await session.execute(query)).first()
+    return None if row is None else StaffAccountRecord(*row)
 
 
 async def set_password_hash(
@@ -83,7 +81,7 @@ async def set_password_hash(
 # -- Staff as the console's admin pages show them (issue 16) ----------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StaffMemberRecord:
     """A staff credential as an admin sees it: never a partner key, never a hash."""
 
@@ -93,23 +91,25 @@ class StaffMemberRecord:
     role: str
     created_at: datetime
     revoked_at: datetime | None
-    has_password: bool
     password_hash: str | None
     password_changed_at: datetime | None
 
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
 
-def _member(row: Row[Any]) -> StaffMemberRecord:
-    return StaffMemberRecord(
-        id=row.id,
-        email=row.email,
-        name=row.name,
-        role=row.role,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-        has_password=row.password_hash is not None,
-        password_hash=row.password_hash,
-        password_changed_at=row.password_changed_at,
-    )
+
+# In StaffMemberRecord's order: a row is built with StaffMemberRecord(*row).
+_MEMBER = (
+    credential.c.id,
+    credential.c.email,
+    credential.c.name,
+    credential.c.role,
+    credential.c.created_at,
+    credential.c.revoked_at,
+    credential.c.password_hash,
+    credential.c.password_changed_at,
+)
 
 
 _STAFF = (credential.c.role != "partner", credential.c.email.is_not(None))
@@ -118,14 +118,14 @@ _STAFF = (credential.c.role != "partner", credential.c.email.is_not(None))
 async def staff_members(session: AsyncSession) -> list[StaffMemberRecord]:
     """Every staff credential, those still active first, then the newest first."""
     query = (
-        select(credential)
+        select(*_MEMBER)
         .where(*_STAFF)
         .order_by(credential.c.revoked_at.is_not(None), credential.c.created_at.desc())
     )
-    return [_member(row) for row in (await session.execute(query)).all()]
+    return [StaffMemberRecord(*row) for row in await session.execute(query)]
 
 
 async def staff_member(session: AsyncSession, credential_id: uuid.UUID) -> StaffMemberRecord | None:
-    query = select(credential).where(credential.c.id == credential_id, *_STAFF)
+    query = select(*_MEMBER).where(credential.c.id == credential_id, *_STAFF)
     row = (await session.execute(query)).first()
-    return None if row is None else _member(row)
+    return None if row is None else StaffMemberRecord(*row)

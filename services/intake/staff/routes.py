@@ -43,12 +43,14 @@ class SignInLinkOut(BaseModel):
     responses=RATE_LIMITED,
 )
 async def request_sign_in_link(
-    body: SignInLinkIn, request: Request, runtime: RuntimeDep
+    body: SignInLinkIn, request: Request, runtime: RuntimeDep, uow: UnitOfWorkDep
 ) -> SignInLinkOut:
     """202 whether or not the address is a staff member's, so it tells no one who works here;
     an active staff token's address gets the link (SVIFTDESK_CONSOLE_LINK_MINUTES, once)."""
     await runtime.limiter.anonymous(request, customer=str(body.email), field="email")
-    await staff_sign_in.request_link(runtime, str(body.email), body.language)
+    await staff_sign_in.request_link(
+        uow, str(body.email), body.language, runtime.settings.console_link_minutes
+    )
     return SignInLinkOut(
         detail="If this is a staff member's address, a sign-in link is on its way."
     )

@@ -73,7 +73,6 @@ from shared.contracts.events import (
     Category,
     Channel,
     CustomerRef,
-    EventPayload,
     Language,
     PartnerRef,
     TicketCreated,
@@ -176,22 +175,6 @@ def suggestions_out(
         )
         for s in suggestions
     ]
-
-
-def unit_over(runtime: ServiceRuntime, session: AsyncSession) -> UnitOfWork:
-    """A unit of work around a transaction opened the old way (issue 13: going away as each
-    feature's use cases take a unit of work; tickets' own no longer use it)."""
-    return UnitOfWork(session, runtime.outbox, runtime.source, current_correlation_id())
-
-
-async def publish(
-    runtime: ServiceRuntime, session: AsyncSession, ticket_id: uuid.UUID, payload: EventPayload
-) -> None:
-    """Stage an event in the caller's transaction (the outbox publishes it after commit), as
-    the unit of work does: the one way out for an event, with the correlation id in force.
-    (Issue 13: for the features not yet on a unit of work; a use case on one calls
-    ``uow.stage``.)"""
-    await unit_over(runtime, session).stage(payload, subject=ticket_id)
 
 
 async def record(
