@@ -10,9 +10,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.console import tables
@@ -111,39 +110,38 @@ def _mine(credential_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(_notice.c.email.in_(address.scalar_subquery()), _notice.c.staff_id == credential_id)
 
 
-def _notice_of(row: Row[Any]) -> Notice:
-    return Notice(
-        row.seq,
-        row.kind,
-        row.ticket_id,
-        row.number,
-        row.escalation_id,
-        row.target,
-        row.due_at,
-        row.by_mail,
-        row.notified_at,
-        row.read_at is not None,
-    )
+# A notice as read back, its columns in the order of Notice's fields.
+_NOTICE = select(
+    _notice.c.seq,
+    _notice.c.kind,
+    _notice.c.ticket_id,
+    _notice.c.number,
+    _notice.c.escalation_id,
+    _notice.c.target,
+    _notice.c.due_at,
+    _notice.c.by_mail,
+    _notice.c.notified_at,
+    _notice.c.read_at.is_not(None),
+)
 
 
 async def newest(db: Database, credential_id: uuid.UUID, limit: int = PAGE_SIZE) -> list[Notice]:
     async with db.sessions() as session:
         rows = await session.execute(
-            select(_notice).where(_mine(credential_id)).order_by(_notice.c.seq.desc()).limit(limit)
+            _NOTICE.where(_mine(credential_id)).order_by(_notice.c.seq.desc()).limit(limit)
         )
-        return [_notice_of(row) for row in rows]
+        return [Notice(*row) for row in rows]
 
 
 async def after(db: Database, credential_id: uuid.UUID, seq: int) -> list[Notice]:
     """The person's notices newer than ``seq``, oldest first (what a live stream sends next)."""
     async with db.sessions() as session:
         rows = await session.execute(
-            select(_notice)
-            .where(_mine(credential_id), _notice.c.seq > seq)
+            _NOTICE.where(_mine(credential_id), _notice.c.seq > seq)
             .order_by(_notice.c.seq)
             .limit(PAGE_SIZE)
         )
-        return [_notice_of(row) for row in rows]
+        return [Notice(*row) for row in rows]
 
 
 async def unread(db: Database, credential_id: uuid.UUID) -> int:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Table, case, exists, func, or_, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    Table,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,16 +122,28 @@ class Forward:
 R = TypeVar("R")
 
 
-def _one(record: type[R], row: Row[Any] | None) -> R | None:
-    """The record of a row of a table whose columns are the record's fields."""
-    if row is None:
-        return None
-    values = row._mapping
-    return record(**{f.name: values[f.name] for f in fields(record)})  # type: ignore[arg-type]
+def _columns(table: Table, record: type[Any]) -> list[Column[Any]]:
+    """The columns a record is read from, in its fields' order and named by them: a field that
+    names no column fails at import, and a reordered table cannot shift the values."""
+    return [table.c[f.name] for f in fields(record)]
 
 
-def _all(record: type[R], rows: Iterable[Row[Any]]) -> list[R]:
-    return [found for row in rows if (found := _one(record, row)) is not None]
+_TICKET = _columns(ticket, Ticket)
+_ESCALATION = _columns(escalation, Escalation)
+_REASON = _columns(escalation_reason, Reason)
+_INCIDENT = _columns(incident, Incident)
+_INCIDENT_UPDATE = _columns(incident_update, IncidentUpdate)
+_FORWARD = _columns(forward, Forward)
+
+
+async def _first(session: AsyncSession, query: Select[Any], record: Callable[..., R]) -> R | None:
+    """The record of the query's first row (its columns the record's fields, in order)."""
+    row = (await session.execute(query)).first()
+    return None if row is None else record(*row)
+
+
+async def _every(session: AsyncSession, query: Select[Any], record: Callable[..., R]) -> list[R]:
+    return [record(*row) for row in (await session.execute(query)).all()]
 
 
 async def _insert_unless_active(
@@ -172,8 +195,8 @@ async def set_category(session: AsyncSession, ticket_id: uuid.UUID, category: st
 
 
 async def get_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> Ticket | None:
-    query = select(ticket).where(ticket.c.ticket_id == ticket_id)
-    return _one(Ticket, (await session.execute(query)).first())
+    query = select(*_TICKET).where(ticket.c.ticket_id == ticket_id)
+    return await _first(session, query, Ticket)
 
 
 async def known_tickets(session: AsyncSession, ticket_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
@@ -209,11 +232,11 @@ async def insert_open_escalation(
 
 async def open_escalation_of(session: AsyncSession, ticket_id: uuid.UUID) -> Escalation | None:
     query = (
-        select(escalation)
+        select(*_ESCALATION)
         .where(escalation.c.ticket_id == ticket_id, escalation.c.closed_at.is_(None))
         .with_for_update()
     )
-    return _one(Escalation, (await session.execute(query)).first())
+    return await _first(session, query, Escalation)
 
 
 async def add_reason(
@@ -269,10 +292,10 @@ async def get_escalation(
     lock: bool = False,
     skip_locked: bool = False,
 ) -> Escalation | None:
-    query = select(escalation).where(escalation.c.id == escalation_id)
+    query = select(*_ESCALATION).where(escalation.c.id == escalation_id)
     if lock:
         query = query.with_for_update(skip_locked=skip_locked)
-    return _one(Escalation, (await session.execute(query)).first())
+    return await _first(session, query, Escalation)
 
 
 async def reasons_of(
@@ -283,11 +306,11 @@ async def reasons_of(
     if not ids:
         return found
     query = (
-        select(escalation_reason)
+        select(*_REASON)
         .where(escalation_reason.c.escalation_id.in_(ids))
         .order_by(escalation_reason.c.added_at, escalation_reason.c.id)
     )
-    for reason in _all(Reason, (await session.execute(query)).all()):
+    for reason in await _every(session, query, Reason):
         found[reason.escalation_id].append(reason)
     return found
 
@@ -303,7 +326,7 @@ async def list_escalations(
     """Strictly by arrival: the oldest first, whoever asked (clause 7). ``source``: those
     with a reason of that kind, whichever opened them (a complaint may join a request)."""
     query = (
-        select(escalation)
+        select(*_ESCALATION)
         .where(escalation.c.status.in_([s.value for s in statuses]))
         .order_by(escalation.c.opened_at, escalation.c.id)
         .limit(limit)
@@ -317,19 +340,19 @@ async def list_escalations(
                 escalation_reason.c.source == source.value,
             )
         )
-    return _all(Escalation, (await session.execute(query)).all())
+    return await _every(session, query, Escalation)
 
 
 async def next_open_escalation(session: AsyncSession, *, skip_locked: bool) -> Escalation | None:
     query = (
-        select(escalation)
+        select(*_ESCALATION)
         .where(escalation.c.status == Status.open)
         .order_by(escalation.c.opened_at, escalation.c.id)
         .limit(1)
     )
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
-    return _one(Escalation, (await session.execute(query)).first())
+    return await _first(session, query, Escalation)
 
 
 async def mark_assigned(
@@ -387,19 +410,19 @@ async def insert_incident(
 async def get_incident(
     session: AsyncSession, incident_id: uuid.UUID, *, lock: bool = False
 ) -> Incident | None:
-    query = select(incident).where(incident.c.id == incident_id)
+    query = select(*_INCIDENT).where(incident.c.id == incident_id)
     if lock:
         query = query.with_for_update()
-    return _one(Incident, (await session.execute(query)).first())
+    return await _first(session, query, Incident)
 
 
 async def list_incidents(
     session: AsyncSession, status: IncidentStatus | None, *, limit: int
 ) -> list[Incident]:
-    query = select(incident).order_by(incident.c.declared_at.desc(), incident.c.id).limit(limit)
+    query = select(*_INCIDENT).order_by(incident.c.declared_at.desc(), incident.c.id).limit(limit)
     if status is not None:
         query = query.where(incident.c.status == status)
-    return _all(Incident, (await session.execute(query)).all())
+    return await _every(session, query, Incident)
 
 
 async def open_incidents(
@@ -407,7 +430,7 @@ async def open_incidents(
 ) -> list[Incident]:
     """Incidents in progress, newest first; ``ticket_id``: only those this ticket is linked to."""
     query = (
-        select(incident)
+        select(*_INCIDENT)
         .where(incident.c.status == IncidentStatus.open)
         .order_by(incident.c.declared_at.desc(), incident.c.id)
         .limit(limit)
@@ -417,7 +440,7 @@ async def open_incidents(
             incident_ticket.c.ticket_id == ticket_id
         )
         query = query.where(incident.c.id.in_(linked.scalar_subquery()))
-    return _all(Incident, (await session.execute(query)).all())
+    return await _every(session, query, Incident)
 
 
 async def linked_ticket_ids(session: AsyncSession, incident_id: uuid.UUID) -> list[uuid.UUID]:
@@ -463,8 +486,8 @@ async def incidents_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> li
         .order_by(incident_ticket.c.linked_at, incident.c.id)
     )
     rows = (await session.execute(query)).all()
-    # The row holds the incident's columns and linked_at: the record takes the former.
-    return [IncidentLink(found, row.linked_at) for row in rows if (found := _one(Incident, row))]
+    # The row holds the incident's columns, then linked_at.
+    return [IncidentLink(Incident(*row[:-1]), row[-1]) for row in rows]
 
 
 async def link_tickets(
@@ -500,11 +523,11 @@ async def add_update(
 
 async def updates_of(session: AsyncSession, incident_id: uuid.UUID) -> list[IncidentUpdate]:
     query = (
-        select(incident_update)
+        select(*_INCIDENT_UPDATE)
         .where(incident_update.c.incident_id == incident_id)
         .order_by(incident_update.c.posted_at, incident_update.c.id)
     )
-    return _all(IncidentUpdate, (await session.execute(query)).all())
+    return await _every(session, query, IncidentUpdate)
 
 
 async def mark_incident_resolved(
@@ -557,35 +580,37 @@ async def insert_forward(
 
 
 async def active_forward_of(session: AsyncSession, ticket_id: uuid.UUID) -> Forward | None:
-    query = select(forward).where(forward.c.ticket_id == ticket_id, forward.c.released_at.is_(None))
-    return _one(Forward, (await session.execute(query)).first())
+    query = select(*_FORWARD).where(
+        forward.c.ticket_id == ticket_id, forward.c.released_at.is_(None)
+    )
+    return await _first(session, query, Forward)
 
 
 async def forwards_of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[Forward]:
     query = (
-        select(forward)
+        select(*_FORWARD)
         .where(forward.c.ticket_id == ticket_id)
         .order_by(forward.c.requested_at, forward.c.id)
     )
-    return _all(Forward, (await session.execute(query)).all())
+    return await _every(session, query, Forward)
 
 
 async def get_forward(session: AsyncSession, forward_id: uuid.UUID) -> Forward | None:
-    query = select(forward).where(forward.c.id == forward_id)
-    return _one(Forward, (await session.execute(query)).first())
+    query = select(*_FORWARD).where(forward.c.id == forward_id)
+    return await _first(session, query, Forward)
 
 
 async def next_due_forward(session: AsyncSession, now: datetime, *, lock: bool) -> Forward | None:
     """The forward whose next try has come; replicas share the work with SKIP LOCKED."""
     query = (
-        select(forward)
+        select(*_FORWARD)
         .where(forward.c.sent_at.is_(None), forward.c.next_attempt_at <= now)
         .order_by(forward.c.next_attempt_at, forward.c.id)
         .limit(1)
     )
     if lock:
         query = query.with_for_update(skip_locked=True)
-    return _one(Forward, (await session.execute(query)).first())
+    return await _first(session, query, Forward)
 
 
 async def next_forward_due_at(session: AsyncSession) -> datetime | None:
@@ -637,12 +662,12 @@ async def forwards_matching(
     if not conditions:
         return []
     query = (
-        select(forward)
+        select(*_FORWARD)
         .where(or_(*conditions))
         .order_by(forward.c.requested_at, forward.c.id)
         .with_for_update()
     )
-    return _all(Forward, (await session.execute(query)).all())
+    return await _every(session, query, Forward)
 
 
 async def mark_forwards_released(

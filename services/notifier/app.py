@@ -36,15 +36,13 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         allowed_networks=runtime.settings.webhook_allowed_networks,
     )
     sender = DeliverySender(
-        runtime.db,
+        runtime,
         make_mailer(
             runtime.settings.smtp_url,
             runtime.settings.mail_dir,
             local_hostname=runtime.settings.mail_domain,
             require_starttls=runtime.settings.smtp_require_starttls,
         ),
-        runtime.settings,
-        runtime.signer,
         guard,
     )
     runtime.db.on_commit("deliveries", sender.wake)

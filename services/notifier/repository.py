@@ -253,13 +253,16 @@ async def mark_sent(
 async def mark_failed_attempt(
     session: AsyncSession, delivery_id: uuid.UUID, *, error: str, retry_at: datetime | None
 ) -> None:
-    values: dict[str, Any] = {"attempts": delivery.c.attempts + 1, "last_error": error[:2000]}
+    statement = (
+        update(delivery)
+        .where(delivery.c.id == delivery_id, delivery.c.status == PENDING)
+        .values(attempts=delivery.c.attempts + 1, last_error=error[:2000])
+    )
     if retry_at is None:
-        values["status"] = FAILED
+        statement = statement.values(status=FAILED)
     else:
-        values["next_attempt_at"] = retry_at
-    statement = update(delivery).where(delivery.c.id == delivery_id, delivery.c.status == PENDING)
-    await session.execute(statement.values(**values))
+        statement = statement.values(next_attempt_at=retry_at)
+    await session.execute(statement)
 
 
 async def deliveries_for_ticket(
@@ -273,23 +276,31 @@ async def deliveries_for_ticket(
 
 async def save_contact(session: AsyncSession, ticket_id: uuid.UUID, contact: Contact) -> bool:
     """Keep the ticket's contact; False when it was erased already (and so stays erased)."""
-    values = {
-        "number": contact.number,
-        "email": contact.email,
-        "name": contact.name,
-        "language": contact.language,
-        "subject": contact.subject,
-        "partner_id": contact.partner_id,
-    }
     statement = insert_ignoring_conflicts(
-        session, ticket_contact, ["ticket_id"], ticket_id=ticket_id, **values
+        session,
+        ticket_contact,
+        ["ticket_id"],
+        ticket_id=ticket_id,
+        number=contact.number,
+        email=contact.email,
+        name=contact.name,
+        language=contact.language,
+        subject=contact.subject,
+        partner_id=contact.partner_id,
     )
     if await execute_count(session, statement):
         return True
     statement = (
         update(ticket_contact)
         .where(ticket_contact.c.ticket_id == ticket_id, ticket_contact.c.erased_at.is_(None))
-        .values(**values)
+        .values(
+            number=contact.number,
+            email=contact.email,
+            name=contact.name,
+            language=contact.language,
+            subject=contact.subject,
+            partner_id=contact.partner_id,
+        )
     )
     return await execute_count(session, statement) == 1
 
@@ -395,11 +406,21 @@ async def latest_contact_by_email(session: AsyncSession, email: str) -> Contact 
 async def set_beta_membership(
     session: AsyncSession, *, email: str, name: str, language: str, opted_in: bool, at: datetime
 ) -> None:
-    values = {"name": name, "language": language, "opted_in": opted_in, "changed_at": at}
-    statement = insert_ignoring_conflicts(session, beta_member, ["email"], email=email, **values)
+    statement = insert_ignoring_conflicts(
+        session,
+        beta_member,
+        ["email"],
+        email=email,
+        name=name,
+        language=language,
+        opted_in=opted_in,
+        changed_at=at,
+    )
     if not await execute_count(session, statement):
         await session.execute(
-            update(beta_member).where(beta_member.c.email == email).values(**values)
+            update(beta_member)
+            .where(beta_member.c.email == email)
+            .values(name=name, language=language, opted_in=opted_in, changed_at=at)
         )
 
 
@@ -582,17 +603,21 @@ async def save_preferences(
     choices: dict[StaffNoticeKind, Delivery],
     at: datetime,
 ) -> None:
-    values = {
-        "language": language,
-        "choices": {kind.value: choice.value for kind, choice in choices.items()},
-        "changed_at": at,
-    }
+    stored = {kind.value: choice.value for kind, choice in choices.items()}
     statement = insert_ignoring_conflicts(
-        session, staff_preference, ["email"], email=email, **values
+        session,
+        staff_preference,
+        ["email"],
+        email=email,
+        language=language,
+        choices=stored,
+        changed_at=at,
     )
     if not await execute_count(session, statement):
         await session.execute(
-            update(staff_preference).where(staff_preference.c.email == email).values(**values)
+            update(staff_preference)
+            .where(staff_preference.c.email == email)
+            .values(language=language, choices=stored, changed_at=at)
         )
 
 
@@ -646,23 +671,17 @@ async def due_waiting_alerts(
 # -- erasure at the customer's request (clauses 19, 24) ----------------------------------------
 
 
-def _erased_delivery(row: DeliveryRecord) -> dict[str, Any]:
+async def erase_delivery(session: AsyncSession, row: DeliveryRecord) -> None:
     """What a delivery keeps once its customer is erased: no address, no context, and it is
     never sent if it was not yet."""
-    values: dict[str, Any] = {"context": {}}
+    statement = update(delivery).where(delivery.c.id == row.id).values(context={})
     if row.channel == "email":
         # Blank, yet unique per row: (event_id, channel, recipient) is unique, and one event
         # (an incident update, a fix release) may have mailed several customers erased later.
-        values["recipient"] = f"erased:{row.id}"
+        statement = statement.values(recipient=f"erased:{row.id}")
     if row.status in (PENDING, FAILED):
-        values["status"] = CANCELLED
-        values["last_error"] = ERASED
-    return values
-
-
-async def erase_delivery(session: AsyncSession, row: DeliveryRecord) -> None:
-    values = _erased_delivery(row)
-    await session.execute(update(delivery).where(delivery.c.id == row.id).values(**values))
+        statement = statement.values(status=CANCELLED, last_error=ERASED)
+    await session.execute(statement)
 
 
 async def erase_tickets(session: AsyncSession, ticket_ids: list[uuid.UUID], at: datetime) -> int:

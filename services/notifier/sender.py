@@ -4,8 +4,8 @@ parks a delivery after its last try, where ops see it and can put it back in lin
 Customers' mail and each partner endpoint are separate lanes, each with a few deliveries in
 flight at most, and every delivery has a total deadline: an endpoint that hangs, trickles or
 fails holds up only its own deliveries, and after repeated failures it is paused. No database
-transaction stays open while a message is on its way: a short one leases the delivery, another
-records how it went.
+transaction stays open while a message is on its way: a short unit of work leases the
+delivery, another records how it went (the use cases in ``sending.py``).
 """
 
 from __future__ import annotations
@@ -22,15 +22,14 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifier import repository
+from services.notifier import sending
 from services.notifier.destinations import (
     DestinationGuard,
     DestinationRefusedError,
     GuardedTransport,
 )
-from services.notifier.domain import notifications, webhooks
+from services.notifier.domain import webhooks
 from services.notifier.domain.breaker import Breaker
 from services.notifier.domain.messages import (
     BETA_LINK_PURPOSE,
@@ -45,11 +44,10 @@ from services.notifier.domain.staff import STAFF_TEMPLATES
 from services.notifier.mailer import Mailer
 from services.notifier.repository import DeliveryRecord, DueDelivery, WebhookRecord
 from shared import signin
-from shared.auth import Role, TokenSigner, remade_customer_key
+from shared.auth import Role, remade_customer_key
 from shared.contracts.api import RATING_LINK_PURPOSE, attachment_path, portal_rating_path
-from shared.db import Database
 from shared.errors import database_unavailable
-from shared.settings import Settings
+from shared.runtime import ServiceRuntime
 from shared.wakeup import Wakeup, cancelled
 
 log = structlog.get_logger(__name__)
@@ -88,18 +86,20 @@ def _ordered(row: DeliveryRecord) -> tuple[str, str]:
 
 
 class DeliverySender:
+    """The worker: each round is a unit of work of the runtime's; the lanes, the breaker and
+    the sending itself live here, between the rounds."""
+
     def __init__(
         self,
-        db: Database,
+        runtime: ServiceRuntime,
         mailer: Mailer,
-        settings: Settings,
-        signer: TokenSigner,
         guard: DestinationGuard,
         *,
         batch: int = 50,
     ) -> None:
-        self._db, self._mailer, self._settings, self._batch = db, mailer, settings, batch
-        self._signer = signer
+        settings = runtime.settings
+        self._runtime, self._mailer, self._settings, self._batch = runtime, mailer, settings, batch
+        self._signer = runtime.signer
         self._wakeup = Wakeup()
         self._in_flight: dict[str, int] = {}
         self._ordered: set[tuple[str, str]] = set()
@@ -154,36 +154,26 @@ class DeliverySender:
         taken: list[DueDelivery] = []
         counts = dict(self._in_flight)
         ordered = set(self._ordered)
-        async with self._db.transaction() as session:
-            due = await repository.due_deliveries(
-                session,
+        deadline = max(self._settings.webhook_timeout_seconds, MAIL_DEADLINE_SECONDS)
+        async with self._runtime.unit_of_work() as uow:
+            due = await sending.due(
+                uow,
                 now,
                 limit=self._batch,
-                lock=self._db.is_postgres,
                 without_mail=MAIL_LANE in closed,
                 without_webhooks=sorted(closed - {MAIL_LANE}),
+                coalesce_window=timedelta(seconds=self._settings.mail_coalesce_seconds),
             )
-            settled = 0  # erased, or held back for coalescing: not sent, yet work done
-            for row in due:
-                if row.channel == "email" and row.erased_at is not None:
-                    # Recorded by a handler that read the contact just before the erasure.
-                    await repository.erase_delivery(session, row)
-                    log.info("delivery.erased", delivery_id=str(row.id))
-                    settled += 1
-                elif await self._coalesced(session, row, now):
-                    settled += 1
-                elif (
+            for row in due.ready:
+                if (
                     counts.get(lane_of(row), 0) < self._capacity(lane_of(row))
                     and _ordered(row) not in ordered
                 ):
                     counts[lane_of(row)] = counts.get(lane_of(row), 0) + 1
                     ordered.add(_ordered(row))
                     taken.append(row)
-            ids = {uuid.UUID(row.recipient) for row in taken if row.channel == "webhook"}
-            subscriptions = await repository.webhooks_by_id(session, ids)
-            deadline = max(self._settings.webhook_timeout_seconds, MAIL_DEADLINE_SECONDS)
             until = now + timedelta(seconds=deadline) + LEASE_MARGIN
-            await repository.lease(session, [row.id for row in taken], until)
+            subscriptions = await sending.lease(uow, taken, until)
         for row in taken:
             lane = lane_of(row)
             if self.breaker.paused_until(lane, datetime.now(UTC)) is not None:
@@ -193,32 +183,7 @@ class DeliverySender:
             task = asyncio.create_task(self._deliver(row, subscriptions.get(row.recipient)))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return len(taken) + settled
-
-    async def _coalesced(self, session: AsyncSession, row: DeliveryRecord, now: datetime) -> bool:
-        """Whether a bare stage notice is held back: it waits out the coalescing window, then
-        is dropped if another mail about the ticket, recorded within the window, says as much
-        (an agent's claim and reply make one mail, the reply, not three)."""
-        window = timedelta(seconds=self._settings.mail_coalesce_seconds)
-        if (
-            not window
-            or row.channel != "email"
-            or row.ticket_id is None
-            or not notifications.coalescible(row.template, row.context)
-        ):
-            return False
-        if now < row.created_at + window:
-            await repository.postpone(session, row.id, row.created_at + window)
-            return True
-        since, until = row.created_at - window, row.created_at + window
-        others = await repository.mail_about(session, row.ticket_id, row.recipient, since, until)
-        notice = notifications.MailRecord(row.id, row.template, True, row.created_at)
-        by = notifications.superseded_by(notice, others, window)
-        if by is None:
-            return False
-        await repository.mark_superseded(session, row.id, by)
-        log.info("delivery.superseded", delivery_id=str(row.id), by=str(by.id))
-        return True
+        return len(taken) + due.settled
 
     async def _deliver(self, row: DeliveryRecord, subscription: WebhookRecord | None) -> None:
         lane = lane_of(row)
@@ -292,27 +257,21 @@ class DeliverySender:
             parked=retry_at is None,
             endpoint_paused=paused_until is not None,
         )
-        async with self._db.transaction() as session:
-            await repository.mark_failed_attempt(session, row.id, error=error, retry_at=retry_at)
-            if paused_until is not None:
-                note = (
-                    f"{error}; endpoint paused after {self.breaker.failures_to_open} failures "
-                    f"in a row, until {paused_until:%Y-%m-%d %H:%M:%S} UTC"
-                )
-                await repository.pause_endpoint(
-                    session, lane_of(row), until=paused_until, note=note
-                )
+        async with self._runtime.unit_of_work() as uow:
+            await sending.record_failure(
+                uow,
+                row,
+                error=error,
+                retry_at=retry_at,
+                endpoint_paused_until=paused_until,
+                failures_to_pause=self.breaker.failures_to_open,
+            )
 
     async def _sent(self, row: DeliveryRecord, reference: str) -> None:
         if row.channel == "webhook":
             self.breaker.succeeded(lane_of(row))
-        # Once the receipt is out, the customer's key is no longer ours to keep (clause 19).
-        secret = (*webhooks.ACCESS_FIELDS, ACCESS_LINKS)
-        kept = {key: value for key, value in row.context.items() if key not in secret}
-        async with self._db.transaction() as session:
-            await repository.mark_sent(
-                session, row.id, message_id=reference, at=datetime.now(UTC), context=kept
-            )
+        async with self._runtime.unit_of_work() as uow:
+            await sending.record_sent(uow, row, reference)
         log.info("delivery.sent", delivery_id=str(row.id), channel=row.channel)
 
     async def _mail(self, row: DeliveryRecord) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     Float,
-    Row,
+    Select,
     Subquery,
     and_,
     case,
@@ -80,13 +80,48 @@ class ClockRecord:
     complexity_set_at: datetime | None = None
 
 
-def _target(row: Row[Any], name: SlaTarget) -> Target:
-    prefix = PREFIX[name]
-    values = {field: getattr(row, f"{prefix}_{field}") for field in FIELDS}
-    return Target(name, **values)
+@dataclass(frozen=True)
+class _ClockRow:
+    """A clock's row as the service reads it back."""
+
+    ticket_id: uuid.UUID
+    number: str
+    channel: str
+    category: str | None
+    complexity: str | None
+    status: str
+    status_changed_at: datetime | None
+    clock_starts_at: datetime | None
+    extension_minutes: int
+    policy_version: str
+    received_at: datetime | None
+    paused_at: datetime | None
+    status_history: list[list[str]]
+    first_reply_at: datetime | None
+    auto_close_at: datetime | None
+    auto_close_raised_at: datetime | None
+    category_set_at: datetime | None
+    complexity_set_at: datetime | None
+    fr_budget: int
+    fr_used: int
+    fr_running_since: datetime | None
+    fr_met_at: datetime | None
+    fr_warned_at: datetime | None
+    fr_breached_at: datetime | None
+    res_budget: int
+    res_used: int
+    res_running_since: datetime | None
+    res_met_at: datetime | None
+    res_warned_at: datetime | None
+    res_breached_at: datetime | None
 
 
-def _record(row: Row[Any]) -> ClockRecord:
+# The columns each row type is read from, in its fields' order and named by them: a field that
+# names no column fails at import, and a reordered table cannot shift the values.
+_CLOCK = [clock.c[f.name] for f in fields(_ClockRow)]
+
+
+def _record(row: _ClockRow) -> ClockRecord:
     received_at = row.received_at
     assert received_at is not None
     return ClockRecord(
@@ -102,8 +137,24 @@ def _record(row: Row[Any]) -> ClockRecord:
         clock=TicketClock(
             policy_version=row.policy_version,
             received_at=received_at,
-            first_response=_target(row, SlaTarget.first_response),
-            resolution=_target(row, SlaTarget.resolution),
+            first_response=Target(
+                SlaTarget.first_response,
+                row.fr_budget,
+                used=row.fr_used,
+                running_since=row.fr_running_since,
+                met_at=row.fr_met_at,
+                warned_at=row.fr_warned_at,
+                breached_at=row.fr_breached_at,
+            ),
+            resolution=Target(
+                SlaTarget.resolution,
+                row.res_budget,
+                used=row.res_used,
+                running_since=row.res_running_since,
+                met_at=row.res_met_at,
+                warned_at=row.res_warned_at,
+                breached_at=row.res_breached_at,
+            ),
             paused_at=row.paused_at,
         ),
         history=[(datetime.fromisoformat(at), status) for at, status in row.status_history],
@@ -113,6 +164,10 @@ def _record(row: Row[Any]) -> ClockRecord:
         category_set_at=row.category_set_at,
         complexity_set_at=row.complexity_set_at,
     )
+
+
+async def _clocks(session: AsyncSession, query: Select[Any]) -> list[ClockRecord]:
+    return [_record(_ClockRow(*row)) for row in (await session.execute(query)).all()]
 
 
 def _values(record: ClockRecord, due: dict[SlaTarget, datetime | None]) -> dict[str, Any]:
@@ -159,18 +214,17 @@ async def ticket_id_by_number(session: AsyncSession, number: str) -> uuid.UUID |
 async def get_clock(
     session: AsyncSession, ticket_id: uuid.UUID, *, lock: bool = False
 ) -> ClockRecord | None:
-    query = select(clock).where(clock.c.ticket_id == ticket_id)
+    query = select(*_CLOCK).where(clock.c.ticket_id == ticket_id)
     if lock:
         await _write_lock(session)
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
-    return _record(row) if row else None
+    found = await _clocks(session, query)
+    return found[0] if found else None
 
 
 async def get_clocks(session: AsyncSession, ticket_ids: list[uuid.UUID]) -> list[ClockRecord]:
     """The clocks of these tickets (those it has), in one query: a page of the queue."""
-    query = select(clock).where(clock.c.ticket_id.in_(ticket_ids))
-    return [_record(row) for row in (await session.execute(query)).all()]
+    return await _clocks(session, select(*_CLOCK).where(clock.c.ticket_id.in_(ticket_ids)))
 
 
 async def insert_clock(
@@ -205,7 +259,7 @@ async def clocks_due(
     """Clocks whose next check has come, through the partial index: cost grows with what is
     due, not with what is open. Replicas share the work with SKIP LOCKED."""
     query = (
-        select(clock)
+        select(*_CLOCK)
         .where(clock.c.next_check_at.isnot(None), clock.c.next_check_at <= now)
         .order_by(clock.c.next_check_at)
         .limit(limit)
@@ -213,7 +267,7 @@ async def clocks_due(
     await _write_lock(session)  # the scan writes back what it reads
     if lock:
         query = query.with_for_update(skip_locked=True)
-    return [_record(row) for row in (await session.execute(query)).all()]
+    return await _clocks(session, query)
 
 
 async def add_extension(
@@ -277,7 +331,28 @@ class ReviewRecord:
     target: Target
 
 
-def _review(row: Row[Any]) -> ReviewRecord:
+@dataclass(frozen=True)
+class _ReviewRow:
+    escalation_id: uuid.UUID
+    ticket_id: uuid.UUID
+    number: str
+    policy_version: str
+    opened_at: datetime
+    budget: int
+    closed_at: datetime | None
+    business_minutes: int | None
+    warned_at: datetime | None
+    breached_at: datetime | None
+
+
+_REVIEW = [review.c[f.name] for f in fields(_ReviewRow)]
+
+
+async def _reviews(session: AsyncSession, query: Select[Any]) -> list[ReviewRecord]:
+    return [_review(_ReviewRow(*row)) for row in (await session.execute(query)).all()]
+
+
+def _review(row: _ReviewRow) -> ReviewRecord:
     closed = row.closed_at
     target = Target(
         SlaTarget.escalation_review,
@@ -323,12 +398,12 @@ async def insert_review(
 async def get_review(
     session: AsyncSession, escalation_id: uuid.UUID, *, lock: bool = False
 ) -> ReviewRecord | None:
-    query = select(review).where(review.c.escalation_id == escalation_id)
+    query = select(*_REVIEW).where(review.c.escalation_id == escalation_id)
     if lock:
         await _write_lock(session)
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
-    return _review(row) if row else None
+    found = await _reviews(session, query)
+    return found[0] if found else None
 
 
 async def save_review(
@@ -352,14 +427,14 @@ async def reviews_due(
     session: AsyncSession, now: datetime, *, limit: int, lock: bool
 ) -> list[ReviewRecord]:
     query = (
-        select(review)
+        select(*_REVIEW)
         .where(review.c.next_check_at.isnot(None), review.c.next_check_at <= now)
         .order_by(review.c.next_check_at)
         .limit(limit)
     )
     if lock:
         query = query.with_for_update(skip_locked=True)
-    return [_review(row) for row in (await session.execute(query)).all()]
+    return await _reviews(session, query)
 
 
 # -- reports (clause 22) --------------------------------------------------------------------
@@ -583,18 +658,10 @@ async def report_facts(
     """Each ticket's facts for domain.report.aggregate: one narrow row per ticket."""
     key = clock.c[group_by.value] if group_by not in (None, GroupBy.week) else None
     source = _report_source(start, end, key)
-    rows = (await session.execute(select(source))).all()
+    query = select(*(source.c[f.name] for f in fields(_FactsRow)))
+    rows = [_FactsRow(*row) for row in (await session.execute(query)).all()]
     tz = {version: ZoneInfo(zone) for version, zone in zones.items()}
     fallback = ZoneInfo(default_zone)
-
-    def target(row: Row[Any], prefix: str) -> TargetFacts:
-        return TargetFacts(
-            used=getattr(row, f"{prefix}_used"),
-            budget=getattr(row, f"{prefix}_budget"),
-            met=getattr(row, f"{prefix}_met_at") is not None,
-            breach_raised=getattr(row, f"{prefix}_breached_at") is not None,
-        )
-
     return [
         TicketFacts(
             key=(
@@ -602,13 +669,40 @@ async def report_facts(
                 if group_by is GroupBy.week
                 else row.key
             ),
-            first_response=target(row, "fr"),
-            resolution=target(row, "res"),
+            first_response=_facts(row.fr_used, row.fr_budget, row.fr_met_at, row.fr_breached_at),
+            resolution=_facts(row.res_used, row.res_budget, row.res_met_at, row.res_breached_at),
             escalations=row.escalations,
             extensions=row.extensions,
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class _FactsRow:
+    """A row of ``_report_source``, its columns read by these names."""
+
+    key: str | None
+    received_at: datetime
+    policy_version: str
+    fr_used: int
+    fr_budget: int
+    fr_met_at: datetime | None
+    fr_breached_at: datetime | None
+    res_used: int
+    res_budget: int
+    res_met_at: datetime | None
+    res_breached_at: datetime | None
+    escalations: int
+    extensions: int
+
+
+def _facts(
+    used: int, budget: int, met_at: datetime | None, breached_at: datetime | None
+) -> TargetFacts:
+    return TargetFacts(
+        used=used, budget=budget, met=met_at is not None, breach_raised=breached_at is not None
+    )
 
 
 @dataclass(frozen=True)

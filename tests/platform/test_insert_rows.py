@@ -75,7 +75,7 @@ async def test_a_naive_time_is_refused_on_every_backend(system: System) -> None:
 
 
 async def test_rows_roll_back_with_their_transaction(system: System) -> None:
-    """On PostgreSQL the rows go straight through asyncpg: they must still be inside the
+    """On PostgreSQL the rows go as arrays the server unnests: they must still be inside the
     session's transaction, even as its first statement, and fail as SQLAlchemy errors do."""
     db = system.runtime("intake").db
     person = {"id": uuid.uuid4(), "email": "once@example.com", "name": "О", "language": "ru"}
