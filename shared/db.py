@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,26 +17,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import (
     JSON,
-    ColumnElement,
     CursorResult,
     DateTime,
     Dialect,
     Executable,
     MetaData,
     Table,
-    Text,
     TypeDecorator,
-    bindparam,
     event,
-    func,
-    select,
     text,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -192,15 +189,15 @@ async def insert_rows(
 ) -> list[Any]:
     """Insert many rows in one statement; the ``returning`` columns of the rows inserted.
 
-    On PostgreSQL the rows travel as one typed array per column and the server unnests them
-    (``INSERT … SELECT … FROM unnest(:a, :b, …)``): one round trip and one bound value per
-    column, so no per-row work in SQLAlchemy, which is most of a batch's cost otherwise.
+    On PostgreSQL the rows travel as one array per column and the server unnests them: one
+    round trip, straight through asyncpg, and no per-row work in SQLAlchemy, which is most of
+    a batch's cost otherwise. Returned rows are read by attribute, as SQLAlchemy's are.
     Values pass the column type's own checks (UtcDateTime refuses a naive time), JSON as text.
-    Returned rows are SQLAlchemy's, read by attribute. ``skip_conflicts_on``: ON CONFLICT
-    (those columns) DO NOTHING.
+    ``skip_conflicts_on``: ON CONFLICT (those columns) DO NOTHING.
     """
     if not rows:
         return []
+    columns = tuple(rows[0])
     if session.get_bind().dialect.name != "postgresql":
         rows = [
             {k: json.loads(v) if isinstance(v, JsonText) else v for k, v in row.items()}
@@ -214,29 +211,58 @@ async def insert_rows(
             return list((await session.execute(statement, list(rows))).all())
         await session.execute(insert, list(rows))
         return []
-    columns = tuple(rows[0])
-    unnesting = _unnest_insert(table, columns, tuple(returning), tuple(skip_conflicts_on))
-    arrays = {name: _array(table, name, rows) for name in columns}
-    # Core's execute, on the session's connection and in its transaction: the session's own
-    # adds ORM work per statement that this plain INSERT does not need.
-    result = await (await session.connection()).execute(unnesting, arrays)
-    return list(result.all()) if returning else []
+    sql = _unnest_insert(table, columns, tuple(returning), tuple(skip_conflicts_on))
+    arrays = [_array(table, name, rows) for name in columns]
+    records = await fetch_raw(session, sql, *arrays)
+    if not returning:
+        return []
+    shape = _returned(tuple(returning))
+    return [shape(*record) for record in records]
 
 
-def _plain_type(table: Table, name: str) -> TypeEngine[Any]:
-    column_type = table.c[name].type
-    return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
+async def fetch_raw(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
+    """Run SQL (``$1`` placeholders) on the asyncpg connection under a PostgreSQL session, in
+    its transaction: for the statements of the hottest paths, where SQLAlchemy's own work per
+    statement costs more than the statement. Errors are SQLAlchemy's, as from ``execute``."""
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get("driver")
+    if known is not None and transaction is not None and known[0] is transaction:
+        driver: asyncpg.Connection = known[1]  # this transaction's, found before
+    else:
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        # SQLAlchemy's asyncpg adapter begins its transaction at its first statement: until
+        # one has run, a statement straight on the driver would run outside it (and commit on
+        # its own). Hot paths have run one already; otherwise a trivial one begins it.
+        # (tests/platform/test_insert_rows.py checks that a rollback undoes this.)
+        if not driver.is_in_transaction():
+            await session.execute(text("SELECT 1"))
+        session.info["driver"] = (session.sync_session.get_transaction(), driver)
+    try:
+        records: list[Any] = await driver.fetch(sql, *args)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(sql, args, exc) from exc
+    except asyncpg.PostgresError as exc:
+        raise DBAPIError(sql, args, exc) from exc
+    return records
 
 
-def _is_json(table: Table, name: str) -> bool:
-    return isinstance(_plain_type(table, name), JSON)
+_POSTGRES = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+@functools.cache
+def _returned(columns: tuple[str, ...]) -> Callable[..., Any]:
+    """Rows of these columns, read by attribute like SQLAlchemy's."""
+    return namedtuple("Inserted", columns)
 
 
 def _array(table: Table, name: str, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-    """A column's values; JSON encoded here (once: a ``JsonText`` is already), the rest go
-    through the column type's own bind processing, element by element, in SQLAlchemy."""
+    """A column's values as the driver takes them, through the column type's own checks."""
+    column_type = table.c[name].type
     values = [row[name] for row in rows]
-    if _is_json(table, name):
+    if isinstance(column_type, TypeDecorator):
+        values = [column_type.process_bind_param(value, _POSTGRES) for value in values]
+    if isinstance(_plain_type(table, name), JSON):
         return [
             value if value is None or isinstance(value, JsonText) else json.dumps(value)
             for value in values
@@ -244,36 +270,28 @@ def _array(table: Table, name: str, rows: Sequence[Mapping[str, Any]]) -> list[A
     return values
 
 
+def _plain_type(table: Table, name: str) -> TypeEngine[Any]:
+    column_type = table.c[name].type
+    return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
+
+
 @functools.cache
 def _unnest_insert(
     table: Table, columns: tuple[str, ...], returning: tuple[str, ...], conflicts: tuple[str, ...]
-) -> Executable:
-    """The statement for these columns, built once (SQLAlchemy caches its compiled form too).
+) -> str:
+    def array_type(name: str) -> str:
+        column_type = _plain_type(table, name)
+        if isinstance(column_type, JSON):
+            return "json[]"
+        return f"{column_type.compile(dialect=_POSTGRES)}[]"
 
-    Each column's values are one bound array of the column's type, JSON's as text arrays cast
-    to JSON row by row (the values are encoded already)."""
-
-    def array(name: str) -> ColumnElement[Any]:
-        item_type = Text() if _is_json(table, name) else table.c[name].type
-        array_type = postgresql.ARRAY(item_type)
-        return sql_cast(bindparam(name, type_=array_type), array_type)
-
-    unnested = func.unnest(*(array(name) for name in columns)).table_valued(*columns)
-    unnested = unnested.render_derived()
-    values = select(
-        *(
-            sql_cast(unnested.c[name], _plain_type(table, name))
-            if _is_json(table, name)
-            else unnested.c[name]
-            for name in columns
-        )
-    )
-    insert = postgresql.insert(table).from_select(list(columns), values)
+    arrays = ", ".join(f"CAST(${i} AS {array_type(name)})" for i, name in enumerate(columns, 1))
+    sql = f"INSERT INTO {table.fullname} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
     if conflicts:
-        insert = insert.on_conflict_do_nothing(index_elements=list(conflicts))
+        sql += f" ON CONFLICT ({', '.join(conflicts)}) DO NOTHING"
     if returning:
-        return insert.returning(*(table.c[name] for name in returning))
-    return insert
+        sql += f" RETURNING {', '.join(returning)}"
+    return sql
 
 
 async def execute_count(session: AsyncSession, statement: Executable) -> int:

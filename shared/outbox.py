@@ -23,8 +23,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    any_,
-    bindparam,
     cast,
     delete,
     func,
@@ -32,7 +30,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.bus import Bus, BusUnavailableError, EncodedEvent
@@ -42,6 +39,7 @@ from shared.db import (
     JsonText,
     UtcDateTime,
     execute_count,
+    fetch_raw,
     insert_rows,
     wake_after_commit,
 )
@@ -198,26 +196,35 @@ class OutboxRelay:
     async def _take(self, session: AsyncSession) -> Sequence[Any]:
         """The oldest unpublished events: (id, event id, type, envelope as JSON text)."""
         table = self._outbox.table
+        if self._db.is_postgres:
+            # Raw, as the relay runs once per burst of commits. SKIP LOCKED: other replicas'
+            # relays take other rows.
+            return await fetch_raw(
+                session,
+                f"SELECT id, event_id, event_type, envelope::text FROM {table.fullname} "
+                "WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self._batch,
+            )
         query = (
             select(table.c.id, table.c.event_id, table.c.event_type, cast(table.c.envelope, Text))
             .where(table.c.published_at.is_(None))
             .order_by(table.c.id)
             .limit(self._batch)
         )
-        if self._db.is_postgres:
-            # SKIP LOCKED: other replicas' relays take other rows.
-            query = query.with_for_update(skip_locked=True)
         return (await session.execute(query)).all()
 
     async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
         table = self._outbox.table
-        statement = update(table).values(attempts=table.c.attempts + 1)
         if self._db.is_postgres:
-            # One array, not one parameter per id: the same prepared statement for any batch.
-            ids_array = bindparam("ids", ids, type_=ARRAY(BigInteger))
-            statement = statement.where(table.c.id == any_(ids_array))
-            await session.execute(statement.values(published_at=func.now()))
+            await fetch_raw(
+                session,
+                f"UPDATE {table.fullname} SET published_at = now(), attempts = attempts + 1 "
+                "WHERE id = ANY($1::bigint[])",
+                ids,
+            )
             return
         await session.execute(
-            statement.where(table.c.id.in_(ids)).values(published_at=datetime.now(UTC))
+            update(table)
+            .where(table.c.id.in_(ids))
+            .values(published_at=datetime.now(UTC), attempts=table.c.attempts + 1)
         )

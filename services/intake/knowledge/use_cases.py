@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from services.intake.domain import knowledge
@@ -113,7 +114,11 @@ def _is_postgres(uow: UnitOfWork) -> bool:
 
 
 def _database_key(uow: UnitOfWork) -> str:
-    return uow.session.get_bind().engine.url.render_as_string(hide_password=True)
+    return _engine_key(uow.session.get_bind().engine)
+
+
+def _engine_key(engine: Engine | AsyncEngine) -> str:
+    return engine.url.render_as_string(hide_password=True)
 
 
 def _note_published(key: str, published: bool | None) -> None:
@@ -341,26 +346,28 @@ async def suggest(
     its own, outside any transaction: filing looks its suggestions up before its write, so
     that the write's transaction is not held for the search.
     """
-    if uow is not None:
-        return await _suggest(uow, subject, body, language)
-    async with runtime.db.sessions() as session:
-        reading = UnitOfWork(
-            session, runtime.outbox, runtime.source, current_correlation_id(), writable=False
-        )
-        return await _suggest(reading, subject, body, language)
-
-
-async def _suggest(
-    uow: UnitOfWork, subject: str, body: str, language: Language
-) -> list[ArticleSuggestion]:
-    key = _database_key(uow)
+    engine = runtime.db.engine if uow is None else uow.session.get_bind().engine
+    key = _engine_key(engine)
     published, seen_at = _published_seen.get(key, (True, -NO_ARTICLES_SECONDS))
     fresh = time.monotonic() - seen_at < NO_ARTICLES_SECONDS
+    # Decided before any session is opened: most filings stop here (a hot path).
     if fresh and not published:
         return []
     terms = knowledge.ticket_terms(subject, body)
     if not terms:
         return []
+    if uow is not None:
+        return await _suggest(uow, key, terms, language, fresh=fresh)
+    async with runtime.db.sessions() as session:
+        reading = UnitOfWork(
+            session, runtime.outbox, runtime.source, current_correlation_id(), writable=False
+        )
+        return await _suggest(reading, key, terms, language, fresh=fresh)
+
+
+async def _suggest(
+    uow: UnitOfWork, key: str, terms: list[str], language: Language, *, fresh: bool
+) -> list[ArticleSuggestion]:
     if not fresh:
         published = await queries.any_article(uow.session, ArticleStatus.published)
         _note_published(key, published)
