@@ -139,7 +139,7 @@ def run(host: str, port_options: tuple[str, ...], smtp_port: int | None, no_migr
     Ctrl-C stops them gracefully; a second Ctrl-C stops at once."""
     settings = _settings()
     ports = _parse_ports(port_options)
-    if "smtp_listen_host" not in settings.model_fields_set:
+    if "smtp_listen_host" not in settings.mail_intake.model_fields_set:
         # Mail is heard where HTTP is (loopback by default), unless ops say otherwise.
         settings = settings.model_copy(update={"smtp_listen_host": host})
     if smtp_port is not None:
@@ -165,11 +165,11 @@ def _console_reaches(settings: Settings, host: str, ports: dict[str, int]) -> Se
     update: dict[str, object] = {
         f"{name}_url": f"http://{local}:{ports[name]}"
         for name in ("intake", "sla", "escalation", "notifier")
-        if f"{name}_url" not in settings.model_fields_set
+        if f"{name}_url" not in settings.peers.model_fields_set
     }
-    if "console_public_url" not in settings.model_fields_set:
+    if "console_public_url" not in settings.public.model_fields_set:
         update["console_public_url"] = f"http://{local}:{ports['console']}"
-    if "portal_public_url" not in settings.model_fields_set:
+    if "portal_public_url" not in settings.public.model_fields_set:
         # Customers' mail links point at the portal served beside it.
         update["portal_public_url"] = f"http://{local}:{ports['portal']}"
     return settings.model_copy(update=update)
@@ -215,9 +215,10 @@ async def _run_all(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     where = "embedded (SQLite, events in var/bus.db)" if not settings.amqp_url else "RabbitMQ"
+    mail_intake = settings.mail_intake
     smtp = (
-        f", intake SMTP {settings.smtp_listen_host}:{settings.smtp_listen_port}"
-        if settings.smtp_listen_port
+        f", intake SMTP {mail_intake.smtp_listen_host}:{mail_intake.smtp_listen_port}"
+        if mail_intake.smtp_listen_port
         else ""
     )
     click.echo(
@@ -379,11 +380,11 @@ def _issue(**fields: Any) -> None:
     )
     click.echo(issued.token)
     if issued.role is not Role.partner:
-        grant = signin.new_grant(issued.id, issued.role, settings.console_link_minutes)
+        minutes = settings.auth.console_link_minutes
+        grant = signin.new_grant(issued.id, issued.role, minutes)
         link = signin.link(load_signer(settings), settings.console_public_url, grant)
         click.echo(
-            f"Sign in to the console (once, within {settings.console_link_minutes:g} minutes): "
-            f"{link}",
+            f"Sign in to the console (once, within {minutes:g} minutes): {link}",
             err=True,
         )
 

@@ -117,7 +117,9 @@ class ServiceRuntime:
         )
         self.db.on_commit("outbox", self.relay.wake)
         self.signer = load_signer(self.settings)
-        self.limiter = RateLimiter(self.settings, self.name)
+        self.limiter = RateLimiter(
+            self.settings.rate_limits, f"{self.settings.bus.bus_prefix}:{self.name}"
+        )
         # Services that learn of revoked credentials by event keep them here (not intake).
         self.revoked = self.metadata.tables.get(f"{self.metadata.schema}.revoked_credential")
         self._pending = Gauge(

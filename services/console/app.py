@@ -66,7 +66,7 @@ def create_app(
     runtime.purges["notices"] = notices.purge_expired
     live = LiveHub(runtime.db)
     runtime.workers.append(live.run)
-    upstream = Upstream(runtime.settings, runtime.signer, transports)
+    upstream = Upstream(runtime.settings.peers, runtime.signer, transports)
     app = build_app(
         runtime,
         title="SviftDesk console",

@@ -15,7 +15,7 @@ import httpx
 
 from services.console.sessions import AgentSession
 from shared.auth import TokenSigner
-from shared.settings import Settings
+from shared.settings import PeerSettings
 
 SERVICES = ("intake", "sla", "escalation", "notifier")
 TIMEOUT_SECONDS = 10.0
@@ -43,15 +43,15 @@ class ProblemError(Exception):
 class Upstream:
     def __init__(
         self,
-        settings: Settings,
+        peers: PeerSettings,
         signer: TokenSigner,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         urls = {
-            "intake": settings.intake_url,
-            "sla": settings.sla_url,
-            "escalation": settings.escalation_url,
-            "notifier": settings.notifier_url,
+            "intake": peers.intake_url,
+            "sla": peers.sla_url,
+            "escalation": peers.escalation_url,
+            "notifier": peers.notifier_url,
         }
         self._signer = signer
         self._clients = {

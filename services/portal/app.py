@@ -38,7 +38,7 @@ def create_app(
     """``transports``: how to reach intake, sla, escalation and the notifier other than by
     their URLs (tests hand it the apps themselves)."""
     runtime = ServiceRuntime.create("portal", tables.metadata, {}, settings, bus)
-    upstream = Upstream(runtime.settings, transports)
+    upstream = Upstream(runtime.settings.peers, transports)
     app = build_app(
         runtime,
         title="SviftDesk portal",
