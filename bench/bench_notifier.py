@@ -163,7 +163,7 @@ async def main(rate: int, seconds: int) -> None:
         await drop_database(name)
         from tests.conftest import delete_topology
 
-        await delete_topology(make_topology(settings), settings.retry_delays_ms)
+        await delete_topology(make_topology(settings), settings.bus.retry_delays_ms)
 
 
 if __name__ == "__main__":

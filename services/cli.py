@@ -139,16 +139,20 @@ def run(host: str, port_options: tuple[str, ...], smtp_port: int | None, no_migr
     Ctrl-C stops them gracefully; a second Ctrl-C stops at once."""
     settings = _settings()
     ports = _parse_ports(port_options)
-    if "smtp_listen_host" not in settings.model_fields_set:
+    if "smtp_listen_host" not in settings.mail_intake.model_fields_set:
         # Mail is heard where HTTP is (loopback by default), unless ops say otherwise.
         settings = settings.model_copy(update={"smtp_listen_host": host})
     if smtp_port is not None:
         settings = settings.model_copy(update={"smtp_listen_port": smtp_port})
     settings = _console_reaches(settings, host, ports)
     sockets = {name: _bind(host, ports[name], name) for name in SERVICES}
-    if settings.smtp_listen_port:
+    if settings.mail_intake.smtp_listen_port:
         # Only a check: intake's listener binds the port itself once it starts.
-        _bind(settings.smtp_listen_host, settings.smtp_listen_port, "intake's SMTP").close()
+        _bind(
+            settings.mail_intake.smtp_listen_host,
+            settings.mail_intake.smtp_listen_port,
+            "intake's SMTP",
+        ).close()
     try:
         asyncio.run(_run_all(settings, host, sockets, migrate_first=not no_migrate))
     except SettingsError as exc:
@@ -165,11 +169,11 @@ def _console_reaches(settings: Settings, host: str, ports: dict[str, int]) -> Se
     update: dict[str, object] = {
         f"{name}_url": f"http://{local}:{ports[name]}"
         for name in ("intake", "sla", "escalation", "notifier")
-        if f"{name}_url" not in settings.model_fields_set
+        if f"{name}_url" not in settings.peers.model_fields_set
     }
-    if "console_public_url" not in settings.model_fields_set:
+    if "console_public_url" not in settings.public.model_fields_set:
         update["console_public_url"] = f"http://{local}:{ports['console']}"
-    if "portal_public_url" not in settings.model_fields_set:
+    if "portal_public_url" not in settings.public.model_fields_set:
         # Customers' mail links point at the portal served beside it.
         update["portal_public_url"] = f"http://{local}:{ports['portal']}"
     return settings.model_copy(update=update)
@@ -188,7 +192,7 @@ async def _run_all(
                 app_factory(name)(settings, bus=bus),
                 host=host,
                 port=sockets[name].getsockname()[1],
-                max_header_bytes=settings.max_header_bytes,
+                max_header_bytes=settings.limits.max_header_bytes,
             )
         )
         for name in SERVICES
@@ -215,9 +219,10 @@ async def _run_all(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     where = "embedded (SQLite, events in var/bus.db)" if not settings.amqp_url else "RabbitMQ"
+    mail_intake = settings.mail_intake
     smtp = (
-        f", intake SMTP {settings.smtp_listen_host}:{settings.smtp_listen_port}"
-        if settings.smtp_listen_port
+        f", intake SMTP {mail_intake.smtp_listen_host}:{mail_intake.smtp_listen_port}"
+        if mail_intake.smtp_listen_port
         else ""
     )
     click.echo(
@@ -269,7 +274,7 @@ def serve(service: str, host: str, port: int | None) -> None:
         needs.append(
             (
                 "SVIFTDESK_SMTP_URL",
-                settings.smtp_url,
+                settings.deliveries.smtp_url,
                 "without it mail is written to files in the container and no customer gets it",
             )
         )
@@ -285,7 +290,10 @@ def serve(service: str, host: str, port: int | None) -> None:
         raise click.ClickException(str(exc)) from None
     _tune_gc()
     config = server_config(
-        app, host=host, port=port or PORTS[service], max_header_bytes=settings.max_header_bytes
+        app,
+        host=host,
+        port=port or PORTS[service],
+        max_header_bytes=settings.limits.max_header_bytes,
     )
     Server(config).run()
 
@@ -380,11 +388,11 @@ def _issue(**fields: Any) -> None:
     )
     click.echo(issued.token)
     if issued.role is not Role.partner:
-        grant = signin.new_grant(issued.id, issued.role, settings.console_link_minutes)
-        link = signin.link(load_signer(settings), settings.console_public_url, grant)
+        minutes = settings.auth.console_link_minutes
+        grant = signin.new_grant(issued.id, issued.role, minutes)
+        link = signin.link(load_signer(settings), settings.public.console_public_url, grant)
         click.echo(
-            f"Sign in to the console (once, within {settings.console_link_minutes:g} minutes): "
-            f"{link}",
+            f"Sign in to the console (once, within {minutes:g} minutes): {link}",
             err=True,
         )
 

@@ -209,8 +209,8 @@ def token_hash(token: str) -> str:
 def load_signer(settings: Settings) -> TokenSigner:
     """The deployment's signer. The embedded default keeps a generated key under var/."""
     lifetimes = {
-        "staff_ttl": timedelta(hours=settings.staff_token_hours),
-        "partner_ttl": timedelta(days=settings.partner_key_days),
+        "staff_ttl": timedelta(hours=settings.auth.staff_token_hours),
+        "partner_ttl": timedelta(days=settings.auth.partner_key_days),
     }
     keys = settings.signing_keys()
     if keys:

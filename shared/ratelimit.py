@@ -30,7 +30,7 @@ from redis.backoff import NoBackoff
 
 from shared.contracts.api import Problem
 from shared.errors import ProblemError
-from shared.settings import Settings
+from shared.settings import RateLimitSettings
 
 log = structlog.get_logger(__name__)
 
@@ -121,8 +121,9 @@ def _hashed(value: str) -> str:
 class RateLimiter:
     """One service's budgets; routes call ``anonymous`` or ``partner`` before they act."""
 
-    def __init__(self, settings: Settings, namespace: str) -> None:
-        url = settings.rate_limit_storage_url
+    def __init__(self, limits: RateLimitSettings, namespace: str) -> None:
+        """``namespace`` keeps this service's counts apart in a shared storage."""
+        url = limits.rate_limit_storage_url
         options: dict[str, Any] = {}
         if url.startswith("redis"):
             # An unreachable Redis costs a request at most a second, never a hang: it is
@@ -137,12 +138,12 @@ class RateLimiter:
         assert isinstance(storage, Storage)  # the async+ scheme gives the asyncio variant
         self.storage = storage
         self.strategy = MovingWindowRateLimiter(self.storage)
-        self.namespace = f"{settings.bus_prefix}:{namespace}"
-        self.trusted = [ip_network(cidr, strict=False) for cidr in settings.trusted_proxies]
-        self.per_client = parse_many(settings.rate_limit_per_client)
-        self.per_customer = parse_many(settings.rate_limit_per_customer)
-        self.per_partner = parse_many(settings.rate_limit_per_partner)
-        self.complaint_reviews = parse_many(settings.rate_limit_complaint_reviews)
+        self.namespace = namespace
+        self.trusted = [ip_network(cidr, strict=False) for cidr in limits.trusted_proxies]
+        self.per_client = parse_many(limits.rate_limit_per_client)
+        self.per_customer = parse_many(limits.rate_limit_per_customer)
+        self.per_partner = parse_many(limits.rate_limit_per_partner)
+        self.complaint_reviews = parse_many(limits.rate_limit_complaint_reviews)
         self._storage_down_until = 0.0
 
     def client_of(self, request: Request) -> str:

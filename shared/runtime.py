@@ -67,19 +67,19 @@ def event_source(service: str) -> str:
 
 def make_topology(settings: Settings) -> Topology:
     return Topology(
-        prefix=settings.bus_prefix,
-        retry_delays_ms=settings.retry_delays_ms,
-        delivery_limit=settings.delivery_limit,
+        prefix=settings.bus.bus_prefix,
+        retry_delays_ms=settings.bus.retry_delays_ms,
+        delivery_limit=settings.bus.delivery_limit,
     )
 
 
 def make_bus(settings: Settings) -> Bus:
     topology = make_topology(settings)
     if settings.amqp_url:
-        return RabbitBus(settings.amqp_url, topology, prefetch=settings.prefetch)
+        return RabbitBus(settings.amqp_url, topology, prefetch=settings.bus.prefetch)
     # One file for the whole process: `sviftdesk run` hands the same bus to every service.
     return EmbeddedBus(
-        settings.var_dir / "bus.db", topology, poll_seconds=settings.relay_poll_seconds
+        settings.var_dir / "bus.db", topology, poll_seconds=settings.bus.relay_poll_seconds
     )
 
 
@@ -113,11 +113,13 @@ class ServiceRuntime:
         self.outbox = Outbox(self.metadata.tables[f"{self.metadata.schema}.outbox"])
         self.inbox = Inbox(self.metadata.tables[f"{self.metadata.schema}.inbox"])
         self.relay = OutboxRelay(
-            self.db, self.outbox, self.bus, poll_seconds=self.settings.relay_poll_seconds
+            self.db, self.outbox, self.bus, poll_seconds=self.settings.bus.relay_poll_seconds
         )
         self.db.on_commit("outbox", self.relay.wake)
         self.signer = load_signer(self.settings)
-        self.limiter = RateLimiter(self.settings, self.name)
+        self.limiter = RateLimiter(
+            self.settings.rate_limits, f"{self.settings.bus.bus_prefix}:{self.name}"
+        )
         # Services that learn of revoked credentials by event keep them here (not intake).
         self.revoked = self.metadata.tables.get(f"{self.metadata.schema}.revoked_credential")
         self._pending = Gauge(
@@ -180,7 +182,7 @@ class ServiceRuntime:
     def metrics_port(self) -> int | None:
         """Where /metrics is served off the API port (SVIFTDESK_METRICS_PORT + the service's
         place, so the five fit in one process); None: on the API port."""
-        port = self.settings.metrics_port
+        port = self.settings.http.metrics_port
         return port + SERVICES.index(self.name) if port else None
 
     @asynccontextmanager
@@ -198,7 +200,7 @@ class ServiceRuntime:
         tasks.append(asyncio.create_task(self._keep_tidy(), name=f"{self.name}-retention"))
         if self.metrics_port is not None:
             server, _thread = start_http_server(
-                self.metrics_port, addr=self.settings.metrics_host, registry=self.registry
+                self.metrics_port, addr=self.settings.http.metrics_host, registry=self.registry
             )
         try:
             yield
@@ -235,8 +237,8 @@ class ServiceRuntime:
         ids past SVIFTDESK_INBOX_RETENTION_DAYS, a batch per transaction; how many of each.
         Safe on several replicas at once: each batch deletes what is still there."""
         now = now or datetime.now(UTC)
-        outbox_before = now - timedelta(hours=self.settings.outbox_retention_hours)
-        inbox_before = now - timedelta(days=self.settings.inbox_retention_days)
+        outbox_before = now - timedelta(hours=self.settings.bus.outbox_retention_hours)
+        inbox_before = now - timedelta(days=self.settings.bus.inbox_retention_days)
         outbox = await self._purge(self.outbox.purge_published, outbox_before)
         inbox = await self._purge(self.inbox.purge, inbox_before)
         return outbox, inbox
@@ -294,7 +296,7 @@ def build_app(
         async with runtime.running():
             yield
 
-    docs = runtime.settings.public_docs
+    docs = runtime.settings.http.public_docs
     app = FastAPI(
         title=title,
         description=description,
@@ -312,15 +314,15 @@ def build_app(
     install_http_basics(
         app,
         service=runtime.name,
-        max_request_bytes=runtime.settings.max_request_bytes,
+        max_request_bytes=runtime.settings.limits.max_request_bytes,
         path_limits=body_limits,
         upload_limit=upload_limit,
     )
-    if runtime.settings.cors_origins:
+    if runtime.settings.http.cors_origins:
         # Outside the body limit, so a 413 too tells the browser it may read the answer.
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=list(runtime.settings.cors_origins),
+            allow_origins=list(runtime.settings.http.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
@@ -330,7 +332,7 @@ def build_app(
         ops_router(
             runtime.registry,
             {"database": runtime.check_database, "broker": runtime.check_broker},
-            metrics=not runtime.settings.metrics_port,
+            metrics=not runtime.settings.http.metrics_port,
         )
     )
     app.include_router(_parked_events_router())

@@ -83,7 +83,7 @@ async def served(
     url = f"http://127.0.0.1:{port}"
     own = settings.model_copy(update={f"{name}_public_url": url})
     await migrate_services(own, (name,))
-    sink = request.getfixturevalue("smtp_sink") if own.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if own.deliveries.smtp_url else None
     async with System.start(own, smtp_sink=sink) as system:
         transports = {
             service: httpx.ASGITransport(app=system.apps[service]) for service in BACK_ENDS

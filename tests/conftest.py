@@ -228,7 +228,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 
 @pytest.fixture
 async def system(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[System]:
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
     async with System.start(settings, smtp_sink=sink) as running:
         yield running
 
@@ -241,7 +241,7 @@ async def open_system(
     policy = tmp_path / "policy.toml"
     policy.write_text(ALWAYS_OPEN)
     settings = settings.model_copy(update={"policy_file": policy})
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
     async with System.start(settings, smtp_sink=sink) as running:
         yield running
 

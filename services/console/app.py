@@ -68,7 +68,7 @@ def create_app(
     runtime.workers.append(live.run)
     app = web_app(
         runtime,
-        Upstream(runtime.settings, runtime.signer, transports),
+        Upstream(runtime.settings.peers, runtime.signer, transports),
         title="SviftDesk console",
         description="The agents' workplace: pages only, on the other services' APIs.",
         uploads=REPLY_PATH,

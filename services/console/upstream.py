@@ -14,7 +14,7 @@ import httpx
 
 from services.console.sessions import AgentSession
 from shared.auth import TokenSigner
-from shared.settings import Settings
+from shared.settings import PeerSettings
 from shared.web.upstream import (
     Problem,
     ProblemError,
@@ -33,11 +33,11 @@ class SessionRefusedError(Exception):
 class Upstream(ServiceClients):
     def __init__(
         self,
-        settings: Settings,
+        peers: PeerSettings,
         signer: TokenSigner,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
-        super().__init__(settings, transports)
+        super().__init__(peers, transports)
         self._signer = signer
 
     async def call(

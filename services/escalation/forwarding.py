@@ -133,11 +133,11 @@ class TrackerSender:
 
     def __init__(self, runtime: ServiceRuntime) -> None:
         self._runtime, self._db = runtime, runtime.db
-        settings = runtime.settings
-        self._url = settings.tracker_url
-        self._secret = settings.tracker_secret
-        self._delays = settings.tracker_retry_delays_ms
-        self._timeout = settings.tracker_timeout_seconds
+        tracker = runtime.settings.tracker
+        self._url = tracker.tracker_url
+        self._secret = tracker.tracker_secret
+        self._delays = tracker.tracker_retry_delays_ms
+        self._timeout = tracker.tracker_timeout_seconds
         self._wakeup = Wakeup()
 
     def wake(self) -> None:

@@ -40,30 +40,31 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
     # Intake issued the staff tokens and partner keys: it reads their revocation in its own
     # credentials (the other services keep a table fed by ``credential.revoked``).
     runtime.revocation_lookup = credential_queries.is_revoked
-    remembered_for = timedelta(hours=runtime.settings.idempotency_retention_hours)
+    remembered_for = timedelta(hours=runtime.settings.limits.idempotency_retention_hours)
 
     async def expired_idempotency_keys(session: AsyncSession, now: datetime) -> int:
         return await ticket_queries.purge_idempotent(session, now - remembered_for)
 
     runtime.purges["idempotency_keys"] = expired_idempotency_keys
-    throttled_for = timedelta(days=runtime.settings.throttled_mail_retention_days)
+    throttled_for = timedelta(days=runtime.settings.mail_intake.throttled_mail_retention_days)
 
     async def expired_throttled_mail(session: AsyncSession, now: datetime) -> int:
         return await mail_queries.purge_throttled(session, now - throttled_for)
 
     runtime.purges["throttled_mail"] = expired_throttled_mail
-    if runtime.settings.imap_url is not None:
+    if runtime.settings.mail_intake.imap_url is not None:
         runtime.workers.append(imap.poller(runtime))
     app = build_app(
         runtime,
         title="SviftDesk intake",
         description="Tickets from the web form, email, partners and the API.",
         # A forwarded mail may be as large as one the SMTP listener accepts.
-        body_limits={mail.RAW_MAIL_PATH: runtime.settings.max_mail_bytes},
+        body_limits={mail.RAW_MAIL_PATH: runtime.settings.mail_intake.max_mail_bytes},
         # Files sent as multipart/form-data: each is counted as it arrives (413 naming it).
         upload_limit=(
             tickets.UPLOAD_PATHS,
-            runtime.settings.max_message_attachments_bytes + runtime.settings.max_request_bytes,
+            runtime.settings.limits.max_message_attachments_bytes
+            + runtime.settings.limits.max_request_bytes,
         ),
     )
     for router in (

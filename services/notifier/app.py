@@ -25,23 +25,23 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> F
         "notifier",
         tables.metadata,
         {
-            **handlers.make_handlers(book, settings.staff_waiting_alert_minutes),
+            **handlers.make_handlers(book, settings.deliveries.staff_waiting_alert_minutes),
             **revocation.handlers_by_type(tables.revoked_credential),
         },
         settings,
         bus,
     )
     guard = DestinationGuard(
-        allow_http=runtime.settings.webhook_allow_http,
-        allowed_networks=runtime.settings.webhook_allowed_networks,
+        allow_http=runtime.settings.deliveries.webhook_allow_http,
+        allowed_networks=runtime.settings.deliveries.webhook_allowed_networks,
     )
     sender = DeliverySender(
         runtime,
         make_mailer(
-            runtime.settings.smtp_url,
+            runtime.settings.deliveries.smtp_url,
             runtime.settings.mail_dir,
-            local_hostname=runtime.settings.mail_domain,
-            require_starttls=runtime.settings.smtp_require_starttls,
+            local_hostname=runtime.settings.public.mail_domain,
+            require_starttls=runtime.settings.deliveries.smtp_require_starttls,
         ),
         guard,
     )

@@ -107,13 +107,13 @@ class DeliverySender:
         self.breaker = Breaker()
         self._http = httpx.AsyncClient(
             transport=GuardedTransport(guard),
-            timeout=settings.webhook_timeout_seconds,
+            timeout=settings.deliveries.webhook_timeout_seconds,
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment would connect past the guard
         )
         # Intake's API, where an agent's reply's files are fetched as its mail is written.
         self.intake = httpx.AsyncClient(
-            base_url=settings.intake_url,
+            base_url=settings.peers.intake_url,
             timeout=MAIL_DEADLINE_SECONDS / 2,
             trust_env=False,
         )
@@ -154,7 +154,7 @@ class DeliverySender:
         taken: list[DueDelivery] = []
         counts = dict(self._in_flight)
         ordered = set(self._ordered)
-        deadline = max(self._settings.webhook_timeout_seconds, MAIL_DEADLINE_SECONDS)
+        deadline = max(self._settings.deliveries.webhook_timeout_seconds, MAIL_DEADLINE_SECONDS)
         async with self._runtime.unit_of_work() as uow:
             due = await sending.due(
                 uow,
@@ -162,7 +162,7 @@ class DeliverySender:
                 limit=self._batch,
                 without_mail=MAIL_LANE in closed,
                 without_webhooks=sorted(closed - {MAIL_LANE}),
-                coalesce_window=timedelta(seconds=self._settings.mail_coalesce_seconds),
+                coalesce_window=timedelta(seconds=self._settings.deliveries.mail_coalesce_seconds),
             )
             for row in due.ready:
                 if (
@@ -189,7 +189,7 @@ class DeliverySender:
         lane = lane_of(row)
         try:
             if row.channel == "webhook":
-                seconds = self._settings.webhook_timeout_seconds
+                seconds = self._settings.deliveries.webhook_timeout_seconds
                 sending = self._post_webhook(row, subscription)
             else:
                 seconds = MAIL_DEADLINE_SECONDS
@@ -243,7 +243,11 @@ class DeliverySender:
         attempt = row.attempts + 1
         refused = isinstance(exc, DestinationRefusedError)
         # A destination that is not public will not become one by waiting: parked at once.
-        delay = None if refused else retry_delay(attempt, self._settings.notify_retry_delays_ms)
+        delay = (
+            None
+            if refused
+            else retry_delay(attempt, self._settings.deliveries.notify_retry_delays_ms)
+        )
         retry_at = None if delay is None else now + timedelta(seconds=delay)
         paused_until = None
         if row.channel == "webhook" and not refused:
@@ -280,10 +284,10 @@ class DeliverySender:
             # Not threaded into the ticket: an agent's answer to it is not the customer's reply.
             number = None
         mid, reply_to = thread_headers(str(row.id), number, self._settings, self._signer)
-        portal = self._settings.portal_public_url.rstrip("/")
+        portal = self._settings.public.portal_public_url.rstrip("/")
         context: dict[str, Any] = {
             **row.context,
-            "site_url": self._settings.site_url,
+            "site_url": self._settings.public.site_url,
             "portal_url": portal,
             **self._links(row.recipient),
         }
@@ -302,11 +306,11 @@ class DeliverySender:
         grant = context.pop("sign_in", None)
         if grant:
             context["sign_in_url"] = signin.link(
-                self._signer, self._settings.console_public_url, signin.grant_of(grant)
+                self._signer, self._settings.public.console_public_url, signin.grant_of(grant)
             )
         subject, text, html = render(row.template, row.language, context)
         message = build_email(
-            sender=self._settings.mail_from,
+            sender=self._settings.public.mail_from,
             recipient=row.recipient,
             number=number,
             subject=subject,
@@ -343,7 +347,7 @@ class DeliverySender:
         """The beta programme's opt-in and opt-out links, for any mail (clause 28)."""
         token = self._signer.sign_value(BETA_LINK_PURPOSE, recipient)
         # The portal's pages, whose button POSTs (the notifier's own /v1/beta/... stay).
-        base = self._settings.portal_public_url.rstrip("/") + "/beta"
+        base = self._settings.public.portal_public_url.rstrip("/") + "/beta"
         return {
             "beta_opt_in_url": f"{base}/opt-in?token={token}",
             "beta_opt_out_url": f"{base}/opt-out?token={token}",
@@ -352,7 +356,7 @@ class DeliverySender:
     def _request_links(self, links: list[dict[str, str]]) -> list[dict[str, str]]:
         """Each request's page on the portal with its new key, remade only now, in memory; a
         key rotated out since leaves that request out."""
-        portal = self._settings.portal_public_url.rstrip("/")
+        portal = self._settings.public.portal_public_url.rstrip("/")
         made = []
         for link in links:
             key = remade_customer_key(self._signer, link["access_key_id"], link["access_seed"])
@@ -366,7 +370,7 @@ class DeliverySender:
         """One link per score, each opening intake's rating page with that score chosen: a
         signed ticket id, not the customer's key, so the link lets one rate and nothing else."""
         token = self._signer.sign_value(RATING_LINK_PURPOSE, str(ticket_id))
-        page = self._settings.portal_public_url.rstrip("/") + portal_rating_path(ticket_id)
+        page = self._settings.public.portal_public_url.rstrip("/") + portal_rating_path(ticket_id)
         return [
             (score, f"{page}?{urlencode({'score': score, 'token': token})}") for score in SCORES
         ]

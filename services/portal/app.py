@@ -41,7 +41,7 @@ def create_app(
     runtime = ServiceRuntime.create("portal", tables.metadata, {}, settings, bus)
     app = web_app(
         runtime,
-        Upstream(runtime.settings, transports),
+        Upstream(runtime.settings.peers, transports),
         title="SviftDesk portal",
         description="The customers' pages: their request and what our mail links to.",
         # A request's files come through here on their way to intake: the form's and a reply's.

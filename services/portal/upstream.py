@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from shared.settings import Settings
+from shared.settings import PeerSettings
 from shared.web.upstream import ServiceClients, raise_for_problem
 
 # How long a public answer that rarely changes (sla's policy) is kept: each call is a hop
@@ -19,9 +19,9 @@ KEPT_SECONDS = 60.0
 
 class Upstream(ServiceClients):
     def __init__(
-        self, settings: Settings, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+        self, peers: PeerSettings, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
     ) -> None:
-        super().__init__(settings, transports)
+        super().__init__(peers, transports)
         self._kept: dict[tuple[str, str], tuple[float, Any]] = {}
 
     async def call(

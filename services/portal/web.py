@@ -43,7 +43,7 @@ def upstream_of(request: Request) -> Upstream:
 
 def secure(request: Request) -> bool:
     """Cookies are Secure where the portal is served over TLS (its public URL says https)."""
-    return str(runtime_of(request).settings.portal_public_url).startswith("https://")
+    return str(runtime_of(request).settings.public.portal_public_url).startswith("https://")
 
 
 def csrf_token(request: Request) -> tuple[str, str | None]:

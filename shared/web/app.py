@@ -47,7 +47,10 @@ def web_app(
         description=description,
         # A form's files come through on their way to intake, which counts each against its
         # own limits: the page's body limit must not be the tighter one.
-        upload_limit=(uploads, settings.max_message_attachments_bytes + settings.max_request_bytes),
+        upload_limit=(
+            uploads,
+            settings.limits.max_message_attachments_bytes + settings.limits.max_request_bytes,
+        ),
     )
     app.state.upstream = upstream
     serve = app.router.lifespan_context

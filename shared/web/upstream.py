@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from shared.settings import Settings
+from shared.settings import PeerSettings
 
 SERVICES = ("intake", "sla", "escalation", "notifier")
 TIMEOUT_SECONDS = 10.0
@@ -40,13 +40,13 @@ class ServiceClients:
     ``transports``: how to reach a service other than by its URL (tests hand it the apps)."""
 
     def __init__(
-        self, settings: Settings, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+        self, peers: PeerSettings, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
     ) -> None:
         urls = {
-            "intake": settings.intake_url,
-            "sla": settings.sla_url,
-            "escalation": settings.escalation_url,
-            "notifier": settings.notifier_url,
+            "intake": peers.intake_url,
+            "sla": peers.sla_url,
+            "escalation": peers.escalation_url,
+            "notifier": peers.notifier_url,
         }
         self._clients = {
             name: httpx.AsyncClient(

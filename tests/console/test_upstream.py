@@ -9,7 +9,7 @@ import pytest
 
 from services.console.upstream import ProblemError, Upstream
 from shared.auth import TokenSigner
-from shared.settings import Settings
+from shared.settings import PeerSettings
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ async def test_an_id_no_service_issued_is_not_found_and_never_sent(ticket_id: st
         return httpx.Response(200, json={})
 
     signer = TokenSigner(secrets.token_urlsafe(32).encode())
-    upstream = Upstream(Settings(), signer, {"intake": httpx.MockTransport(intake)})
+    upstream = Upstream(PeerSettings(), signer, {"intake": httpx.MockTransport(intake)})
     try:
         with pytest.raises(ProblemError) as refused:
             await upstream.call(None, "intake", "GET", f"/v1/tickets/{ticket_id}")

@@ -17,7 +17,7 @@ from tests.support import System
 def limited(settings: Settings, request: pytest.FixtureRequest) -> Limited:
     """Start the system with some settings changed, e.g. limits lowered (the test settings
     lift them all)."""
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
 
     @asynccontextmanager
     async def start(**changes: Any) -> AsyncIterator[System]:

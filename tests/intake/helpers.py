@@ -153,7 +153,7 @@ async def listening_system(
     settings: Settings, request: pytest.FixtureRequest, **update: object
 ) -> AsyncIterator[System]:
     """A system whose intake hears SMTP on a free port of its own (loopback)."""
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
     own = settings.model_copy(
         update={"smtp_listen_host": "127.0.0.1", "smtp_listen_port": free_port(), **update}
     )

@@ -74,7 +74,7 @@ async def running(settings: Settings, request: pytest.FixtureRequest) -> Any:
 
 
 async def test_attachments_of_real_size_by_mail_and_form(running: System) -> None:
-    system, port = running, running.settings.smtp_listen_port
+    system, port = running, running.settings.mail_intake.smtp_listen_port
     staff = await agent(system)
 
     # By mail: the screenshot arrives whole, stored outside the ticket, downloaded in chunks.

@@ -102,7 +102,9 @@ async def _smtp(system: System, messages: list[bytes]) -> list[tuple[int, bytes]
     """Each message in one SMTP session, as a mail server hands them over."""
 
     def send() -> list[tuple[int, bytes]]:
-        with smtplib.SMTP("127.0.0.1", system.settings.smtp_listen_port, timeout=30) as client:
+        with smtplib.SMTP(
+            "127.0.0.1", system.settings.mail_intake.smtp_listen_port, timeout=30
+        ) as client:
             client.ehlo("mx.example.com")
             answers = []
             for raw in messages:

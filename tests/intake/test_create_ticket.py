@@ -106,10 +106,10 @@ async def test_malformed_json_is_a_400(system: System) -> None:
 
 
 async def test_body_over_the_limit_is_a_413(system: System) -> None:
-    huge = ticket_body(body="я" * system.settings.max_request_bytes)
+    huge = ticket_body(body="я" * system.settings.limits.max_request_bytes)
     response = await system.intake.post("/v1/tickets", json=huge)
     assert response.status_code == 413
-    assert str(system.settings.max_request_bytes) in response.json()["detail"]
+    assert str(system.settings.limits.max_request_bytes) in response.json()["detail"]
 
     # Also when the client does not say how big the body is (chunked upload).
     async def chunks() -> Any:

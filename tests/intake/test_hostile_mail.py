@@ -118,14 +118,14 @@ async def _each_handled(system: System, deliver: Callable[[bytes], Awaitable[Non
 async def listening(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[System]:
     # Headers as large as a message: the parser, not the door's header limit, meets them all
     # (test_smtp_door has the limit).
-    whole = settings.max_mail_bytes
+    whole = settings.mail_intake.max_mail_bytes
     async with listening_system(settings, request, max_mail_header_bytes=whole) as system:
         yield system
 
 
 @pytest.mark.parametrize("backend", ["embedded"])
 async def test_hostile_mail_over_smtp_is_accepted_quickly(listening: System) -> None:
-    port = listening.settings.smtp_listen_port
+    port = listening.settings.mail_intake.smtp_listen_port
     client = await asyncio.to_thread(smtplib.SMTP, "127.0.0.1", port, timeout=60)
     await asyncio.to_thread(client.ehlo, "client.example.com")
 
@@ -176,7 +176,7 @@ async def test_a_message_over_the_reading_budget_is_kept_unread(
     raw = _mail("slow@example.com", "Медленное письмо")
 
     async with listening_system(settings, request, mail_parse_seconds=budget) as listening:
-        port = listening.settings.smtp_listen_port
+        port = listening.settings.mail_intake.smtp_listen_port
 
         def send() -> tuple[int, bytes]:
             with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:

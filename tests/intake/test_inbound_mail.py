@@ -346,7 +346,7 @@ async def test_a_reused_message_id_with_other_words_is_another_message(system: S
 async def throttled_system(
     settings: Settings, request: pytest.FixtureRequest
 ) -> AsyncIterator[System]:
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
     tight = settings.model_copy(update={"mail_throttle_messages": 3})
     async with System.start(tight, smtp_sink=sink) as running:
         yield running
@@ -400,7 +400,11 @@ async def test_raw_mail_by_http_for_partners_with_the_mail_scope(system: System)
     # A forwarded mail may be larger than any JSON request: its own limit applies.
     history = "\n".join(f"> строка {n} из переписки" for n in range(12_000))
     long_thread = plain(f"Ответ выше.\n\n{history}", subject="Длинная переписка")
-    assert system.settings.max_request_bytes < len(long_thread) < system.settings.max_mail_bytes
+    assert (
+        system.settings.limits.max_request_bytes
+        < len(long_thread)
+        < system.settings.mail_intake.max_mail_bytes
+    )
     accepted = await system.intake.post(
         "/v1/inbound/email",
         content=long_thread,
@@ -408,7 +412,7 @@ async def test_raw_mail_by_http_for_partners_with_the_mail_scope(system: System)
     )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["outcome"] == "ticket_created"
-    limit = system.settings.max_mail_bytes
+    limit = system.settings.mail_intake.max_mail_bytes
     huge = await system.intake.post(
         "/v1/inbound/email",
         content=b"x" * (limit + 1),
@@ -533,7 +537,7 @@ async def test_intake_polls_the_configured_mailbox(
 ) -> None:
     server = TinyImapServer({5: plain("Из почтового ящика")})
     await server.start()
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
     polling = settings.model_copy(
         update={
             "imap_url": SecretStr(f"imap://support:secret@127.0.0.1:{server.port}/INBOX"),
@@ -561,7 +565,7 @@ def test_mail_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv(
         "SVIFTDESK_SUPPORT_ADDRESSES", "Support@SviftCommunity.ru, help@sviftcommunity.ru"
     )
-    assert load_settings().support_addresses == (
+    assert load_settings().mail_intake.support_addresses == (
         "support@sviftcommunity.ru",
         "help@sviftcommunity.ru",
     )

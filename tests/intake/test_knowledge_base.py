@@ -337,7 +337,7 @@ async def test_a_new_ticket_gets_matching_articles_in_its_language_first(
     assert [item["id"] for item in suggested] == [ru["id"]]
     assert password["id"] not in {item["id"] for item in suggested}
     assert draft["id"] not in {item["id"] for item in suggested}
-    assert suggested[0]["url"] == f"{system.settings.site_url}/help/articles/{ru['id']}"
+    assert suggested[0]["url"] == f"{system.settings.public.site_url}/help/articles/{ru['id']}"
     assert suggested[0]["snippet"].startswith("Оплата принимается картой или по счёту")
 
     english = ticket_body(
@@ -361,7 +361,7 @@ async def test_the_receipt_carries_the_suggested_articles(system: System) -> Non
     # Filed by staff for the customer: the address is vouched for (issue 14).
     await new_ticket(system, headers=staff, channel="api")
     (mail,) = await system.wait_for_mail(1)
-    link = f"{system.settings.portal_public_url}/help/articles/{article['id']}"
+    link = f"{system.settings.public.portal_public_url}/help/articles/{article['id']}"
     text = text_of(mail)
     assert "Возможно, ответ уже есть в нашей базе знаний" in text
     assert f"{PAYMENT_RU['title']}: {link}" in text

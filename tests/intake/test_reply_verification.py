@@ -67,7 +67,9 @@ async def by_smtp(system: System, raw: bytes, rcpt: str = SUPPORT) -> tuple[int,
     """MAIL, RCPT, DATA, as a sending server would; smtplib blocks, so off the loop."""
 
     def send() -> tuple[int, bytes]:
-        with smtplib.SMTP("127.0.0.1", system.settings.smtp_listen_port, timeout=30) as client:
+        with smtplib.SMTP(
+            "127.0.0.1", system.settings.mail_intake.smtp_listen_port, timeout=30
+        ) as client:
             client.ehlo("mx.example.com")
             client.mail("ivan@example.com")
             code, answer = client.rcpt(rcpt)
@@ -260,6 +262,9 @@ def test_a_hostile_authentication_results_header_is_read_in_linear_time() -> Non
 
 
 def test_trusted_mtas_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert load_settings().mail_authserv_ids == ()
+    assert load_settings().mail_intake.mail_authserv_ids == ()
     monkeypatch.setenv("SVIFTDESK_MAIL_AUTHSERV_IDS", "mx.sviftcommunity.ru, mx2.sviftcommunity.ru")
-    assert load_settings().mail_authserv_ids == ("mx.sviftcommunity.ru", "mx2.sviftcommunity.ru")
+    assert load_settings().mail_intake.mail_authserv_ids == (
+        "mx.sviftcommunity.ru",
+        "mx2.sviftcommunity.ru",
+    )

@@ -33,7 +33,7 @@ def message(sender: str, body: str = "Не проходит оплата.", head
 
 async def connect(system: System) -> smtplib.SMTP:
     """A client; made off the loop, since the listener answers its greeting on this loop."""
-    port = system.settings.smtp_listen_port
+    port = system.settings.mail_intake.smtp_listen_port
     client = await asyncio.to_thread(smtplib.SMTP, "127.0.0.1", port, timeout=30)
     await asyncio.to_thread(client.ehlo, "client.example.com")
     return client
@@ -97,7 +97,9 @@ async def test_a_flood_from_one_envelope_sender_is_kept_as_throttled(
         # Kept for the retention period, then purged; filed mail stays.
         intake = system.runtime("intake")
         now = datetime.now(UTC)
-        long_ago = now - timedelta(days=intake.settings.throttled_mail_retention_days, hours=1)
+        long_ago = now - timedelta(
+            days=intake.settings.mail_intake.throttled_mail_retention_days, hours=1
+        )
         async with intake.db.transaction() as session:
             await session.execute(
                 update(inbound_mail)

@@ -46,7 +46,7 @@ def message(body: str = "Не проходит оплата.", sender: str = "iv
 
 @contextmanager
 def session(system: System) -> Iterator[smtplib.SMTP]:
-    client = smtplib.SMTP("127.0.0.1", system.settings.smtp_listen_port, timeout=30)
+    client = smtplib.SMTP("127.0.0.1", system.settings.mail_intake.smtp_listen_port, timeout=30)
     try:
         client.ehlo("client.example.com")
         yield client
@@ -150,7 +150,9 @@ async def set_read_only(system: System, on: bool) -> None:
 async def test_no_mail_is_lost_when_the_database_refuses_writes(listening: System) -> None:
     system = listening
     first, second = message("Первое"), message("Второе", sender="anna@example.com")
-    client = await off_loop(lambda: smtplib.SMTP("127.0.0.1", system.settings.smtp_listen_port))
+    client = await off_loop(
+        lambda: smtplib.SMTP("127.0.0.1", system.settings.mail_intake.smtp_listen_port)
+    )
     try:
         await off_loop(lambda: client.ehlo("client.example.com"))
         code, _ = await off_loop(lambda: transaction(client, first))

@@ -35,7 +35,9 @@ async def test_an_admin_invites_a_member_changes_their_role_and_lists_staff(
 
     [mail] = await system.wait_for_mail(1)
     assert mail["To"] == "anna@sviftcommunity.ru"
-    link = text_of(mail).split(f"{system.settings.console_public_url}/sign-in/")[1].split()[0]
+    link = (
+        text_of(mail).split(f"{system.settings.public.console_public_url}/sign-in/")[1].split()[0]
+    )
     grant = read_token(system.runtime("intake").signer, link)
     assert grant is not None and str(grant.credential_id) == anna["id"]
     [registered] = [

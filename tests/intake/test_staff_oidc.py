@@ -141,5 +141,5 @@ def test_the_issuer_must_be_https_but_on_loopback() -> None:
     with pytest.raises(ValueError, match="CLIENT_ID"):
         Settings(oidc_issuer="https://sso.example.com")
     ok = Settings(oidc_issuer="https://sso.example.com/", oidc_client_id="x")
-    assert ok.oidc_issuer == "https://sso.example.com"
-    assert Settings(oidc_issuer="http://127.0.0.1:9000", oidc_client_id="x").oidc_issuer
+    assert ok.auth.oidc_issuer == "https://sso.example.com"
+    assert Settings(oidc_issuer="http://127.0.0.1:9000", oidc_client_id="x").auth.oidc_issuer

@@ -31,7 +31,9 @@ async def test_a_sign_in_link_goes_to_active_staff_only(system: System) -> None:
 
     [mail] = await system.wait_for_mail(1)
     assert mail["To"] == "anna@sviftcommunity.ru" and "Signing in" in str(mail["Subject"])
-    token = text_of(mail).split(f"{system.settings.console_public_url}/sign-in/")[1].split()[0]
+    token = (
+        text_of(mail).split(f"{system.settings.public.console_public_url}/sign-in/")[1].split()[0]
+    )
     grant = read_token(system.runtime("intake").signer, token)
     assert grant is not None and str(grant.credential_id) == agent_id
     async with system.runtime("notifier").db.sessions() as session:

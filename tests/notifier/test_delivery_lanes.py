@@ -151,7 +151,7 @@ async def test_a_partner_may_subscribe_only_so_many_times(
     system: System, receiver: LoopbackReceiver
 ) -> None:
     partner = uuid.uuid4()
-    limit = system.settings.webhook_max_per_partner
+    limit = system.settings.deliveries.webhook_max_per_partner
     assert limit == 10
     hooks = [await _subscribe(system, partner, f"{receiver.url}/{n}", ["*"]) for n in range(limit)]
     headers = _auth(system, Role.partner, partner, "webhooks")

@@ -116,7 +116,7 @@ async def test_a_failing_endpoint_is_retried_then_parked_and_replayed(
     await bus.publish(event)
     await bus.publish(event)  # redelivered: one delivery all the same
 
-    tries = 1 + len(system.settings.notify_retry_delays_ms)
+    tries = 1 + len(system.settings.deliveries.notify_retry_delays_ms)
     await eventually(lambda: asyncio.sleep(0, receiver.requests), lambda r: len(r) == tries)
     assert len({r.headers["x-sviftdesk-delivery"] for r in receiver.requests}) == 1
 

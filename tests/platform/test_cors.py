@@ -68,4 +68,4 @@ def test_an_origin_is_a_scheme_and_a_host(monkeypatch: pytest.MonkeyPatch, value
 
 def test_origins_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SVIFTDESK_CORS_ORIGINS", f"{SITE}/, http://localhost:3000")
-    assert load_settings().cors_origins == (SITE, "http://localhost:3000")
+    assert load_settings().http.cors_origins == (SITE, "http://localhost:3000")

@@ -115,9 +115,9 @@ def _cli(settings: Settings, *args: str) -> str:
     env = {
         "SVIFTDESK_AMQP_URL": settings.amqp_url,  # None: unset, the embedded bus
         "SVIFTDESK_VAR_DIR": str(settings.var_dir),  # where the embedded bus keeps its file
-        "SVIFTDESK_BUS_PREFIX": settings.bus_prefix,
+        "SVIFTDESK_BUS_PREFIX": settings.bus.bus_prefix,
         # The same topology as the services under test, so nothing is declared twice over.
-        "SVIFTDESK_RETRY_DELAYS_MS": ",".join(str(d) for d in settings.retry_delays_ms),
+        "SVIFTDESK_RETRY_DELAYS_MS": ",".join(str(d) for d in settings.bus.retry_delays_ms),
         "SVIFTDESK_SECRET_KEY": TEST_SECRET_KEY,
     }
     result = CliRunner().invoke(main, list(args), env=env)
@@ -133,7 +133,7 @@ async def _dlq(settings: Settings, *args: str) -> list[str]:
 async def test_parked_events_outlast_a_restart_and_replay_from_the_command_line(
     settings: Settings, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sink = request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    sink = request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
     calls = 0
 
     async def broken(_ctx: HandlerContext, _event: CloudEvent) -> None:
@@ -148,7 +148,7 @@ async def test_parked_events_outlast_a_restart_and_replay_from_the_command_line(
         assert response.status_code == 201, response.text
         bus = system.runtime("notifier").bus
         await eventually(lambda: bus.parked("notifier"), lambda found: len(found) == 1)
-    assert calls == 1 + len(settings.retry_delays_ms)
+    assert calls == 1 + len(settings.bus.retry_delays_ms)
 
     # The system is stopped: `dlq list` reads the parked event where it is kept.
     [entry] = await _dlq(settings, "list")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from shared.auth import load_signer
-from shared.settings import PORTS, SERVICES, Settings
+from shared.settings import PORTS, SERVICES, Settings, env_variables
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -23,7 +23,7 @@ def _compose() -> dict[str, Any]:
 
 
 def _known_variables() -> set[str]:
-    return {f"SVIFTDESK_{name.upper()}" for name in Settings.model_fields}
+    return set(env_variables())
 
 
 def test_compose_runs_every_service_on_its_port_after_migrations() -> None:

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from services.cli import main
-from shared.settings import PORTS, SERVICES, Settings
+from shared.settings import PORTS, SERVICES, MailIntakeSettings, Settings, env_variables
 from tests.support import TEST_SECRET_KEY
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -79,7 +79,7 @@ def _parses(args: list[str]) -> None:
 
 
 def _known_variables() -> set[str]:
-    return {f"SVIFTDESK_{name.upper()}" for name in Settings.model_fields}
+    return set(env_variables())
 
 
 @pytest.mark.parametrize("version", KUBE_VERSIONS)
@@ -159,7 +159,7 @@ def test_intake_takes_mail_from_outside_on_the_port_it_listens_on() -> None:
     env = {item["name"]: item["value"] for item in container.get("env", [])}
     assert env["SVIFTDESK_SMTP_LISTEN_HOST"] == "0.0.0.0"
     listen_port = int(env["SVIFTDESK_SMTP_LISTEN_PORT"])
-    assert listen_port == Settings.model_fields["smtp_listen_port"].default
+    assert listen_port == MailIntakeSettings.model_fields["smtp_listen_port"].default
     smtp = _find("Service", "sviftdesk-intake-smtp")
     assert smtp["spec"]["type"] == "LoadBalancer"
     assert smtp["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
@@ -220,4 +220,4 @@ def test_the_shipped_settings_are_valid_configuration(monkeypatch: pytest.Monkey
     monkeypatch.setenv("SVIFTDESK_SECRET_KEY", TEST_SECRET_KEY)
     settings = Settings()
     assert settings.database_url and settings.database_url.startswith("postgresql+asyncpg://")
-    assert settings.amqp_url and settings.smtp_url
+    assert settings.amqp_url and settings.deliveries.smtp_url

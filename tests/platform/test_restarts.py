@@ -14,7 +14,7 @@ from tests.support import SmtpSink, System, eventually, ticket_body
 
 
 def _sink(settings: Settings, request: pytest.FixtureRequest) -> SmtpSink | None:
-    return request.getfixturevalue("smtp_sink") if settings.smtp_url else None
+    return request.getfixturevalue("smtp_sink") if settings.deliveries.smtp_url else None
 
 
 async def test_events_for_services_not_running_are_handled_once_they_start(

@@ -23,7 +23,7 @@ async def test_old_published_events_and_processed_ids_are_purged_unpublished_kep
     assert await system.count_rows("intake", "outbox") == 3
 
     now = datetime.now(UTC)
-    long_ago = now - timedelta(hours=intake.settings.outbox_retention_hours + 1)
+    long_ago = now - timedelta(hours=intake.settings.bus.outbox_retention_hours + 1)
     async with intake.db.transaction() as session:
         ids = [row.id for row in await session.execute(select(outbox.c.id).order_by(outbox.c.id))]
         # The first: published long ago. The second: never published (the broker was away
@@ -41,7 +41,9 @@ async def test_old_published_events_and_processed_ids_are_purged_unpublished_kep
         await session.execute(
             update(inbox)
             .where(inbox.c.event_id == oldest)
-            .values(processed_at=now - timedelta(days=notifier.settings.inbox_retention_days + 1))
+            .values(
+                processed_at=now - timedelta(days=notifier.settings.bus.inbox_retention_days + 1)
+            )
         )
 
     # The relay would publish the second at once; purge as if it had not had the chance.
@@ -65,7 +67,7 @@ async def test_idempotency_keys_are_forgotten_after_their_retention(system: Syst
         )
         assert answer.status_code == 201, answer.text
     now = datetime.now(UTC)
-    long_ago = now - timedelta(hours=intake.settings.idempotency_retention_hours + 1)
+    long_ago = now - timedelta(hours=intake.settings.limits.idempotency_retention_hours + 1)
     async with intake.db.transaction() as session:
         await session.execute(update(table).where(table.c.key == "old").values(created_at=long_ago))
 

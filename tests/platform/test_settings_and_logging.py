@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 import structlog
@@ -10,7 +12,7 @@ from click.testing import CliRunner
 
 from services.cli import main
 from shared.logging import bind_correlation_id, configure_logging
-from shared.settings import Settings, SettingsError, load_settings
+from shared.settings import GROUPS, Settings, SettingsError, env_variables, load_settings
 
 
 @pytest.mark.parametrize(
@@ -42,9 +44,118 @@ def test_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.delenv(f"SVIFTDESK_{name}", raising=False)
     settings = Settings()
     assert settings.database_url_for("intake") == "sqlite+aiosqlite:///var/intake.db"
-    assert settings.amqp_url is None and settings.smtp_url is None
+    assert settings.amqp_url is None and settings.deliveries.smtp_url is None
     monkeypatch.setenv("SVIFTDESK_DATABASE_URL", "postgresql://u@db/sviftdesk")
     assert Settings().database_url_for("sla") == "postgresql+asyncpg://u@db/sviftdesk"
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+# A valid value other than the default for each setting that is not a number or a flag.
+SAMPLES = {
+    "SVIFTDESK_DATABASE_URL": "postgresql+asyncpg://u@db/sviftdesk",
+    "SVIFTDESK_AMQP_URL": "amqp://rabbit/",
+    "SVIFTDESK_SMTP_URL": "smtp://mail.example.com:25",
+    "SVIFTDESK_POLICY_FILE": "/etc/sviftdesk/policy.toml",
+    "SVIFTDESK_VAR_DIR": "/srv/var",
+    "SVIFTDESK_BUS_PREFIX": "other",
+    "SVIFTDESK_SECRET_KEY": "0123456789abcdef" * 2,
+    "SVIFTDESK_SECRET_KEYS": "0123456789abcdef" * 2 + "," + "fedcba9876543210" * 2,
+    "SVIFTDESK_WEBHOOK_ALLOWED_NETWORKS": "10.20.0.0/16",
+    "SVIFTDESK_MAIL_FROM": "Desk <desk@example.com>",
+    "SVIFTDESK_MAIL_DOMAIN": "example.com",
+    "SVIFTDESK_CORS_ORIGINS": "https://example.com",
+    "SVIFTDESK_OIDC_ISSUER": "https://sso.example.com",
+    "SVIFTDESK_OIDC_CLIENT_ID": "desk",
+    "SVIFTDESK_OIDC_CLIENT_SECRET": "secret",
+    "SVIFTDESK_OIDC_SCOPES": "openid email",
+    "SVIFTDESK_LOG_LEVEL": "DEBUG",
+    "SVIFTDESK_METRICS_HOST": "127.0.0.1",
+    "SVIFTDESK_SMTP_LISTEN_HOST": "127.0.0.1",
+    "SVIFTDESK_SUPPORT_ADDRESSES": "help@example.com",
+    "SVIFTDESK_MAIL_AUTHSERV_IDS": "mx.example.com",
+    "SVIFTDESK_SMTP_TLS_CERT_FILE": "/etc/tls/cert.pem",
+    "SVIFTDESK_SMTP_TLS_KEY_FILE": "/etc/tls/key.pem",
+    "SVIFTDESK_IMAP_URL": "imaps://user:password@imap.example.com/INBOX",
+    "SVIFTDESK_RATE_LIMIT_STORAGE_URL": "redis://cache:6379",
+    "SVIFTDESK_TRUSTED_PROXIES": "10.0.0.0/8",
+    "SVIFTDESK_TRACKER_SECRET": "secret",
+}
+# What a setting needs beside it to be valid.
+COMPANIONS = {
+    "SVIFTDESK_OIDC_ISSUER": ("SVIFTDESK_OIDC_CLIENT_ID",),
+    "SVIFTDESK_SMTP_TLS_CERT_FILE": ("SVIFTDESK_SMTP_TLS_KEY_FILE",),
+    "SVIFTDESK_SMTP_TLS_KEY_FILE": ("SVIFTDESK_SMTP_TLS_CERT_FILE",),
+}
+
+
+def _documented() -> list[str]:
+    """The variables of the README's configuration table (its first column)."""
+    names: list[str] = []
+    for line in README.read_text().splitlines():
+        if line.startswith("| `SVIFTDESK_"):
+            names += re.findall(r"SVIFTDESK_[A-Z_]+", line.split("|")[1])
+    return names
+
+
+def _sample(variable: str, default: object) -> str:
+    if variable in SAMPLES:
+        return SAMPLES[variable]
+    if variable.startswith("SVIFTDESK_RATE_LIMIT_PER_") or variable.endswith("_REVIEWS"):
+        return "1/second"
+    if variable.endswith("_MS"):
+        return "7,8"
+    if variable.endswith("_URL"):
+        return "https://elsewhere.example.com/path"
+    if isinstance(default, bool):
+        return str(not default).lower()
+    assert isinstance(default, int | float), (variable, default)
+    return str(default + 1)
+
+
+def test_every_setting_is_documented() -> None:
+    documented = _documented()
+    assert len(documented) == len(set(documented))
+    assert set(documented) == set(env_variables())
+    # The table of groups names each group, and each of its variables by name or pattern.
+    rows = [line.split("|") for line in README.read_text().splitlines()]
+    groups = {r[1].strip(" `"): r[3] for r in rows if len(r) > 3 and r[1].strip(" `") in GROUPS}
+    assert set(groups) == set(GROUPS)
+    for variable, (*group, _name) in env_variables().items():
+        if group:
+            patterns = re.findall(r"`([A-Z_*]+)`", groups[group[0]])
+            short = variable.removeprefix("SVIFTDESK_")
+            assert any(re.fullmatch(p.replace("*", ".*"), short) for p in patterns), variable
+
+
+@pytest.mark.parametrize("variable", _documented())
+def test_each_documented_variable_still_sets_its_setting(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """The settings are grouped by concern; the variables kept their flat names."""
+    path = env_variables()[variable]
+    *group, name = path
+    model = GROUPS[group[0]] if group else Settings
+    default = model.model_fields[name].default
+    for other in env_variables():
+        monkeypatch.delenv(other, raising=False)
+    for companion in (variable, *COMPANIONS.get(variable, ())):
+        monkeypatch.setenv(companion, _sample(companion, default))
+    settings = load_settings()
+    holder = getattr(settings, group[0]) if group else settings
+    assert name in holder.model_fields_set
+    assert getattr(holder, name) != default
+
+
+def test_flat_keywords_reach_their_group() -> None:
+    settings = Settings(smtp_listen_port=0, max_request_bytes=4096, var_dir=Path("v"))
+    assert settings.mail_intake.smtp_listen_port == 0
+    assert settings.limits.max_request_bytes == 4096 and settings.var_dir == Path("v")
+    copy = settings.model_copy(update={"smtp_listen_port": 2626, "log_json": False})
+    assert copy.mail_intake.smtp_listen_port == 2626 and not copy.log_json
+    assert copy.limits.max_request_bytes == 4096
+    assert settings.mail_intake.smtp_listen_port == 0
+    with pytest.raises(SettingsError, match="SVIFTDESK_SMTP_LISTEN_PORT"):
+        load_settings(smtp_listen_port=-1)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from services.portal import upstream as upstream_module
 from services.portal.outlook import outlook
 from services.portal.upstream import Upstream
-from shared.settings import Settings
+from shared.settings import PeerSettings
 
 TARGETS = {"first_response_minutes": 60}
 POLICY = {"in_force": "v2", "versions": [{"version": "v2", "targets": TARGETS}]}
@@ -38,7 +38,7 @@ async def test_the_policy_is_asked_once_a_minute_and_the_promise_each_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     asked: list[str] = []
-    upstream = Upstream(Settings(), {"sla": _sla(asked)})
+    upstream = Upstream(PeerSettings(), {"sla": _sla(asked)})
     try:
         first = await outlook(upstream, WAITING, "ru", None)
         again = await outlook(upstream, WAITING, "ru", None)

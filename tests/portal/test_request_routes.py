@@ -176,8 +176,8 @@ async def test_rating_and_beta_links_act_only_by_their_buttons(
 
     [text] = await eventually(resolved_mail, bool)
     rating = re.findall(r"^  4: (\S+)$", text, re.MULTILINE)[0]
-    assert rating.startswith(f"{system.settings.portal_public_url}/ratings/{ticket['id']}?")
-    local = rating.removeprefix(system.settings.portal_public_url)
+    assert rating.startswith(f"{system.settings.public.portal_public_url}/ratings/{ticket['id']}?")
+    local = rating.removeprefix(system.settings.public.portal_public_url)
     page = await portal.get(local)
     assert page.status_code == 200 and 'value="4" required checked' in page.text
     assert (await system.intake.get("/v1/ratings", headers=staff)).json() == []
@@ -191,8 +191,8 @@ async def test_rating_and_beta_links_act_only_by_their_buttons(
     assert (saved["score"], saved["comment"]) == (4, "Ок")
 
     beta = re.findall(r"(\S+/beta/opt-in\?token=\S+)", text)[0]
-    local = beta.removeprefix(system.settings.portal_public_url)
-    assert beta.startswith(system.settings.portal_public_url)
+    local = beta.removeprefix(system.settings.public.portal_public_url)
+    assert beta.startswith(system.settings.public.portal_public_url)
     shown = await portal.get(local)
     assert shown.status_code == 200 and "Участвовать" in shown.text
     path, token = local.split("?token=")

@@ -33,7 +33,7 @@ COOKIE_SECONDS = 10 * 60
 
 
 def _callback_url(request: Request) -> str:
-    return runtime_of(request).settings.console_public_url.rstrip("/") + CALLBACK
+    return runtime_of(request).settings.public.console_public_url.rstrip("/") + CALLBACK
 
 
 def _failed(request: Request, language: str, status: int, key: str) -> Response:
@@ -70,7 +70,7 @@ async def start_sso(request: Request) -> Response:
         path=COOKIE_PATH,
         httponly=True,
         samesite="lax",
-        secure=runtime.settings.console_public_url.startswith("https://"),
+        secure=runtime.settings.public.console_public_url.startswith("https://"),
     )
     return response
 

@@ -86,7 +86,7 @@ def _check_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin in (None, "null"):
         return
-    public = urlsplit(runtime_of(request).settings.console_public_url)
+    public = urlsplit(runtime_of(request).settings.public.console_public_url)
     own = {f"{public.scheme}://{public.netloc}", f"{request.url.scheme}://{request.url.netloc}"}
     if origin not in own:
         raise CsrfError()
@@ -156,12 +156,12 @@ async def _open_session(
     runtime = runtime_of(request)
     try:
         cookie, agent = await sessions.start(
-            runtime.db, grant, language=language, hours=runtime.settings.console_session_hours
+            runtime.db, grant, language=language, hours=runtime.settings.auth.console_session_hours
         )
     except sessions.LinkRefusedError as exc:
         return page(request, "sign_in.html.j2", language, 400, notice=str(exc))
     response = redirect("/queue")
-    secure = runtime.settings.console_public_url.startswith("https://")
+    secure = runtime.settings.public.console_public_url.startswith("https://")
     response.set_cookie(
         COOKIE,
         cookie,

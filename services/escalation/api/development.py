@@ -49,7 +49,7 @@ async def forwards_of(ticket_id: uuid.UUID, _agent: AgentDep, uow: ReadUnitDep) 
 
 async def _signed_callback(request: Request, runtime: RuntimeDep) -> CallbackIn:
     """The callback's body, once its signature is checked (before any unit of work opens)."""
-    secret = runtime.settings.tracker_secret
+    secret = runtime.settings.tracker.tracker_secret
     if secret is None:
         raise CallbackNotConfiguredError("Fix callbacks need SVIFTDESK_TRACKER_SECRET to be set.")
     raw = await request.body()

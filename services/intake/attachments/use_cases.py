@@ -196,9 +196,9 @@ async def read_form(
     if not boundary:
         raise _invalid("body", "multipart/form-data without a boundary")
     form = _Form(
-        field_bytes=settings.max_request_bytes,
-        file_bytes=settings.max_attachment_bytes,
-        total_bytes=settings.max_message_attachments_bytes,
+        field_bytes=settings.limits.max_request_bytes,
+        file_bytes=settings.limits.max_attachment_bytes,
+        total_bytes=settings.limits.max_message_attachments_bytes,
     )
     parser = MultipartParser(
         boundary,
@@ -263,7 +263,7 @@ def new_attachments(
 ) -> list[NewAttachment]:
     """The files to store with a ticket or message; a JSON one is checked against
     SVIFTDESK_MAX_ATTACHMENT_BYTES here (naming ``field``), an upload was while it arrived."""
-    limit = runtime.settings.max_attachment_bytes
+    limit = runtime.settings.limits.max_attachment_bytes
     files = []
     for index, item in enumerate(items):
         if isinstance(item, AttachmentIn):

@@ -70,7 +70,7 @@ def _parse_id(article_id: str) -> uuid.UUID:
 
 
 def _url(runtime: ServiceRuntime, article_id: uuid.UUID) -> str:
-    return runtime.settings.site_url.rstrip("/") + article_path(article_id)
+    return runtime.settings.public.site_url.rstrip("/") + article_path(article_id)
 
 
 def _visible_statuses(caller: Caller) -> tuple[str, ...]:

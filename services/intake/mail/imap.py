@@ -106,8 +106,8 @@ Opener = Callable[[str], Awaitable[Mailbox]]
 
 def poller(runtime: ServiceRuntime, opener: Opener = ImapMailbox.open) -> Worker:
     """A runtime worker that polls every SVIFTDESK_IMAP_POLL_SECONDS until cancelled."""
-    assert runtime.settings.imap_url is not None
-    url = runtime.settings.imap_url.get_secret_value()
+    assert runtime.settings.mail_intake.imap_url is not None
+    url = runtime.settings.mail_intake.imap_url.get_secret_value()
 
     async def run() -> None:
         while True:
@@ -122,6 +122,6 @@ def poller(runtime: ServiceRuntime, opener: Opener = ImapMailbox.open) -> Worker
             except Exception as exc:
                 # The mailbox or the database is away: the mail waits there, try next round.
                 log.warning("imap.poll_failed", error=type(exc).__name__)
-            await asyncio.sleep(runtime.settings.imap_poll_seconds)
+            await asyncio.sleep(runtime.settings.mail_intake.imap_poll_seconds)
 
     return run

@@ -82,7 +82,9 @@ def fingerprint(mail: InboundMail, raw: bytes) -> str:
 
 def own_addresses(runtime: ServiceRuntime) -> frozenset[str]:
     settings = runtime.settings
-    return frozenset({*settings.support_addresses, parseaddr(settings.mail_from)[1].lower()})
+    return frozenset(
+        {*settings.mail_intake.support_addresses, parseaddr(settings.public.mail_from)[1].lower()}
+    )
 
 
 def guess_language(*texts: str) -> Language:
@@ -185,15 +187,19 @@ async def _read(runtime: ServiceRuntime, raw: bytes) -> InboundMail:
     read = functools.partial(
         parse,
         raw,
-        max_attachment_bytes=settings.max_attachment_bytes,
-        max_attachments_total=settings.max_message_attachments_bytes,
+        max_attachment_bytes=settings.limits.max_attachment_bytes,
+        max_attachments_total=settings.limits.max_message_attachments_bytes,
     )
     try:
-        async with asyncio.timeout(settings.mail_parse_seconds):
+        async with asyncio.timeout(settings.mail_intake.mail_parse_seconds):
             return await asyncio.get_running_loop().run_in_executor(_READERS, read)
     except TimeoutError:
-        log.warning("inbound_mail.over_budget", seconds=settings.mail_parse_seconds, size=len(raw))
-        return _unread(f"not read within {settings.mail_parse_seconds:g} seconds")
+        log.warning(
+            "inbound_mail.over_budget",
+            seconds=settings.mail_intake.mail_parse_seconds,
+            size=len(raw),
+        )
+        return _unread(f"not read within {settings.mail_intake.mail_parse_seconds:g} seconds")
     except Exception as exc:
         log.warning("inbound_mail.unparsable", error=type(exc).__name__)
         return _unread(f"could not be parsed: {type(exc).__name__}")
@@ -271,13 +277,13 @@ async def _record(
     if decision is None:
         assert request is not None and mail.sender is not None
         settings = runtime.settings
-        window = timedelta(seconds=settings.mail_throttle_window_seconds)
+        window = timedelta(seconds=settings.mail_intake.mail_throttle_window_seconds)
         recent = await mail_queries.count_from(uow.session, mail.sender, now - window)
-        if recent >= settings.mail_throttle_messages:
+        if recent >= settings.mail_intake.mail_throttle_messages:
             decision = _Decision(
                 InboundOutcome.throttled,
-                f"more than {settings.mail_throttle_messages} messages from this "
-                f"sender within {settings.mail_throttle_window_seconds} seconds",
+                f"more than {settings.mail_intake.mail_throttle_messages} messages from this "
+                f"sender within {settings.mail_intake.mail_throttle_window_seconds} seconds",
             )
         else:
             decision, ticket_id, number, message_id = await _file(
@@ -329,8 +335,8 @@ async def _file(
     thread = thread_of(
         mail,
         recipients=recipients,
-        support_addresses=runtime.settings.support_addresses,
-        authserv_ids=runtime.settings.mail_authserv_ids,
+        support_addresses=runtime.settings.mail_intake.support_addresses,
+        authserv_ids=runtime.settings.mail_intake.mail_authserv_ids,
         signer=runtime.signer,
     )
     replied = await _replied_ticket(uow, mail, thread)

@@ -60,7 +60,7 @@ async def receive(request: Request, runtime: RuntimeDep, partner: MailPartnerDep
             errors=[{"field": "Content-Type", "reason": f"one of {', '.join(RAW_TYPES)}"}],
         )
     raw = await request.body()
-    limit = runtime.settings.max_mail_bytes
+    limit = runtime.settings.mail_intake.max_mail_bytes
     if len(raw) > limit:
         raise MailTooLargeError(f"The message is {len(raw)} bytes; the limit is {limit} bytes.")
     if not raw.strip():

@@ -69,22 +69,23 @@ class InboundHandler:
 
     def __init__(self, runtime: ServiceRuntime) -> None:
         self.runtime = runtime
-        self.addresses = frozenset(runtime.settings.support_addresses)
+        self.addresses = frozenset(runtime.settings.mail_intake.support_addresses)
         self.connections: Counter[str] = Counter()
         self.recent = RateWindow()
 
     def too_large(self) -> str:
         settings = self.runtime.settings
         return (
-            f"552 5.3.4 Message over the size limit of {describe_bytes(settings.max_mail_bytes)}"
-            f" (files: {describe_bytes(settings.max_attachment_bytes)} each, "
-            f"{describe_bytes(settings.max_message_attachments_bytes)} in all): not accepted"
+            "552 5.3.4 Message over the size limit of "
+            f"{describe_bytes(settings.mail_intake.max_mail_bytes)}"
+            f" (files: {describe_bytes(settings.limits.max_attachment_bytes)} each, "
+            f"{describe_bytes(settings.limits.max_message_attachments_bytes)} in all): not accepted"
         )
 
     def throttled(self, session: Session, envelope: Envelope) -> str | None:
         """Why this message is throttled at the door, if it is: by the connecting address and
         by the envelope sender, which a flood cannot vary as cheaply as a From header."""
-        limit = self.runtime.settings.smtp_messages_per_minute
+        limit = self.runtime.settings.mail_intake.smtp_messages_per_minute
         now = time.monotonic()
         keys = [("address", _host(session.peer))]
         if envelope.mail_from:
@@ -111,7 +112,7 @@ class InboundHandler:
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):  # only with decode_data, which we do not use
             raw = raw.encode("utf-8", "surrogateescape")
-        limit = self.runtime.settings.max_mail_header_bytes
+        limit = self.runtime.settings.mail_intake.max_mail_header_bytes
         if header_size(raw) > limit:
             # Refused, not kept: the sending server returns it to its author, who can act.
             log.warning("smtp.headers_too_large", size=header_size(raw))
@@ -193,12 +194,12 @@ class _Listener(SMTP):
 def _protocol(runtime: ServiceRuntime, handler: InboundHandler) -> SMTP:
     return _Listener(
         handler,
-        line_length_limit=runtime.settings.max_mail_bytes + 2,
-        connections=runtime.settings.smtp_connections_per_address,
+        line_length_limit=runtime.settings.mail_intake.max_mail_bytes + 2,
+        connections=runtime.settings.mail_intake.smtp_connections_per_address,
         tls_context=_tls(runtime),
-        data_size_limit=runtime.settings.max_mail_bytes,
+        data_size_limit=runtime.settings.mail_intake.max_mail_bytes,
         enable_SMTPUTF8=True,
-        hostname=runtime.settings.mail_domain,
+        hostname=runtime.settings.public.mail_domain,
         ident="SviftDesk",
     )
 
@@ -207,10 +208,15 @@ def _tls(runtime: ServiceRuntime) -> ssl.SSLContext | None:
     """The context STARTTLS uses, when a certificate is configured; the listener never asks
     for TLS (mail servers that cannot speak it still reach support)."""
     settings = runtime.settings
-    if settings.smtp_tls_cert_file is None or settings.smtp_tls_key_file is None:
+    if (
+        settings.mail_intake.smtp_tls_cert_file is None
+        or settings.mail_intake.smtp_tls_key_file is None
+    ):
         return None
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(settings.smtp_tls_cert_file, settings.smtp_tls_key_file)
+    context.load_cert_chain(
+        settings.mail_intake.smtp_tls_cert_file, settings.mail_intake.smtp_tls_key_file
+    )
     return context
 
 
@@ -218,17 +224,23 @@ def _tls(runtime: ServiceRuntime) -> ssl.SSLContext | None:
 async def listening(runtime: ServiceRuntime) -> AsyncIterator[int | None]:
     """Serve SMTP while the block runs; yields the port, or None when turned off (port 0)."""
     settings = runtime.settings
-    if not settings.smtp_listen_port:
+    if not settings.mail_intake.smtp_listen_port:
         yield None
         return
     handler = InboundHandler(runtime)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: _protocol(runtime, handler), settings.smtp_listen_host, settings.smtp_listen_port
+        lambda: _protocol(runtime, handler),
+        settings.mail_intake.smtp_listen_host,
+        settings.mail_intake.smtp_listen_port,
     )
-    log.info("smtp.listening", host=settings.smtp_listen_host, port=settings.smtp_listen_port)
+    log.info(
+        "smtp.listening",
+        host=settings.mail_intake.smtp_listen_host,
+        port=settings.mail_intake.smtp_listen_port,
+    )
     try:
-        yield settings.smtp_listen_port
+        yield settings.mail_intake.smtp_listen_port
     finally:
         server.close()
         # An idle client must not keep a stopping service alive.

@@ -84,7 +84,7 @@ async def invite(
         name=body.name,
         role=body.role,
         language=body.language,
-        link_minutes=runtime.settings.console_link_minutes,
+        link_minutes=runtime.settings.auth.console_link_minutes,
     )
     return _out(member)
 
@@ -107,6 +107,6 @@ async def change_role(
         staff_id=staff_id,
         role=body.role,
         language=body.language,
-        link_minutes=runtime.settings.console_link_minutes,
+        link_minutes=runtime.settings.auth.console_link_minutes,
     )
     return _out(member)

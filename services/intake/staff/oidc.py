@@ -87,9 +87,9 @@ def _secrets(signer: TokenSigner, seed: str) -> tuple[str, str]:
 
 
 def _configured(settings: Settings) -> tuple[str, str]:
-    if settings.oidc_issuer is None or settings.oidc_client_id is None:
+    if settings.auth.oidc_issuer is None or settings.auth.oidc_client_id is None:
         raise OidcOffError()
-    return settings.oidc_issuer, settings.oidc_client_id
+    return settings.auth.oidc_issuer, settings.auth.oidc_client_id
 
 
 async def _discover(client: httpx.AsyncClient, issuer: str) -> dict[str, Any]:
@@ -123,7 +123,7 @@ async def start(settings: Settings, signer: TokenSigner, redirect_uri: str) -> A
             "response_type": "code",
             "client_id": client_id,
             "redirect_uri": redirect_uri,
-            "scope": settings.oidc_scopes,
+            "scope": settings.auth.oidc_scopes,
             "state": state,
             "nonce": nonce,
             "code_challenge": _b64(hashlib.sha256(verifier.encode()).digest()),
@@ -152,7 +152,7 @@ def _seed_of(signer: TokenSigner, state: str, redirect_uri: str) -> str:
 async def _id_token(
     settings: Settings, client_id: str, meta: dict[str, Any], client: httpx.AsyncClient, **form: str
 ) -> str:
-    secret = settings.oidc_client_secret
+    secret = settings.auth.oidc_client_secret
     data = {"grant_type": "authorization_code", **form}
     # client_secret_basic; without a secret, a public client that names itself.
     auth = httpx.BasicAuth(client_id, secret.get_secret_value()) if secret else None

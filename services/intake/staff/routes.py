@@ -49,7 +49,7 @@ async def request_sign_in_link(
     an active staff token's address gets the link (SVIFTDESK_CONSOLE_LINK_MINUTES, once)."""
     await runtime.limiter.anonymous(request, customer=str(body.email), field="email")
     await staff_sign_in.request_link(
-        uow, str(body.email), body.language, runtime.settings.console_link_minutes
+        uow, str(body.email), body.language, runtime.settings.auth.console_link_minutes
     )
     return SignInLinkOut(
         detail="If this is a staff member's address, a sign-in link is on its way."

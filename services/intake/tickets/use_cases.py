@@ -164,7 +164,7 @@ def suggestions_out(
     runtime: ServiceRuntime, suggestions: Sequence[ArticleSuggestion]
 ) -> list[SuggestedArticleOut]:
     """The knowledge base's suggestions as the filing answer shows them, with their address."""
-    site = runtime.settings.site_url.rstrip("/")
+    site = runtime.settings.public.site_url.rstrip("/")
     return [
         SuggestedArticleOut(
             id=s.id,
@@ -264,7 +264,7 @@ def attachment_rows(
 ) -> list[NewAttachment]:
     """Rows for the attachments (their ``content`` goes to chunks); a JSON one is checked
     against SVIFTDESK_MAX_ATTACHMENT_BYTES here, an upload was while it arrived."""
-    limit = runtime.settings.max_attachment_bytes
+    limit = runtime.settings.limits.max_attachment_bytes
     rows: list[NewAttachment] = []
     for index, item in enumerate(items):
         if isinstance(item, AttachmentIn):

@@ -87,7 +87,7 @@ async def subscribe(
         url=str(body.url),
         event_types=body.events,
         secret=secret,
-        limit=runtime.settings.webhook_max_per_partner,
+        limit=runtime.settings.deliveries.webhook_max_per_partner,
     )
     return WebhookCreatedOut(id=webhook_id, url=str(body.url), events=body.events, secret=secret)
 

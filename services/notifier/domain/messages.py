@@ -119,10 +119,14 @@ def thread_headers(
 ) -> tuple[str, str | None]:
     """The Message-ID and Reply-To of a mail: signed, so that intake takes a reply quoting
     either as the customer's own words, and a forged From with a copied subject as unverified."""
-    sender = parseaddr(settings.mail_from)[1].lower()
-    support = sender if sender in settings.support_addresses else settings.support_addresses[0]
+    sender = parseaddr(settings.public.mail_from)[1].lower()
+    support = (
+        sender
+        if sender in settings.mail_intake.support_addresses
+        else settings.mail_intake.support_addresses[0]
+    )
     reply_to = reply_address(support, number, signer) if number else None
-    return message_id(delivery_id, number, settings.mail_domain, signer), reply_to
+    return message_id(delivery_id, number, settings.public.mail_domain, signer), reply_to
 
 
 def build_email(

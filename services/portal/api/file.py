@@ -57,7 +57,7 @@ UPLOADS = re.compile(r"/(embed/)?new")
 
 def framed_csp(request: Request) -> str:
     """The page's policy, but framable by the company's site (SVIFTDESK_SITE_URL) alone."""
-    origin = str(runtime_of(request).settings.site_url).rstrip("/")
+    origin = str(runtime_of(request).settings.public.site_url).rstrip("/")
     return CSP.replace("frame-ancestors 'none'", f"frame-ancestors {origin}")
 
 

@@ -19,7 +19,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import StaffRegistered, StaffRole, TicketAssigned
 from shared.db import UtcDateTime
 from shared.runtime import event_source
-from shared.settings import Settings
+from shared.settings import AuthSettings
 
 revision = "intake_0015"
 down_revision = "intake_0014"
@@ -29,7 +29,7 @@ depends_on = None
 SCHEMA = "intake"
 # Tokens of the past lived the default lifetime unless set otherwise; one that did live
 # longer is left out of "at work" early, until its holder's next token (within a day).
-LIFETIME = timedelta(hours=Settings.model_fields["staff_token_hours"].default)
+LIFETIME = timedelta(hours=AuthSettings.model_fields["staff_token_hours"].default)
 
 
 def _tables() -> tuple[sa.TableClause, sa.TableClause, sa.TableClause]:
