@@ -137,7 +137,7 @@ attachment = Table(
     Column("refused", String(200)),
 )
 
-# An attachment's bytes in pieces of files.CHUNK_BYTES: a download reads one at a time.
+# An attachment's bytes in pieces of attachments/queries.py's CHUNK_BYTES, read one at a time.
 attachment_chunk = Table(
     "attachment_chunk",
     metadata,

@@ -84,6 +84,16 @@ async def add(session: AsyncSession, files: Sequence[NewAttachment]) -> None:
             )
 
 
+async def of_ticket(session: AsyncSession, ticket_id: uuid.UUID) -> list[AttachmentRecord]:
+    """Every file of a ticket, its own and its messages', in the order they came."""
+    query = (
+        select(attachment)
+        .where(attachment.c.ticket_id == ticket_id)
+        .order_by(attachment.c.created_at, attachment.c.id)
+    )
+    return [AttachmentRecord(**row._mapping) for row in await session.execute(query)]
+
+
 async def of_message(
     session: AsyncSession, ticket_id: uuid.UUID, message_id: uuid.UUID
 ) -> list[AttachmentRecord]:

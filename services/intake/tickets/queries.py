@@ -8,10 +8,10 @@ query, no validation."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import (
     Row,
@@ -32,8 +32,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.domain.staff_tools import fts5_prefix, tsquery_prefix
 from services.intake.tables import (
-    attachment,
-    attachment_chunk,
     customer,
     idempotency_key,
     message,
@@ -142,22 +140,6 @@ class NewTicket(TypedDict):
     partner_id: uuid.UUID | None
 
 
-class NewAttachment(TypedDict):
-    """An attachment's row, and its bytes (``content``: bytes or a file; None when refused),
-    which go to chunks."""
-
-    id: uuid.UUID
-    ticket_id: uuid.UUID
-    message_id: uuid.UUID | None
-    filename: str
-    content_type: str
-    size: int
-    content: bytes | IO[bytes] | None
-    refused: str | None
-    limit: int | None
-    created_at: datetime
-
-
 class RememberedAnswer(TypedDict):
     """An idempotency key's answer, kept for a retry."""
 
@@ -180,28 +162,6 @@ class MessageRecord:
     unverified: bool
     body: str
     created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class AttachmentRecord:
-    """An attachment without its bytes."""
-
-    id: uuid.UUID
-    ticket_id: uuid.UUID
-    message_id: uuid.UUID | None
-    filename: str
-    content_type: str
-    size: int
-    created_at: datetime
-    refused: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AttachmentOnTicket(AttachmentRecord):
-    """An attachment, and whether the message it came with is for staff only (an internal
-    note, an unverified mail); None for the ticket's own files."""
-
-    internal: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,70 +465,6 @@ async def mark_verified(session: AsyncSession, message_id: uuid.UUID) -> bool:
         .values(unverified=False)
     )
     return await execute_count(session, statement) == 1
-
-
-# An attachment's bytes are written and read in pieces of this size.
-CHUNK_BYTES = 256 * 1024
-
-
-def _pieces(content: bytes | IO[bytes] | None) -> Iterator[bytes]:
-    if content is None:
-        return
-    if isinstance(content, bytes):
-        view = memoryview(content)
-        for start in range(0, len(view), CHUNK_BYTES):
-            yield bytes(view[start : start + CHUNK_BYTES])
-        return
-    content.seek(0)
-    while piece := content.read(CHUNK_BYTES):
-        yield piece
-
-
-async def add_attachments(session: AsyncSession, rows: Sequence[NewAttachment]) -> None:
-    """The attachments' rows, then each one's ``content`` (bytes or a file) in chunks."""
-    if not rows:
-        return
-    columns = set(attachment.c.keys())
-    await insert_rows(
-        session, attachment, [{k: v for k, v in r.items() if k in columns} for r in rows]
-    )
-    for row in rows:
-        for seq, piece in enumerate(_pieces(row["content"])):
-            await session.execute(
-                attachment_chunk.insert().values(attachment_id=row["id"], seq=seq, data=piece)
-            )
-
-
-async def attachments_of(session: AsyncSession, ticket_id: uuid.UUID) -> list[AttachmentRecord]:
-    """Every attachment of a ticket (the bytes are elsewhere)."""
-    query = (
-        select(attachment)
-        .where(attachment.c.ticket_id == ticket_id)
-        .order_by(attachment.c.created_at, attachment.c.id)
-    )
-    return [AttachmentRecord(**row._mapping) for row in await session.execute(query)]
-
-
-async def attachment_chunk_of(
-    session: AsyncSession, attachment_id: uuid.UUID, seq: int
-) -> bytes | None:
-    query = select(attachment_chunk.c.data).where(
-        attachment_chunk.c.attachment_id == attachment_id, attachment_chunk.c.seq == seq
-    )
-    data = (await session.execute(query)).scalar_one_or_none()
-    return None if data is None else bytes(data)
-
-
-async def get_attachment(
-    session: AsyncSession, ticket_id: uuid.UUID, attachment_id: uuid.UUID
-) -> AttachmentOnTicket | None:
-    query = (
-        select(attachment, (message.c.internal | message.c.unverified).label("internal"))
-        .outerjoin(message, message.c.id == attachment.c.message_id)
-        .where(attachment.c.id == attachment_id, attachment.c.ticket_id == ticket_id)
-    )
-    row = (await session.execute(query)).first()
-    return None if row is None else AttachmentOnTicket(**row._mapping)
 
 
 async def add_timeline(

@@ -19,15 +19,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.attachments.use_cases import Upload
+from services.intake.attachments import queries as attachment_queries
+from services.intake.attachments.queries import NewAttachment
+from services.intake.attachments.use_cases import Upload, new_attachments
 from services.intake.domain import lifecycle
 from services.intake.domain.callers import Caller
 from services.intake.domain.categories import categorise
 from services.intake.domain.staff_tools import NEEDS_REPLY_STATUSES
 from services.intake.domain.tickets import (
     INITIAL_STATUS,
-    check_attachment_size,
-    clean_filename,
     format_number,
     new_access_seed,
     parse_number,
@@ -40,14 +40,12 @@ from services.intake.mail import queries as mail_queries
 from services.intake.mail.queries import MailSource
 from services.intake.schemas import (
     RAW_MAIL_URL,
-    AttachmentIn,
     AttachmentOut,
     MailSourceOut,
     MessageOut,
 )
 from services.intake.tickets import queries
 from services.intake.tickets.queries import (
-    NewAttachment,
     RememberedAnswer,
     TicketChanges,
     TicketWithCustomer,
@@ -253,40 +251,6 @@ async def change_status(
     )
 
 
-def attachment_rows(
-    runtime: ServiceRuntime,
-    items: Sequence[AttachmentIn | Upload],
-    *,
-    field: str,
-    ticket_id: uuid.UUID,
-    message_id: uuid.UUID | None,
-    at: datetime,
-) -> list[NewAttachment]:
-    """Rows for the attachments (their ``content`` goes to chunks); a JSON one is checked
-    against SVIFTDESK_MAX_ATTACHMENT_BYTES here, an upload was while it arrived."""
-    limit = runtime.settings.limits.max_attachment_bytes
-    rows: list[NewAttachment] = []
-    for index, item in enumerate(items):
-        if isinstance(item, AttachmentIn):
-            check_attachment_size(f"{field}.{index}.data", len(item.data), limit)
-            item = Upload(item.filename, item.content_type, len(item.data), item.data)
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "ticket_id": ticket_id,
-                "message_id": message_id,
-                "filename": clean_filename(item.filename)[:255] or "attachment",
-                "content_type": item.content_type.lower()[:127],
-                "size": item.size,
-                "content": item.content,
-                "refused": item.refused and item.refused[:200],
-                "limit": item.limit,
-                "created_at": at,
-            }
-        )
-    return rows
-
-
 @dataclass(frozen=True)
 class Filing:
     """One request to file, with everything decided before its transaction."""
@@ -402,7 +366,7 @@ def new_filing(
         access_seed=seed,
         access_key_id=key_id,
         received_at=received_at,
-        attachments=attachment_rows(
+        attachments=new_attachments(
             runtime,
             [*request.attachments, *uploads],
             field="attachments",
@@ -516,7 +480,7 @@ async def file_tickets(
             for f, ref in zip(filings, refs, strict=True)
         ],
     )
-    await queries.add_attachments(session, [row for f in filings for row in f.attachments])
+    await attachment_queries.add(session, [row for f in filings for row in f.attachments])
     for f in filings:
         if f.held_complaint:
             await record(
@@ -553,7 +517,9 @@ async def file_tickets(
             access_seed=f.access_seed,
             access_key_id=f.access_key_id,
             suggested_articles=list(f.suggestions),
-            attachments=[AttachmentRef.model_validate(row) for row in f.attachments],
+            attachments=[
+                AttachmentRef.model_validate(row, from_attributes=True) for row in f.attachments
+            ],
         )
         events.append(Staged(event, f.ticket_id, f.correlation_id))
         answer = TicketCreatedOut(
@@ -686,7 +652,7 @@ async def ticket_view(session: AsyncSession, row: TicketWithCustomer, viewer: Vi
     shown = viewer is not Viewer.partner or partner_sees_contact(row.share_with_partners)
     messages = await queries.messages_of(session, row.id, internal=staff)
     files: dict[uuid.UUID | None, list[AttachmentOut]] = {}
-    for file in await queries.attachments_of(session, row.id):
+    for file in await attachment_queries.of_ticket(session, row.id):
         files.setdefault(file.message_id, []).append(
             AttachmentOut(
                 id=file.id,
