@@ -27,8 +27,8 @@ from services.intake.tickets.use_cases import (
     TicketNotFoundError,
     customer_ref,
     parse_ticket_id,
-    record,
     require_customer,
+    tell,
     viewer_of,
 )
 from shared.contracts.events import (
@@ -52,17 +52,10 @@ async def request_escalation(
     require_customer(viewer_of(row, caller), "ask for escalation")
     assert row is not None
     lifecycle.check_open_for_requests(TicketStatus(row.status))
-    await record(
-        uow.session,
-        row.id,
-        now,
+    await tell(
+        uow,
+        row,
         TimelineKind.escalation_requested,
-        Actor.customer,
-        row.customer_id,
-        public=True,
-        reason=request.reason,
-    )
-    await uow.stage(
         TicketEscalationRequested(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -70,7 +63,10 @@ async def request_escalation(
             requested_at=now,
             customer=customer_ref(row),
         ),
-        subject=row.id,
+        actor=Actor.customer,
+        actor_id=row.customer_id,
+        at=now,
+        reason=request.reason,
     )
     return EscalationOut(id=row.id, number=format_number(row.number), requested_at=now)
 
@@ -121,17 +117,10 @@ async def _rate(
     except IntegrityError:
         # The same resolution rated by a concurrent request (the unit is rolled back).
         raise lifecycle.AlreadyRatedError() from None
-    await record(
-        session,
-        row.id,
-        now,
+    await tell(
+        uow,
+        row,
         TimelineKind.rated,
-        Actor.customer,
-        row.customer_id,
-        public=True,
-        score=request.score,
-    )
-    await uow.stage(
         TicketSatisfactionRated(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -139,7 +128,10 @@ async def _rate(
             comment=request.comment,
             rated_at=now,
         ),
-        subject=row.id,
+        actor=Actor.customer,
+        actor_id=row.customer_id,
+        at=now,
+        score=request.score,
     )
     return RatingOut(
         id=rating_id, number=format_number(row.number), score=request.score, rated_at=now
@@ -159,17 +151,10 @@ async def set_consent(
         await queries.set_ticket(
             uow.session, row.id, share_with_partners=request.share_with_partners
         )
-        await record(
-            uow.session,
-            row.id,
-            now,
+        await tell(
+            uow,
+            row,
             TimelineKind.consent_changed,
-            Actor.customer,
-            row.customer_id,
-            public=True,
-            share_with_partners=request.share_with_partners,
-        )
-        await uow.stage(
             TicketConsentChanged(
                 ticket_id=row.id,
                 number=format_number(row.number),
@@ -179,6 +164,9 @@ async def set_consent(
                     update={"share_with_partners": request.share_with_partners}
                 ),
             ),
-            subject=row.id,
+            actor=Actor.customer,
+            actor_id=row.customer_id,
+            at=now,
+            share_with_partners=request.share_with_partners,
         )
     return ConsentOut(id=row.id, share_with_partners=request.share_with_partners)

@@ -71,6 +71,7 @@ from shared.contracts.events import (
     Category,
     Channel,
     CustomerRef,
+    EventPayload,
     Language,
     PartnerRef,
     TicketCreated,
@@ -199,6 +200,23 @@ async def record(
     )
 
 
+async def tell(
+    uow: UnitOfWork,
+    row: TicketWithCustomer,
+    kind: TimelineKind,
+    event: EventPayload,
+    *,
+    actor: Actor,
+    actor_id: uuid.UUID | None,
+    at: datetime,
+    public: bool = True,
+    **detail: Any,
+) -> None:
+    """A ticket's news, told together: its timeline entry and its event."""
+    await record(uow.session, row.id, at, kind, actor, actor_id, public=public, **detail)
+    await uow.stage(event, subject=row.id)
+
+
 async def change_status(
     uow: UnitOfWork,
     row: TicketWithCustomer,
@@ -221,20 +239,10 @@ async def change_status(
         changes["awaiting_reply_since"] = None  # the note is the agents' word to the customer
     if not await queries.update_ticket_if(uow.session, row.id, expected_status=current, **changes):
         raise ChangedMeanwhileError()
-    await record(
-        uow.session,
-        row.id,
-        at,
+    await tell(
+        uow,
+        row,
         TimelineKind.status_changed,
-        actor,
-        actor_id,
-        public=True,
-        from_status=current,
-        to_status=target,
-        note=note,
-        partner=partner.model_dump(mode="json") if partner else None,
-    )
-    await uow.stage(
         TicketStatusChanged(
             ticket_id=row.id,
             number=format_number(row.number),
@@ -247,7 +255,13 @@ async def change_status(
             customer=customer_ref(row),
             cause=cause,
         ),
-        subject=row.id,
+        actor=actor,
+        actor_id=actor_id,
+        at=at,
+        from_status=current,
+        to_status=target,
+        note=note,
+        partner=partner.model_dump(mode="json") if partner else None,
     )
 
 
