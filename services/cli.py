@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import importlib
 import signal
 import socket
@@ -25,11 +24,10 @@ from shared.db import Database
 from shared.logging import configure_logging
 from shared.migrations import upgrade
 from shared.runtime import make_bus
-from shared.serving import Server, server_config
+from shared.serving import Server, server_config, tune_gc
 from shared.settings import PORTS, SERVICES, Settings, SettingsError, load_settings
 
 SERVICE_CHOICE = click.Choice(SERVICES)
-GC_THRESHOLD = 10_000
 # How long `run` waits for its servers to stop before cancelling them.
 SHUTDOWN_GRACE_SECONDS = 15.0
 
@@ -197,6 +195,7 @@ async def _run_all(
         )
         for name in SERVICES
     }
+    tune_gc()
     loop = asyncio.get_running_loop()
     serving = asyncio.gather(
         *(server.serve(sockets=[sockets[name]]) for name, server in servers.items())
@@ -238,17 +237,6 @@ async def _run_all(
         await bus.close()
 
 
-def _tune_gc() -> None:
-    """Requests allocate many short-lived objects; the default thresholds run the cyclic
-    collector every few hundred of them, a large share of a busy worker's time. Objects built
-    at start-up (the app, its models) are frozen out of every later collection. Not much
-    higher, though: a young-generation pass stops the loop for a time that grows with the
-    threshold (measured at 600 tickets/s: 2-7 ms at 10,000, 18-25 ms at 50,000)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 20, 20)
-
-
 @main.command()
 @click.argument("service", type=SERVICE_CHOICE)
 @click.option("--host", default="0.0.0.0", show_default=True)
@@ -288,7 +276,7 @@ def serve(service: str, host: str, port: int | None) -> None:
         app = app_factory(service)(settings)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    _tune_gc()
+    tune_gc()
     config = server_config(
         app,
         host=host,
