@@ -229,3 +229,36 @@ async def test_a_reply_to_a_closed_request_opens_the_new_one(
     assert f"Path=/requests/{new}" in replied.headers["set-cookie"]
     opened = await portal.get(f"/requests/{new}")
     assert opened.status_code == 200 and "Проблема вернулась" in opened.text
+
+
+async def test_an_address_naming_no_request_never_reaches_intake(system: System) -> None:
+    asked: list[str] = []
+
+    class Recorded(httpx.ASGITransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            asked.append(request.url.path)
+            return await super().handle_async_request(request)
+
+    transports: dict[str, httpx.AsyncBaseTransport] = {
+        name: httpx.ASGITransport(app=system.apps[name]) for name in ("sla", "escalation")
+    }
+    transports["intake"] = Recorded(app=system.apps["intake"])
+    app = create_app(system.settings, bus=system.runtime("intake").bus, transports=transports)
+    ticket = await _filed(system)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://portal"
+    ) as portal:
+        for address in ("/requests/%2e%2e", "/requests/%2e", "/requests/a%20b", "/requests/SC-1;x"):
+            opened = await portal.get(address, params={"key": ticket["access_token"]})
+            assert opened.status_code == 404, address
+            portal.cookies.set("sviftdesk_portal_key", ticket["access_token"])
+            shown = await portal.get(address)
+            assert shown.status_code == 401, address
+            download = await portal.get(f"{address}/attachments/{ticket['id']}")
+            assert download.status_code == 404, address
+        assert asked == [], asked
+        # The request's own address still opens it, through intake.
+        opened = await portal.get(
+            f"/requests/{ticket['number']}", params={"key": ticket["access_token"]}
+        )
+        assert opened.status_code == 303 and asked == [f"/v1/tickets/{ticket['number']}"]

@@ -38,6 +38,9 @@ KEY_DAYS = 180
 UPLOADS = re.compile(r"/requests/[^/]+/messages")
 MAX_FILES = 10
 # The notice a finished action leaves on the page it returns to (?done=…).
+# A request's address names it by number (SC-000042) or id: anything else (``..`` decoded
+# from ``%2e%2e``) opens nothing, and never reaches intake as part of a path.
+TICKET_REF = re.compile(r"[A-Za-z0-9-]{1,64}")
 DONE = ("replied", "escalated", "rated", "consent")
 
 
@@ -124,6 +127,8 @@ def _opened(request: Request, number: str, key: str, done: str | None = None) ->
 
 async def _read(request: Request, ticket: str, key: str) -> dict[str, Any] | None:
     """The ticket as its customer sees it; None if the key does not open it (any more)."""
+    if not TICKET_REF.fullmatch(ticket):
+        return None
     try:
         found: dict[str, Any] = await upstream_of(request).json(
             "intake", "GET", f"/v1/tickets/{quote(ticket, safe='')}", key=key
@@ -328,6 +333,8 @@ async def download(request: Request, ticket: str, attachment_id: uuid.UUID) -> R
     key = key_of(request)
     if key is None:
         return page(request, "request_locked.html.j2", 401, personal=True, reason="no_key")
+    if not TICKET_REF.fullmatch(ticket):
+        return page(request, "not_found.html.j2", 404)
     client = upstream_of(request).client("intake")
     upstream_request = client.build_request(
         "GET",
