@@ -32,7 +32,7 @@ from services.intake.staff import queries
 from shared import signin
 from shared.auth import Role, TokenSigner, UnauthorizedError
 from shared.errors import NotFoundError, ProblemError
-from shared.settings import Settings
+from shared.settings import AuthSettings
 from shared.unit_of_work import UnitOfWork
 
 STATE_PURPOSE = "oidc-state"
@@ -86,10 +86,10 @@ def _secrets(signer: TokenSigner, seed: str) -> tuple[str, str]:
     return signer.derive("oidc-pkce", seed)[1], signer.derive("oidc-nonce", seed)[1]
 
 
-def _configured(settings: Settings) -> tuple[str, str]:
-    if settings.auth.oidc_issuer is None or settings.auth.oidc_client_id is None:
+def _configured(auth: AuthSettings) -> tuple[str, str]:
+    if auth.oidc_issuer is None or auth.oidc_client_id is None:
         raise OidcOffError()
-    return settings.auth.oidc_issuer, settings.auth.oidc_client_id
+    return auth.oidc_issuer, auth.oidc_client_id
 
 
 async def _discover(client: httpx.AsyncClient, issuer: str) -> dict[str, Any]:
@@ -109,9 +109,9 @@ async def _discover(client: httpx.AsyncClient, issuer: str) -> dict[str, Any]:
     return meta
 
 
-async def start(settings: Settings, signer: TokenSigner, redirect_uri: str) -> AuthorizationStart:
+async def start(auth: AuthSettings, signer: TokenSigner, redirect_uri: str) -> AuthorizationStart:
     """Where to send the browser, and the state the callback must bring back."""
-    issuer, client_id = _configured(settings)
+    issuer, client_id = _configured(auth)
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         meta = await _discover(client, issuer)
     seed = secrets.token_urlsafe(16)
@@ -123,7 +123,7 @@ async def start(settings: Settings, signer: TokenSigner, redirect_uri: str) -> A
             "response_type": "code",
             "client_id": client_id,
             "redirect_uri": redirect_uri,
-            "scope": settings.auth.oidc_scopes,
+            "scope": auth.oidc_scopes,
             "state": state,
             "nonce": nonce,
             "code_challenge": _b64(hashlib.sha256(verifier.encode()).digest()),
@@ -150,17 +150,17 @@ def _seed_of(signer: TokenSigner, state: str, redirect_uri: str) -> str:
 
 
 async def _id_token(
-    settings: Settings, client_id: str, meta: dict[str, Any], client: httpx.AsyncClient, **form: str
+    auth: AuthSettings, client_id: str, meta: dict[str, Any], client: httpx.AsyncClient, **form: str
 ) -> str:
-    secret = settings.auth.oidc_client_secret
+    secret = auth.oidc_client_secret
     data = {"grant_type": "authorization_code", **form}
     # client_secret_basic; without a secret, a public client that names itself.
-    auth = httpx.BasicAuth(client_id, secret.get_secret_value()) if secret else None
-    if auth is None:
+    basic = httpx.BasicAuth(client_id, secret.get_secret_value()) if secret else None
+    if basic is None:
         data["client_id"] = client_id
     try:
         response = await client.post(
-            meta["token_endpoint"], data=data, auth=auth or httpx.USE_CLIENT_DEFAULT
+            meta["token_endpoint"], data=data, auth=basic or httpx.USE_CLIENT_DEFAULT
         )
     except httpx.HTTPError as exc:
         raise OidcProviderError() from exc
@@ -211,7 +211,7 @@ def _verified_email(token: str, keys: KeySet, issuer: str, client_id: str, nonce
 
 async def finish(
     uow: UnitOfWork,
-    settings: Settings,
+    auth: AuthSettings,
     signer: TokenSigner,
     *,
     code: str,
@@ -220,13 +220,13 @@ async def finish(
 ) -> str:
     """The provider's code for a one-time console sign-in token (as a mailed link carries)
     of the active staff credential with the id_token's verified address."""
-    issuer, client_id = _configured(settings)
+    issuer, client_id = _configured(auth)
     seed = _seed_of(signer, state, redirect_uri)
     verifier, nonce = _secrets(signer, seed)
     async with httpx.AsyncClient(timeout=TIMEOUT) as client:
         meta = await _discover(client, issuer)
         token = await _id_token(
-            settings, client_id, meta, client,
+            auth, client_id, meta, client,
             code=code, redirect_uri=redirect_uri, code_verifier=verifier,
         )  # fmt: skip
         keys = await _keys(client, meta["jwks_uri"])

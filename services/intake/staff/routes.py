@@ -184,7 +184,7 @@ class OidcFinishIn(BaseModel):
     responses=SSO_PROBLEMS,
 )
 async def start_oidc_sign_in(body: OidcStartIn, runtime: RuntimeDep) -> OidcStartOut:
-    started = await staff_oidc.start(runtime.settings, runtime.signer, str(body.redirect_uri))
+    started = await staff_oidc.start(runtime.settings.auth, runtime.signer, str(body.redirect_uri))
     return OidcStartOut(url=started.url, state=started.state)
 
 
@@ -202,7 +202,7 @@ async def finish_oidc_sign_in(
     member with that address gets a one-time sign-in token. Any refusal is the same 401."""
     token = await staff_oidc.finish(
         uow,
-        runtime.settings,
+        runtime.settings.auth,
         runtime.signer,
         code=body.code,
         state=body.state,
