@@ -13,15 +13,16 @@ import hashlib
 import math
 import time
 import uuid
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import structlog
 from fastapi import Request
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem, WindowStats, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
@@ -37,6 +38,7 @@ log = structlog.get_logger(__name__)
 Network = IPv4Network | IPv6Network
 STORAGE_TIMEOUT_SECONDS = 0.5
 STORAGE_RETRY_SECONDS = 5.0  # after a failure, requests go unlimited this long
+SWEEP_SECONDS = 60.0  # how often the in-process windows forget keys with no hit left in them
 
 # For the OpenAPI document of every limited operation.
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
@@ -118,26 +120,88 @@ def _hashed(value: str) -> str:
     return hashlib.sha256(value.lower().encode()).hexdigest()[:32]
 
 
+class Windows(Protocol):
+    """Moving windows: what ``limits``' moving-window strategy offers, and ``LocalWindows``."""
+
+    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats: ...
+
+
+class LocalWindows:
+    """Moving windows in this process, for ``memory://``. (The ``limits`` package's own memory
+    storage, after every hit, walks every key it holds with a thread hop each: with a day's
+    customers as keys it kept a core busy under any steady load.) A key keeps the times of its
+    hits, oldest first, and drops those out of its window when hit; keys with none left are
+    forgotten in a sweep once a minute."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._hits: dict[str, tuple[float, deque[float]]] = {}  # key: (its window, times)
+        self._next_sweep = clock() + SWEEP_SECONDS
+
+    def _live(self, item: RateLimitItem, identifiers: tuple[str, ...], now: float) -> deque[float]:
+        window = float(item.get_expiry())
+        _, times = self._hits.setdefault(item.key_for(*identifiers), (window, deque()))
+        while times and times[0] <= now - window:
+            times.popleft()
+        return times
+
+    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        times = self._live(item, identifiers, now)
+        if len(times) >= item.amount:
+            return False
+        times.append(now)
+        return True
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        now = self._clock()
+        times = self._live(item, identifiers, now)
+        reset = times[0] + item.get_expiry() if times else now
+        return WindowStats(reset, max(0, item.amount - len(times)))
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + SWEEP_SECONDS
+        idle = [
+            key
+            for key, (window, times) in self._hits.items()
+            if not times or times[-1] <= now - window
+        ]
+        for key in idle:
+            del self._hits[key]
+
+    def __len__(self) -> int:
+        """The keys held (a sweep forgets idle ones)."""
+        return len(self._hits)
+
+
+def _shared(url: str) -> Windows:
+    """Windows in a storage every replica shares (Redis), by the ``limits`` package."""
+    options: dict[str, Any] = {}
+    if url.startswith("redis"):
+        # An unreachable Redis costs a request at most a second, never a hang: it is asked
+        # once, without retries, and the request goes on without a limit.
+        options = {
+            "implementation": "redispy",
+            "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
+            "socket_timeout": STORAGE_TIMEOUT_SECONDS,
+            "retry": Retry(NoBackoff(), 0),
+        }
+    storage = storage_from_string(_async_storage_url(url), **options)
+    assert isinstance(storage, Storage)  # the async+ scheme gives the asyncio variant
+    return MovingWindowRateLimiter(storage)
+
+
 class RateLimiter:
     """One service's budgets; routes call ``anonymous`` or ``partner`` before they act."""
 
     def __init__(self, limits: RateLimitSettings, namespace: str) -> None:
         """``namespace`` keeps this service's counts apart in a shared storage."""
         url = limits.rate_limit_storage_url
-        options: dict[str, Any] = {}
-        if url.startswith("redis"):
-            # An unreachable Redis costs a request at most a second, never a hang: it is
-            # asked once, without retries, and the request goes on without a limit.
-            options = {
-                "implementation": "redispy",
-                "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
-                "socket_timeout": STORAGE_TIMEOUT_SECONDS,
-                "retry": Retry(NoBackoff(), 0),
-            }
-        storage = storage_from_string(_async_storage_url(url), **options)
-        assert isinstance(storage, Storage)  # the async+ scheme gives the asyncio variant
-        self.storage = storage
-        self.strategy = MovingWindowRateLimiter(self.storage)
+        self.windows = LocalWindows() if urlsplit(url).scheme == "memory" else _shared(url)
         self.namespace = namespace
         self.trusted = [ip_network(cidr, strict=False) for cidr in limits.trusted_proxies]
         self.per_client = parse_many(limits.rate_limit_per_client)
@@ -192,8 +256,8 @@ class RateLimiter:
         try:
             async with asyncio.timeout(STORAGE_TIMEOUT_SECONDS * 2):
                 for limit in limits:
-                    if not await self.strategy.hit(limit, self.namespace, kind, key):
-                        stats = await self.strategy.get_window_stats(
+                    if not await self.windows.hit(limit, self.namespace, kind, key):
+                        stats = await self.windows.get_window_stats(
                             limit, self.namespace, kind, key
                         )
                         return limit, max(1, math.ceil(stats.reset_time - time.time()))
