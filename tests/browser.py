@@ -8,7 +8,6 @@ socket, as a person's would.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -27,7 +26,7 @@ from shared.bus import Bus
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.conftest import free_port
-from tests.support import System, eventually
+from tests.support import System, eventually, uvicorn_serving
 
 CHROMIUM = os.environ.get("SVIFTDESK_TEST_CHROMIUM", "/usr/bin/chromium")
 # Where the screenshots go: a folder of the test's own, or docs/screenshots when asked.
@@ -90,23 +89,17 @@ async def served(
         }
         bus = None if own.amqp_url else system.runtime("intake").bus
         app = create_app(own, bus=bus, transports=transports)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                # As `sviftdesk serve` runs it: no access log (an address can carry a key) and
-                # no dictConfig of uvicorn's own rewiring the process's loggers for every later
-                # test in this worker.
-                app,
-                host="127.0.0.1",
-                port=port,
-                log_config=None,
-                access_log=False,
-                lifespan="on",
-            )
+        config = uvicorn.Config(
+            # As `sviftdesk serve` runs it: no access log (an address can carry a key).
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
         )
-        serving = asyncio.create_task(server.serve())
-        try:
+        async with uvicorn_serving(config):
             runtime: ServiceRuntime = app.state.runtime
-            await eventually(lambda: _started(server), bool, timeout=20)
             await eventually(lambda: _connected(runtime), bool, timeout=20)
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM)
@@ -114,13 +107,6 @@ async def served(
                     yield system, app, url, browser
                 finally:
                     await browser.close()
-        finally:
-            server.should_exit = True
-            await serving
-
-
-async def _started(server: uvicorn.Server) -> bool:
-    return server.started
 
 
 async def _connected(runtime: ServiceRuntime) -> bool:

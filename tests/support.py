@@ -21,6 +21,7 @@ from ssl import SSLContext
 from typing import Any, Self, TypeVar
 
 import httpx
+import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy import func, select
@@ -58,6 +59,25 @@ first_response_minutes = 1440
 business_day_minutes = 540
 warning_threshold = 0.75
 """
+
+
+@asynccontextmanager
+async def uvicorn_serving(config: uvicorn.Config) -> AsyncIterator[uvicorn.Server]:
+    """A real uvicorn serving ``config`` in this event loop, once it has started; stopped when
+    done. (Pass ``log_config=None``: uvicorn's own dictConfig would rewire the process's
+    loggers for every later test in this worker.)"""
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                if task.done():
+                    task.result()  # its error (a port taken, say), not a timeout
+                await asyncio.sleep(0.02)
+        yield server
+    finally:
+        server.should_exit = True
+        await task
 
 
 async def eventually(

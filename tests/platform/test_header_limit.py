@@ -8,11 +8,11 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 
 from services.cli import app_factory
 from shared.serving import server_config
 from shared.settings import Settings
+from tests.support import uvicorn_serving
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"])  # no storage involved
 
@@ -23,14 +23,8 @@ async def port(settings: Settings) -> AsyncIterator[int]:
     config = server_config(
         app_factory("sla")(settings), host="127.0.0.1", port=0, max_header_bytes=4096
     )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(20):
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
-            await asyncio.sleep(0.05)
-    yield server.servers[0].sockets[0].getsockname()[1]
-    server.should_exit = True
-    await task
+    async with uvicorn_serving(config) as server:
+        yield server.servers[0].sockets[0].getsockname()[1]
 
 
 async def exchange(port: int, head: bytes, rest: bytes = b"") -> bytes:

@@ -4,7 +4,6 @@ customer's name, address, subject or key, whatever fails."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -34,7 +33,7 @@ from shared.logging import configure_logging
 from shared.settings import Settings
 from tests.conftest import free_port
 from tests.events import envelope
-from tests.support import System, eventually, ticket_body
+from tests.support import System, eventually, ticket_body, uvicorn_serving
 
 # Nothing here depends on where the data is kept.
 embedded = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
@@ -112,18 +111,8 @@ async def _served(app: FastAPI) -> AsyncIterator[str]:
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=True, lifespan="off"
     )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        return bool(server.started)
-
-    await eventually(started, bool)
-    try:
+    async with uvicorn_serving(config):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @embedded
