@@ -22,9 +22,7 @@ from services.console.live import LiveHub, stream
 from services.console.notices import Notice
 from shared import signin
 from shared.auth import Role
-from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import (
-    EventPayload,
     StaffNoticeKind,
     StaffNotified,
     StaffRegistered,
@@ -36,14 +34,11 @@ from shared.serving import Server, server_config
 from shared.settings import Settings
 from tests.console.conftest import Desk
 from tests.console.test_console import signed_in
+from tests.events import envelope
 from tests.intake.helpers import issue, new_ticket
 
 ANNA = "anna@sviftcommunity.ru"
 BORIS = "boris@sviftcommunity.ru"
-
-
-def _event(payload: EventPayload) -> CloudEvent:
-    return payload.to_event(source="/sviftdesk/test", subject=None, correlation_id=None)
 
 
 def _notified(email: str, staff_id: uuid.UUID, number: str = "SD-1") -> StaffNotified:
@@ -99,14 +94,14 @@ async def test_notices_are_kept_once_for_their_person_and_streamed_live(
         # Anna holds two tokens (today's and yesterday's); the notifier addressed today's.
         today, yesterday = _registered(ANNA), _registered(ANNA)
         for registered in (today, yesterday):
-            await consume(_event(registered))
+            await consume(envelope(registered))
         handed = _notified(ANNA, today.credential_id)
-        event = _event(handed)
+        event = envelope(handed)
         await consume(event)
         await consume(event)  # the bus delivered it twice
         # The notifier told of the same cause again (its own redelivery): a new event id.
-        await consume(_event(handed.model_copy(update={"notified_at": datetime.now(UTC)})))
-        await consume(_event(_notified(BORIS, uuid.uuid4())))
+        await consume(envelope(handed.model_copy(update={"notified_at": datetime.now(UTC)})))
+        await consume(envelope(_notified(BORIS, uuid.uuid4())))
 
         for session_token in (today.credential_id, yesterday.credential_id):
             [kept] = await notices.newest(runtime.db, session_token)
@@ -114,7 +109,7 @@ async def test_notices_are_kept_once_for_their_person_and_streamed_live(
             assert await notices.unread(runtime.db, session_token) == 1
         # Before the console heard of a token, the notices addressed to it still find it.
         stranger = uuid.uuid4()
-        await consume(_event(_notified("new@sviftcommunity.ru", stranger)))
+        await consume(envelope(_notified("new@sviftcommunity.ru", stranger)))
         assert [n.number for n in await notices.newest(runtime.db, stranger)] == ["SD-1"]
 
         # Live: the count at once, then each new notice of hers, and the queue's changes.
@@ -122,8 +117,8 @@ async def test_notices_are_kept_once_for_their_person_and_streamed_live(
         assert (await anext(events)).startswith("retry:")
         assert await _next(events) == ("unread", {"count": 1})
         pending = asyncio.ensure_future(_next(events))
-        await consume(_event(_notified(BORIS, uuid.uuid4(), "SD-8")))  # not hers
-        await consume(_event(_notified(ANNA, today.credential_id, "SD-2")))
+        await consume(envelope(_notified(BORIS, uuid.uuid4(), "SD-8")))  # not hers
+        await consume(envelope(_notified(ANNA, today.credential_id, "SD-2")))
         name, data = await pending
         assert (name, data["text"], data["unread"]) == ("notice", "SD-2", 2)
         # An agent put a ticket back: the queue changed.
@@ -136,7 +131,7 @@ async def test_notices_are_kept_once_for_their_person_and_streamed_live(
             assigned_at=datetime.now(UTC),
         )
         pending = asyncio.ensure_future(_next(events))
-        await consume(_event(put_back))
+        await consume(envelope(put_back))
         assert (await pending)[0] == "queue"
 
         # Marking read: up to the newest the page showed; one that came after stays unread.
