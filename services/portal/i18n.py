@@ -79,6 +79,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "рассмотрит старший специалист.",
         "req_review_reason": "Почему это нужно",
         "req_review_send": "Попросить рассмотрения",
+        "req_review_asked": "Вы уже попросили о рассмотрении",
         "req_consent": "Контакты для партнёров",
         "req_consent_help": "Если вопрос касается стороннего сервиса, партнёр, который над ним "
         "работает, может видеть ваше имя и адрес — только с вашего согласия.",
@@ -286,6 +287,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "specialist will review it.",
         "req_review_reason": "Why it is needed",
         "req_review_send": "Ask for a review",
+        "req_review_asked": "You asked for a review",
         "req_consent": "Contact details for partners",
         "req_consent_help": "If your request concerns a third-party service, the partner working "
         "on it may see your name and address, only with your consent.",

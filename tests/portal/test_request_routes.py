@@ -111,6 +111,7 @@ async def test_forms_need_their_token_and_refusals_keep_what_was_typed(
     await portal.get(f"/requests/{number}", params={"key": ticket["access_token"]})
     shown = await portal.get(f"/requests/{number}")
     token = _csrf(shown)
+    assert 'id="review-asked"' not in shown.text
 
     forged = await portal.post(f"/requests/{number}/escalation", data={"reason": "Срочно"})
     assert forged.status_code == 403 and "Форма устарела" in forged.text
@@ -139,6 +140,11 @@ async def test_forms_need_their_token_and_refusals_keep_what_was_typed(
     )
     assert escalated.status_code == 303
     assert escalated.headers["location"] == f"/requests/{number}?done=escalated#done"
+    # Days later, without the confirmation in the address: the page still says it was asked.
+    reloaded = await portal.get(f"/requests/{number}")
+    asked = re.search(r'<p class="notice" id="review-asked">([^<]+)</p>', reloaded.text)
+    assert asked is not None and "Вы уже попросили о рассмотрении" in asked.group(1)
+    assert "по московскому времени" in asked.group(1)
     consent = await portal.post(f"/requests/{number}/consent", data={"csrf": token, "share": "yes"})
     assert consent.status_code == 303
     staff = await agent(system)
