@@ -72,6 +72,14 @@ def _reason(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+def _limit(error: dict[str, Any]) -> dict[str, Any]:
+    ctx = error.get("ctx") or {}
+    for bound in ("max_length", "min_length", "le", "ge", "lt", "gt"):
+        if isinstance(ctx.get(bound), int | float):
+            return {"limit": ctx[bound]}
+    return {}
+
+
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = list(exc.errors())
@@ -79,7 +87,10 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
         where = next(e for e in raw if e["type"] == "json_invalid")
         reason = where.get("ctx", {}).get("error", "invalid JSON")
         return problem(400, "Malformed JSON", f"The request body is not valid JSON: {reason}.")
-    errors = [{"field": _field(tuple(e["loc"])), "reason": _reason(e)} for e in raw]
+    errors = [
+        {"field": _field(tuple(e["loc"])), "reason": _reason(e), "code": e["type"]} | _limit(e)
+        for e in raw
+    ]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
     return problem(422, "Invalid request", detail, errors)
 

@@ -3,7 +3,11 @@ their cookie, then the browser's Accept-Language)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request
+
+from shared.web.upstream import Problem
 
 LANGUAGES = ("ru", "en")
 DEFAULT = "ru"
@@ -11,6 +15,11 @@ COOKIE = "sviftdesk_portal_lang"
 
 MESSAGES: dict[str, dict[str, str]] = {
     "ru": {
+        # A service's refusal of a field, by its code (shared.contracts.api.FieldProblem)
+        "err_missing": "Заполните это поле.",
+        "err_too_short": "Не короче {limit} символов.",
+        "err_too_long": "Не длиннее {limit} символов: сейчас больше.",
+        "err_email": "Проверьте адрес электронной почты: в нём ошибка.",
         "app": "Поддержка sviftcommunity",
         "nav": "Разделы",
         "home": "Главная",
@@ -219,6 +228,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "отправьте его ещё раз (файлы выберите заново).",
     },
     "en": {
+        "err_missing": "Please fill this in.",
+        "err_too_short": "At least {limit} characters.",
+        "err_too_long": "At most {limit} characters: this is longer.",
+        "err_email": "Please check the email address: it has a mistake.",
         "app": "sviftcommunity support",
         "nav": "Sections",
         "home": "Home",
@@ -433,6 +446,24 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 def words(language: str) -> dict[str, str]:
     return MESSAGES.get(language, MESSAGES[DEFAULT])
+
+
+def worded(problem: Problem, language: str) -> Problem:
+    """The service's refusal with each field's reason in the reader's language, where its code
+    is one the portal words; other reasons stay as the service gave them."""
+    t = words(language)
+    fields = dict(problem.fields)
+    for name, (code, limit) in problem.codes.items():
+        bound = "" if limit is None else f"{limit:g}"
+        if code == "missing" or (code == "string_too_short" and (limit or 0) <= 1):
+            fields[name] = t["err_missing"]
+        elif code == "string_too_short":
+            fields[name] = t["err_too_short"].format(limit=bound)
+        elif code == "string_too_long":
+            fields[name] = t["err_too_long"].format(limit=bound)
+        elif code == "value_error" and name.rsplit(".", 1)[-1] == "email":
+            fields[name] = t["err_email"]
+    return replace(problem, fields=fields)
 
 
 def chosen(request: Request) -> str | None:

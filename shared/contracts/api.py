@@ -11,6 +11,15 @@ from pydantic import BaseModel, Field
 class FieldProblem(BaseModel):
     field: str = Field(description="dotted path of the offending field, e.g. customer.email")
     reason: str
+    code: str | None = Field(
+        default=None,
+        description="what is wrong, for a client that words it in its reader's language: "
+        "pydantic's error type (missing, string_too_long, string_too_short, value_error…); "
+        "null where only the reason says it",
+    )
+    limit: float | None = Field(
+        default=None, description="the bound the value crossed (a length, a number), if any"
+    )
 
 
 class Problem(BaseModel):

@@ -26,6 +26,9 @@ class Problem:
     status: int
     detail: str
     fields: dict[str, str] = field(default_factory=dict)
+    # Each field's code and bound (shared.contracts.api.FieldProblem), for pages that word
+    # the reason in their reader's language.
+    codes: dict[str, tuple[str, float | None]] = field(default_factory=dict)
 
 
 class ProblemError(Exception):
@@ -102,12 +105,19 @@ def problem_of(response: httpx.Response) -> Problem:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    fields = {
-        str(error.get("field", "")): str(error.get("reason", ""))
-        for error in body.get("errors") or []
-        if isinstance(error, dict)
+    errors = [error for error in body.get("errors") or [] if isinstance(error, dict)]
+    fields = {str(error.get("field", "")): str(error.get("reason", "")) for error in errors}
+    codes = {
+        str(error.get("field", "")): (str(error["code"]), _number(error.get("limit")))
+        for error in errors
+        if error.get("code")
     }
-    return Problem(response.status_code, str(body.get("detail") or response.reason_phrase), fields)
+    detail = str(body.get("detail") or response.reason_phrase)
+    return Problem(response.status_code, detail, fields, codes)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def plain(path: str) -> bool:

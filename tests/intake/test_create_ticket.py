@@ -66,6 +66,22 @@ async def test_invalid_ticket_is_refused_naming_the_field(
     await _nothing_stored(system)
 
 
+async def test_a_refusal_names_its_code_and_bound_for_clients_that_word_it(
+    system: System,
+) -> None:
+    body = {**ticket_body(), "subject": "x" * 201, "body": "   "}
+    body["customer"] = {**body["customer"], "email": "not-an-address"}
+    response = await system.intake.post("/v1/tickets", json=body)
+    assert response.status_code == 422, response.text
+    problems = {p["field"]: p for p in response.json()["errors"]}
+    assert problems["subject"]["code"] == "string_too_long"
+    assert problems["subject"]["limit"] == 200
+    assert problems["body"]["code"] == "string_too_short" and problems["body"]["limit"] == 1
+    assert problems["customer.email"]["code"] == "value_error"
+    assert "limit" not in problems["customer.email"]
+    await _nothing_stored(system)
+
+
 async def test_a_nul_character_is_refused_by_every_service_naming_the_field(
     system: System,
 ) -> None:

@@ -78,6 +78,13 @@ async def test_a_refused_field_is_shown_beside_it_and_the_input_kept(site: Site)
     assert 'id="e-customer-email"' in text and 'aria-invalid="true"' in text
     assert 'value="not-an-address"' in text and "Скриншот ошибки во вложении." in text
     assert "Traceback" not in text
+    # In the page's language, not in the service's English.
+    assert "Проверьте адрес электронной почты" in text and "valid email" not in text
+    action = await site.action_of("/new?lang=en")
+    too_long = {**FIELDS, "subject": "x" * 201, "category": ""}
+    english = await site.browser.post(action, data=too_long, files={"attachments": ("", b"", "")})
+    assert english.status_code == 422
+    assert "At most 200 characters" in english.text and "String should" not in english.text
     # No token, or another browser's: refused, nothing filed.
     for bad in (action.split("?")[0], re.sub(r"csrf=[^&]+", "csrf=forged", action)):
         refused = await site.browser.post(bad, data=FIELDS, files={"attachments": ("", b"", "")})

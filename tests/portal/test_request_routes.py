@@ -134,6 +134,7 @@ async def test_forms_need_their_token_and_refusals_keep_what_was_typed(
     )
     assert empty.status_code == 422, empty.text
     assert 'id="body-error"' in empty.text
+    assert "Заполните это поле." in empty.text and "String should" not in empty.text
 
     escalated = await portal.post(
         f"/requests/{number}/escalation", data={"csrf": token, "reason": "Третий день жду"}

@@ -24,7 +24,7 @@ def _page(
     values: dict[str, str] | None = None,
     problem: Problem | None = None,
 ) -> HTMLResponse:
-    problems = dict(problem.fields) if problem else {}
+    problems = dict(i18n.worded(problem, i18n.language_of(request)).fields) if problem else {}
     general = None
     if problem is not None and problem.status != 429 and not problems:
         general = problem.detail

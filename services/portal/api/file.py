@@ -72,7 +72,7 @@ def _form(
     values = dict(values or {})
     if "category" not in values and request.query_params.get("category") in CATEGORIES:
         values["category"] = request.query_params["category"]
-    problems = dict(problem.fields) if problem else {}
+    problems = dict(i18n.worded(problem, i18n.language_of(request)).fields) if problem else {}
     # A file's problem is named after its place (attachments.0): shown at the file input.
     for name in list(problems):
         if name.startswith("attachments.") and "attachments" not in problems:

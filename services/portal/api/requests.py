@@ -79,7 +79,7 @@ async def lost_send(request: Request) -> Response:
             exc.problem.status,
             personal=True,
             email=email,
-            errors={"email": _reason(exc.problem, "email")},
+            errors={"email": _reason(request, exc.problem, "email")},
         )
     return page(request, "lost_link.html.j2", personal=True, email="", errors={}, sent=True)
 
@@ -187,9 +187,10 @@ async def _own(request: Request, ticket: str) -> tuple[dict[str, Any], str] | Re
     return found, key
 
 
-def _reason(problem: Problem, field: str) -> str:
-    """What the service said of this field, else its whole answer."""
-    for name, reason in problem.fields.items():
+def _reason(request: Request, problem: Problem, field: str) -> str:
+    """What the service said of this field (in the page's language where the portal words
+    it), else its whole answer."""
+    for name, reason in i18n.worded(problem, i18n.language_of(request)).fields.items():
         if name == field or name.endswith(f".{field}") or name.startswith(f"{field}"):
             return reason
     return problem.detail
@@ -225,7 +226,7 @@ async def _act(
             return page(request, "request_locked.html.j2", 401, personal=True, reason="stale")
         if exc.problem.status == 429:
             raise
-        errors = {field: _reason(exc.problem, field)}
+        errors = {field: _reason(request, exc.problem, field)}
         return await _page(request, found, exc.problem.status, errors=errors, typed=form)
     return redirect(f"{home_of(found['number'])}?done={done}#done")
 
@@ -291,7 +292,7 @@ async def reply(request: Request, ticket: str) -> Response:
             if exc.problem.status == 429:
                 raise
             field = "attachments" if "attachment" in str(exc.problem.fields) else "body"
-            errors = {field: _reason(exc.problem, field)}
+            errors = {field: _reason(request, exc.problem, field)}
             return await _page(
                 request, found, exc.problem.status, errors=errors, typed={"body": text}
             )
