@@ -122,16 +122,27 @@ class DeliverySender:
         self._wakeup.set()
 
     async def run(self) -> None:
+        database_down = False
         try:
             while True:
                 try:
                     started = await self.start_due()
-                except Exception:
+                except Exception as exc:
                     if cancelled():
                         raise
-                    log.exception("delivery.sender_failed")
+                    if not database_unavailable(exc):
+                        log.exception("delivery.sender_failed")
+                    elif not database_down:
+                        # Once per outage, without a traceback: it is no bug, and one a
+                        # second would bury the log ops read to see the outage end.
+                        log.warning("delivery.database_unavailable", error=type(exc).__name__)
+                    database_down = database_down or database_unavailable(exc)
                     started = 0
                     await asyncio.sleep(1)
+                else:
+                    if database_down:
+                        log.info("delivery.database_back")
+                    database_down = False
                 if not started:
                     await self._wakeup.wait(1.0)
         finally:
