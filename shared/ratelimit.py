@@ -159,7 +159,8 @@ class LocalWindows:
 
     async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
         now = self._clock()
-        times = self._live(item, identifiers, now)
+        _, kept = self._hits.get(item.key_for(*identifiers), (0.0, deque()))
+        times = [at for at in kept if at > now - item.get_expiry()]
         reset = times[0] + item.get_expiry() if times else now
         return WindowStats(reset, max(0, item.amount - len(times)))
 

@@ -136,7 +136,7 @@ class DeliverySender:
                         # Once per outage, without a traceback: it is no bug, and one a
                         # second would bury the log ops read to see the outage end.
                         log.warning("delivery.database_unavailable", error=type(exc).__name__)
-                    database_down = database_down or database_unavailable(exc)
+                        database_down = True
                     started = 0
                     await asyncio.sleep(1)
                 else:

@@ -37,10 +37,10 @@ KEY_COOKIE = "sviftdesk_portal_key"
 KEY_DAYS = 180
 UPLOADS = re.compile(r"/requests/[^/]+/messages")
 MAX_FILES = 10
-# The notice a finished action leaves on the page it returns to (?done=…).
 # A request's address names it by number (SC-000042) or id: anything else (``..`` decoded
 # from ``%2e%2e``) opens nothing, and never reaches intake as part of a path.
 TICKET_REF = re.compile(r"[A-Za-z0-9-]{1,64}")
+# The notice a finished action leaves on the page it returns to (?done=…).
 DONE = ("replied", "escalated", "rated", "consent")
 
 
